@@ -1,0 +1,150 @@
+#pragma once
+
+#include <caf/all.hpp>
+#include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/settings.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "av/types.hpp"
+
+/// Every actor interface of a node, in one place. Handlers are listed with a
+/// line saying what they do; docs/architecture.md draws the map.
+namespace av {
+
+namespace atom {
+
+using assign = caf::atom_constant<caf::atom("assign")>;
+using complete = caf::atom_constant<caf::atom("complete")>;
+using coordinate = caf::atom_constant<caf::atom("coordinate")>;
+using crashed = caf::atom_constant<caf::atom("crashed")>;
+using deliver = caf::atom_constant<caf::atom("deliver")>;
+using done = caf::atom_constant<caf::atom("done")>;
+using fault = caf::atom_constant<caf::atom("fault")>;
+using flush = caf::atom_constant<caf::atom("flush")>;
+using get = caf::atom_constant<caf::atom("get")>;
+using list = caf::atom_constant<caf::atom("list")>;
+using metrics = caf::atom_constant<caf::atom("metrics")>;
+using send = caf::atom_constant<caf::atom("send")>;
+using spawn = caf::atom_constant<caf::atom("spawn")>;
+using state = caf::atom_constant<caf::atom("state")>;
+using status = caf::atom_constant<caf::atom("status")>;
+using subscribe = caf::atom_constant<caf::atom("subscribe")>;
+using task_done = caf::atom_constant<caf::atom("task_done")>;
+using terminate = caf::atom_constant<caf::atom("terminate")>;
+using tick = caf::atom_constant<caf::atom("tick")>;
+using timeout = caf::atom_constant<caf::atom("timeout")>;
+using unsub = caf::atom_constant<caf::atom("unsub")>;
+
+} // namespace atom
+
+/// The STATUS protocol every actor answers: kind, id, a summary, mailbox
+/// depth and messages processed, more with higher verbosity. The inspection
+/// shell and /health are clients of it.
+using status_actor = caf::typed_actor<
+  caf::replies_to<atom::status, status_verbosity>::with<caf::settings>>;
+
+/// The EVENT SINK interface: whatever subscribes to the event bus.
+using event_sink_actor = caf::typed_actor<caf::reacts_to<event_batch>>;
+
+/// The EVENT BUS actor interface: fans batches of published events out to
+/// subscribers. Publishing itself goes through `event_bus::publish`.
+using bus_actor = caf::typed_actor<
+  // Adds a subscriber for the event kinds in the mask (see kind_bit).
+  caf::reacts_to<atom::subscribe, event_sink_actor, uint32_t>,
+  // Removes a subscriber.
+  caf::reacts_to<atom::unsub, event_sink_actor>,
+  // Hands everything published since the last flush to the subscribers.
+  caf::reacts_to<atom::flush>>::extend_with<status_actor>;
+
+/// The AGENT actor interface: one actor per agent.
+using agent_actor = caf::typed_actor<
+  // Returns the agent's current info.
+  caf::replies_to<atom::get>::with<agent_info>,
+  // Moves to another state (ERROR, or back to IDLE from ERROR); the string is
+  // the reason. Task-driven changes happen through assign and complete.
+  caf::replies_to<atom::state, agent_state, std::string>::with<agent_info>,
+  // Queues a task; an IDLE agent starts it at once and becomes BUSY.
+  caf::replies_to<atom::assign, task_spec>::with<agent_info>,
+  // Ends the running task with the given id: success flag and output.
+  caf::replies_to<atom::complete, std::string, bool, std::string>::with<
+    task_result>,
+  // Records a reported metrics sample and returns metrics with trends.
+  caf::replies_to<atom::metrics, metrics_sample>::with<metrics_report>,
+  // Returns current metrics, trends and history.
+  caf::replies_to<atom::metrics>::with<metrics_report>,
+  // Sends a message to another agent; answers once it was delivered.
+  caf::replies_to<atom::send, outgoing_message>::with<message_receipt>,
+  // Receives a message from another agent.
+  caf::replies_to<atom::deliver, agent_message>::with<message_receipt>,
+  // Ends the agent for good; the string is the reason.
+  caf::replies_to<atom::terminate, std::string>::with<agent_info>,
+  // Throws from inside a handler (fault injection for supervision drills).
+  caf::reacts_to<atom::fault, std::string>,
+  // Internal: a simulated task with this id has run its course.
+  caf::reacts_to<atom::done, std::string>>::extend_with<status_actor>;
+
+/// The COORDINATION actor interface: one actor per coordination.
+using coordination_actor = caf::typed_actor<
+  // Returns the coordination's current info.
+  caf::replies_to<atom::get>::with<coordination_info>,
+  // A participant finished a task the coordination gave it.
+  caf::reacts_to<atom::task_done, task_result>,
+  // Internal: the deadline with this generation passed.
+  caf::reacts_to<atom::timeout, uint64_t>>::extend_with<status_actor>;
+
+/// A handle to an agent together with what the registry knows of it.
+struct agent_ref {
+  agent_summary summary;
+  agent_actor handle;
+};
+
+/// A handle to a coordination together with its id.
+struct coordination_ref {
+  std::string id;
+  coordination_actor handle;
+};
+
+/// The REGISTRY actor interface: owns the node's agents and coordinations,
+/// spawns within limits, finds them by id, number or name, and supervises
+/// agents.
+using registry_actor = caf::typed_actor<
+  // Spawns an agent.
+  caf::replies_to<atom::spawn, agent_spec>::with<agent_info>,
+  // Finds an agent by UUID, numeric id or name.
+  caf::replies_to<atom::get, std::string>::with<agent_ref>,
+  // Lists agents by type and state, one page at a time.
+  caf::replies_to<atom::list, agent_filter>::with<agent_page>,
+  // Terminates an agent (UUID, numeric id or name) with a reason.
+  caf::replies_to<atom::terminate, std::string, std::string>::with<agent_info>,
+  // Starts a coordination.
+  caf::replies_to<atom::coordinate, coordination_spec>::with<coordination_info>,
+  // Finds a coordination by id.
+  caf::replies_to<atom::coordinate, atom::get, std::string>::with<
+    coordination_ref>,
+  // Lists coordinations, optionally of one status ("" for all).
+  caf::replies_to<atom::coordinate, atom::list, std::string>::with<
+    std::vector<coordination_info>>,
+  // An agent's handler threw: its last state and what was thrown.
+  caf::reacts_to<atom::crashed, agent_snapshot, std::string>,
+  // Events from the bus keep the registry's index current.
+  caf::reacts_to<event_batch>>::extend_with<status_actor>;
+
+/// The DEMO actor interface: keeps a simulated swarm busy.
+using demo_actor = caf::typed_actor<
+  // Internal: the periodic driver tick.
+  caf::reacts_to<atom::tick>,
+  // Coordination events tell the demo how many runs are active.
+  caf::reacts_to<event_batch>>::extend_with<status_actor>;
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_ref& x) {
+  return f(caf::meta::type_name("agent_ref"), x.summary, x.handle);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, coordination_ref& x) {
+  return f(caf::meta::type_name("coordination_ref"), x.id, x.handle);
+}
+
+} // namespace av

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/atom.hpp>
+#include <caf/error.hpp>
+
+namespace av {
+
+/// The project's error codes. Append only: values are part of the wire format
+/// and of the API's error bodies.
+enum class ec : uint8_t {
+  /// Not an error.
+  none = 0,
+  /// A request named a field with a value that is not allowed.
+  invalid_argument,
+  /// No agent or coordination has that id, number or name.
+  not_found,
+  /// The requested state change is not allowed from the current state.
+  invalid_transition,
+  /// The node holds as many agents as MAX_AGENTS allows.
+  agent_limit_reached,
+  /// As many spawns are in flight as MAX_CONCURRENT_SPAWNS allows.
+  too_many_spawns,
+  /// The agent's task queue is full.
+  queue_full,
+  /// An id or name is already taken.
+  conflict,
+  /// The agent has ended (TERMINATED).
+  terminated,
+  /// An actor threw while handling a message.
+  crashed,
+  /// A participant or peer could not be reached.
+  unreachable,
+  /// A deadline passed.
+  timeout,
+  /// The coordination is already over.
+  finished,
+};
+
+const char* to_string(ec x);
+
+/// Category atom of `ec` errors.
+constexpr caf::atom_value error_category = caf::atom("av");
+
+/// Makes an error with a human-readable context line.
+caf::error make_error(ec code, std::string context = {});
+
+/// Returns the `ec` of `err`, or `ec::none` when it is no `av` error.
+ec code_of(const caf::error& err);
+
+/// Renders any error as "code: context" without needing an actor system.
+std::string describe(const caf::error& err);
+
+} // namespace av

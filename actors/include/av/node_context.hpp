@@ -1,0 +1,114 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "av/actors.hpp"
+
+namespace av {
+
+/// Limits a node enforces; all configurable (docs/configuration.md).
+struct node_limits {
+  uint32_t max_agents = 10000;
+  uint32_t max_concurrent_spawns = 50;
+  /// Restarts allowed within `restart_window` before an agent is given up.
+  uint32_t max_restarts = 3;
+  std::chrono::milliseconds restart_window{60000};
+  /// Tasks an agent holds (running plus queued).
+  uint32_t task_queue = 64;
+  /// Metrics samples kept per agent.
+  uint32_t history = 100;
+  /// Finished coordinations kept for listing and lookup.
+  uint32_t finished_coordinations = 256;
+};
+
+/// Publishing side of the event bus: assigns sequence numbers and queues
+/// events until the bus actor flushes them. A plain object rather than an
+/// actor so that publishing costs one short lock instead of a message per
+/// event; the bus actor is woken once per batch.
+class event_bus {
+public:
+  /// Sets the actor woken when events are waiting (null to detach).
+  void attach(bus_actor wake);
+
+  /// Appends an event with the next sequence number.
+  void publish(event_payload payload);
+
+  /// Takes every queued event, in sequence order.
+  std::vector<event> take();
+
+  /// Sequence number of the last published event (0 before the first).
+  uint64_t last_seq() const;
+
+private:
+  mutable std::mutex mtx_;
+  std::vector<event> pending_;
+  uint64_t seq_ = 0;
+  bus_actor wake_;
+};
+
+/// Numeric id to agent handle, readable from any actor. Only the registry
+/// writes; agents route messages through it without asking the registry
+/// actor for every message.
+class directory {
+public:
+  void put(num_id id, agent_actor handle);
+  void erase(num_id id);
+  agent_actor find(num_id id) const;
+
+  /// Changes whenever an entry does; lets readers keep a local cache.
+  uint64_t generation() const {
+    return generation_.load(std::memory_order_acquire);
+  }
+
+  size_t size() const;
+
+private:
+  mutable std::shared_mutex mtx_;
+  std::unordered_map<num_id, agent_actor> map_;
+  std::atomic<uint64_t> generation_{0};
+};
+
+/// A reader's cache over the directory, valid while its generation holds.
+class route_cache {
+public:
+  agent_actor find(const directory& dir, num_id id);
+
+private:
+  uint64_t generation_ = ~uint64_t{0};
+  std::unordered_map<num_id, agent_actor> cache_;
+};
+
+/// What every actor of a node shares: the bus, the directory, id counters
+/// and limits.
+struct node_context {
+  event_bus bus;
+  directory agents;
+  std::atomic<uint64_t> next_message_id{1};
+  node_limits limits;
+  /// Seed for the simulated agents' random choices.
+  uint64_t seed = 42;
+};
+
+using node_context_ptr = std::shared_ptr<node_context>;
+
+/// Wall-clock milliseconds since the epoch.
+int64_t now_ms();
+
+/// Wall-clock nanoseconds since the epoch.
+int64_t now_ns();
+
+/// A random (version 4) UUID in canonical lower-case form.
+std::string make_uuid();
+
+/// Returns whether `str` is a UUID in canonical form (any case).
+bool is_uuid(std::string_view str);
+
+} // namespace av
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(av::event_batch)

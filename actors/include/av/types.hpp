@@ -1,0 +1,534 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/variant.hpp>
+
+/// Values that travel between the actors of a node: agents, tasks, messages,
+/// metrics, coordinations and events. Every type has an `inspect` overload so
+/// that CAF can print, compare and (for clustering) serialize it.
+namespace av {
+
+/// Compact numeric id of an agent, unique per node; used in position frames
+/// and event streams instead of the UUID.
+using num_id = uint32_t;
+
+// -- enumerations -------------------------------------------------------------
+
+/// Lifecycle of an agent. Allowed transitions are listed in
+/// docs/architecture.md and enforced by `transition_allowed`.
+enum class agent_state : uint8_t { idle, busy, error, terminated };
+
+/// Where an agent's activity comes from.
+enum class provenance : uint8_t { measured, simulated };
+
+/// Direction of a metric over the last 10 samples against the 10 before.
+enum class trend : uint8_t { stable, increasing, decreasing };
+
+/// Priority of an agent-to-agent message.
+enum class priority : uint8_t { low, normal, high, critical };
+
+/// How a coordination organizes its participants.
+enum class pattern : uint8_t { hierarchical, mesh, pipeline, consensus };
+
+/// Lifecycle of a coordination.
+enum class coord_status : uint8_t { forming, active, completed, failed };
+
+/// What happened to a task.
+enum class task_phase : uint8_t { queued, started, completed, failed };
+
+const char* to_string(agent_state x);
+const char* to_string(provenance x);
+const char* to_string(trend x);
+const char* to_string(priority x);
+const char* to_string(pattern x);
+const char* to_string(coord_status x);
+const char* to_string(task_phase x);
+
+/// Parsers accept the names returned by `to_string`, case-insensitively.
+bool parse(std::string_view str, agent_state& x);
+bool parse(std::string_view str, provenance& x);
+bool parse(std::string_view str, priority& x);
+bool parse(std::string_view str, pattern& x);
+bool parse(std::string_view str, coord_status& x);
+
+/// Returns whether an agent may move from `from` to `to`.
+bool transition_allowed(agent_state from, agent_state to);
+
+// -- agents -------------------------------------------------------------------
+
+/// What a caller asks for when spawning an agent.
+struct agent_spec {
+  /// UUID to use; empty for a fresh one (set when restoring an agent).
+  std::string id;
+  /// Display name; empty for "<type>-<numeric id>".
+  std::string name;
+  /// Role of the agent, e.g. "coder"; 1 to 50 of [a-z0-9_-].
+  std::string type;
+  /// A JSON object; empty means "{}".
+  std::string metadata;
+  provenance origin = provenance::measured;
+};
+
+/// One metrics sample, as reported by an agent or derived from its tasks.
+struct metrics_sample {
+  /// Wall-clock time of the sample in milliseconds since the epoch.
+  int64_t time_ms = 0;
+  double tasks_completed = 0;
+  /// Share of successful tasks, 0 to 1.
+  double success_rate = 0;
+  double avg_response_ms = 0;
+  /// Share of time spent working, 0 to 1.
+  double resource_utilization = 0;
+};
+
+/// Trends of the three metrics the seed's dashboard shows.
+struct metric_trends {
+  trend success_rate = trend::stable;
+  trend response_time = trend::stable;
+  trend utilization = trend::stable;
+};
+
+/// Current metrics, their trends, and the bounded history behind them.
+struct metrics_report {
+  metrics_sample current;
+  metric_trends trends;
+  std::vector<metrics_sample> history;
+};
+
+/// A unit of work for an agent.
+struct task_spec {
+  /// Unique id; empty for one assigned by the agent.
+  std::string id;
+  /// What kind of work: "work", "split", "gather", "stage" or "vote";
+  /// simulated agents shape their output by it.
+  std::string kind = "work";
+  std::string description;
+  /// Input text, e.g. the previous pipeline stage's output.
+  std::string input;
+  /// For simulated agents: how long the task takes; 0 picks a duration from
+  /// the agent type's profile.
+  int64_t simulated_ms = 0;
+  /// Receives `(task_done, task_result)` when the task ends; may be null.
+  caf::actor owner;
+};
+
+/// The outcome of a task.
+struct task_result {
+  std::string task_id;
+  num_id agent = 0;
+  bool success = false;
+  int64_t duration_ms = 0;
+  /// The result text, or why the task failed.
+  std::string output;
+};
+
+/// Everything known about an agent at one instant.
+struct agent_info {
+  std::string id;
+  num_id num = 0;
+  std::string name;
+  std::string type;
+  agent_state state = agent_state::idle;
+  provenance origin = provenance::measured;
+  std::string metadata;
+  int64_t created_ms = 0;
+  int64_t last_seen_ms = 0;
+  /// Id of the running task; empty when none.
+  std::string current_task;
+  uint32_t queued_tasks = 0;
+  uint64_t tasks_completed = 0;
+  uint64_t tasks_failed = 0;
+  uint64_t messages_sent = 0;
+  uint64_t messages_received = 0;
+  uint32_t restarts = 0;
+  metrics_sample metrics;
+};
+
+/// The part of an agent's info the registry indexes for listings.
+struct agent_summary {
+  std::string id;
+  num_id num = 0;
+  std::string name;
+  std::string type;
+  agent_state state = agent_state::idle;
+  provenance origin = provenance::measured;
+};
+
+/// What an agent carries over a restart.
+struct agent_snapshot {
+  agent_info info;
+  std::vector<metrics_sample> history;
+  /// The running task followed by the queued ones.
+  std::vector<task_spec> tasks;
+  /// Sum of task durations and busy time, for derived metrics.
+  int64_t total_task_ms = 0;
+};
+
+/// Filter and page for agent listings; empty strings match everything.
+struct agent_filter {
+  std::string type;
+  std::string state;
+  uint32_t offset = 0;
+  uint32_t limit = 100;
+};
+
+/// One page of an agent listing.
+struct agent_page {
+  std::vector<agent_summary> agents;
+  uint32_t total = 0;
+};
+
+// -- messages -----------------------------------------------------------------
+
+/// A message an agent is asked to send.
+struct outgoing_message {
+  num_id to = 0;
+  std::string type = "inform";
+  priority prio = priority::normal;
+  std::string content;
+  /// Simulated agents answer a message while its budget is above zero, each
+  /// answer carrying one less; gives conversations of a known length.
+  uint32_t reply_budget = 0;
+};
+
+/// A message between two agents as delivered.
+struct agent_message {
+  uint64_t id = 0;
+  num_id from = 0;
+  num_id to = 0;
+  std::string type;
+  priority prio = priority::normal;
+  std::string content;
+  /// Wall-clock send time in nanoseconds since the epoch.
+  int64_t sent_ns = 0;
+  uint32_t reply_budget = 0;
+};
+
+/// Proof of delivery of one message.
+struct message_receipt {
+  uint64_t id = 0;
+  num_id from = 0;
+  num_id to = 0;
+  int64_t latency_ns = 0;
+};
+
+// -- coordinations ------------------------------------------------------------
+
+/// What a caller asks for when starting a coordination.
+struct coordination_spec {
+  /// Empty for a fresh UUID.
+  std::string id;
+  pattern kind = pattern::mesh;
+  /// Order matters: hierarchical takes the first as leader, pipeline runs the
+  /// stages in this order.
+  std::vector<num_id> participants;
+  /// The task (hierarchical, pipeline), topic (mesh) or proposal (consensus).
+  std::string task;
+  /// Consensus: how long votes are awaited; others: an overall deadline.
+  /// 0 picks the default (30 s).
+  int64_t timeout_ms = 0;
+  std::string metadata;
+};
+
+/// A participant of a coordination.
+struct participant {
+  num_id agent = 0;
+  /// "leader", "worker", "stage", "peer" or "voter".
+  std::string role;
+  /// False once the agent left (terminated) during the run.
+  bool active = true;
+};
+
+/// Everything known about a coordination at one instant.
+struct coordination_info {
+  std::string id;
+  pattern kind = pattern::mesh;
+  coord_status status = coord_status::forming;
+  /// Steps done over steps planned, 0 to 1.
+  double progress = 0;
+  uint32_t steps_done = 0;
+  uint32_t steps_total = 0;
+  std::vector<participant> participants;
+  std::string task;
+  /// The gathered result, final stage output or decision.
+  std::string result;
+  /// Why it failed, or how it was re-planned.
+  std::string reason;
+  int64_t started_ms = 0;
+  int64_t completed_ms = 0;
+  std::string metadata;
+};
+
+// -- events -------------------------------------------------------------------
+
+/// An agent appeared (spawned or restored).
+struct agent_spawned {
+  agent_summary agent;
+};
+
+/// An agent changed state.
+struct agent_state_changed {
+  num_id agent = 0;
+  agent_state from = agent_state::idle;
+  agent_state to = agent_state::idle;
+  std::string reason;
+};
+
+/// A task was queued, started, completed or failed.
+struct task_event {
+  num_id agent = 0;
+  std::string task_id;
+  task_phase phase = task_phase::queued;
+  std::string description;
+  int64_t duration_ms = 0;
+};
+
+/// An agent recorded a metrics sample.
+struct metrics_event {
+  num_id agent = 0;
+  metrics_sample sample;
+  metric_trends trends;
+};
+
+/// A message between agents was delivered, or failed to be.
+struct message_event {
+  uint64_t id = 0;
+  num_id from = 0;
+  num_id to = 0;
+  std::string type;
+  priority prio = priority::normal;
+  bool success = true;
+  int64_t latency_ns = 0;
+};
+
+/// A coordination changed status or made progress.
+struct coordination_event {
+  std::string id;
+  pattern kind = pattern::mesh;
+  coord_status status = coord_status::forming;
+  double progress = 0;
+  uint32_t steps_done = 0;
+  uint32_t steps_total = 0;
+  std::string detail;
+};
+
+/// An agent ended for good.
+struct agent_terminated {
+  num_id agent = 0;
+  std::string id;
+  std::string reason;
+};
+
+/// Kinds of events, in the order of `event_payload`'s alternatives.
+enum class event_kind : uint8_t {
+  agent_spawned,
+  agent_state,
+  task,
+  metrics,
+  message,
+  coordination,
+  agent_terminated,
+};
+
+const char* to_string(event_kind x);
+
+using event_payload
+  = caf::variant<agent_spawned, agent_state_changed, task_event, metrics_event,
+                 message_event, coordination_event, agent_terminated>;
+
+/// A change in the node, numbered in the order it was published.
+struct event {
+  /// Node-wide sequence number, without gaps.
+  uint64_t seq = 0;
+  int64_t time_ms = 0;
+  event_payload payload;
+
+  event_kind kind() const {
+    return static_cast<event_kind>(payload.index());
+  }
+};
+
+/// Bit of `kind` in a subscription mask.
+constexpr uint32_t kind_bit(event_kind kind) {
+  return 1u << static_cast<uint8_t>(kind);
+}
+
+constexpr uint32_t all_event_kinds = 0x7Fu;
+
+/// Events as the bus hands them to subscribers: in sequence order, shared by
+/// every receiver (node-local; cross-node fan-out goes through Redis).
+struct event_batch {
+  std::shared_ptr<const std::vector<event>> events;
+};
+
+// -- status -------------------------------------------------------------------
+
+/// How much a status answer should say.
+enum class status_verbosity : uint8_t { terse, detailed, debug };
+
+// -- inspection ---------------------------------------------------------------
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_spec& x) {
+  return f(caf::meta::type_name("agent_spec"), x.id, x.name, x.type,
+           x.metadata, x.origin);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, metrics_sample& x) {
+  return f(caf::meta::type_name("metrics_sample"), x.time_ms,
+           x.tasks_completed, x.success_rate, x.avg_response_ms,
+           x.resource_utilization);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, metric_trends& x) {
+  return f(caf::meta::type_name("metric_trends"), x.success_rate,
+           x.response_time, x.utilization);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, metrics_report& x) {
+  return f(caf::meta::type_name("metrics_report"), x.current, x.trends,
+           x.history);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
+  return f(caf::meta::type_name("task_spec"), x.id, x.kind, x.description,
+           x.input, x.simulated_ms, x.owner);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_result& x) {
+  return f(caf::meta::type_name("task_result"), x.task_id, x.agent, x.success,
+           x.duration_ms, x.output);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_info& x) {
+  return f(caf::meta::type_name("agent_info"), x.id, x.num, x.name, x.type,
+           x.state, x.origin, x.metadata, x.created_ms, x.last_seen_ms,
+           x.current_task, x.queued_tasks, x.tasks_completed, x.tasks_failed,
+           x.messages_sent, x.messages_received, x.restarts, x.metrics);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_summary& x) {
+  return f(caf::meta::type_name("agent_summary"), x.id, x.num, x.name, x.type,
+           x.state, x.origin);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_snapshot& x) {
+  return f(caf::meta::type_name("agent_snapshot"), x.info, x.history,
+           x.tasks, x.total_task_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_filter& x) {
+  return f(caf::meta::type_name("agent_filter"), x.type, x.state, x.offset,
+           x.limit);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_page& x) {
+  return f(caf::meta::type_name("agent_page"), x.agents, x.total);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, outgoing_message& x) {
+  return f(caf::meta::type_name("outgoing_message"), x.to, x.type, x.prio,
+           x.content, x.reply_budget);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_message& x) {
+  return f(caf::meta::type_name("agent_message"), x.id, x.from, x.to, x.type,
+           x.prio, x.content, x.sent_ns, x.reply_budget);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, message_receipt& x) {
+  return f(caf::meta::type_name("message_receipt"), x.id, x.from, x.to,
+           x.latency_ns);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, coordination_spec& x) {
+  return f(caf::meta::type_name("coordination_spec"), x.id, x.kind,
+           x.participants, x.task, x.timeout_ms, x.metadata);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, participant& x) {
+  return f(caf::meta::type_name("participant"), x.agent, x.role, x.active);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, coordination_info& x) {
+  return f(caf::meta::type_name("coordination_info"), x.id, x.kind, x.status,
+           x.progress, x.steps_done, x.steps_total, x.participants, x.task,
+           x.result, x.reason, x.started_ms, x.completed_ms, x.metadata);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_spawned& x) {
+  return f(caf::meta::type_name("agent_spawned"), x.agent);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_state_changed& x) {
+  return f(caf::meta::type_name("agent_state_changed"), x.agent, x.from, x.to,
+           x.reason);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_event& x) {
+  return f(caf::meta::type_name("task_event"), x.agent, x.task_id, x.phase,
+           x.description, x.duration_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, metrics_event& x) {
+  return f(caf::meta::type_name("metrics_event"), x.agent, x.sample,
+           x.trends);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, message_event& x) {
+  return f(caf::meta::type_name("message_event"), x.id, x.from, x.to, x.type,
+           x.prio, x.success, x.latency_ns);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, coordination_event& x) {
+  return f(caf::meta::type_name("coordination_event"), x.id, x.kind, x.status,
+           x.progress, x.steps_done, x.steps_total, x.detail);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_terminated& x) {
+  return f(caf::meta::type_name("agent_terminated"), x.agent, x.id, x.reason);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event& x) {
+  return f(caf::meta::type_name("event"), x.seq, x.time_ms, x.payload);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event_batch& x) {
+  // Node-local only: printable for tests and logs, never shipped.
+  auto size = x.events ? x.events->size() : size_t{0};
+  return f(caf::meta::type_name("event_batch"), size);
+}
+
+} // namespace av

@@ -1,0 +1,480 @@
+#include "av/coordination.hpp"
+
+#include <algorithm>
+
+#include "av/error.hpp"
+
+namespace av {
+
+namespace {
+
+using self_ptr = coordination_actor::stateful_pointer<coordination_data>;
+
+constexpr int64_t default_timeout_ms = 30000;
+/// Hierarchical parts are re-assigned this often before the run fails.
+constexpr uint32_t max_part_retries = 1;
+
+bool over(self_ptr self) {
+  auto s = self->state.info.status;
+  return s == coord_status::completed || s == coord_status::failed;
+}
+
+void publish(self_ptr self, std::string detail = {}) {
+  auto& info = self->state.info;
+  info.progress = info.steps_total > 0
+                    ? static_cast<double>(info.steps_done)
+                        / static_cast<double>(info.steps_total)
+                    : 0.0;
+  self->state.ctx->bus.publish(
+    coordination_event{info.id, info.kind, info.status, info.progress,
+                       info.steps_done, info.steps_total, std::move(detail)});
+}
+
+void finish(self_ptr self, coord_status status, std::string text) {
+  auto& st = self->state;
+  if (over(self))
+    return;
+  st.info.status = status;
+  st.info.completed_ms = now_ms();
+  (status == coord_status::failed ? st.info.reason : st.info.result) = text;
+  st.open_tasks.clear();
+  ++st.deadline_generation; // disarms the deadline
+  publish(self, std::move(text));
+}
+
+void step(self_ptr self) {
+  ++self->state.info.steps_done;
+  publish(self);
+}
+
+participant* find_participant(self_ptr self, num_id num) {
+  for (auto& p : self->state.info.participants)
+    if (p.agent == num)
+      return &p;
+  return nullptr;
+}
+
+std::vector<num_id> active(self_ptr self, const char* role) {
+  std::vector<num_id> result;
+  for (auto& p : self->state.info.participants)
+    if (p.active && p.role == role)
+      result.push_back(p.agent);
+  return result;
+}
+
+/// Gives `num` a task standing for `slot`; a refusal fails the step at once.
+void assign(self_ptr self, num_id num, std::string kind, std::string text,
+            std::string input, size_t slot) {
+  auto& st = self->state;
+  task_spec task;
+  task.id = st.info.id.substr(0, 8) + "-" + std::to_string(++st.task_seq);
+  task.kind = std::move(kind);
+  task.description = std::move(text);
+  task.input = std::move(input);
+  task.owner = caf::actor_cast<caf::actor>(self);
+  st.open_tasks.emplace(task.id, slot);
+  auto i = st.handles.find(num);
+  auto handle = i != st.handles.end() ? i->second : agent_actor{};
+  auto task_id = task.id;
+  if (!handle) {
+    self->send(self, atom::task_done::value,
+               task_result{task_id, num, false, 0, "agent is gone"});
+    return;
+  }
+  self->request(handle, caf::infinite, atom::assign::value, std::move(task))
+    .then([](const agent_info&) {},
+          [=](caf::error& err) {
+            // Refused (ERROR, full queue, gone): report like a failed task.
+            self->send(self, atom::task_done::value,
+                       task_result{task_id, num, false, 0, describe(err)});
+          });
+}
+
+// -- hierarchical -------------------------------------------------------------
+
+constexpr size_t split_slot = ~size_t{0};
+constexpr size_t gather_slot = ~size_t{0} - 1;
+
+void assign_part(self_ptr self, size_t part, num_id exclude = 0) {
+  auto& st = self->state;
+  auto workers = active(self, "worker");
+  if (workers.size() > 1 && exclude != 0)
+    workers.erase(std::remove(workers.begin(), workers.end(), exclude),
+                  workers.end());
+  if (workers.empty()) {
+    finish(self, coord_status::failed, "no worker left for part "
+                                         + std::to_string(part + 1));
+    return;
+  }
+  auto num = workers[st.next_worker++ % workers.size()];
+  auto total = st.outputs.size();
+  assign(self, num, "work",
+         "part " + std::to_string(part + 1) + "/" + std::to_string(total)
+           + " of " + st.info.task,
+         {}, part);
+}
+
+void hierarchical_done(self_ptr self, size_t slot, task_result& res) {
+  auto& st = self->state;
+  auto leader = st.info.participants.front().agent;
+  if (slot == split_slot) {
+    if (!res.success) {
+      finish(self, coord_status::failed, "leader could not split the task: "
+                                           + res.output);
+      return;
+    }
+    step(self);
+    for (size_t part = 0; part < st.outputs.size(); ++part)
+      assign_part(self, part);
+    return;
+  }
+  if (slot == gather_slot) {
+    if (!res.success) {
+      finish(self, coord_status::failed,
+             "leader could not gather the results: " + res.output);
+      return;
+    }
+    step(self);
+    finish(self, coord_status::completed, res.output);
+    return;
+  }
+  if (!res.success) {
+    if (st.retries[slot]++ >= max_part_retries) {
+      finish(self, coord_status::failed, "part " + std::to_string(slot + 1)
+                                           + " failed twice: " + res.output);
+      return;
+    }
+    st.info.reason = "part " + std::to_string(slot + 1) + " re-assigned after: "
+                     + res.output;
+    publish(self, st.info.reason);
+    assign_part(self, slot, res.agent);
+    return;
+  }
+  st.outputs[slot] = std::move(res.output);
+  step(self);
+  if (st.info.steps_done + 1 == st.info.steps_total) {
+    std::string gathered;
+    for (auto& x : st.outputs) {
+      if (!gathered.empty())
+        gathered += "\n";
+      gathered += x;
+    }
+    assign(self, leader, "gather", "gather: " + st.info.task,
+           std::move(gathered), gather_slot);
+  }
+}
+
+// -- pipeline -----------------------------------------------------------------
+
+void assign_stage(self_ptr self, size_t stage, std::string input) {
+  auto& st = self->state;
+  auto& p = st.info.participants[stage];
+  if (!p.active) {
+    finish(self, coord_status::failed,
+           "stage " + std::to_string(stage + 1) + " left the pipeline");
+    return;
+  }
+  assign(self, p.agent, "stage",
+         "stage " + std::to_string(stage + 1) + " of " + st.info.task,
+         std::move(input), stage);
+}
+
+void pipeline_done(self_ptr self, size_t stage, task_result& res) {
+  auto& st = self->state;
+  if (!res.success) {
+    finish(self, coord_status::failed, "stage " + std::to_string(stage + 1)
+                                         + " failed: " + res.output);
+    return;
+  }
+  step(self);
+  if (stage + 1 == st.info.participants.size())
+    finish(self, coord_status::completed, res.output);
+  else
+    assign_stage(self, stage + 1, std::move(res.output));
+}
+
+// -- consensus ----------------------------------------------------------------
+
+/// Decides once a majority of all voters agrees, or every vote is in. A
+/// voter that leaves before voting counts as abstaining (its vote task fails).
+void tally(self_ptr self) {
+  auto& st = self->state;
+  auto electorate = static_cast<uint32_t>(st.info.participants.size());
+  auto counts = "(" + std::to_string(st.yes) + " yes, " + std::to_string(st.no)
+                + " no, " + std::to_string(st.abstain) + " abstained)";
+  if (st.yes * 2 > electorate)
+    finish(self, coord_status::completed, "accepted " + counts);
+  else if (st.no * 2 > electorate)
+    finish(self, coord_status::completed, "rejected " + counts);
+  else if (st.yes + st.no + st.abstain >= electorate)
+    finish(self, coord_status::failed, "no majority " + counts);
+  else if (active(self, "voter").empty())
+    finish(self, coord_status::failed, "every voter left " + counts);
+}
+
+void consensus_done(self_ptr self, task_result& res) {
+  auto& st = self->state;
+  if (!res.success)
+    ++st.abstain;
+  else if (res.output == "no")
+    ++st.no;
+  else
+    ++st.yes;
+  step(self);
+  tally(self);
+}
+
+// -- mesh ---------------------------------------------------------------------
+
+void exchange(self_ptr self, num_id from, num_id to) {
+  auto& st = self->state;
+  auto i = st.handles.find(from);
+  if (i == st.handles.end())
+    return; // planned out once its end is handled
+  outgoing_message out{to, "mesh", priority::normal, st.info.task, 0};
+  self->request(i->second, caf::infinite, atom::send::value, std::move(out))
+    .then(
+      [=](const message_receipt&) {
+        auto& st = self->state;
+        if (over(self) || st.exchanges.erase({from, to}) == 0)
+          return;
+        step(self);
+        if (st.exchanges.empty())
+          finish(self, coord_status::completed,
+                 std::to_string(st.info.steps_done) + " messages exchanged");
+      },
+      [=](caf::error& err) {
+        auto& st = self->state;
+        if (over(self) || st.exchanges.count({from, to}) == 0)
+          return;
+        // A peer that left is planned out when its end is noticed; any
+        // other failure ends the run.
+        auto code = code_of(err);
+        bool peer_gone = code == ec::terminated || code == ec::unreachable
+                         || err == caf::sec::request_receiver_down;
+        if (!peer_gone)
+          finish(self, coord_status::failed, "exchange failed: "
+                                               + describe(err));
+      });
+}
+
+/// Drops exchanges with a participant that left; fails below two peers.
+void mesh_replan(self_ptr self, num_id gone) {
+  auto& st = self->state;
+  uint32_t dropped = 0;
+  for (auto i = st.exchanges.begin(); i != st.exchanges.end();) {
+    if (i->first.first == gone || i->first.second == gone) {
+      i = st.exchanges.erase(i);
+      ++dropped;
+    } else {
+      ++i;
+    }
+  }
+  st.info.steps_total -= dropped;
+  if (active(self, "peer").size() < 2) {
+    finish(self, coord_status::failed, "fewer than two peers left");
+    return;
+  }
+  st.info.reason = "agent " + std::to_string(gone) + " left; "
+                   + std::to_string(dropped) + " exchanges dropped";
+  publish(self, st.info.reason);
+  if (st.exchanges.empty())
+    finish(self, coord_status::completed,
+           std::to_string(st.info.steps_done) + " messages exchanged");
+}
+
+// -- common -------------------------------------------------------------------
+
+void start(self_ptr self) {
+  auto& st = self->state;
+  auto& parts = st.info.participants;
+  auto n = parts.size();
+  switch (st.info.kind) {
+    case pattern::hierarchical:
+      st.info.steps_total = static_cast<uint32_t>(n + 1); // split, parts, gather
+      st.outputs.assign(n - 1, {});
+      st.retries.assign(n - 1, 0);
+      break;
+    case pattern::mesh:
+      st.info.steps_total = static_cast<uint32_t>(n * (n - 1));
+      for (auto& x : parts)
+        for (auto& y : parts)
+          if (x.agent != y.agent)
+            st.exchanges.emplace(std::make_pair(x.agent, y.agent), true);
+      break;
+    case pattern::pipeline:
+    case pattern::consensus:
+      st.info.steps_total = static_cast<uint32_t>(n);
+      break;
+  }
+  st.info.status = coord_status::active;
+  publish(self, "started");
+  switch (st.info.kind) {
+    case pattern::hierarchical:
+      assign(self, parts.front().agent, "split", "split: " + st.info.task, {},
+             split_slot);
+      break;
+    case pattern::mesh:
+      for (auto& kvp : std::map<std::pair<num_id, num_id>, bool>{st.exchanges})
+        exchange(self, kvp.first.first, kvp.first.second);
+      break;
+    case pattern::pipeline:
+      assign_stage(self, 0, st.info.task);
+      break;
+    case pattern::consensus:
+      for (size_t i = 0; i < n; ++i)
+        assign(self, parts[i].agent, "vote", "vote: " + st.info.task, {}, i);
+      break;
+  }
+}
+
+/// Reacts to a participant that left for good.
+void participant_left(self_ptr self, num_id num) {
+  auto& st = self->state;
+  auto p = find_participant(self, num);
+  if (!p || !p->active)
+    return;
+  p->active = false;
+  st.handles.erase(num);
+  if (over(self))
+    return;
+  switch (st.info.kind) {
+    case pattern::hierarchical:
+      if (p->role == "leader")
+        finish(self, coord_status::failed, "leader left");
+      else if (active(self, "worker").empty())
+        finish(self, coord_status::failed, "no worker left");
+      // An open part of the leaver fails with its task and is re-assigned.
+      break;
+    case pattern::mesh:
+      mesh_replan(self, num);
+      break;
+    case pattern::pipeline:
+      // Stages not yet run can no longer run in order.
+      finish(self, coord_status::failed,
+             "stage agent " + std::to_string(num) + " left the pipeline");
+      break;
+    case pattern::consensus:
+      // Its vote task failed with it and counts as an abstention.
+      tally(self);
+      break;
+  }
+}
+
+caf::settings status_of(self_ptr self, status_verbosity) {
+  auto& st = self->state;
+  caf::settings result;
+  caf::put(result, "kind", "coordination");
+  caf::put(result, "id", st.info.id);
+  caf::put(result, "summary",
+           std::string{to_string(st.info.kind)} + " "
+             + to_string(st.info.status) + " "
+             + std::to_string(st.info.steps_done) + "/"
+             + std::to_string(st.info.steps_total));
+  caf::put(result, "mailbox", static_cast<uint64_t>(self->mailbox().size()));
+  caf::put(result, "processed", st.processed);
+  return result;
+}
+
+} // namespace
+
+coordination_actor::behavior_type
+coordination(self_ptr self, node_context_ptr ctx, coordination_spec spec,
+             registry_actor registry) {
+  auto& st = self->state;
+  st.ctx = std::move(ctx);
+  st.registry = std::move(registry);
+  auto& info = st.info;
+  info.id = spec.id;
+  info.kind = spec.kind;
+  info.task = spec.task;
+  info.metadata = spec.metadata;
+  info.started_ms = now_ms();
+  for (size_t i = 0; i < spec.participants.size(); ++i) {
+    auto num = spec.participants[i];
+    const char* role = "peer";
+    switch (spec.kind) {
+      case pattern::hierarchical: role = i == 0 ? "leader" : "worker"; break;
+      case pattern::mesh: role = "peer"; break;
+      case pattern::pipeline: role = "stage"; break;
+      case pattern::consensus: role = "voter"; break;
+    }
+    info.participants.push_back(participant{num, role, true});
+    if (auto handle = st.ctx->agents.find(num)) {
+      st.handles.emplace(num, handle);
+      self->monitor(handle);
+    }
+  }
+  st.spec = std::move(spec);
+  self->set_down_handler([self](caf::down_msg& msg) {
+    auto& st = self->state;
+    for (auto& kvp : st.handles) {
+      if (kvp.second.address() != msg.source)
+        continue;
+      auto num = kvp.first;
+      if (code_of(msg.reason) != ec::crashed) {
+        participant_left(self, num);
+        return;
+      }
+      // A crashed agent may have been restarted: ask for its new handle.
+      self->request(st.registry, caf::infinite, atom::get::value,
+                    std::to_string(num))
+        .then(
+          [=](agent_ref& ref) {
+            if (ref.handle) {
+              self->state.handles[num] = ref.handle;
+              self->monitor(ref.handle);
+            }
+          },
+          [=](caf::error&) { participant_left(self, num); });
+      return;
+    }
+  });
+  publish(self, "forming");
+  auto timeout = st.spec.timeout_ms > 0 ? st.spec.timeout_ms
+                                        : default_timeout_ms;
+  self->delayed_send(self, std::chrono::milliseconds{timeout},
+                     atom::timeout::value, st.deadline_generation);
+  start(self);
+  // Agents that ended between the registry's check and now count as having
+  // left at once.
+  for (auto& p : std::vector<participant>{info.participants})
+    if (st.handles.count(p.agent) == 0)
+      participant_left(self, p.agent);
+  return {
+    [=](atom::get) {
+      ++self->state.processed;
+      return self->state.info;
+    },
+    [=](atom::task_done, task_result& res) {
+      auto& st = self->state;
+      ++st.processed;
+      auto i = st.open_tasks.find(res.task_id);
+      if (i == st.open_tasks.end() || over(self))
+        return;
+      auto slot = i->second;
+      st.open_tasks.erase(i);
+      switch (st.info.kind) {
+        case pattern::hierarchical: hierarchical_done(self, slot, res); break;
+        case pattern::pipeline: pipeline_done(self, slot, res); break;
+        case pattern::consensus: consensus_done(self, res); break;
+        case pattern::mesh: break; // mesh runs on messages, not tasks
+      }
+    },
+    [=](atom::timeout, uint64_t generation) {
+      auto& st = self->state;
+      ++st.processed;
+      if (generation != st.deadline_generation || over(self))
+        return;
+      finish(self, coord_status::failed,
+             "timed out after " + std::to_string(st.info.steps_done) + " of "
+               + std::to_string(st.info.steps_total) + " steps");
+    },
+    [=](atom::status, status_verbosity v) {
+      ++self->state.processed;
+      return status_of(self, v);
+    },
+  };
+}
+
+} // namespace av

@@ -1,0 +1,120 @@
+#include "av/node_context.hpp"
+
+#include <random>
+
+#include <caf/send.hpp>
+
+namespace av {
+
+void event_bus::attach(bus_actor wake) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  wake_ = std::move(wake);
+}
+
+void event_bus::publish(event_payload payload) {
+  bus_actor wake;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (pending_.empty())
+      wake = wake_;
+    pending_.push_back(event{++seq_, now_ms(), std::move(payload)});
+  }
+  // One wake-up per batch: later publishers find the queue non-empty.
+  if (wake)
+    caf::anon_send(wake, atom::flush::value);
+}
+
+std::vector<event> event_bus::take() {
+  std::vector<event> result;
+  std::lock_guard<std::mutex> guard{mtx_};
+  result.swap(pending_);
+  return result;
+}
+
+uint64_t event_bus::last_seq() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return seq_;
+}
+
+void directory::put(num_id id, agent_actor handle) {
+  std::unique_lock<std::shared_mutex> guard{mtx_};
+  map_[id] = std::move(handle);
+  generation_.fetch_add(1, std::memory_order_release);
+}
+
+void directory::erase(num_id id) {
+  std::unique_lock<std::shared_mutex> guard{mtx_};
+  if (map_.erase(id) > 0)
+    generation_.fetch_add(1, std::memory_order_release);
+}
+
+agent_actor directory::find(num_id id) const {
+  std::shared_lock<std::shared_mutex> guard{mtx_};
+  auto i = map_.find(id);
+  return i != map_.end() ? i->second : agent_actor{};
+}
+
+size_t directory::size() const {
+  std::shared_lock<std::shared_mutex> guard{mtx_};
+  return map_.size();
+}
+
+agent_actor route_cache::find(const directory& dir, num_id id) {
+  auto gen = dir.generation();
+  if (gen != generation_) {
+    cache_.clear();
+    generation_ = gen;
+  }
+  auto i = cache_.find(id);
+  if (i != cache_.end())
+    return i->second;
+  auto handle = dir.find(id);
+  if (handle)
+    cache_.emplace(id, handle);
+  return handle;
+}
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+    .count();
+}
+
+int64_t now_ns() {
+  using namespace std::chrono;
+  return duration_cast<nanoseconds>(system_clock::now().time_since_epoch())
+    .count();
+}
+
+std::string make_uuid() {
+  thread_local std::mt19937_64 gen{std::random_device{}()};
+  uint64_t hi = gen();
+  uint64_t lo = gen();
+  hi = (hi & 0xFFFFFFFFFFFF0FFFull) | 0x0000000000004000ull; // version 4
+  lo = (lo & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull; // variant 1
+  char buf[37];
+  snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx",
+           static_cast<unsigned>(hi >> 32),
+           static_cast<unsigned>((hi >> 16) & 0xFFFF),
+           static_cast<unsigned>(hi & 0xFFFF),
+           static_cast<unsigned>(lo >> 48),
+           static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
+  return buf;
+}
+
+bool is_uuid(std::string_view str) {
+  if (str.size() != 36)
+    return false;
+  for (size_t i = 0; i < str.size(); ++i) {
+    auto c = str[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-')
+        return false;
+    } else if (!isxdigit(static_cast<unsigned char>(c))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+} // namespace av

@@ -1,0 +1,29 @@
+#include <iostream>
+
+#include "av/config.hpp"
+#include "av/log.hpp"
+#include "av/node.hpp"
+
+int main(int argc, char** argv) {
+  auto parsed = av::config::parse(argc, argv, av::config::process_env(),
+                                  std::cout, std::cerr);
+  if (parsed.exit_code)
+    return *parsed.exit_code;
+  auto& cfg = parsed.cfg;
+  av::log::init(cfg.log_format == av::config::log_format::json
+                  ? av::log::format::json
+                  : av::log::format::text,
+                static_cast<av::log::level>(cfg.log_level));
+  for (auto& [name, value] : av::config::describe(cfg))
+    av::log::debug("setting", {{"name", name}, {"value", value}});
+  try {
+    switch (parsed.cmd) {
+      case av::config::command::serve:
+        return av::serve(cfg);
+    }
+  } catch (const std::exception& e) {
+    av::log::error("fatal error", {{"error", e.what()}});
+    return 1;
+  }
+  return 0;
+}

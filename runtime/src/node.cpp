@@ -1,0 +1,139 @@
+#include "av/node.hpp"
+
+#include <csignal>
+#include <thread>
+
+#include <caf/scoped_actor.hpp>
+
+#include "av/bus.hpp"
+#include "av/demo.hpp"
+#include "av/error.hpp"
+#include "av/log.hpp"
+#include "av/registry.hpp"
+
+namespace av {
+
+namespace {
+
+/// How often the node logs its summary line.
+constexpr int summary_interval_s = 10;
+
+template <class T>
+uint64_t setting(const caf::settings& xs, const std::string& key) {
+  auto x = caf::get_if<T>(&xs, key);
+  return x ? static_cast<uint64_t>(*x) : 0;
+}
+
+} // namespace
+
+node_limits limits_from(const config::settings& cfg) {
+  node_limits result;
+  result.max_agents = static_cast<uint32_t>(cfg.max_agents);
+  result.max_concurrent_spawns
+    = static_cast<uint32_t>(cfg.max_concurrent_spawns);
+  result.max_restarts = static_cast<uint32_t>(cfg.supervisor_max_restarts);
+  result.restart_window
+    = std::chrono::milliseconds{cfg.supervisor_restart_window_ms};
+  return result;
+}
+
+node_config::node_config(const config::settings& cfg) {
+  auto threads = cfg.worker_threads > 0
+                   ? static_cast<size_t>(cfg.worker_threads)
+                   : std::max(1u, std::thread::hardware_concurrency());
+  set("scheduler.max-threads", threads);
+  set("logger.verbosity", caf::atom("quiet"));
+  add_error_category(error_category,
+                     [](uint8_t code, caf::atom_value, const caf::message& ctx) {
+                       return describe(caf::error{code, error_category, ctx});
+                     });
+}
+
+node::node(const config::settings& cfg)
+  : config_(cfg), system_(config_), ctx_(std::make_shared<node_context>()) {
+  ctx_->limits = limits_from(cfg);
+  ctx_->seed = cfg.demo_seed;
+  bus_ = system_.spawn(av::bus, ctx_);
+  registry_ = system_.spawn(av::registry, ctx_, bus_);
+  if (cfg.demo_agents > 0)
+    demo_ = system_.spawn(av::demo, ctx_, registry_, bus_,
+                          static_cast<uint32_t>(cfg.demo_agents));
+}
+
+node::~node() {
+  shutdown();
+}
+
+void node::log_summary() {
+  caf::scoped_actor self{system_};
+  self
+    ->request(registry_, std::chrono::seconds{2}, atom::status::value,
+              status_verbosity::detailed)
+    .receive(
+      [&](const caf::settings& xs) {
+        auto state = [&](const char* name) {
+          return setting<int64_t>(xs, std::string{"agents_by_state."} + name);
+        };
+        auto coord = [&](const char* name) {
+          return setting<int64_t>(xs, std::string{"coordinations_by_status."}
+                                        + name);
+        };
+        log::info("node summary",
+                  {{"agents", setting<int64_t>(xs, "agents")},
+                   {"idle", state("IDLE")},
+                   {"busy", state("BUSY")},
+                   {"error", state("ERROR")},
+                   {"coordinations_active", coord("ACTIVE")},
+                   {"coordinations_completed", coord("COMPLETED")},
+                   {"coordinations_failed", coord("FAILED")},
+                   {"restarts", setting<int64_t>(xs, "restarts")},
+                   {"events", ctx_->bus.last_seq()}});
+      },
+      [&](const caf::error& err) {
+        log::warn("registry did not answer", {{"error", describe(err)}});
+      });
+}
+
+void node::shutdown() {
+  if (stopped_)
+    return;
+  stopped_ = true;
+  if (demo_)
+    caf::anon_send_exit(demo_, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(registry_, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(bus_, caf::exit_reason::user_shutdown);
+  system_.await_all_actors_done();
+}
+
+int serve(const config::settings& cfg) {
+  // Signals are taken synchronously by this thread; block them before CAF
+  // starts its threads so that none of those receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  if (cfg.database_url.empty() && cfg.redis_url.empty())
+    log::info("no DATABASE_URL or REDIS_URL: running in memory, nothing is "
+              "persisted");
+  node n{cfg};
+  log::info("node ready",
+            {{"demo_agents", cfg.demo_agents},
+             {"max_agents", cfg.max_agents},
+             {"worker_threads", n.system().scheduler().num_workers()}});
+  timespec interval{summary_interval_s, 0};
+  for (;;) {
+    auto sig = sigtimedwait(&signals, nullptr, &interval);
+    if (sig == SIGINT || sig == SIGTERM) {
+      log::info("shutting down", {{"signal", sig == SIGINT ? "SIGINT"
+                                                          : "SIGTERM"}});
+      break;
+    }
+    n.log_summary();
+  }
+  n.shutdown();
+  log::info("stopped");
+  return 0;
+}
+
+} // namespace av
