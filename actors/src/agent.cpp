@@ -18,8 +18,8 @@ bool simulated(self_ptr self) {
   return self->state.info.origin == provenance::simulated;
 }
 
-void publish(self_ptr self, event_payload payload) {
-  self->state.ctx->bus.publish(std::move(payload));
+void publish(self_ptr self, event_payload payload, int64_t time_ms = now_ms()) {
+  self->state.ctx->bus.publish(std::move(payload), time_ms);
 }
 
 void set_state(self_ptr self, agent_state to, std::string reason) {
@@ -170,7 +170,8 @@ bool post(self_ptr self, agent_message msg) {
 agent_message make_message(self_ptr self, outgoing_message&& out) {
   auto& st = self->state;
   agent_message msg;
-  msg.id = st.ctx->next_message_id.fetch_add(1, std::memory_order_relaxed);
+  // Unique per node without a shared counter on the hot path.
+  msg.id = (uint64_t{st.info.num} << 32) | ++st.message_seq;
   msg.from = st.info.num;
   msg.to = out.to;
   msg.type = std::move(out.type);
@@ -179,6 +180,34 @@ agent_message make_message(self_ptr self, outgoing_message&& out) {
   msg.sent_ns = now_ns();
   msg.reply_budget = out.reply_budget;
   return msg;
+}
+
+/// Takes in a delivered message: counts it, measures its latency, publishes
+/// it and, for a simulated agent with budget left, answers.
+message_receipt accept(self_ptr self, agent_message& msg) {
+  auto& st = self->state;
+  ++st.info.messages_received;
+  auto now = now_ns();
+  auto latency = std::max<int64_t>(0, now - msg.sent_ns);
+  st.info.last_seen_ms = now / 1000000;
+  publish(self,
+          message_event{msg.id, msg.from, msg.to, msg.type, msg.prio, true,
+                        latency},
+          st.info.last_seen_ms);
+  if (msg.reply_budget > 0 && simulated(self)) {
+    outgoing_message answer{msg.from, "response", msg.prio, {},
+                            msg.reply_budget - 1};
+    post(self, make_message(self, std::move(answer)));
+  }
+  return message_receipt{msg.id, msg.from, msg.to, latency};
+}
+
+/// Records a message that reached an agent after it ended.
+caf::error refuse(self_ptr self, const agent_message& msg) {
+  publish(self, message_event{msg.id, msg.from, msg.to, msg.type, msg.prio,
+                              false, 0});
+  return make_error(ec::terminated,
+                    "agent " + self->state.info.id + " is TERMINATED");
 }
 
 caf::error not_alive(self_ptr self) {
@@ -272,6 +301,23 @@ agent_actor::behavior_type agent(self_ptr self, node_context_ptr ctx,
       start_next(self);
   }
   return {
+    // Deliveries first: the most frequent message is matched first.
+    [=](atom::deliver, agent_message& msg) {
+      auto& st = self->state;
+      ++st.processed;
+      if (st.info.state == agent_state::terminated)
+        refuse(self, msg);
+      else
+        accept(self, msg);
+    },
+    [=](atom::deliver, atom::receipt, agent_message& msg)
+      -> caf::result<message_receipt> {
+      auto& st = self->state;
+      ++st.processed;
+      if (st.info.state == agent_state::terminated)
+        return refuse(self, msg);
+      return accept(self, msg);
+    },
     [=](atom::get) -> agent_info {
       ++self->state.processed;
       auto info = self->state.info;
@@ -388,28 +434,8 @@ agent_actor::behavior_type agent(self_ptr self, node_context_ptr ctx,
       ++st.info.messages_sent;
       st.info.last_seen_ms = now_ms();
       // The recipient answers the original requester directly.
-      return self->delegate(dest, atom::deliver::value, std::move(msg));
-    },
-    [=](atom::deliver, agent_message& msg) -> caf::result<message_receipt> {
-      auto& st = self->state;
-      ++st.processed;
-      if (st.info.state == agent_state::terminated) {
-        publish(self, message_event{msg.id, msg.from, msg.to, msg.type,
-                                    msg.prio, false, 0});
-        return not_alive(self);
-      }
-      ++st.info.messages_received;
-      auto latency = std::max<int64_t>(0, now_ns() - msg.sent_ns);
-      st.info.last_seen_ms = now_ms();
-      publish(self, message_event{msg.id, msg.from, msg.to, msg.type, msg.prio,
-                                  true, latency});
-      message_receipt receipt{msg.id, msg.from, msg.to, latency};
-      if (msg.reply_budget > 0 && simulated(self)) {
-        outgoing_message answer{msg.from, "response", msg.prio, {},
-                                msg.reply_budget - 1};
-        post(self, make_message(self, std::move(answer)));
-      }
-      return receipt;
+      return self->delegate(dest, atom::deliver::value, atom::receipt::value,
+                            std::move(msg));
     },
     [=](atom::terminate, std::string& reason) -> caf::result<agent_info> {
       auto& st = self->state;

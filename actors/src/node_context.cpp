@@ -11,13 +11,13 @@ void event_bus::attach(bus_actor wake) {
   wake_ = std::move(wake);
 }
 
-void event_bus::publish(event_payload payload) {
+void event_bus::publish(event_payload payload, int64_t time_ms) {
   bus_actor wake;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     if (pending_.empty())
       wake = wake_;
-    pending_.push_back(event{++seq_, now_ms(), std::move(payload)});
+    pending_.push_back(event{++seq_, time_ms, std::move(payload)});
   }
   // One wake-up per batch: later publishers find the queue non-empty.
   if (wake)

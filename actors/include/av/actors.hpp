@@ -24,6 +24,7 @@ using fault = caf::atom_constant<caf::atom("fault")>;
 using flush = caf::atom_constant<caf::atom("flush")>;
 using get = caf::atom_constant<caf::atom("get")>;
 using list = caf::atom_constant<caf::atom("list")>;
+using receipt = caf::atom_constant<caf::atom("receipt")>;
 using metrics = caf::atom_constant<caf::atom("metrics")>;
 using send = caf::atom_constant<caf::atom("send")>;
 using spawn = caf::atom_constant<caf::atom("spawn")>;
@@ -75,8 +76,11 @@ using agent_actor = caf::typed_actor<
   caf::replies_to<atom::metrics>::with<metrics_report>,
   // Sends a message to another agent; answers once it was delivered.
   caf::replies_to<atom::send, outgoing_message>::with<message_receipt>,
-  // Receives a message from another agent.
-  caf::replies_to<atom::deliver, agent_message>::with<message_receipt>,
+  // Receives a message from another agent (the hot path: no answer).
+  caf::reacts_to<atom::deliver, agent_message>,
+  // Receives a message from another agent and confirms it.
+  caf::replies_to<atom::deliver, atom::receipt, agent_message>::with<
+    message_receipt>,
   // Ends the agent for good; the string is the reason.
   caf::replies_to<atom::terminate, std::string>::with<agent_info>,
   // Throws from inside a handler (fault injection for supervision drills).

@@ -21,6 +21,8 @@ struct agent_data {
   std::deque<task_spec> tasks;
   caf::actor_clock::time_point task_started;
   uint64_t task_seq = 0;
+  /// Low half of this agent's message ids; the high half is its number.
+  uint32_t message_seq = 0;
   /// Sum of finished tasks' durations, for derived metrics.
   int64_t total_task_ms = 0;
   /// Once an agent reports metrics itself, none are derived from tasks.

@@ -27,6 +27,9 @@ struct node_limits {
   uint32_t finished_coordinations = 256;
 };
 
+/// Wall-clock milliseconds since the epoch.
+int64_t now_ms();
+
 /// Publishing side of the event bus: assigns sequence numbers and queues
 /// events until the bus actor flushes them. A plain object rather than an
 /// actor so that publishing costs one short lock instead of a message per
@@ -36,8 +39,9 @@ public:
   /// Sets the actor woken when events are waiting (null to detach).
   void attach(bus_actor wake);
 
-  /// Appends an event with the next sequence number.
-  void publish(event_payload payload);
+  /// Appends an event with the next sequence number, stamped `time_ms`
+  /// (callers on hot paths pass a clock reading they already have).
+  void publish(event_payload payload, int64_t time_ms = now_ms());
 
   /// Takes every queued event, in sequence order.
   std::vector<event> take();
@@ -89,16 +93,12 @@ private:
 struct node_context {
   event_bus bus;
   directory agents;
-  std::atomic<uint64_t> next_message_id{1};
   node_limits limits;
   /// Seed for the simulated agents' random choices.
   uint64_t seed = 42;
 };
 
 using node_context_ptr = std::shared_ptr<node_context>;
-
-/// Wall-clock milliseconds since the epoch.
-int64_t now_ms();
 
 /// Wall-clock nanoseconds since the epoch.
 int64_t now_ns();

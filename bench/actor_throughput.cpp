@@ -1,0 +1,208 @@
+// Agent messages per second through the full runtime (directory routing,
+// latency bookkeeping, one event per message through the bus to a
+// subscriber) against a bare CAF ping-pong between event-based actors, in
+// the same process and run.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <caf/all.hpp>
+
+#include "av/bus.hpp"
+#include "av/error.hpp"
+#include "av/log.hpp"
+#include "av/registry.hpp"
+
+using namespace av;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+using ping_atom = caf::atom_constant<caf::atom("ping")>;
+
+struct params {
+  uint32_t pairs = 100;
+  uint32_t rounds = 20000;
+  uint32_t threads = 2;
+  uint32_t repeat = 3;
+};
+
+/// Counts down to zero across actors and wakes the waiting main thread.
+class latch {
+public:
+  explicit latch(uint64_t n) : left_(n) {
+  }
+
+  void count_down(uint64_t n = 1) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    left_ = n >= left_ ? 0 : left_ - n;
+    if (left_ == 0)
+      cv_.notify_all();
+  }
+
+  void wait() {
+    std::unique_lock<std::mutex> guard{mtx_};
+    cv_.wait(guard, [this] { return left_ == 0; });
+  }
+
+private:
+  std::mutex mtx_;
+  std::condition_variable cv_;
+  uint64_t left_;
+};
+
+caf::actor_system_config& threads(caf::actor_system_config& cfg, uint32_t n) {
+  cfg.set("scheduler.max-threads", size_t{n});
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  return cfg;
+}
+
+double seconds_since(clock_type::time_point start) {
+  return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+/// Bare CAF: `pairs` pairs exchange `rounds` messages each.
+double caf_pingpong(const params& p) {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{threads(cfg, p.threads)};
+  latch done{p.pairs};
+  // Each side returns the ball with one message fewer to go.
+  auto player = [&done](caf::event_based_actor* self) -> caf::behavior {
+    return {[self, &done](ping_atom, uint32_t left) {
+      if (left == 0) {
+        done.count_down();
+        return;
+      }
+      self->send(caf::actor_cast<caf::actor>(self->current_sender()),
+                 ping_atom::value, left - 1);
+    }};
+  };
+  std::vector<std::pair<caf::actor, caf::actor>> actors;
+  for (uint32_t i = 0; i < p.pairs; ++i)
+    actors.emplace_back(sys.spawn(player), sys.spawn(player));
+  auto start = clock_type::now();
+  for (auto& [a, b] : actors)
+    caf::send_as(a, b, ping_atom::value, p.rounds - 1);
+  done.wait();
+  auto secs = seconds_since(start);
+  for (auto& [a, b] : actors) {
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
+  }
+  return static_cast<double>(p.pairs) * p.rounds / secs;
+}
+
+/// The runtime: simulated agents answer while the reply budget lasts, so a
+/// conversation of `rounds` messages runs between each pair.
+double runtime_messages(const params& p, double* mean_latency_us) {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{threads(cfg, p.threads)};
+  auto ctx = std::make_shared<node_context>();
+  ctx->limits.max_agents = p.pairs * 2 + 1;
+  ctx->limits.max_concurrent_spawns = p.pairs * 2 + 1;
+  auto bus = sys.spawn(av::bus, ctx);
+  auto reg = sys.spawn(av::registry, ctx, bus);
+  latch done{static_cast<uint64_t>(p.pairs) * p.rounds};
+  auto latency_sum = std::make_shared<double>(0);
+  auto sink = sys.spawn([&done, latency_sum](caf::event_based_actor*)
+                          -> caf::behavior {
+    return {[&done, latency_sum](const event_batch& batch) {
+      uint64_t n = 0;
+      for (auto& ev : *batch.events)
+        if (auto x = caf::get_if<message_event>(&ev.payload)) {
+          *latency_sum += static_cast<double>(x->latency_ns);
+          ++n;
+        }
+      done.count_down(n);
+    }};
+  });
+  caf::anon_send(bus, atom::subscribe::value,
+                 caf::actor_cast<event_sink_actor>(sink), all_event_kinds);
+  caf::scoped_actor self{sys};
+  std::vector<std::pair<num_id, num_id>> pairs;
+  for (uint32_t i = 0; i < p.pairs; ++i) {
+    num_id nums[2];
+    for (auto& num : nums) {
+      agent_spec spec;
+      spec.type = "coder";
+      spec.origin = provenance::simulated;
+      self->request(reg, caf::infinite, atom::spawn::value, spec)
+        .receive([&](const agent_info& x) { num = x.num; },
+                 [&](const caf::error& err) {
+                   throw std::runtime_error(describe(err));
+                 });
+    }
+    pairs.emplace_back(nums[0], nums[1]);
+  }
+  // Let the spawn events drain before the clock starts.
+  self->request(bus, caf::infinite, atom::status::value,
+                status_verbosity::terse)
+    .receive([](const caf::settings&) {}, [](const caf::error&) {});
+  auto start = clock_type::now();
+  for (auto& [a, b] : pairs) {
+    outgoing_message out{b, "request", priority::normal, {}, p.rounds - 1};
+    caf::anon_send(ctx->agents.find(a), atom::send::value, std::move(out));
+  }
+  done.wait();
+  auto secs = seconds_since(start);
+  *mean_latency_us = *latency_sum / (static_cast<double>(p.pairs) * p.rounds)
+                     / 1000.0;
+  caf::anon_send_exit(reg, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(bus, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
+  return static_cast<double>(p.pairs) * p.rounds / secs;
+}
+
+void json_line(const params& p, const char* path, double value,
+               const char* unit) {
+  std::printf("{\"bench\":\"actor_throughput\",\"params\":{\"pairs\":%u,"
+              "\"rounds\":%u,\"threads\":%u,\"path\":\"%s\"},\"value\":%.4f,"
+              "\"unit\":\"%s\"}\n",
+              p.pairs, p.rounds, p.threads, path, value, unit);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  params p;
+  CLI::App app{"Agent messages per second through the runtime against a "
+               "bare CAF ping-pong (best of --repeat runs each)."};
+  app.add_option("--pairs", p.pairs, "conversing agent pairs")
+    ->check(CLI::Range(1u, 100000u));
+  app.add_option("--rounds", p.rounds, "messages per pair")
+    ->check(CLI::Range(2u, 100000000u));
+  app.add_option("--threads", p.threads, "scheduler threads")
+    ->check(CLI::Range(1u, 256u));
+  app.add_option("--repeat", p.repeat, "runs of each path")
+    ->check(CLI::Range(1u, 100u));
+  CLI11_PARSE(app, argc, argv);
+  log::init(log::format::text, log::level::warn);
+  double best_runtime = 0;
+  double best_caf = 0;
+  double latency_us = 0;
+  for (uint32_t i = 0; i < p.repeat; ++i) {
+    double lat = 0;
+    auto r = runtime_messages(p, &lat);
+    if (r > best_runtime) {
+      best_runtime = r;
+      latency_us = lat;
+    }
+    best_caf = std::max(best_caf, caf_pingpong(p));
+  }
+  auto ratio = best_runtime / best_caf;
+  std::printf("pairs=%u rounds=%u threads=%u (best of %u)\n", p.pairs,
+              p.rounds, p.threads, p.repeat);
+  std::printf("runtime agent messages: %12.0f msg/s (mean delivery latency "
+              "%.1f us)\n",
+              best_runtime, latency_us);
+  std::printf("bare CAF ping-pong:     %12.0f msg/s\n", best_caf);
+  std::printf("ratio runtime / CAF:    %12.3f\n", ratio);
+  json_line(p, "runtime", best_runtime, "msg/s");
+  json_line(p, "caf_pingpong", best_caf, "msg/s");
+  json_line(p, "ratio", ratio, "ratio");
+  return 0;
+}

@@ -1,0 +1,110 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "av/endpoint.hpp"
+
+/// Start-up configuration: defaults, overridden by the environment,
+/// overridden by command-line flags. docs/configuration.md lists every
+/// setting.
+namespace av::config {
+
+/// What the process was asked to do.
+enum class command { serve };
+
+/// Output format of log lines.
+enum class log_format { text, json };
+
+/// Lowest severity that gets logged; same order as `av::log::level`.
+enum class log_level { trace, debug, info, warn, error, off };
+
+/// Every setting with its default. Units are part of the names; secrets are
+/// never to be logged, use `describe`.
+struct settings {
+  // -- listeners --------------------------------------------------------------
+  std::string bind_address = "127.0.0.1";
+  std::uint16_t api_port = 3000;
+  std::uint16_t ws_port = 8080;
+  std::uint16_t mcp_port = 3001;
+  std::uint16_t metrics_port = 9091;
+  std::uint16_t cluster_port = 4242;
+  std::vector<net::endpoint> cluster_seeds;
+
+  // -- storage (an empty URL keeps the data in memory) ------------------------
+  std::string database_url;
+  int database_pool_size = 20;
+  std::string redis_url;
+  int redis_pool_size = 10;
+  bool auto_migrate = false;
+
+  // -- authentication and limits ----------------------------------------------
+  std::string api_key;
+  int mcp_timeout_ms = 30000;
+  std::string jwt_secret;
+  int jwt_expiry_s = 3600;
+  bool read_auth = false;
+  std::vector<std::string> allowed_origins{"http://localhost:3000",
+                                           "http://127.0.0.1:3000"};
+  int rate_limit_window_ms = 60000;
+  int rate_limit_max_requests = 100;
+
+  // -- WebSocket --------------------------------------------------------------
+  int ws_max_connections = 1000;
+  int ws_heartbeat_interval_ms = 30000;
+  bool ws_compression = true;
+
+  // -- visualization ----------------------------------------------------------
+  bool enable_gpu_physics = true;
+  int max_visible_agents = 500;
+  int physics_update_rate_hz = 60;
+  int position_batch_size = 100;
+
+  // -- observability ----------------------------------------------------------
+  bool prometheus_enabled = true;
+  std::string jaeger_agent_host;
+  std::uint16_t jaeger_agent_port = 6831;
+  config::log_format log_format = config::log_format::text;
+  config::log_level log_level = config::log_level::info;
+
+  // -- runtime ----------------------------------------------------------------
+  int max_agents = 10000;
+  int max_concurrent_spawns = 50;
+  int supervisor_max_restarts = 3;
+  int supervisor_restart_window_ms = 60000;
+  int worker_threads = 0;
+  int demo_agents = 0;
+  std::uint64_t demo_seed = 42;
+};
+
+/// What `parse` decided: run `cmd` with `cfg`, or exit now with `exit_code`
+/// (0 after --help/--version/--print-config, 2 after a bad value or unknown
+/// flag).
+struct parse_result {
+  std::optional<int> exit_code;
+  command cmd = command::serve;
+  settings cfg;
+};
+
+/// Returns the value of an environment variable, nullopt when unset.
+using env_lookup
+  = std::function<std::optional<std::string>(const std::string&)>;
+
+/// Reads the settings from `env` and the command line. Help, version and
+/// --print-config go to `out`; the first problem goes to `err` as one line.
+parse_result parse(int argc, const char* const* argv, const env_lookup& env,
+                   std::ostream& out, std::ostream& err);
+
+/// Returns a lookup into the process environment.
+env_lookup process_env();
+
+/// Every setting as (ENV_NAME, value) with secrets and URL passwords
+/// redacted, for the start-up log and --print-config.
+std::vector<std::pair<std::string, std::string>> describe(const settings&);
+
+} // namespace av::config

@@ -1,0 +1,174 @@
+#include <limits>
+
+#include "av/connection_url.hpp"
+#include "av/endpoint.hpp"
+#include "spec_builders.hpp"
+
+namespace av::config::detail {
+
+namespace {
+
+using opt_msg = std::optional<std::string>;
+
+opt_msg check_bind_address(std::string_view x) {
+  if (net::is_valid_bind_address(x))
+    return std::nullopt;
+  return "expected an IPv4 or IPv6 address or localhost";
+}
+
+opt_msg check_host(std::string_view x) {
+  if (x.empty() || net::is_valid_host(x))
+    return std::nullopt;
+  return "expected a host name or IP address";
+}
+
+opt_msg check_postgres_url(std::string_view x) {
+  if (x.empty())
+    return std::nullopt;
+  auto url = persistence::parse_postgres_url(x);
+  return url ? opt_msg{} : url.error();
+}
+
+opt_msg check_redis_url(std::string_view x) {
+  if (x.empty())
+    return std::nullopt;
+  auto url = persistence::parse_redis_url(x);
+  return url ? opt_msg{} : url.error();
+}
+
+constexpr auto u64_max = std::numeric_limits<std::uint64_t>::max();
+
+using s = settings;
+
+} // namespace
+
+const std::vector<spec>& table() {
+  static const std::vector<spec> rows{
+    text({"BIND_ADDRESS", "--bind-address",
+          "address the API, WebSocket, MCP and metrics listeners bind to"},
+         &s::bind_address, check_bind_address, "ADDRESS"),
+    listener({"API_PORT", "--api-port", "port of the HTTP API"}, &s::api_port),
+    listener({"WS_PORT", "--ws-port", "port of the WebSocket stream"},
+             &s::ws_port),
+    listener({"MCP_PORT", "--mcp-port", "port of the MCP endpoint"},
+             &s::mcp_port),
+    listener({"METRICS_PORT", "--metrics-port",
+              "port of the Prometheus /metrics endpoint"},
+             &s::metrics_port),
+    listener({"CLUSTER_PORT", "--cluster-port",
+              "port other nodes of the cluster connect to"},
+             &s::cluster_port),
+    endpoints({"CLUSTER_SEEDS", "--cluster-seeds",
+               "nodes to join at start-up; empty runs a single node"},
+              &s::cluster_seeds),
+    url({"DATABASE_URL", "--database-url",
+         "PostgreSQL URL; empty keeps history in memory"},
+        &s::database_url, check_postgres_url),
+    integer(
+      {"DATABASE_POOL_SIZE", "--database-pool-size", "PostgreSQL connections"},
+      &s::database_pool_size, 1, 1000),
+    url({"REDIS_URL", "--redis-url",
+         "Redis URL for shared state; empty keeps it in memory"},
+        &s::redis_url, check_redis_url),
+    integer({"REDIS_POOL_SIZE", "--redis-pool-size", "Redis connections"},
+            &s::redis_pool_size, 1, 1000),
+    boolean({"AUTO_MIGRATE", "--auto-migrate",
+             "apply database migrations at start-up"},
+            &s::auto_migrate),
+    secret({"MCP_API_KEY", "--api-key",
+            "key clients must present; empty turns authentication off",
+            "API_KEY"},
+           &s::api_key, 16, "expected at least 16 characters"),
+    integer({"MCP_TIMEOUT", "--mcp-timeout",
+             "milliseconds an MCP tool call may take"},
+            &s::mcp_timeout_ms, 100, 600000),
+    secret({"JWT_SECRET", "--jwt-secret",
+            "HS256 key for session tokens; empty disables tokens"},
+           &s::jwt_secret, 32, "expected at least 32 bytes (HS256)"),
+    integer({"JWT_EXPIRY", "--jwt-expiry", "seconds a session token is valid"},
+            &s::jwt_expiry_s, 1, 31536000),
+    boolean({"READ_AUTH", "--read-auth",
+             "require the API key for reading too, not only for changes"},
+            &s::read_auth),
+    origins({"ALLOWED_ORIGINS", "--allowed-origins",
+             "browser origins allowed to call the API and open WebSockets"},
+            &s::allowed_origins),
+    integer({"RATE_LIMIT_WINDOW_MS", "--rate-limit-window-ms",
+             "length of the rate-limit window in milliseconds"},
+            &s::rate_limit_window_ms, 1, 86400000),
+    integer({"RATE_LIMIT_MAX_REQUESTS", "--rate-limit-max-requests",
+             "requests one client may make per window"},
+            &s::rate_limit_max_requests, 1, 10000000),
+    integer({"WS_MAX_CONNECTIONS", "--ws-max-connections",
+             "open WebSocket connections at most"},
+            &s::ws_max_connections, 1, 100000),
+    integer({"WS_HEARTBEAT_INTERVAL", "--ws-heartbeat-interval",
+             "milliseconds between WebSocket pings"},
+            &s::ws_heartbeat_interval_ms, 1000, 3600000),
+    boolean({"WS_COMPRESSION", "--ws-compression",
+             "permessage-deflate on WebSocket connections"},
+            &s::ws_compression),
+    boolean({"ENABLE_GPU_PHYSICS", "--enable-gpu-physics",
+             "run the layout on the GPU; falls back to the CPU without one"},
+            &s::enable_gpu_physics),
+    integer({"MAX_VISIBLE_AGENTS", "--max-visible-agents",
+             "agents sent to a client at most"},
+            &s::max_visible_agents, 1, 1000000),
+    integer({"PHYSICS_UPDATE_RATE", "--physics-update-rate",
+             "layout steps per second"},
+            &s::physics_update_rate_hz, 1, 240),
+    integer({"POSITION_BATCH_SIZE", "--position-batch-size",
+             "agent positions per WebSocket message"},
+            &s::position_batch_size, 1, 65536),
+    boolean({"PROMETHEUS_ENABLED", "--prometheus-enabled",
+             "serve /metrics on METRICS_PORT"},
+            &s::prometheus_enabled),
+    text({"JAEGER_AGENT_HOST", "--jaeger-agent-host",
+          "Jaeger agent for traces; empty turns tracing off"},
+         &s::jaeger_agent_host, check_host, "HOST"),
+    port({"JAEGER_AGENT_PORT", "--jaeger-agent-port",
+          "UDP port of the Jaeger agent"},
+         &s::jaeger_agent_port),
+    choice({"LOG_FORMAT", "--log-format", "format of log lines"},
+           &s::log_format,
+           {{"text", log_format::text}, {"json", log_format::json}}),
+    choice({"LOG_LEVEL", "--log-level", "lowest severity that is logged"},
+           &s::log_level,
+           {{"trace", log_level::trace},
+            {"debug", log_level::debug},
+            {"info", log_level::info},
+            {"warn", log_level::warn},
+            {"error", log_level::error},
+            {"off", log_level::off}}),
+    integer({"MAX_AGENTS", "--max-agents", "agents this node holds at most"},
+            &s::max_agents, 1, 1000000),
+    integer({"MAX_CONCURRENT_SPAWNS", "--max-concurrent-spawns",
+             "agent spawns in flight at most"},
+            &s::max_concurrent_spawns, 1, 10000),
+    integer({"SUPERVISOR_MAX_RESTARTS", "--supervisor-max-restarts",
+             "restarts of a crashed agent per window before giving up"},
+            &s::supervisor_max_restarts, 0, 1000),
+    integer({"SUPERVISOR_RESTART_WINDOW_MS", "--supervisor-restart-window-ms",
+             "window in milliseconds for SUPERVISOR_MAX_RESTARTS"},
+            &s::supervisor_restart_window_ms, 1, 86400000),
+    integer({"WORKER_THREADS", "--worker-threads",
+             "scheduler threads; 0 uses one per core"},
+            &s::worker_threads, 0, 256),
+    integer({"DEMO_AGENTS", "--demo",
+             "agents of a demo swarm started at boot; 0 starts none"},
+            &s::demo_agents, 0, 100000),
+    integer({"DEMO_SEED", "--demo-seed", "random seed of the demo swarm"},
+            &s::demo_seed, std::uint64_t{0}, u64_max),
+  };
+  return rows;
+}
+
+std::string redact(const spec& row, const std::string& value) {
+  switch (row.shown) {
+    case exposure::secret: return value.empty() ? value : "***";
+    case exposure::url: return persistence::redact_url(value);
+    default: return value;
+  }
+}
+
+} // namespace av::config::detail
