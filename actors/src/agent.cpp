@@ -217,15 +217,11 @@ caf::error not_alive(self_ptr self) {
 
 caf::settings status_of(self_ptr self, status_verbosity v) {
   auto& st = self->state;
-  caf::settings result;
-  caf::put(result, "kind", "agent");
-  caf::put(result, "id", st.info.id);
+  auto result = status_header(self, "agent", st.info.id,
+                              st.info.name + " (" + st.info.type + ") "
+                                + to_string(st.info.state),
+                              st.processed);
   caf::put(result, "num", static_cast<uint64_t>(st.info.num));
-  caf::put(result, "summary",
-           st.info.name + " (" + st.info.type + ") "
-             + to_string(st.info.state));
-  caf::put(result, "mailbox", static_cast<uint64_t>(self->mailbox().size()));
-  caf::put(result, "processed", st.processed);
   if (v >= status_verbosity::detailed) {
     caf::put(result, "tasks.queued", static_cast<uint64_t>(st.tasks.size()));
     caf::put(result, "tasks.completed", st.info.tasks_completed);

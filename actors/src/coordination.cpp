@@ -363,17 +363,12 @@ void participant_left(self_ptr self, num_id num) {
 
 caf::settings status_of(self_ptr self, status_verbosity) {
   auto& st = self->state;
-  caf::settings result;
-  caf::put(result, "kind", "coordination");
-  caf::put(result, "id", st.info.id);
-  caf::put(result, "summary",
-           std::string{to_string(st.info.kind)} + " "
-             + to_string(st.info.status) + " "
-             + std::to_string(st.info.steps_done) + "/"
-             + std::to_string(st.info.steps_total));
-  caf::put(result, "mailbox", static_cast<uint64_t>(self->mailbox().size()));
-  caf::put(result, "processed", st.processed);
-  return result;
+  return status_header(self, "coordination", st.info.id,
+                       std::string{to_string(st.info.kind)} + " "
+                         + to_string(st.info.status) + " "
+                         + std::to_string(st.info.steps_done) + "/"
+                         + std::to_string(st.info.steps_total),
+                       st.processed);
 }
 
 } // namespace

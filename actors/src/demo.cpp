@@ -184,17 +184,11 @@ demo_actor::behavior_type demo(self_ptr self, node_context_ptr ctx,
     },
     [=](atom::status, status_verbosity) {
       auto& st = self->state;
-      caf::settings result;
-      caf::put(result, "kind", "demo");
-      caf::put(result, "id", "demo");
-      caf::put(result, "summary",
-               std::to_string(st.agents.size()) + " agents, "
-                 + std::to_string(st.active_coordinations)
-                 + " coordinations running");
-      caf::put(result, "mailbox",
-               static_cast<uint64_t>(self->mailbox().size()));
-      caf::put(result, "processed", st.processed);
-      return result;
+      return status_header(self, "demo", "demo",
+                           std::to_string(st.agents.size()) + " agents, "
+                             + std::to_string(st.active_coordinations)
+                             + " coordinations running",
+                           st.processed);
     },
   };
 }

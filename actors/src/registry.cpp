@@ -209,35 +209,34 @@ void on_coordination_event(self_ptr self, const coordination_event& x) {
   }
 }
 
+/// Puts into `out` how many entries of `xs` have each value of a four-valued
+/// enum, under `prefix` + the value's name.
+template <class Map, class Key>
+void count_by(caf::settings& out, const char* prefix, const Map& xs, Key key) {
+  uint64_t counts[4] = {0, 0, 0, 0};
+  for (auto& kvp : xs)
+    ++counts[static_cast<size_t>(key(kvp.second))];
+  for (size_t i = 0; i < 4; ++i) {
+    using enum_type = decltype(key(xs.begin()->second));
+    caf::put(out, prefix + std::string{to_string(static_cast<enum_type>(i))},
+             counts[i]);
+  }
+}
+
 caf::settings status_of(self_ptr self, status_verbosity v) {
   auto& st = self->state;
-  caf::settings result;
-  caf::put(result, "kind", "registry");
-  caf::put(result, "id", "registry");
-  caf::put(result, "summary",
-           std::to_string(st.agents.size()) + " agents, "
-             + std::to_string(st.coordinations.size()) + " coordinations");
-  caf::put(result, "mailbox", static_cast<uint64_t>(self->mailbox().size()));
-  caf::put(result, "processed", st.processed);
+  auto result = status_header(self, "registry", "registry",
+                              std::to_string(st.agents.size()) + " agents, "
+                                + std::to_string(st.coordinations.size())
+                                + " coordinations",
+                              st.processed);
   caf::put(result, "agents", static_cast<uint64_t>(st.agents.size()));
   caf::put(result, "restarts", st.restarts);
   if (v >= status_verbosity::detailed) {
-    uint64_t by_state[4] = {0, 0, 0, 0};
-    for (auto& kvp : st.agents)
-      ++by_state[static_cast<size_t>(kvp.second.summary.state)];
-    for (size_t i = 0; i < 4; ++i)
-      caf::put(result,
-               std::string{"agents_by_state."}
-                 + to_string(static_cast<agent_state>(i)),
-               by_state[i]);
-    uint64_t by_status[4] = {0, 0, 0, 0};
-    for (auto& kvp : st.coordinations)
-      ++by_status[static_cast<size_t>(kvp.second.info.status)];
-    for (size_t i = 0; i < 4; ++i)
-      caf::put(result,
-               std::string{"coordinations_by_status."}
-                 + to_string(static_cast<coord_status>(i)),
-               by_status[i]);
+    count_by(result, "agents_by_state.", st.agents,
+             [](auto& x) { return x.summary.state; });
+    count_by(result, "coordinations_by_status.", st.coordinations,
+             [](auto& x) { return x.info.status; });
     caf::put(result, "pending_spawns",
              static_cast<uint64_t>(st.pending_spawns));
   }

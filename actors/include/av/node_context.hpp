@@ -103,6 +103,21 @@ using node_context_ptr = std::shared_ptr<node_context>;
 /// Wall-clock nanoseconds since the epoch.
 int64_t now_ns();
 
+/// The part of a status answer every actor gives: kind, id, summary,
+/// mailbox depth and messages processed.
+template <class Self>
+caf::settings status_header(Self* self, const char* kind,
+                            const std::string& id, std::string summary,
+                            uint64_t processed) {
+  caf::settings result;
+  caf::put(result, "kind", kind);
+  caf::put(result, "id", id);
+  caf::put(result, "summary", std::move(summary));
+  caf::put(result, "mailbox", static_cast<uint64_t>(self->mailbox().size()));
+  caf::put(result, "processed", processed);
+  return result;
+}
+
 /// A random (version 4) UUID in canonical lower-case form.
 std::string make_uuid();
 
