@@ -34,8 +34,7 @@ struct params {
 /// Counts down to zero across actors and wakes the waiting main thread.
 class latch {
 public:
-  explicit latch(uint64_t n) : left_(n) {
-  }
+  explicit latch(uint64_t n) : left_(n) {}
 
   void count_down(uint64_t n = 1) {
     std::lock_guard<std::mutex> guard{mtx_};
@@ -108,18 +107,18 @@ double runtime_messages(const params& p, double* mean_latency_us) {
   auto reg = sys.spawn(av::registry, ctx, bus);
   latch done{static_cast<uint64_t>(p.pairs) * p.rounds};
   auto latency_sum = std::make_shared<double>(0);
-  auto sink = sys.spawn([&done, latency_sum](caf::event_based_actor*)
-                          -> caf::behavior {
-    return {[&done, latency_sum](const event_batch& batch) {
-      uint64_t n = 0;
-      for (auto& ev : *batch.events)
-        if (auto x = caf::get_if<message_event>(&ev.payload)) {
-          *latency_sum += static_cast<double>(x->latency_ns);
-          ++n;
-        }
-      done.count_down(n);
-    }};
-  });
+  auto sink
+    = sys.spawn([&done, latency_sum](caf::event_based_actor*) -> caf::behavior {
+        return {[&done, latency_sum](const event_batch& batch) {
+          uint64_t n = 0;
+          for (auto& ev : *batch.events)
+            if (auto x = caf::get_if<message_event>(&ev.payload)) {
+              *latency_sum += static_cast<double>(x->latency_ns);
+              ++n;
+            }
+          done.count_down(n);
+        }};
+      });
   caf::anon_send(bus, atom::subscribe::value,
                  caf::actor_cast<event_sink_actor>(sink), all_event_kinds);
   caf::scoped_actor self{sys};
@@ -139,8 +138,8 @@ double runtime_messages(const params& p, double* mean_latency_us) {
     pairs.emplace_back(nums[0], nums[1]);
   }
   // Let the spawn events drain before the clock starts.
-  self->request(bus, caf::infinite, atom::status::value,
-                status_verbosity::terse)
+  self
+    ->request(bus, caf::infinite, atom::status::value, status_verbosity::terse)
     .receive([](const caf::settings&) {}, [](const caf::error&) {});
   auto start = clock_type::now();
   for (auto& [a, b] : pairs) {
@@ -149,8 +148,8 @@ double runtime_messages(const params& p, double* mean_latency_us) {
   }
   done.wait();
   auto secs = seconds_since(start);
-  *mean_latency_us = *latency_sum / (static_cast<double>(p.pairs) * p.rounds)
-                     / 1000.0;
+  *mean_latency_us
+    = *latency_sum / (static_cast<double>(p.pairs) * p.rounds) / 1000.0;
   caf::anon_send_exit(reg, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(bus, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
@@ -194,8 +193,8 @@ int main(int argc, char** argv) {
     best_caf = std::max(best_caf, caf_pingpong(p));
   }
   auto ratio = best_runtime / best_caf;
-  std::printf("pairs=%u rounds=%u threads=%u (best of %u)\n", p.pairs,
-              p.rounds, p.threads, p.repeat);
+  std::printf("pairs=%u rounds=%u threads=%u (best of %u)\n", p.pairs, p.rounds,
+              p.threads, p.repeat);
   std::printf("runtime agent messages: %12.0f msg/s (mean delivery latency "
               "%.1f us)\n",
               best_runtime, latency_us);

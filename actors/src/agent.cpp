@@ -63,9 +63,8 @@ void derive_sample(self_ptr self) {
                                    / static_cast<double>(done)
                                : 0;
   auto lifetime = std::max<int64_t>(1, x.time_ms - info.created_ms);
-  x.resource_utilization
-    = std::min(1.0, static_cast<double>(st.total_task_ms)
-                      / static_cast<double>(lifetime));
+  x.resource_utilization = std::min(1.0, static_cast<double>(st.total_task_ms)
+                                           / static_cast<double>(lifetime));
   record_sample(self, x);
 }
 
@@ -112,8 +111,8 @@ task_result finish_task(self_ptr self, bool success, std::string output) {
   st.tasks.pop_front();
   st.info.current_task.clear();
   auto elapsed = self->clock().now() - st.task_started;
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed)
-              .count();
+  auto ms
+    = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
   st.total_task_ms += ms;
   if (success)
     ++st.info.tasks_completed;
@@ -147,8 +146,8 @@ void drop_tasks(self_ptr self, const std::string& reason) {
 
 agent_snapshot snapshot(self_ptr self) {
   auto& st = self->state;
-  return agent_snapshot{st.info, st.history,
-                        {st.tasks.begin(), st.tasks.end()}, st.total_task_ms};
+  return agent_snapshot{
+    st.info, st.history, {st.tasks.begin(), st.tasks.end()}, st.total_task_ms};
 }
 
 /// Sends `msg` to its recipient without waiting for a receipt; failures are
@@ -190,13 +189,13 @@ message_receipt accept(self_ptr self, agent_message& msg) {
   auto now = now_ns();
   auto latency = std::max<int64_t>(0, now - msg.sent_ns);
   st.info.last_seen_ms = now / 1000000;
-  publish(self,
-          message_event{msg.id, msg.from, msg.to, msg.type, msg.prio, true,
-                        latency},
-          st.info.last_seen_ms);
+  publish(
+    self,
+    message_event{msg.id, msg.from, msg.to, msg.type, msg.prio, true, latency},
+    st.info.last_seen_ms);
   if (msg.reply_budget > 0 && simulated(self)) {
-    outgoing_message answer{msg.from, "response", msg.prio, {},
-                            msg.reply_budget - 1};
+    outgoing_message answer{
+      msg.from, "response", msg.prio, {}, msg.reply_budget - 1};
     post(self, make_message(self, std::move(answer)));
   }
   return message_receipt{msg.id, msg.from, msg.to, latency};
@@ -256,7 +255,8 @@ agent_actor::behavior_type agent(self_ptr self, node_context_ptr ctx,
   st.tasks.assign(snap.tasks.begin(), snap.tasks.end());
   st.total_task_ms = snap.total_task_ms;
   st.rng.seed(static_cast<uint32_t>(st.ctx->seed * 2654435761u + st.info.num));
-  st.task_seq = st.info.tasks_completed + st.info.tasks_failed + st.tasks.size();
+  st.task_seq
+    = st.info.tasks_completed + st.info.tasks_failed + st.tasks.size();
   self->set_exception_handler([self](std::exception_ptr& eptr) -> caf::error {
     std::string what = "unknown exception";
     try {
@@ -306,8 +306,8 @@ agent_actor::behavior_type agent(self_ptr self, node_context_ptr ctx,
       else
         accept(self, msg);
     },
-    [=](atom::deliver, atom::receipt, agent_message& msg)
-      -> caf::result<message_receipt> {
+    [=](atom::deliver, atom::receipt,
+        agent_message& msg) -> caf::result<message_receipt> {
       auto& st = self->state;
       ++st.processed;
       if (st.info.state == agent_state::terminated)
@@ -320,8 +320,8 @@ agent_actor::behavior_type agent(self_ptr self, node_context_ptr ctx,
       info.queued_tasks = static_cast<uint32_t>(self->state.tasks.size());
       return info;
     },
-    [=](atom::state, agent_state to, std::string& reason)
-      -> caf::result<agent_info> {
+    [=](atom::state, agent_state to,
+        std::string& reason) -> caf::result<agent_info> {
       auto& st = self->state;
       ++st.processed;
       auto from = st.info.state;
@@ -359,8 +359,8 @@ agent_actor::behavior_type agent(self_ptr self, node_context_ptr ctx,
                             + std::to_string(st.ctx->limits.task_queue)
                             + " tasks already");
       if (task.id.empty())
-        task.id = std::to_string(st.info.num) + "-"
-                  + std::to_string(++st.task_seq);
+        task.id
+          = std::to_string(st.info.num) + "-" + std::to_string(++st.task_seq);
       st.info.last_seen_ms = now_ms();
       auto was_idle = st.tasks.empty();
       publish(self, task_event{st.info.num, task.id, task_phase::queued,
@@ -396,8 +396,7 @@ agent_actor::behavior_type agent(self_ptr self, node_context_ptr ctx,
       else
         finish_task(self, true, simulated_output(self, st.tasks.front()));
     },
-    [=](atom::metrics, metrics_sample& sample)
-      -> caf::result<metrics_report> {
+    [=](atom::metrics, metrics_sample& sample) -> caf::result<metrics_report> {
       auto& st = self->state;
       ++st.processed;
       if (st.info.state == agent_state::terminated)

@@ -49,12 +49,12 @@ bus_actor::behavior_type bus(bus_actor::stateful_pointer<bus_data> self,
     },
     [=](atom::status, status_verbosity) {
       auto& st = self->state;
-      auto result = status_header(
-        self, "bus", "bus",
-        std::to_string(st.subscribers.size()) + " subscribers, "
-          + std::to_string(st.events) + " events in "
-          + std::to_string(st.batches) + " batches",
-        st.processed);
+      auto result
+        = status_header(self, "bus", "bus",
+                        std::to_string(st.subscribers.size()) + " subscribers, "
+                          + std::to_string(st.events) + " events in "
+                          + std::to_string(st.batches) + " batches",
+                        st.processed);
       caf::put(result, "last_seq", st.ctx->bus.last_seq());
       return result;
     },

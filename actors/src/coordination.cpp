@@ -102,8 +102,8 @@ void assign_part(self_ptr self, size_t part, num_id exclude = 0) {
     workers.erase(std::remove(workers.begin(), workers.end(), exclude),
                   workers.end());
   if (workers.empty()) {
-    finish(self, coord_status::failed, "no worker left for part "
-                                         + std::to_string(part + 1));
+    finish(self, coord_status::failed,
+           "no worker left for part " + std::to_string(part + 1));
     return;
   }
   auto num = workers[st.next_worker++ % workers.size()];
@@ -119,8 +119,8 @@ void hierarchical_done(self_ptr self, size_t slot, task_result& res) {
   auto leader = st.info.participants.front().agent;
   if (slot == split_slot) {
     if (!res.success) {
-      finish(self, coord_status::failed, "leader could not split the task: "
-                                           + res.output);
+      finish(self, coord_status::failed,
+             "leader could not split the task: " + res.output);
       return;
     }
     step(self);
@@ -140,12 +140,13 @@ void hierarchical_done(self_ptr self, size_t slot, task_result& res) {
   }
   if (!res.success) {
     if (st.retries[slot]++ >= max_part_retries) {
-      finish(self, coord_status::failed, "part " + std::to_string(slot + 1)
-                                           + " failed twice: " + res.output);
+      finish(self, coord_status::failed,
+             "part " + std::to_string(slot + 1)
+               + " failed twice: " + res.output);
       return;
     }
-    st.info.reason = "part " + std::to_string(slot + 1) + " re-assigned after: "
-                     + res.output;
+    st.info.reason = "part " + std::to_string(slot + 1)
+                     + " re-assigned after: " + res.output;
     publish(self, st.info.reason);
     assign_part(self, slot, res.agent);
     return;
@@ -182,8 +183,8 @@ void assign_stage(self_ptr self, size_t stage, std::string input) {
 void pipeline_done(self_ptr self, size_t stage, task_result& res) {
   auto& st = self->state;
   if (!res.success) {
-    finish(self, coord_status::failed, "stage " + std::to_string(stage + 1)
-                                         + " failed: " + res.output);
+    finish(self, coord_status::failed,
+           "stage " + std::to_string(stage + 1) + " failed: " + res.output);
     return;
   }
   step(self);
@@ -253,8 +254,8 @@ void exchange(self_ptr self, num_id from, num_id to) {
         bool peer_gone = code == ec::terminated || code == ec::unreachable
                          || err == caf::sec::request_receiver_down;
         if (!peer_gone)
-          finish(self, coord_status::failed, "exchange failed: "
-                                               + describe(err));
+          finish(self, coord_status::failed,
+                 "exchange failed: " + describe(err));
       });
 }
 
@@ -291,7 +292,8 @@ void start(self_ptr self) {
   auto n = parts.size();
   switch (st.info.kind) {
     case pattern::hierarchical:
-      st.info.steps_total = static_cast<uint32_t>(n + 1); // split, parts, gather
+      st.info.steps_total
+        = static_cast<uint32_t>(n + 1); // split, parts, gather
       st.outputs.assign(n - 1, {});
       st.retries.assign(n - 1, 0);
       break;
@@ -318,9 +320,7 @@ void start(self_ptr self) {
       for (auto& kvp : std::map<std::pair<num_id, num_id>, bool>{st.exchanges})
         exchange(self, kvp.first.first, kvp.first.second);
       break;
-    case pattern::pipeline:
-      assign_stage(self, 0, st.info.task);
-      break;
+    case pattern::pipeline: assign_stage(self, 0, st.info.task); break;
     case pattern::consensus:
       for (size_t i = 0; i < n; ++i)
         assign(self, parts[i].agent, "vote", "vote: " + st.info.task, {}, i);
@@ -346,9 +346,7 @@ void participant_left(self_ptr self, num_id num) {
         finish(self, coord_status::failed, "no worker left");
       // An open part of the leaver fails with its task and is re-assigned.
       break;
-    case pattern::mesh:
-      mesh_replan(self, num);
-      break;
+    case pattern::mesh: mesh_replan(self, num); break;
     case pattern::pipeline:
       // Stages not yet run can no longer run in order.
       finish(self, coord_status::failed,
@@ -373,9 +371,10 @@ caf::settings status_of(self_ptr self, status_verbosity) {
 
 } // namespace
 
-coordination_actor::behavior_type
-coordination(self_ptr self, node_context_ptr ctx, coordination_spec spec,
-             registry_actor registry) {
+coordination_actor::behavior_type coordination(self_ptr self,
+                                               node_context_ptr ctx,
+                                               coordination_spec spec,
+                                               registry_actor registry) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
   st.registry = std::move(registry);
@@ -412,8 +411,9 @@ coordination(self_ptr self, node_context_ptr ctx, coordination_spec spec,
         return;
       }
       // A crashed agent may have been restarted: ask for its new handle.
-      self->request(st.registry, caf::infinite, atom::get::value,
-                    std::to_string(num))
+      self
+        ->request(st.registry, caf::infinite, atom::get::value,
+                  std::to_string(num))
         .then(
           [=](agent_ref& ref) {
             if (ref.handle) {
@@ -426,8 +426,8 @@ coordination(self_ptr self, node_context_ptr ctx, coordination_spec spec,
     }
   });
   publish(self, "forming");
-  auto timeout = st.spec.timeout_ms > 0 ? st.spec.timeout_ms
-                                        : default_timeout_ms;
+  auto timeout
+    = st.spec.timeout_ms > 0 ? st.spec.timeout_ms : default_timeout_ms;
   self->delayed_send(self, std::chrono::milliseconds{timeout},
                      atom::timeout::value, st.deadline_generation);
   start(self);

@@ -16,10 +16,10 @@ using self_ptr = demo_actor::stateful_pointer<demo_data>;
 constexpr uint32_t spawn_wave = 16;
 
 const char* const work_items[] = {
-  "analyze error logs",       "write unit tests",     "review pull request",
-  "profile hot path",         "summarize findings",   "refactor module",
-  "draft API design",         "check dependencies",   "update documentation",
-  "benchmark query planner",  "triage open issues",   "collect metrics",
+  "analyze error logs",      "write unit tests",   "review pull request",
+  "profile hot path",        "summarize findings", "refactor module",
+  "draft API design",        "check dependencies", "update documentation",
+  "benchmark query planner", "triage open issues", "collect metrics",
 };
 
 const char* const topics[] = {
@@ -76,8 +76,7 @@ void hand_out_work(self_ptr self) {
         auto& st = self->state;
         auto n = std::max<size_t>(1, page.agents.size() / 8);
         for (size_t i = 0; i < n && i < page.agents.size(); ++i) {
-          std::uniform_int_distribution<size_t> dist{0,
-                                                     page.agents.size() - 1};
+          std::uniform_int_distribution<size_t> dist{0, page.agents.size() - 1};
           auto& x = page.agents[dist(st.rng)];
           if (x.origin != provenance::simulated)
             continue;

@@ -63,7 +63,9 @@ metric_trends compute_trends(const std::vector<metrics_sample>& history) {
 }
 
 const char* invalid_field(const metrics_sample& x) {
-  auto bad = [](double v) { return !std::isfinite(v) || v < 0; };
+  auto bad = [](double v) {
+    return !std::isfinite(v) || v < 0;
+  };
   if (bad(x.tasks_completed))
     return "tasksCompleted";
   if (bad(x.success_rate) || x.success_rate > 1)

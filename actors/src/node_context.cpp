@@ -96,8 +96,7 @@ std::string make_uuid() {
   snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx",
            static_cast<unsigned>(hi >> 32),
            static_cast<unsigned>((hi >> 16) & 0xFFFF),
-           static_cast<unsigned>(hi & 0xFFFF),
-           static_cast<unsigned>(lo >> 48),
+           static_cast<unsigned>(hi & 0xFFFF), static_cast<unsigned>(lo >> 48),
            static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
   return buf;
 }

@@ -100,8 +100,8 @@ agent_entry* find_agent(self_ptr self, const std::string& key) {
 }
 
 caf::error unknown_agent(const std::string& key) {
-  return make_error(ec::not_found, "no agent with id, number or name \""
-                                     + key + "\"");
+  return make_error(ec::not_found,
+                    "no agent with id, number or name \"" + key + "\"");
 }
 
 void forget_agent(self_ptr self, num_id num) {
@@ -132,7 +132,9 @@ void on_crash(self_ptr self, agent_snapshot& snap, const std::string& what) {
   if (entry.restarts.permit(self->clock().now())) {
     ++st.restarts;
     log::warn("agent crashed, restarting",
-              {{"agent", snap.info.id}, {"num", num}, {"error", what},
+              {{"agent", snap.info.id},
+               {"num", num},
+               {"error", what},
                {"restarts_in_window", entry.restarts.recent()}});
     entry.handle = start_agent(self, std::move(snap), true);
     st.ctx->agents.put(num, entry.handle);
@@ -191,8 +193,8 @@ void on_coordination_event(self_ptr self, const coordination_event& x) {
   info.progress = x.progress;
   info.steps_done = x.steps_done;
   info.steps_total = x.steps_total;
-  auto over = x.status == coord_status::completed
-              || x.status == coord_status::failed;
+  auto over
+    = x.status == coord_status::completed || x.status == coord_status::failed;
   if (!over || was_over)
     return;
   (x.status == coord_status::failed ? info.reason : info.result) = x.detail;
@@ -249,10 +251,9 @@ registry_actor::behavior_type registry(self_ptr self, node_context_ptr ctx,
                                        bus_actor bus) {
   self->state.ctx = std::move(ctx);
   if (bus)
-    self->send(bus, atom::subscribe::value,
-               caf::actor_cast<event_sink_actor>(self),
-               kind_bit(event_kind::agent_state)
-                 | kind_bit(event_kind::coordination));
+    self->send(
+      bus, atom::subscribe::value, caf::actor_cast<event_sink_actor>(self),
+      kind_bit(event_kind::agent_state) | kind_bit(event_kind::coordination));
   // Linked agents and coordinations report their end here; anything else
   // asking the registry to exit ends the node's actors with it.
   self->set_exit_handler([self](caf::exit_msg& msg) {
@@ -290,19 +291,19 @@ registry_actor::behavior_type registry(self_ptr self, node_context_ptr ctx,
       auto& info = snap.info;
       info.id = spec.id.empty() ? make_uuid() : spec.id;
       info.num = num;
-      info.name = spec.name.empty() ? spec.type + "-" + std::to_string(num)
-                                    : spec.name;
+      info.name
+        = spec.name.empty() ? spec.type + "-" + std::to_string(num) : spec.name;
       info.type = spec.type;
       info.origin = spec.origin;
       info.metadata = spec.metadata;
       info.created_ms = now_ms();
-      agent_summary summary{info.id, num, info.name, info.type,
+      agent_summary summary{info.id,           num,        info.name, info.type,
                             agent_state::idle, info.origin};
       auto handle = start_agent(self, std::move(snap), false);
-      st.agents.emplace(num, agent_entry{summary, handle,
-                                         restart_policy{
-                                           st.ctx->limits.max_restarts,
-                                           st.ctx->limits.restart_window}});
+      st.agents.emplace(
+        num, agent_entry{summary, handle,
+                         restart_policy{st.ctx->limits.max_restarts,
+                                        st.ctx->limits.restart_window}});
       st.by_uuid.emplace(summary.id, num);
       st.by_name.emplace(summary.name, num);
       st.ctx->agents.put(num, handle);
@@ -335,23 +336,21 @@ registry_actor::behavior_type registry(self_ptr self, node_context_ptr ctx,
         return make_error(ec::invalid_argument,
                           "state: expected IDLE, BUSY, ERROR or TERMINATED");
       if (filter.limit == 0 || filter.limit > 1000)
-        return make_error(ec::invalid_argument,
-                          "limit: expected 1 to 1000");
+        return make_error(ec::invalid_argument, "limit: expected 1 to 1000");
       agent_page page;
       for (auto& kvp : st.agents) {
         auto& x = kvp.second.summary;
         if ((!filter.type.empty() && x.type != filter.type)
             || (!filter.state.empty() && x.state != wanted))
           continue;
-        if (page.total >= filter.offset
-            && page.agents.size() < filter.limit)
+        if (page.total >= filter.offset && page.agents.size() < filter.limit)
           page.agents.push_back(x);
         ++page.total;
       }
       return page;
     },
-    [=](atom::terminate, const std::string& key, std::string& reason)
-      -> caf::result<agent_info> {
+    [=](atom::terminate, const std::string& key,
+        std::string& reason) -> caf::result<agent_info> {
       ++self->state.processed;
       auto entry = find_agent(self, key);
       if (!entry)
@@ -359,8 +358,8 @@ registry_actor::behavior_type registry(self_ptr self, node_context_ptr ctx,
       return self->delegate(entry->handle, atom::terminate::value,
                             std::move(reason));
     },
-    [=](atom::coordinate, coordination_spec& spec)
-      -> caf::result<coordination_info> {
+    [=](atom::coordinate,
+        coordination_spec& spec) -> caf::result<coordination_info> {
       auto& st = self->state;
       ++st.processed;
       if (auto err = validate(self, spec))
@@ -374,20 +373,20 @@ registry_actor::behavior_type registry(self_ptr self, node_context_ptr ctx,
       info.task = spec.task;
       info.metadata = spec.metadata;
       info.started_ms = now_ms();
-      auto handle = self->spawn<caf::linked>(coordination, st.ctx,
-                                             std::move(spec), self);
-      st.coordinations.emplace(id, registry_data::coordination_entry{
-                                     std::move(info), handle});
+      auto handle
+        = self->spawn<caf::linked>(coordination, st.ctx, std::move(spec), self);
+      st.coordinations.emplace(
+        id, registry_data::coordination_entry{std::move(info), handle});
       return self->delegate(handle, atom::get::value);
     },
-    [=](atom::coordinate, atom::get, const std::string& id)
-      -> caf::result<coordination_ref> {
+    [=](atom::coordinate, atom::get,
+        const std::string& id) -> caf::result<coordination_ref> {
       auto& st = self->state;
       ++st.processed;
       auto i = st.coordinations.find(id);
       if (i == st.coordinations.end())
-        return make_error(ec::not_found, "no coordination with id \"" + id
-                                           + "\"");
+        return make_error(ec::not_found,
+                          "no coordination with id \"" + id + "\"");
       return coordination_ref{id, i->second.handle};
     },
     [=](atom::coordinate, atom::list, const std::string& status)
@@ -403,9 +402,8 @@ registry_actor::behavior_type registry(self_ptr self, node_context_ptr ctx,
       for (auto& kvp : st.coordinations)
         if (status.empty() || kvp.second.info.status == wanted)
           result.push_back(kvp.second.info);
-      std::sort(result.begin(), result.end(), [](auto& x, auto& y) {
-        return x.started_ms < y.started_ms;
-      });
+      std::sort(result.begin(), result.end(),
+                [](auto& x, auto& y) { return x.started_ms < y.started_ms; });
       return result;
     },
     [=](atom::crashed, agent_snapshot& snap, const std::string& what) {

@@ -98,21 +98,21 @@ const char* to_string(event_kind x) {
 }
 
 bool parse(std::string_view str, agent_state& x) {
-  static constexpr agent_state values[] = {
-    agent_state::idle, agent_state::busy, agent_state::error,
-    agent_state::terminated};
+  static constexpr agent_state values[]
+    = {agent_state::idle, agent_state::busy, agent_state::error,
+       agent_state::terminated};
   return parse_enum(str, x, values);
 }
 
 bool parse(std::string_view str, provenance& x) {
-  static constexpr provenance values[] = {provenance::measured,
-                                          provenance::simulated};
+  static constexpr provenance values[]
+    = {provenance::measured, provenance::simulated};
   return parse_enum(str, x, values);
 }
 
 bool parse(std::string_view str, priority& x) {
-  static constexpr priority values[] = {priority::low, priority::normal,
-                                        priority::high, priority::critical};
+  static constexpr priority values[]
+    = {priority::low, priority::normal, priority::high, priority::critical};
   return parse_enum(str, x, values);
 }
 
@@ -123,9 +123,9 @@ bool parse(std::string_view str, pattern& x) {
 }
 
 bool parse(std::string_view str, coord_status& x) {
-  static constexpr coord_status values[] = {
-    coord_status::forming, coord_status::active, coord_status::completed,
-    coord_status::failed};
+  static constexpr coord_status values[]
+    = {coord_status::forming, coord_status::active, coord_status::completed,
+       coord_status::failed};
   return parse_enum(str, x, values);
 }
 

@@ -18,8 +18,7 @@ int main(int argc, char** argv) {
     av::log::debug("setting", {{"name", name}, {"value", value}});
   try {
     switch (parsed.cmd) {
-      case av::config::command::serve:
-        return av::serve(cfg);
+      case av::config::command::serve: return av::serve(cfg);
     }
   } catch (const std::exception& e) {
     av::log::error("fatal error", {{"error", e.what()}});

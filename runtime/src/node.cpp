@@ -43,10 +43,10 @@ node_config::node_config(const config::settings& cfg) {
                    : std::max(1u, std::thread::hardware_concurrency());
   set("scheduler.max-threads", threads);
   set("logger.verbosity", caf::atom("quiet"));
-  add_error_category(error_category,
-                     [](uint8_t code, caf::atom_value, const caf::message& ctx) {
-                       return describe(caf::error{code, error_category, ctx});
-                     });
+  add_error_category(
+    error_category, [](uint8_t code, caf::atom_value, const caf::message& ctx) {
+      return describe(caf::error{code, error_category, ctx});
+    });
 }
 
 node::node(const config::settings& cfg)
@@ -125,8 +125,8 @@ int serve(const config::settings& cfg) {
   for (;;) {
     auto sig = sigtimedwait(&signals, nullptr, &interval);
     if (sig == SIGINT || sig == SIGTERM) {
-      log::info("shutting down", {{"signal", sig == SIGINT ? "SIGINT"
-                                                          : "SIGTERM"}});
+      log::info("shutting down",
+                {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
       break;
     }
     n.log_summary();

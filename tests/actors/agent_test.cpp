@@ -231,12 +231,12 @@ CAF_TEST(every agent answers status) {
   CAF_CHECK_EQUAL(caf::get_or(*st, "id", std::string{}), a.id);
   CAF_CHECK(caf::get_if(&*st, "processed") != nullptr);
   CAF_CHECK(caf::get_if(&*st, "mailbox") != nullptr);
-  auto r = ask<caf::settings>(reg, atom::status::value,
-                              status_verbosity::detailed);
+  auto r
+    = ask<caf::settings>(reg, atom::status::value, status_verbosity::detailed);
   CAF_REQUIRE(r);
   CAF_CHECK_EQUAL(caf::get_or(*r, "kind", std::string{}), "registry");
-  auto b = ask<caf::settings>(bus, atom::status::value,
-                              status_verbosity::terse);
+  auto b
+    = ask<caf::settings>(bus, atom::status::value, status_verbosity::terse);
   CAF_REQUIRE(b);
   CAF_CHECK_EQUAL(caf::get_or(*b, "kind", std::string{}), "bus");
 }

@@ -196,11 +196,9 @@ CAF_TEST(pipeline input reaches the next stage) {
   complete(m[0], true, "stage one output");
   settle();
   auto task_events = events_of<task_event>();
-  CAF_CHECK(std::any_of(task_events.begin(), task_events.end(),
-                        [&](auto& e) {
-                          return e.agent == m[1]
-                                 && e.phase == task_phase::started;
-                        }));
+  CAF_CHECK(std::any_of(task_events.begin(), task_events.end(), [&](auto& e) {
+    return e.agent == m[1] && e.phase == task_phase::started;
+  }));
   CAF_CHECK_EQUAL(status(c.id).steps_done, 1u);
 }
 

@@ -31,8 +31,7 @@ CAF_TEST(the demo swarm lives) {
   size_t finished = 0;
   for (auto& x : events_of<coordination_event>()) {
     patterns.insert(x.kind);
-    if (x.status == coord_status::completed
-        || x.status == coord_status::failed)
+    if (x.status == coord_status::completed || x.status == coord_status::failed)
       ++finished;
   }
   CAF_CHECK_EQUAL(patterns.size(), 4u);
@@ -49,9 +48,8 @@ CAF_TEST(the demo swarm lives) {
   CAF_CHECK_GREATER(events_of<message_event>().size(), 50u);
   // The driver's periodic fault shows supervision at work.
   auto states = events_of<agent_state_changed>();
-  CAF_CHECK(std::any_of(states.begin(), states.end(), [](auto& x) {
-    return x.reason == "restarted";
-  }));
+  CAF_CHECK(std::any_of(states.begin(), states.end(),
+                        [](auto& x) { return x.reason == "restarted"; }));
   caf::anon_send_exit(driver, caf::exit_reason::user_shutdown);
 }
 

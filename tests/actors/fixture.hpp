@@ -43,9 +43,7 @@ struct node_fixture : test_coordinator_fixture<> {
 
   /// Processes every pending message but fires no timer; tests move time
   /// on explicitly (advance_time) or let every timer fire (run).
-  void settle() {
-    consume_messages();
-  }
+  void settle() { consume_messages(); }
 
   /// Sends a request, settles and returns the answer or error.
   template <class T, class Handle, class... Ts>

@@ -13,8 +13,7 @@ node_limits small_limits() {
 }
 
 struct fixture : test::node_fixture {
-  fixture() : test::node_fixture(small_limits()) {
-  }
+  fixture() : test::node_fixture(small_limits()) {}
 
   caf::error spawn_error(agent_spec spec) {
     auto x = ask<agent_info>(reg, atom::spawn::value, spec);
@@ -59,12 +58,12 @@ CAF_TEST(the agent limit holds) {
 CAF_TEST(concurrent spawns are limited) {
   // Three requests before the scheduler runs: the third exceeds the limit
   // of two spawns in flight.
-  auto r1 = self->request(reg, caf::infinite, atom::spawn::value,
-                          spec_of("coder"));
-  auto r2 = self->request(reg, caf::infinite, atom::spawn::value,
-                          spec_of("coder"));
-  auto r3 = self->request(reg, caf::infinite, atom::spawn::value,
-                          spec_of("coder"));
+  auto r1
+    = self->request(reg, caf::infinite, atom::spawn::value, spec_of("coder"));
+  auto r2
+    = self->request(reg, caf::infinite, atom::spawn::value, spec_of("coder"));
+  auto r3
+    = self->request(reg, caf::infinite, atom::spawn::value, spec_of("coder"));
   run();
   int ok = 0;
   caf::error failure;
@@ -118,13 +117,13 @@ CAF_TEST(listing filters and pages) {
                                 agent_filter{"coder", "", 0, 100});
   CAF_REQUIRE(coders);
   CAF_CHECK_EQUAL(coders->total, 2u);
-  auto busy = ask<agent_page>(reg, atom::list::value,
-                              agent_filter{"", "BUSY", 0, 100});
+  auto busy
+    = ask<agent_page>(reg, atom::list::value, agent_filter{"", "BUSY", 0, 100});
   CAF_REQUIRE(busy);
   CAF_REQUIRE_EQUAL(busy->agents.size(), 1u);
   CAF_CHECK_EQUAL(busy->agents[0].num, 3u);
-  auto page = ask<agent_page>(reg, atom::list::value,
-                              agent_filter{"", "", 1, 1});
+  auto page
+    = ask<agent_page>(reg, atom::list::value, agent_filter{"", "", 1, 1});
   CAF_REQUIRE(page);
   CAF_CHECK_EQUAL(page->total, 3u);
   CAF_REQUIRE_EQUAL(page->agents.size(), 1u);
@@ -133,15 +132,15 @@ CAF_TEST(listing filters and pages) {
                              agent_filter{"", "SLEEPING", 0, 10});
   CAF_REQUIRE(!bad);
   CAF_CHECK_EQUAL(code_of(bad.error()), ec::invalid_argument);
-  auto huge = ask<agent_page>(reg, atom::list::value,
-                              agent_filter{"", "", 0, 5000});
+  auto huge
+    = ask<agent_page>(reg, atom::list::value, agent_filter{"", "", 0, 5000});
   CAF_REQUIRE(!huge);
 }
 
 CAF_TEST(terminate through the registry) {
   auto x = spawn("coder", "carol");
-  auto gone = ask<agent_info>(reg, atom::terminate::value,
-                              std::string{"carol"}, std::string{"retired"});
+  auto gone = ask<agent_info>(reg, atom::terminate::value, std::string{"carol"},
+                              std::string{"retired"});
   CAF_REQUIRE(gone);
   CAF_CHECK_EQUAL(gone->state, agent_state::terminated);
   CAF_CHECK(!ctx->agents.find(x.num));

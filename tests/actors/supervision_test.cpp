@@ -16,8 +16,7 @@ node_limits two_restarts() {
 }
 
 struct fixture : test::node_fixture {
-  fixture() : test::node_fixture(two_restarts()) {
-  }
+  fixture() : test::node_fixture(two_restarts()) {}
 
   void crash(num_id num) {
     caf::anon_send(handle(num), atom::fault::value, std::string{"boom"});
@@ -45,8 +44,7 @@ CAF_TEST_FIXTURE_SCOPE(supervision_tests, fixture)
 CAF_TEST(a crashed agent restarts from its last state) {
   auto x = spawn("coder");
   auto owner_log = std::make_shared<std::vector<task_result>>();
-  auto owner = sys.spawn([owner_log](caf::event_based_actor*)
-                           -> caf::behavior {
+  auto owner = sys.spawn([owner_log](caf::event_based_actor*) -> caf::behavior {
     return {[owner_log](atom::task_done, const task_result& r) {
       owner_log->push_back(r);
     }};

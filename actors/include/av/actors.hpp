@@ -68,8 +68,8 @@ using agent_actor = caf::typed_actor<
   // Queues a task; an IDLE agent starts it at once and becomes BUSY.
   caf::replies_to<atom::assign, task_spec>::with<agent_info>,
   // Ends the running task with the given id: success flag and output.
-  caf::replies_to<atom::complete, std::string, bool, std::string>::with<
-    task_result>,
+  caf::replies_to<atom::complete, std::string, bool,
+                  std::string>::with<task_result>,
   // Records a reported metrics sample and returns metrics with trends.
   caf::replies_to<atom::metrics, metrics_sample>::with<metrics_report>,
   // Returns current metrics, trends and history.
@@ -79,8 +79,8 @@ using agent_actor = caf::typed_actor<
   // Receives a message from another agent (the hot path: no answer).
   caf::reacts_to<atom::deliver, agent_message>,
   // Receives a message from another agent and confirms it.
-  caf::replies_to<atom::deliver, atom::receipt, agent_message>::with<
-    message_receipt>,
+  caf::replies_to<atom::deliver, atom::receipt,
+                  agent_message>::with<message_receipt>,
   // Ends the agent for good; the string is the reason.
   caf::replies_to<atom::terminate, std::string>::with<agent_info>,
   // Throws from inside a handler (fault injection for supervision drills).
@@ -124,11 +124,11 @@ using registry_actor = caf::typed_actor<
   // Starts a coordination.
   caf::replies_to<atom::coordinate, coordination_spec>::with<coordination_info>,
   // Finds a coordination by id.
-  caf::replies_to<atom::coordinate, atom::get, std::string>::with<
-    coordination_ref>,
+  caf::replies_to<atom::coordinate, atom::get,
+                  std::string>::with<coordination_ref>,
   // Lists coordinations, optionally of one status ("" for all).
-  caf::replies_to<atom::coordinate, atom::list, std::string>::with<
-    std::vector<coordination_info>>,
+  caf::replies_to<atom::coordinate, atom::list,
+                  std::string>::with<std::vector<coordination_info>>,
   // An agent's handler threw: its last state and what was thrown.
   caf::reacts_to<atom::crashed, agent_snapshot, std::string>,
   // Events from the bus keep the registry's index current.

@@ -106,9 +106,8 @@ int64_t now_ns();
 /// The part of a status answer every actor gives: kind, id, summary,
 /// mailbox depth and messages processed.
 template <class Self>
-caf::settings status_header(Self* self, const char* kind,
-                            const std::string& id, std::string summary,
-                            uint64_t processed) {
+caf::settings status_header(Self* self, const char* kind, const std::string& id,
+                            std::string summary, uint64_t processed) {
   caf::settings result;
   caf::put(result, "kind", kind);
   caf::put(result, "id", id);

@@ -31,9 +31,7 @@ public:
   }
 
   /// Restarts within the current window.
-  size_t recent() const {
-    return crashes_.size();
-  }
+  size_t recent() const { return crashes_.size(); }
 
 private:
   uint32_t max_restarts_;

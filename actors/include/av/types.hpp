@@ -350,9 +350,7 @@ struct event {
   int64_t time_ms = 0;
   event_payload payload;
 
-  event_kind kind() const {
-    return static_cast<event_kind>(payload.index());
-  }
+  event_kind kind() const { return static_cast<event_kind>(payload.index()); }
 };
 
 /// Bit of `kind` in a subscription mask.
@@ -377,15 +375,14 @@ enum class status_verbosity : uint8_t { terse, detailed, debug };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_spec& x) {
-  return f(caf::meta::type_name("agent_spec"), x.id, x.name, x.type,
-           x.metadata, x.origin);
+  return f(caf::meta::type_name("agent_spec"), x.id, x.name, x.type, x.metadata,
+           x.origin);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, metrics_sample& x) {
-  return f(caf::meta::type_name("metrics_sample"), x.time_ms,
-           x.tasks_completed, x.success_rate, x.avg_response_ms,
-           x.resource_utilization);
+  return f(caf::meta::type_name("metrics_sample"), x.time_ms, x.tasks_completed,
+           x.success_rate, x.avg_response_ms, x.resource_utilization);
 }
 
 template <class Inspector>
@@ -428,8 +425,8 @@ typename Inspector::result_type inspect(Inspector& f, agent_summary& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_snapshot& x) {
-  return f(caf::meta::type_name("agent_snapshot"), x.info, x.history,
-           x.tasks, x.total_task_ms);
+  return f(caf::meta::type_name("agent_snapshot"), x.info, x.history, x.tasks,
+           x.total_task_ms);
 }
 
 template <class Inspector>
@@ -498,8 +495,7 @@ typename Inspector::result_type inspect(Inspector& f, task_event& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, metrics_event& x) {
-  return f(caf::meta::type_name("metrics_event"), x.agent, x.sample,
-           x.trends);
+  return f(caf::meta::type_name("metrics_event"), x.agent, x.sample, x.trends);
 }
 
 template <class Inspector>

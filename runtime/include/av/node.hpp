@@ -28,21 +28,13 @@ public:
   explicit node(const config::settings& cfg);
   ~node();
 
-  caf::actor_system& system() {
-    return system_;
-  }
+  caf::actor_system& system() { return system_; }
 
-  const node_context_ptr& context() const {
-    return ctx_;
-  }
+  const node_context_ptr& context() const { return ctx_; }
 
-  registry_actor registry() const {
-    return registry_;
-  }
+  registry_actor registry() const { return registry_; }
 
-  bus_actor bus() const {
-    return bus_;
-  }
+  bus_actor bus() const { return bus_; }
 
   /// Logs a one-line summary of the node (agents by state, coordinations,
   /// events published).
