@@ -14,8 +14,9 @@ int main(int argc, char** argv) {
                   ? av::log::format::json
                   : av::log::format::text,
                 static_cast<av::log::level>(cfg.log_level));
-  for (auto& [name, value] : av::config::describe(cfg))
-    av::log::debug("setting", {{"name", name}, {"value", value}});
+  if (av::log::enabled(av::log::level::debug))
+    for (auto& [name, value] : av::config::describe(cfg))
+      av::log::debug("setting", {{"name", name}, {"value", value}});
   try {
     switch (parsed.cmd) {
       case av::config::command::serve: return av::serve(cfg);
