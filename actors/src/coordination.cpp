@@ -19,15 +19,20 @@ bool over(self_ptr self) {
   return s == coord_status::completed || s == coord_status::failed;
 }
 
-void publish(self_ptr self, std::string detail = {}) {
+void publish(self_ptr self, std::string detail = {},
+             bool with_participants = false) {
   auto& info = self->state.info;
   info.progress = info.steps_total > 0
                     ? static_cast<double>(info.steps_done)
                         / static_cast<double>(info.steps_total)
                     : 0.0;
-  self->state.ctx->bus.publish(
-    coordination_event{info.id, info.kind, info.status, info.progress,
-                       info.steps_done, info.steps_total, std::move(detail)});
+  coordination_event ev{info.id,          info.kind,       info.status,
+                        info.progress,    info.steps_done, info.steps_total,
+                        std::move(detail), {}};
+  if (with_participants)
+    for (auto& p : info.participants)
+      ev.participants.push_back(p.agent);
+  self->state.ctx->bus.publish(std::move(ev));
 }
 
 void finish(self_ptr self, coord_status status, std::string text) {
@@ -310,7 +315,7 @@ void start(self_ptr self) {
       break;
   }
   st.info.status = coord_status::active;
-  publish(self, "started");
+  publish(self, "started", true);
   switch (st.info.kind) {
     case pattern::hierarchical:
       assign(self, parts.front().agent, "split", "split: " + st.info.task, {},

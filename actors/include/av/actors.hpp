@@ -23,8 +23,11 @@ using done = caf::atom_constant<caf::atom("done")>;
 using fault = caf::atom_constant<caf::atom("fault")>;
 using flush = caf::atom_constant<caf::atom("flush")>;
 using get = caf::atom_constant<caf::atom("get")>;
+using formation = caf::atom_constant<caf::atom("formation")>;
 using list = caf::atom_constant<caf::atom("list")>;
+using position = caf::atom_constant<caf::atom("position")>;
 using receipt = caf::atom_constant<caf::atom("receipt")>;
+using release = caf::atom_constant<caf::atom("release")>;
 using metrics = caf::atom_constant<caf::atom("metrics")>;
 using send = caf::atom_constant<caf::atom("send")>;
 using spawn = caf::atom_constant<caf::atom("spawn")>;
@@ -35,6 +38,7 @@ using task_done = caf::atom_constant<caf::atom("task_done")>;
 using terminate = caf::atom_constant<caf::atom("terminate")>;
 using tick = caf::atom_constant<caf::atom("tick")>;
 using timeout = caf::atom_constant<caf::atom("timeout")>;
+using topology = caf::atom_constant<caf::atom("topology")>;
 using unsub = caf::atom_constant<caf::atom("unsub")>;
 
 } // namespace atom
@@ -133,6 +137,37 @@ using registry_actor = caf::typed_actor<
   caf::reacts_to<atom::crashed, agent_snapshot, std::string>,
   // Events from the bus keep the registry's index current.
   caf::reacts_to<event_batch>>::extend_with<status_actor>;
+
+/// The FRAME SINK interface: whatever subscribes to position frames.
+using frame_sink_actor = caf::typed_actor<caf::reacts_to<position_batch>>;
+
+/// The PHYSICS actor interface: lays agents out in 3D and streams their
+/// positions, one frame per tick.
+using physics_actor = caf::typed_actor<
+  // Agents join and leave, messages and coordinations add edges.
+  caf::reacts_to<event_batch>,
+  // Adds a subscriber for position frames.
+  caf::reacts_to<atom::subscribe, frame_sink_actor>,
+  // Pins an agent at a position until released; with `true`, the velocity
+  // is honoured as well.
+  caf::replies_to<atom::position, num_id, vec3f, bool, vec3f>::with<
+    agent_position>,
+  // Releases an agent's pin.
+  caf::replies_to<atom::position, atom::release, num_id>::with<
+    agent_position>,
+  // Moves agents into a formation.
+  caf::replies_to<atom::formation, formation_spec>::with<formation_info>,
+  // Releases a formation by id.
+  caf::replies_to<atom::formation, atom::release, std::string>::with<
+    formation_info>,
+  // Replaces the edges of a named group of agents.
+  caf::replies_to<atom::topology, topology_spec>::with<uint32_t>,
+  // Removes a group's edges (they fade like message edges).
+  caf::replies_to<atom::topology, atom::release, std::string>::with<uint32_t>,
+  // Returns every agent's position as one keyframe.
+  caf::replies_to<atom::get>::with<position_batch>,
+  // Internal: the tick of this generation is due.
+  caf::reacts_to<atom::tick, uint64_t>>::extend_with<status_actor>;
 
 /// The DEMO actor interface: keeps a simulated swarm busy.
 using demo_actor = caf::typed_actor<

@@ -266,6 +266,67 @@ struct coordination_info {
   std::string metadata;
 };
 
+// -- layout -------------------------------------------------------------------
+
+/// A point or velocity in layout space.
+struct vec3f {
+  float x = 0;
+  float y = 0;
+  float z = 0;
+};
+
+/// Where one agent is and how fast it moves.
+struct agent_position {
+  num_id agent = 0;
+  vec3f pos;
+  vec3f vel;
+};
+
+/// One part of a position frame: the physics actor splits each tick's frame
+/// into parts of at most POSITION_BATCH_SIZE agents.
+struct position_batch {
+  /// Frame sequence number, one per tick.
+  uint64_t frame = 0;
+  /// This part's index and the frame's number of parts.
+  uint32_t part = 0;
+  uint32_t parts = 1;
+  /// A keyframe lists every agent; other frames only those that moved.
+  bool keyframe = false;
+  /// Wall-clock time of the tick in milliseconds since the epoch.
+  int64_t time_ms = 0;
+  std::vector<agent_position> agents;
+};
+
+/// A request to arrange agents in a shape.
+struct formation_spec {
+  /// Empty for a fresh UUID.
+  std::string id;
+  /// circle, grid, sphere, helix or custom.
+  std::string kind = "circle";
+  std::vector<num_id> agents;
+  vec3f center;
+  float spacing = 5;
+  /// Custom only: one position per agent, relative to `center`.
+  std::vector<vec3f> custom;
+};
+
+/// A formation as placed.
+struct formation_info {
+  std::string id;
+  std::string kind;
+  std::vector<num_id> agents;
+  std::vector<vec3f> targets;
+};
+
+/// Edges between a group of agents in a named shape: star (first agent at
+/// the centre), ring, mesh, hierarchical (first agent on top, a tree below)
+/// or pipeline (a chain).
+struct topology_spec {
+  std::string id;
+  std::string shape = "mesh";
+  std::vector<num_id> agents;
+};
+
 // -- events -------------------------------------------------------------------
 
 /// An agent appeared (spawned or restored).
@@ -317,6 +378,8 @@ struct coordination_event {
   uint32_t steps_done = 0;
   uint32_t steps_total = 0;
   std::string detail;
+  /// Set when the run becomes ACTIVE, empty otherwise.
+  std::vector<num_id> participants;
 };
 
 /// An agent ended for good.
@@ -477,6 +540,39 @@ typename Inspector::result_type inspect(Inspector& f, coordination_info& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, vec3f& x) {
+  return f(caf::meta::type_name("vec3f"), x.x, x.y, x.z);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, agent_position& x) {
+  return f(caf::meta::type_name("agent_position"), x.agent, x.pos, x.vel);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, position_batch& x) {
+  return f(caf::meta::type_name("position_batch"), x.frame, x.part, x.parts,
+           x.keyframe, x.time_ms, x.agents);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, formation_spec& x) {
+  return f(caf::meta::type_name("formation_spec"), x.id, x.kind, x.agents,
+           x.center, x.spacing, x.custom);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, formation_info& x) {
+  return f(caf::meta::type_name("formation_info"), x.id, x.kind, x.agents,
+           x.targets);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, topology_spec& x) {
+  return f(caf::meta::type_name("topology_spec"), x.id, x.shape, x.agents);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_spawned& x) {
   return f(caf::meta::type_name("agent_spawned"), x.agent);
 }
@@ -507,7 +603,8 @@ typename Inspector::result_type inspect(Inspector& f, message_event& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, coordination_event& x) {
   return f(caf::meta::type_name("coordination_event"), x.id, x.kind, x.status,
-           x.progress, x.steps_done, x.steps_total, x.detail);
+           x.progress, x.steps_done, x.steps_total, x.detail,
+           x.participants);
 }
 
 template <class Inspector>

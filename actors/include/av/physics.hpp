@@ -1,0 +1,91 @@
+#pragma once
+
+#include <array>
+#include <memory>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "av/layout.hpp"
+#include "av/node_context.hpp"
+
+namespace av {
+
+/// How the physics actor ticks and what it sends.
+struct physics_config {
+  /// Ticks per second (PHYSICS_UPDATE_RATE).
+  uint32_t rate_hz = 60;
+  /// Most agents per position message (POSITION_BATCH_SIZE).
+  uint32_t batch_size = 100;
+  /// Every this many frames, a keyframe lists every agent.
+  uint32_t keyframe_every = 60;
+  /// Agents that moved less than this since they were last sent are left
+  /// out of other frames.
+  float move_threshold = 0.05f;
+  /// Weight a message adds to the edge between its two agents.
+  float message_weight = 0.5f;
+  /// Cap of a message edge's weight.
+  float max_message_weight = 4.0f;
+  /// Time constant, in seconds, with which message edges fade.
+  float edge_decay_s = 5.0f;
+  /// Edges lighter than this are dropped.
+  float min_edge_weight = 0.05f;
+};
+
+/// Upper bounds, in milliseconds, of the tick time histogram's buckets; the
+/// last bucket counts everything slower.
+constexpr std::array<double, 8> tick_buckets_ms{1, 2, 4, 8, 16, 33, 66, 133};
+
+/// State of the PHYSICS actor.
+struct physics_data {
+  static inline const char* name = "physics";
+
+  node_context_ptr ctx;
+  physics_config cfg;
+  std::shared_ptr<layout::engine> engine;
+  /// Engine node index -> agent, and back.
+  std::vector<num_id> nodes;
+  std::unordered_map<num_id, uint32_t> index;
+  /// Per node: position at the previous tick and as last sent.
+  std::vector<layout::vec3> previous;
+  std::vector<layout::vec3> sent;
+  /// Message edges by agent pair (lower number in the high half).
+  std::unordered_map<uint64_t, float> message_edges;
+  /// Edge weights as last given to the engine, to push only real changes.
+  std::unordered_map<uint64_t, float> pushed_edges;
+  /// Named groups (swarms, coordinations) and their edges.
+  std::unordered_map<std::string, std::vector<uint64_t>> topologies;
+  std::unordered_map<std::string, formation_info> formations;
+  /// Agent -> formation it is in.
+  std::unordered_map<num_id, std::string> formation_of;
+  std::unordered_set<num_id> pinned;
+  std::vector<frame_sink_actor> sinks;
+  bool edges_dirty = false;
+  bool ticking = false;
+  uint64_t generation = 0;
+  caf::actor_clock::time_point next_due;
+  caf::actor_clock::time_point last_decay;
+  uint64_t frame = 0;
+  uint64_t ticks = 0;
+  uint64_t skipped = 0;
+  std::array<uint64_t, tick_buckets_ms.size() + 1> tick_histogram{};
+  double tick_ms_sum = 0;
+  uint64_t processed = 0;
+};
+
+/// Behavior of the node's physics actor: keeps one engine node per agent
+/// (from the bus), derives edges from messages and coordinations, ticks at
+/// `cfg.rate_hz` while anything moves and sends each frame to the
+/// subscribers in parts of at most `cfg.batch_size` agents. A tick that
+/// overruns its period skips the ticks it missed instead of queueing them;
+/// at rest it stops ticking until something changes.
+physics_actor::behavior_type
+physics(physics_actor::stateful_pointer<physics_data> self,
+        node_context_ptr ctx, physics_config cfg,
+        std::shared_ptr<layout::engine> engine, bus_actor bus);
+
+/// Edges of `shape` over `agents` as agent pairs; throws
+/// `std::invalid_argument` for an unknown shape.
+std::vector<std::pair<num_id, num_id>>
+topology_edges(const std::string& shape, const std::vector<num_id>& agents);
+
+} // namespace av

@@ -1,0 +1,589 @@
+#include "av/physics.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "av/error.hpp"
+#include "av/log.hpp"
+
+namespace av {
+
+namespace {
+
+using self_ptr = physics_actor::stateful_pointer<physics_data>;
+using duration = caf::actor_clock::duration_type;
+
+uint64_t pair_key(num_id a, num_id b) {
+  if (a > b)
+    std::swap(a, b);
+  return (uint64_t{a} << 32) | b;
+}
+
+layout::vec3 to_layout(vec3f x) {
+  return {x.x, x.y, x.z};
+}
+
+vec3f from_layout(layout::vec3 x) {
+  return {x.x, x.y, x.z};
+}
+
+bool finite(vec3f x) {
+  return std::isfinite(x.x) && std::isfinite(x.y) && std::isfinite(x.z);
+}
+
+float distance(layout::vec3 a, layout::vec3 b) {
+  auto dx = a.x - b.x;
+  auto dy = a.y - b.y;
+  auto dz = a.z - b.z;
+  return std::sqrt(dx * dx + dy * dy + dz * dz);
+}
+
+duration period(self_ptr self) {
+  return std::chrono::duration_cast<duration>(std::chrono::duration<double>(
+    1.0 / static_cast<double>(self->state.cfg.rate_hz)));
+}
+
+/// Starts ticking unless already ticking.
+void wake(self_ptr self) {
+  auto& st = self->state;
+  if (st.ticking)
+    return;
+  st.ticking = true;
+  st.next_due = self->clock().now() + period(self);
+  self->delayed_send(self, period(self), atom::tick::value, ++st.generation);
+}
+
+caf::error unknown_agent(num_id num) {
+  return make_error(ec::not_found,
+                    "agent: no agent with number " + std::to_string(num)
+                      + " in the layout");
+}
+
+void join(self_ptr self, num_id num) {
+  auto& st = self->state;
+  if (st.index.count(num) > 0)
+    return;
+  auto i = static_cast<uint32_t>(st.nodes.size());
+  st.engine->resize(i + 1);
+  st.nodes.push_back(num);
+  st.index.emplace(num, i);
+  auto pos = st.engine->position(i);
+  st.previous.push_back(pos);
+  st.sent.push_back(pos);
+  wake(self);
+}
+
+/// Removes an agent's node by moving the last node into its slot.
+void leave(self_ptr self, num_id num) {
+  auto& st = self->state;
+  auto it = st.index.find(num);
+  if (it == st.index.end())
+    return;
+  auto i = it->second;
+  auto last = static_cast<uint32_t>(st.nodes.size() - 1);
+  if (i != last) {
+    auto moved = st.nodes[last];
+    auto& e = *st.engine;
+    e.set_position(i, e.position(last));
+    e.set_pinned(i, st.pinned.count(moved) > 0);
+    e.clear_target(i);
+    auto f = st.formation_of.find(moved);
+    if (f != st.formation_of.end()) {
+      auto& info = st.formations[f->second];
+      auto k = std::find(info.agents.begin(), info.agents.end(), moved)
+               - info.agents.begin();
+      e.set_target(i, to_layout(info.targets[k]));
+    }
+    st.nodes[i] = moved;
+    st.index[moved] = i;
+    st.previous[i] = st.previous[last];
+    st.sent[i] = st.sent[last];
+  }
+  st.engine->resize(last);
+  st.nodes.pop_back();
+  st.previous.pop_back();
+  st.sent.pop_back();
+  st.index.erase(it);
+  st.pinned.erase(num);
+  st.formation_of.erase(num);
+  for (auto j = st.message_edges.begin(); j != st.message_edges.end();) {
+    if ((j->first >> 32) == num || (j->first & 0xFFFFFFFFu) == num)
+      j = st.message_edges.erase(j);
+    else
+      ++j;
+  }
+  st.edges_dirty = true;
+  wake(self);
+}
+
+/// Fades message edges by the time passed since the last fade.
+void decay_edges(self_ptr self) {
+  auto& st = self->state;
+  auto now = self->clock().now();
+  auto secs = std::chrono::duration<double>(now - st.last_decay).count();
+  st.last_decay = now;
+  if (secs <= 0 || st.message_edges.empty())
+    return;
+  auto factor = static_cast<float>(std::exp(-secs / st.cfg.edge_decay_s));
+  for (auto i = st.message_edges.begin(); i != st.message_edges.end();) {
+    i->second *= factor;
+    if (i->second < st.cfg.min_edge_weight)
+      i = st.message_edges.erase(i);
+    else
+      ++i;
+  }
+}
+
+/// Gives the engine the current edges when they changed materially, so that
+/// slow fading alone does not keep a settled layout awake.
+void push_edges(self_ptr self) {
+  auto& st = self->state;
+  std::unordered_map<uint64_t, float> weights = st.message_edges;
+  for (auto& kvp : st.topologies)
+    for (auto key : kvp.second)
+      weights[key] += 1.0f;
+  bool changed = st.edges_dirty || weights.size() != st.pushed_edges.size();
+  for (auto i = weights.begin(); !changed && i != weights.end(); ++i) {
+    auto j = st.pushed_edges.find(i->first);
+    changed = j == st.pushed_edges.end()
+              || std::fabs(j->second - i->second) > 0.25f * j->second;
+  }
+  if (!changed)
+    return;
+  std::vector<layout::edge> edges;
+  edges.reserve(weights.size());
+  for (auto& [key, weight] : weights) {
+    auto a = st.index.find(static_cast<num_id>(key >> 32));
+    auto b = st.index.find(static_cast<num_id>(key & 0xFFFFFFFFu));
+    if (a != st.index.end() && b != st.index.end())
+      edges.push_back({a->second, b->second, weight});
+  }
+  st.engine->set_edges(edges);
+  st.pushed_edges = std::move(weights);
+  st.edges_dirty = false;
+}
+
+/// Sends one frame in parts of at most `batch_size` agents.
+void send_frame(self_ptr self, float dt) {
+  auto& st = self->state;
+  ++st.frame;
+  bool keyframe = st.cfg.keyframe_every > 0
+                  && st.frame % st.cfg.keyframe_every == 1;
+  std::vector<layout::vec3> now;
+  st.engine->positions(now);
+  std::vector<agent_position> moved;
+  for (size_t i = 0; i < now.size(); ++i) {
+    bool pinned = st.pinned.count(st.nodes[i]) > 0;
+    layout::vec3 vel{};
+    if (!pinned && dt > 0)
+      vel = {(now[i].x - st.previous[i].x) / dt,
+             (now[i].y - st.previous[i].y) / dt,
+             (now[i].z - st.previous[i].z) / dt};
+    st.previous[i] = now[i];
+    if (!keyframe && distance(now[i], st.sent[i]) < st.cfg.move_threshold)
+      continue;
+    st.sent[i] = now[i];
+    moved.push_back({st.nodes[i], from_layout(now[i]), from_layout(vel)});
+  }
+  if (st.sinks.empty())
+    return;
+  auto size = std::max<uint32_t>(1, st.cfg.batch_size);
+  auto parts = std::max<uint32_t>(
+    1, static_cast<uint32_t>((moved.size() + size - 1) / size));
+  auto time_ms = now_ms();
+  for (uint32_t part = 0; part < parts; ++part) {
+    position_batch batch;
+    batch.frame = st.frame;
+    batch.part = part;
+    batch.parts = parts;
+    batch.keyframe = keyframe;
+    batch.time_ms = time_ms;
+    auto first = moved.begin() + std::min<size_t>(moved.size(), part * size);
+    auto last = moved.begin()
+                + std::min<size_t>(moved.size(), (part + 1) * size);
+    batch.agents.assign(first, last);
+    for (auto& sink : st.sinks)
+      self->send(sink, batch);
+  }
+}
+
+void record_tick(self_ptr self, duration took) {
+  auto& st = self->state;
+  auto ms = std::chrono::duration<double, std::milli>(took).count();
+  st.tick_ms_sum += ms;
+  auto bucket = std::lower_bound(tick_buckets_ms.begin(),
+                                 tick_buckets_ms.end(), ms)
+                - tick_buckets_ms.begin();
+  ++st.tick_histogram[static_cast<size_t>(bucket)];
+}
+
+void tick(self_ptr self) {
+  auto& st = self->state;
+  auto start = self->clock().now();
+  decay_edges(self);
+  push_edges(self);
+  auto dt = st.engine->get_params().dt;
+  auto result = st.engine->step();
+  send_frame(self, dt);
+  ++st.ticks;
+  auto end = self->clock().now();
+  record_tick(self, end - start);
+  // At rest and with nothing left to fade: stop until something changes.
+  if (result.at_rest && st.message_edges.empty()) {
+    st.ticking = false;
+    return;
+  }
+  auto p = period(self);
+  st.next_due += p;
+  if (end >= st.next_due) {
+    // Overran: skip the ticks that are due already rather than queue them.
+    auto missed = (end - st.next_due) / p + 1;
+    st.skipped += static_cast<uint64_t>(missed);
+    st.next_due += missed * p;
+  }
+  self->delayed_send(self, st.next_due - end, atom::tick::value,
+                     st.generation);
+}
+
+void on_events(self_ptr self, const event_batch& batch) {
+  auto& st = self->state;
+  for (auto& ev : *batch.events) {
+    if (auto x = caf::get_if<agent_spawned>(&ev.payload)) {
+      join(self, x->agent.num);
+    } else if (auto y = caf::get_if<agent_terminated>(&ev.payload)) {
+      leave(self, y->agent);
+    } else if (auto m = caf::get_if<message_event>(&ev.payload)) {
+      if (!m->success || m->from == m->to)
+        continue;
+      if (st.index.count(m->from) == 0 || st.index.count(m->to) == 0)
+        continue;
+      auto& w = st.message_edges[pair_key(m->from, m->to)];
+      w = std::min(st.cfg.max_message_weight, w + st.cfg.message_weight);
+      wake(self);
+    } else if (auto c = caf::get_if<coordination_event>(&ev.payload)) {
+      if (!c->participants.empty()) {
+        const char* shape = "mesh";
+        switch (c->kind) {
+          case pattern::hierarchical: shape = "hierarchical"; break;
+          case pattern::pipeline: shape = "pipeline"; break;
+          case pattern::consensus: shape = "ring"; break;
+          case pattern::mesh: break;
+        }
+        std::vector<uint64_t> keys;
+        for (auto& [a, b] : topology_edges(shape, c->participants))
+          keys.push_back(pair_key(a, b));
+        st.topologies[c->id] = std::move(keys);
+        st.edges_dirty = true;
+        wake(self);
+      } else if (c->status == coord_status::completed
+                 || c->status == coord_status::failed) {
+        // Finished groups fade like message edges.
+        auto i = st.topologies.find(c->id);
+        if (i != st.topologies.end()) {
+          for (auto key : i->second)
+            st.message_edges[key] += 1.0f;
+          st.topologies.erase(i);
+          wake(self);
+        }
+      }
+    }
+  }
+}
+
+void leave_formation(self_ptr self, num_id num) {
+  auto& st = self->state;
+  auto i = st.formation_of.find(num);
+  if (i == st.formation_of.end())
+    return;
+  st.engine->clear_target(st.index[num]);
+  auto f = st.formations.find(i->second);
+  st.formation_of.erase(i);
+  if (f == st.formations.end())
+    return;
+  auto& info = f->second;
+  auto k = std::find(info.agents.begin(), info.agents.end(), num);
+  if (k != info.agents.end()) {
+    info.targets.erase(info.targets.begin() + (k - info.agents.begin()));
+    info.agents.erase(k);
+  }
+  if (info.agents.empty())
+    st.formations.erase(f);
+}
+
+caf::result<formation_info> form(self_ptr self, formation_spec& spec) {
+  auto& st = self->state;
+  if (spec.agents.empty() || spec.agents.size() > 100000)
+    return make_error(ec::invalid_argument,
+                      "agents: expected 1 to 100000 agents");
+  auto sorted = spec.agents;
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+    return make_error(ec::invalid_argument, "agents: an agent is listed twice");
+  for (auto num : spec.agents)
+    if (st.index.count(num) == 0)
+      return unknown_agent(num);
+  if (!finite(spec.center))
+    return make_error(ec::invalid_argument, "centerPoint: must be finite");
+  if (!std::isfinite(spec.spacing) || spec.spacing <= 0)
+    return make_error(ec::invalid_argument, "spacing: must be above 0");
+  layout::formation f;
+  try {
+    f.kind = layout::parse_formation_kind(spec.kind);
+  } catch (const std::exception&) {
+    return make_error(ec::invalid_argument,
+                      "pattern: expected circle, grid, sphere, helix or "
+                      "custom, got \""
+                        + spec.kind + "\"");
+  }
+  f.center = to_layout(spec.center);
+  f.spacing = spec.spacing;
+  for (auto& x : spec.custom) {
+    if (!finite(x))
+      return make_error(ec::invalid_argument,
+                        "customPattern: positions must be finite");
+    f.custom.push_back(to_layout(x));
+  }
+  std::vector<layout::vec3> targets;
+  try {
+    targets = layout::formation_positions(f, spec.agents.size());
+  } catch (const std::exception& e) {
+    return make_error(ec::invalid_argument,
+                      std::string{"customPattern: "} + e.what());
+  }
+  if (spec.id.empty())
+    spec.id = make_uuid();
+  formation_info info{spec.id, spec.kind, spec.agents, {}};
+  for (size_t i = 0; i < targets.size(); ++i) {
+    auto num = spec.agents[i];
+    leave_formation(self, num);
+    st.pinned.erase(num);
+    auto k = st.index[num];
+    st.engine->set_pinned(k, false);
+    st.engine->set_target(k, targets[i]);
+    st.formation_of[num] = spec.id;
+    info.targets.push_back(from_layout(targets[i]));
+  }
+  st.formations[spec.id] = info;
+  wake(self);
+  return info;
+}
+
+caf::settings status_of(self_ptr self, status_verbosity v) {
+  auto& st = self->state;
+  auto result = status_header(self, "physics", "physics",
+                              std::string{st.engine->name()} + " engine, "
+                                + std::to_string(st.nodes.size())
+                                + " agents, "
+                                + (st.ticking ? "ticking" : "at rest"),
+                              st.processed);
+  caf::put(result, "agents", static_cast<uint64_t>(st.nodes.size()));
+  caf::put(result, "ticks", st.ticks);
+  caf::put(result, "skipped_ticks", st.skipped);
+  caf::put(result, "frames", st.frame);
+  caf::put(result, "ticking", st.ticking);
+  caf::put(result, "edges", static_cast<uint64_t>(st.pushed_edges.size()));
+  caf::put(result, "formations", static_cast<uint64_t>(st.formations.size()));
+  caf::put(result, "tick_ms_sum", st.tick_ms_sum);
+  if (v >= status_verbosity::detailed) {
+    caf::put(result, "engine", st.engine->describe());
+    for (size_t i = 0; i < st.tick_histogram.size(); ++i) {
+      auto le = i < tick_buckets_ms.size()
+                  ? std::to_string(static_cast<int>(tick_buckets_ms[i]))
+                  : std::string{"inf"};
+      caf::put(result, "tick_ms_le_" + le, st.tick_histogram[i]);
+    }
+  }
+  return result;
+}
+
+} // namespace
+
+std::vector<std::pair<num_id, num_id>>
+topology_edges(const std::string& shape, const std::vector<num_id>& agents) {
+  std::vector<std::pair<num_id, num_id>> result;
+  auto n = agents.size();
+  if (shape == "star") {
+    for (size_t i = 1; i < n; ++i)
+      result.emplace_back(agents[0], agents[i]);
+  } else if (shape == "ring") {
+    for (size_t i = 0; n > 1 && i < n; ++i)
+      if (n > 2 || i == 0)
+        result.emplace_back(agents[i], agents[(i + 1) % n]);
+  } else if (shape == "mesh") {
+    for (size_t i = 0; i < n; ++i)
+      for (size_t j = i + 1; j < n; ++j)
+        result.emplace_back(agents[i], agents[j]);
+  } else if (shape == "hierarchical") {
+    // A binary tree under the first agent.
+    for (size_t i = 1; i < n; ++i)
+      result.emplace_back(agents[(i - 1) / 2], agents[i]);
+  } else if (shape == "pipeline") {
+    for (size_t i = 1; i < n; ++i)
+      result.emplace_back(agents[i - 1], agents[i]);
+  } else {
+    throw std::invalid_argument("shape: expected star, ring, mesh, "
+                                "hierarchical or pipeline, got \""
+                                + shape + "\"");
+  }
+  return result;
+}
+
+physics_actor::behavior_type
+physics(self_ptr self, node_context_ptr ctx, physics_config cfg,
+        std::shared_ptr<layout::engine> engine, bus_actor bus) {
+  auto& st = self->state;
+  st.ctx = std::move(ctx);
+  st.cfg = cfg;
+  st.cfg.rate_hz = std::max<uint32_t>(1, cfg.rate_hz);
+  st.engine = std::move(engine);
+  st.last_decay = self->clock().now();
+  if (bus)
+    self->send(bus, atom::subscribe::value,
+               caf::actor_cast<event_sink_actor>(self),
+               kind_bit(event_kind::agent_spawned)
+                 | kind_bit(event_kind::agent_terminated)
+                 | kind_bit(event_kind::message)
+                 | kind_bit(event_kind::coordination));
+  self->set_down_handler([self](caf::down_msg& msg) {
+    auto& sinks = self->state.sinks;
+    sinks.erase(std::remove_if(sinks.begin(), sinks.end(),
+                               [&](auto& x) { return x == msg.source; }),
+                sinks.end());
+  });
+  return {
+    [=](const event_batch& batch) {
+      ++self->state.processed;
+      on_events(self, batch);
+    },
+    [=](atom::subscribe, frame_sink_actor& sink) {
+      ++self->state.processed;
+      self->monitor(sink);
+      self->state.sinks.push_back(std::move(sink));
+    },
+    [=](atom::position, num_id num, vec3f pos, bool has_velocity,
+        vec3f vel) -> caf::result<agent_position> {
+      auto& st = self->state;
+      ++st.processed;
+      auto i = st.index.find(num);
+      if (i == st.index.end())
+        return unknown_agent(num);
+      if (!finite(pos))
+        return make_error(ec::invalid_argument, "position: must be finite");
+      if (has_velocity && !finite(vel))
+        return make_error(ec::invalid_argument, "velocity: must be finite");
+      leave_formation(self, num);
+      auto k = i->second;
+      st.engine->set_position(k, to_layout(pos));
+      st.previous[k] = to_layout(pos);
+      // A velocity is honoured by letting the agent move on from there;
+      // a bare position pins it until released.
+      st.engine->set_pinned(k, !has_velocity);
+      if (has_velocity) {
+        st.pinned.erase(num);
+        st.engine->set_velocity(k, to_layout(vel));
+      } else {
+        st.pinned.insert(num);
+      }
+      wake(self);
+      return agent_position{num, pos, has_velocity ? vel : vec3f{}};
+    },
+    [=](atom::position, atom::release,
+        num_id num) -> caf::result<agent_position> {
+      auto& st = self->state;
+      ++st.processed;
+      auto i = st.index.find(num);
+      if (i == st.index.end())
+        return unknown_agent(num);
+      st.pinned.erase(num);
+      st.engine->set_pinned(i->second, false);
+      wake(self);
+      return agent_position{num, from_layout(st.engine->position(i->second)),
+                            {}};
+    },
+    [=](atom::formation, formation_spec& spec) {
+      ++self->state.processed;
+      return form(self, spec);
+    },
+    [=](atom::formation, atom::release,
+        const std::string& id) -> caf::result<formation_info> {
+      auto& st = self->state;
+      ++st.processed;
+      auto i = st.formations.find(id);
+      if (i == st.formations.end())
+        return make_error(ec::not_found, "no formation with id \"" + id + "\"");
+      auto info = i->second;
+      for (auto num : info.agents)
+        leave_formation(self, num);
+      wake(self);
+      return info;
+    },
+    [=](atom::topology, topology_spec& spec) -> caf::result<uint32_t> {
+      auto& st = self->state;
+      ++st.processed;
+      for (auto num : spec.agents)
+        if (st.index.count(num) == 0)
+          return unknown_agent(num);
+      std::vector<std::pair<num_id, num_id>> edges;
+      try {
+        edges = topology_edges(spec.shape, spec.agents);
+      } catch (const std::exception& e) {
+        return make_error(ec::invalid_argument, e.what());
+      }
+      std::vector<uint64_t> keys;
+      for (auto& [a, b] : edges)
+        if (a != b)
+          keys.push_back(pair_key(a, b));
+      auto count = static_cast<uint32_t>(keys.size());
+      st.topologies[spec.id] = std::move(keys);
+      st.edges_dirty = true;
+      wake(self);
+      return count;
+    },
+    [=](atom::topology, atom::release,
+        const std::string& id) -> caf::result<uint32_t> {
+      auto& st = self->state;
+      ++st.processed;
+      auto i = st.topologies.find(id);
+      if (i == st.topologies.end())
+        return make_error(ec::not_found, "no topology with id \"" + id + "\"");
+      auto count = static_cast<uint32_t>(i->second.size());
+      for (auto key : i->second)
+        st.message_edges[key] += 1.0f;
+      st.topologies.erase(i);
+      wake(self);
+      return count;
+    },
+    [=](atom::get) {
+      auto& st = self->state;
+      ++st.processed;
+      position_batch all;
+      all.frame = st.frame;
+      all.keyframe = true;
+      all.time_ms = now_ms();
+      std::vector<layout::vec3> xs;
+      st.engine->positions(xs);
+      for (size_t i = 0; i < xs.size(); ++i)
+        all.agents.push_back({st.nodes[i], from_layout(xs[i]), {}});
+      return all;
+    },
+    [=](atom::tick, uint64_t generation) {
+      auto& st = self->state;
+      ++st.processed;
+      if (generation != st.generation || !st.ticking)
+        return;
+      try {
+        tick(self);
+      } catch (const std::exception& e) {
+        // Keep the node alive; the next change wakes the layout again.
+        log::error("physics tick failed", {{"error", e.what()}});
+        st.ticking = false;
+      }
+    },
+    [=](atom::status, status_verbosity v) {
+      ++self->state.processed;
+      return status_of(self, v);
+    },
+  };
+}
+
+} // namespace av
