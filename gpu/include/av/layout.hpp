@@ -1,0 +1,200 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+/// Force-directed 3D layout of the agent graph.
+namespace av::layout {
+
+/// A point or a velocity in layout space.
+struct vec3 {
+  float x = 0;
+  float y = 0;
+  float z = 0;
+};
+
+/// Tuning knobs shared by every engine implementation.
+///
+/// Forces: every pair of nodes repels with `repulsion / r^2` (softened by
+/// `softening`), every edge pulls like a spring of stiffness
+/// `spring_k * weight` toward `rest_length`, and every node is pulled toward
+/// the origin with `gravity * distance`. A node's mass is `1 + sum of its
+/// edge weights`, so busy hubs move calmly. Forces fade with `cooling` after
+/// the last change so the layout comes to rest. See docs/physics.md.
+struct params {
+  /// Spring stiffness per unit edge weight.
+  float spring_k = 64.0f;
+  /// Length at which a spring exerts no force.
+  float rest_length = 10.0f;
+  /// Strength of the pairwise inverse-square repulsion.
+  float repulsion = 12800.0f;
+  /// Strength of the linear pull toward the origin.
+  float gravity = 16.0f;
+  /// Velocity damping rate per second (applied implicitly).
+  float damping = 4.0f;
+  /// Barnes-Hut opening angle; 0 means exact all-pairs repulsion.
+  float theta = 0.8f;
+  /// Upper bound on the speed of a free node (layout units per second).
+  float max_speed = 1200.0f;
+  /// Simulated seconds per `step()`.
+  float dt = 1.0f / 60.0f;
+  /// Distance below which repulsion stops growing (Plummer softening).
+  float softening = 3.0f;
+  /// Natural frequency (1/s) of the critically damped glide toward targets.
+  float target_rate = 6.0f;
+  /// Time constant (s) with which forces fade after the last change, so
+  /// that layouts come to rest; any mutation restores full force. 0 keeps
+  /// full force forever (pure physics).
+  float cooling = 3.0f;
+  /// `step()` reports rest once no node moves farther than this per step.
+  float rest_displacement = 0.01f;
+  /// CUDA only: largest node count that uses exact all-pairs repulsion.
+  std::size_t exact_limit = 200000;
+  /// CPU only: worker threads including the caller; 0 means all cores.
+  unsigned threads = 0;
+  /// Seed for the initial placement of nodes.
+  std::uint64_t seed = 1;
+};
+
+/// Throws `std::invalid_argument` naming the first invalid field.
+void validate(const params& p);
+
+/// An undirected weighted connection between two nodes.
+struct edge {
+  std::uint32_t source = 0;
+  std::uint32_t target = 0;
+  float weight = 1.0f;
+};
+
+/// What one `step()` did; lets the caller stop ticking once at rest.
+struct step_result {
+  /// Sum over free nodes of `0.5 * mass * speed^2`.
+  double kinetic_energy = 0;
+  /// Largest distance any node moved during the step.
+  float max_displacement = 0;
+  /// Force scale used for this step: 1 after a change, fading toward 0
+  /// with `params::cooling`.
+  float heat = 0;
+  /// True when `max_displacement <= params::rest_displacement`.
+  bool at_rest = true;
+};
+
+/// A layout simulation over nodes `0 .. size()-1`.
+///
+/// All implementations share parameters and semantics. Mutators validate
+/// their input and throw `std::invalid_argument` or `std::out_of_range` with
+/// a message naming the culprit; the engine is unchanged after a throw.
+class engine {
+public:
+  virtual ~engine();
+
+  /// Returns "cpu" or "cuda".
+  virtual std::string_view name() const noexcept = 0;
+
+  /// Returns a one-line description (implementation, device, threads).
+  virtual std::string describe() const = 0;
+
+  /// Returns the current parameters.
+  virtual const params& get_params() const noexcept = 0;
+
+  /// Replaces the parameters after validating them.
+  virtual void set_params(const params& p) = 0;
+
+  /// Returns the number of nodes.
+  virtual std::size_t size() const noexcept = 0;
+
+  /// Grows or shrinks the node set. New nodes start at rest on seeded random
+  /// points of a ball sized for the new count, unpinned and without target.
+  /// Edges touching removed nodes are dropped.
+  virtual void resize(std::size_t n) = 0;
+
+  /// Replaces all edges. Self-loops are ignored; indices must be in range
+  /// and weights finite and non-negative.
+  virtual void set_edges(const std::vector<edge>& edges) = 0;
+
+  /// Replaces all positions; `xs.size()` must equal `size()`.
+  virtual void set_positions(const std::vector<vec3>& xs) = 0;
+
+  /// Moves node `i` to `x` at once.
+  virtual void set_position(std::size_t i, vec3 x) = 0;
+
+  /// Sets the velocity of node `i`, e.g. an initial push.
+  virtual void set_velocity(std::size_t i, vec3 v) = 0;
+
+  /// Pins or unpins node `i`; a pinned node never moves but still acts.
+  virtual void set_pinned(std::size_t i, bool pinned) = 0;
+
+  /// Lets node `i` glide toward `x` on a critically damped spring; while it
+  /// has a target, other forces do not move it.
+  virtual void set_target(std::size_t i, vec3 x) = 0;
+
+  /// Releases node `i` from its target.
+  virtual void clear_target(std::size_t i) = 0;
+
+  /// Restores full force, e.g. to let the layout respond again after the
+  /// caller changed something outside the engine. Every mutator does this.
+  virtual void reheat() = 0;
+
+  /// Returns the position of node `i`.
+  virtual vec3 position(std::size_t i) const = 0;
+
+  /// Copies all positions into `out`, reusing its capacity.
+  virtual void positions(std::vector<vec3>& out) const = 0;
+
+  /// Advances the simulation by `params::dt`.
+  virtual step_result step() = 0;
+};
+
+/// Creates the multi-threaded Barnes-Hut engine.
+std::unique_ptr<engine> make_cpu_engine(const params& p = {});
+
+/// Creates the CUDA engine; throws `std::runtime_error` saying why when CUDA
+/// support is not built in or no usable device exists.
+std::unique_ptr<engine> make_cuda_engine(const params& p = {});
+
+/// Returns whether `make_cuda_engine` can succeed; fills `why` otherwise.
+bool cuda_available(std::string* why = nullptr);
+
+/// Returns the CUDA engine when `prefer_gpu` and a device is usable, else the
+/// CPU engine; in the latter case fills `why` with the reason (one line).
+std::unique_ptr<engine> make_engine(const params& p, bool prefer_gpu,
+                                    std::string* why = nullptr);
+
+/// Shapes the operator can arrange agents in.
+enum class formation_kind { circle, grid, sphere, helix, custom };
+
+/// Returns "circle", "grid", "sphere", "helix" or "custom".
+std::string_view to_string(formation_kind k) noexcept;
+
+/// Parses the names returned by `to_string`; throws on anything else.
+formation_kind parse_formation_kind(std::string_view name);
+
+/// A formation around `center` with neighbours `spacing` apart.
+struct formation {
+  formation_kind kind = formation_kind::circle;
+  vec3 center;
+  float spacing = 10.0f;
+  /// Helix only: rise per full turn, in units of `spacing`.
+  float helix_pitch = 4.0f;
+  /// Helix only: agents per full turn.
+  unsigned helix_per_turn = 12;
+  /// Custom only: one position per agent, relative to `center`.
+  std::vector<vec3> custom;
+};
+
+/// Computes the target of each of `count` agents in formation `f`.
+///
+/// Circle: a ring in the xy plane whose chord between neighbours is
+/// `spacing`. Grid: a square lattice in the xy plane, row-major, centred.
+/// Sphere: a Fibonacci lattice whose mean nearest-neighbour distance is about
+/// `spacing` (one agent sits at the centre; two sit `spacing` apart).
+/// Helix: along z, `helix_per_turn` agents per turn. Custom: `center +
+/// custom[i]`; throws `std::invalid_argument` if `custom.size() != count`.
+/// Zero agents yield an empty vector.
+std::vector<vec3> formation_positions(const formation& f, std::size_t count);
+
+} // namespace av::layout

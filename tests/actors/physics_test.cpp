@@ -1,0 +1,356 @@
+#define CAF_SUITE actors.physics
+#include "fixture.hpp"
+
+#include <cmath>
+
+#include "av/physics.hpp"
+
+using namespace av;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// The CPU engine, plus a knob that makes each step take simulated time on
+/// the test clock (to provoke overruns deterministically).
+class slow_engine : public layout::engine {
+public:
+  slow_engine(caf::detail::test_actor_clock& clock)
+    : clock_(clock), impl_(layout::make_cpu_engine(params())) {
+  }
+
+  static layout::params params() {
+    layout::params p;
+    p.threads = 1;
+    p.seed = 7;
+    return p;
+  }
+
+  std::chrono::milliseconds step_cost{0};
+
+  std::string_view name() const noexcept override { return impl_->name(); }
+  std::string describe() const override { return impl_->describe(); }
+  const layout::params& get_params() const noexcept override {
+    return impl_->get_params();
+  }
+  void set_params(const layout::params& p) override { impl_->set_params(p); }
+  size_t size() const noexcept override { return impl_->size(); }
+  void resize(size_t n) override { impl_->resize(n); }
+  void set_edges(const std::vector<layout::edge>& xs) override {
+    impl_->set_edges(xs);
+  }
+  void set_positions(const std::vector<layout::vec3>& xs) override {
+    impl_->set_positions(xs);
+  }
+  void set_position(size_t i, layout::vec3 x) override {
+    impl_->set_position(i, x);
+  }
+  void set_velocity(size_t i, layout::vec3 v) override {
+    impl_->set_velocity(i, v);
+  }
+  void set_pinned(size_t i, bool b) override { impl_->set_pinned(i, b); }
+  void set_target(size_t i, layout::vec3 x) override {
+    impl_->set_target(i, x);
+  }
+  void clear_target(size_t i) override { impl_->clear_target(i); }
+  void reheat() override { impl_->reheat(); }
+  layout::vec3 position(size_t i) const override {
+    return impl_->position(i);
+  }
+  void positions(std::vector<layout::vec3>& out) const override {
+    impl_->positions(out);
+  }
+  layout::step_result step() override {
+    clock_.current_time += step_cost;
+    return impl_->step();
+  }
+
+private:
+  caf::detail::test_actor_clock& clock_;
+  std::unique_ptr<layout::engine> impl_;
+};
+
+struct fixture : test::node_fixture {
+  std::shared_ptr<slow_engine> engine
+    = std::make_shared<slow_engine>(sched.clock());
+  physics_actor phys;
+  std::shared_ptr<std::vector<position_batch>> frames
+    = std::make_shared<std::vector<position_batch>>();
+  caf::actor frame_sink;
+
+  fixture() {
+    physics_config cfg;
+    cfg.rate_hz = 50; // 20 ms per tick
+    cfg.batch_size = 4;
+    cfg.keyframe_every = 10;
+    phys = sys.spawn(av::physics, ctx, cfg,
+                     std::static_pointer_cast<layout::engine>(engine), bus);
+    auto log = frames;
+    frame_sink = sys.spawn([log](caf::event_based_actor*) -> caf::behavior {
+      return {[log](const position_batch& x) { log->push_back(x); }};
+    });
+    caf::anon_send(phys, atom::subscribe::value,
+                   caf::actor_cast<frame_sink_actor>(frame_sink));
+    settle();
+  }
+
+  ~fixture() override {
+    caf::anon_send_exit(phys, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(frame_sink, caf::exit_reason::user_shutdown);
+  }
+
+  caf::settings physics_status() {
+    auto x = ask<caf::settings>(phys, atom::status::value,
+                                status_verbosity::detailed);
+    if (!x)
+      CAF_FAIL("no status");
+    return *x;
+  }
+
+  uint64_t stat(const char* key) {
+    return static_cast<uint64_t>(caf::get_or(physics_status(), key,
+                                             int64_t{0}));
+  }
+
+  bool ticking() {
+    return caf::get_or(physics_status(), "ticking", false);
+  }
+
+  /// Advances one tick period.
+  void tick() {
+    advance_time(20ms);
+    settle();
+  }
+
+  std::vector<num_id> agents(size_t n) {
+    std::vector<num_id> result;
+    for (size_t i = 0; i < n; ++i)
+      result.push_back(spawn("coder").num);
+    settle();
+    return result;
+  }
+
+  vec3f where(num_id num) {
+    auto all = ask<position_batch>(phys, atom::get::value);
+    for (auto& x : all->agents)
+      if (x.agent == num)
+        return x.pos;
+    CAF_FAIL("agent " << num << " not in the layout");
+    return {};
+  }
+};
+
+float dist(vec3f a, vec3f b) {
+  return std::sqrt((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y)
+                   + (a.z - b.z) * (a.z - b.z));
+}
+
+} // namespace
+
+CAF_TEST(topology shapes) {
+  std::vector<num_id> xs{1, 2, 3, 4};
+  CAF_CHECK_EQUAL(topology_edges("star", xs).size(), 3u);
+  CAF_CHECK_EQUAL(topology_edges("ring", xs).size(), 4u);
+  CAF_CHECK_EQUAL(topology_edges("mesh", xs).size(), 6u);
+  CAF_CHECK_EQUAL(topology_edges("pipeline", xs).size(), 3u);
+  auto tree = topology_edges("hierarchical", xs);
+  CAF_REQUIRE_EQUAL(tree.size(), 3u);
+  CAF_CHECK_EQUAL(tree[2].first, 2u); // 4 hangs below 2
+  CAF_CHECK_EQUAL(topology_edges("ring", {1, 2}).size(), 1u);
+  CAF_CHECK_EQUAL(topology_edges("mesh", {1}).size(), 0u);
+  bool threw = false;
+  try {
+    topology_edges("blob", xs);
+  } catch (const std::invalid_argument&) {
+    threw = true;
+  }
+  CAF_CHECK(threw);
+}
+
+CAF_TEST_FIXTURE_SCOPE(physics_tests, fixture)
+
+CAF_TEST(agents join and frames are split into batches) {
+  agents(10);
+  CAF_CHECK_EQUAL(stat("agents"), 10u);
+  CAF_CHECK(ticking());
+  tick();
+  // The first frame is a keyframe: 10 agents in parts of at most 4.
+  CAF_REQUIRE_EQUAL(frames->size(), 3u);
+  size_t total = 0;
+  for (auto& part : *frames) {
+    CAF_CHECK_EQUAL(part.frame, 1u);
+    CAF_CHECK_EQUAL(part.parts, 3u);
+    CAF_CHECK(part.keyframe);
+    CAF_CHECK_LESS_OR_EQUAL(part.agents.size(), 4u);
+    total += part.agents.size();
+  }
+  CAF_CHECK_EQUAL(total, 10u);
+  CAF_CHECK_EQUAL((*frames)[2].part, 2u);
+}
+
+CAF_TEST(agents that leave leave the layout) {
+  auto xs = agents(3);
+  ask<agent_info>(handle(xs[0]), atom::terminate::value, std::string{"x"});
+  settle();
+  CAF_CHECK_EQUAL(stat("agents"), 2u);
+  auto all = ask<position_batch>(phys, atom::get::value);
+  CAF_REQUIRE(all);
+  CAF_CHECK_EQUAL(all->agents.size(), 2u);
+  for (auto& x : all->agents)
+    CAF_CHECK_NOT_EQUAL(x.agent, xs[0]);
+}
+
+CAF_TEST(a position pins until released) {
+  auto xs = agents(3);
+  auto r = ask<agent_position>(phys, atom::position::value, xs[0],
+                               vec3f{50, 60, 70}, false, vec3f{});
+  CAF_REQUIRE(r);
+  for (int i = 0; i < 30; ++i)
+    tick();
+  auto p = where(xs[0]);
+  CAF_CHECK_EQUAL(p.x, 50.f);
+  CAF_CHECK_EQUAL(p.y, 60.f);
+  CAF_CHECK_EQUAL(p.z, 70.f);
+  ask<agent_position>(phys, atom::position::value, atom::release::value,
+                      xs[0]);
+  for (int i = 0; i < 30; ++i)
+    tick();
+  CAF_CHECK_GREATER(dist(where(xs[0]), vec3f{50, 60, 70}), 0.01f);
+  auto bad = ask<agent_position>(phys, atom::position::value, num_id{999},
+                                 vec3f{}, false, vec3f{});
+  CAF_REQUIRE(!bad);
+  CAF_CHECK_EQUAL(code_of(bad.error()), ec::not_found);
+  auto nan = ask<agent_position>(phys, atom::position::value, xs[1],
+                                 vec3f{std::nanf(""), 0, 0}, false, vec3f{});
+  CAF_REQUIRE(!nan);
+  CAF_CHECK_EQUAL(code_of(nan.error()), ec::invalid_argument);
+}
+
+CAF_TEST(a velocity is honoured) {
+  auto xs = agents(2);
+  ask<agent_position>(phys, atom::position::value, xs[0], vec3f{0, 0, 0},
+                      true, vec3f{300, 0, 0});
+  tick();
+  CAF_CHECK_GREATER(where(xs[0]).x, 1.f);
+}
+
+CAF_TEST(formations glide to their targets and release) {
+  auto xs = agents(4);
+  formation_spec spec;
+  spec.kind = "circle";
+  spec.agents = xs;
+  spec.center = {100, 0, 0};
+  spec.spacing = 10;
+  auto f = ask<formation_info>(phys, atom::formation::value, spec);
+  CAF_REQUIRE(f);
+  CAF_REQUIRE_EQUAL(f->targets.size(), 4u);
+  auto before = where(xs[0]);
+  tick();
+  auto after_one = where(xs[0]);
+  // Gliding, not jumping.
+  CAF_CHECK_GREATER(dist(after_one, f->targets[0]), 0.5f);
+  for (int i = 0; i < 300; ++i)
+    tick();
+  for (size_t i = 0; i < xs.size(); ++i)
+    CAF_CHECK_LESS(dist(where(xs[i]), f->targets[i]), 0.5f);
+  CAF_CHECK_GREATER(dist(before, f->targets[0]), 0.5f);
+  auto released = ask<formation_info>(phys, atom::formation::value,
+                                      atom::release::value, f->id);
+  CAF_REQUIRE(released);
+  for (int i = 0; i < 60; ++i)
+    tick();
+  // Free again: repulsion and gravity move them off the ring.
+  float moved = 0;
+  for (size_t i = 0; i < xs.size(); ++i)
+    moved = std::max(moved, dist(where(xs[i]), f->targets[i]));
+  CAF_CHECK_GREATER(moved, 0.5f);
+  auto again = ask<formation_info>(phys, atom::formation::value,
+                                   atom::release::value, f->id);
+  CAF_REQUIRE(!again);
+  CAF_CHECK_EQUAL(code_of(again.error()), ec::not_found);
+}
+
+CAF_TEST(bad formations are errors) {
+  auto xs = agents(3);
+  formation_spec spec;
+  spec.agents = xs;
+  spec.kind = "custom";
+  spec.custom = {{0, 0, 0}, {1, 1, 1}};
+  auto x = ask<formation_info>(phys, atom::formation::value, spec);
+  CAF_REQUIRE(!x);
+  CAF_CHECK_EQUAL(code_of(x.error()), ec::invalid_argument);
+  spec.kind = "pentagram";
+  CAF_CHECK(!ask<formation_info>(phys, atom::formation::value, spec));
+  spec.kind = "sphere";
+  spec.agents = {xs[0], 999};
+  auto y = ask<formation_info>(phys, atom::formation::value, spec);
+  CAF_REQUIRE(!y);
+  CAF_CHECK_EQUAL(code_of(y.error()), ec::not_found);
+  spec.agents = {xs[0]};
+  spec.spacing = 0;
+  CAF_CHECK(!ask<formation_info>(phys, atom::formation::value, spec));
+}
+
+CAF_TEST(connected agents end nearer than unconnected ones) {
+  auto xs = agents(4);
+  topology_spec t{"pair", "star", {xs[0], xs[1]}};
+  auto n = ask<uint32_t>(phys, atom::topology::value, t);
+  CAF_REQUIRE(n);
+  CAF_CHECK_EQUAL(*n, 1u);
+  for (int i = 0; i < 600; ++i)
+    tick();
+  CAF_CHECK_LESS(dist(where(xs[0]), where(xs[1])),
+                 dist(where(xs[2]), where(xs[3])));
+  auto bad = ask<uint32_t>(phys, atom::topology::value,
+                           topology_spec{"x", "blob", {xs[0], xs[1]}});
+  CAF_CHECK(!bad);
+}
+
+CAF_TEST(an overrunning tick skips instead of queueing) {
+  agents(3);
+  engine->step_cost = 50ms; // two and a half periods
+  tick();
+  tick();
+  auto skipped = stat("skipped_ticks");
+  CAF_CHECK_GREATER_OR_EQUAL(skipped, 2u);
+  // One tick in flight at any time: the mailbox never fills with ticks.
+  CAF_CHECK_LESS_OR_EQUAL(stat("mailbox"), 1u);
+  auto ticks = stat("ticks");
+  engine->step_cost = 0ms;
+  advance_time(200ms);
+  settle();
+  CAF_CHECK_GREATER(stat("ticks"), ticks);
+}
+
+CAF_TEST(at rest the layout stops ticking until something changes) {
+  agents(2);
+  for (int i = 0; i < 3000 && ticking(); ++i)
+    tick();
+  CAF_REQUIRE(!ticking());
+  auto ticks = stat("ticks");
+  advance_time(5s);
+  settle();
+  CAF_CHECK_EQUAL(stat("ticks"), ticks);
+  spawn("tester");
+  settle();
+  CAF_CHECK(ticking());
+  tick();
+  CAF_CHECK_GREATER(stat("ticks"), ticks);
+}
+
+CAF_TEST(messages and coordinations add edges) {
+  auto xs = agents(3);
+  outgoing_message out{xs[1], "request", priority::normal, "hi", 0};
+  ask<message_receipt>(handle(xs[0]), atom::send::value, out);
+  settle();
+  tick();
+  CAF_CHECK_EQUAL(stat("edges"), 1u);
+  coordination_spec spec;
+  spec.kind = pattern::mesh;
+  spec.participants = xs;
+  ask<coordination_info>(reg, atom::coordinate::value, spec);
+  settle();
+  tick();
+  CAF_CHECK_EQUAL(stat("edges"), 3u);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
