@@ -7,8 +7,16 @@
 namespace av {
 
 void event_bus::attach(bus_actor wake) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  wake_ = std::move(wake);
+  bus_actor waiting;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    wake_ = std::move(wake);
+    if (!pending_.empty())
+      waiting = wake_;
+  }
+  // Events published before the bus actor attached found no one to wake.
+  if (waiting)
+    caf::anon_send(waiting, atom::flush::value);
 }
 
 void event_bus::publish(event_payload payload, int64_t time_ms) {

@@ -36,7 +36,8 @@ int64_t now_ms();
 /// event; the bus actor is woken once per batch.
 class event_bus {
 public:
-  /// Sets the actor woken when events are waiting (null to detach).
+  /// Sets the actor woken when events are waiting (null to detach) and
+  /// wakes it at once if events were published before.
   void attach(bus_actor wake);
 
   /// Appends an event with the next sequence number, stamped `time_ms`
