@@ -1,6 +1,7 @@
 #include "av/node.hpp"
 
 #include <csignal>
+#include <stdexcept>
 #include <thread>
 
 #include <caf/scoped_actor.hpp>
@@ -9,6 +10,7 @@
 #include "av/demo.hpp"
 #include "av/error.hpp"
 #include "av/log.hpp"
+#include "av/physics.hpp"
 #include "av/registry.hpp"
 
 namespace av {
@@ -37,6 +39,15 @@ node_limits limits_from(const config::settings& cfg) {
   return result;
 }
 
+physics_config physics_from(const config::settings& cfg) {
+  physics_config result;
+  result.rate_hz = static_cast<uint32_t>(cfg.physics_update_rate_hz);
+  result.batch_size = static_cast<uint32_t>(cfg.position_batch_size);
+  // One keyframe a second.
+  result.keyframe_every = result.rate_hz;
+  return result;
+}
+
 node_config::node_config(const config::settings& cfg) {
   auto threads = cfg.worker_threads > 0
                    ? static_cast<size_t>(cfg.worker_threads)
@@ -55,9 +66,30 @@ node::node(const config::settings& cfg)
   ctx_->seed = cfg.demo_seed;
   bus_ = system_.spawn(av::bus, ctx_);
   registry_ = system_.spawn(av::registry, ctx_, bus_);
+  std::string why;
+  std::shared_ptr<layout::engine> engine
+    = layout::make_engine(layout::params{}, cfg.enable_gpu_physics, &why);
+  if (why.empty())
+    log::info("layout engine", {{"engine", engine->describe()}});
+  else
+    log::info("layout engine on the CPU",
+              {{"engine", engine->describe()}, {"why", why}});
+  // Steps take milliseconds and may wait on the GPU: a thread of its own.
+  physics_ = system_.spawn<caf::detached>(av::physics, ctx_, physics_from(cfg),
+                                          engine, bus_);
   if (cfg.demo_agents > 0)
     demo_ = system_.spawn(av::demo, ctx_, registry_, bus_,
                           static_cast<uint32_t>(cfg.demo_agents));
+  try {
+    http_ = std::make_unique<http_server>(cfg, system_, registry_, bus_, ctx_);
+  } catch (const std::exception& e) {
+    // The destructor will not run: stop the actors here, or the actor
+    // system's destructor waits for them forever.
+    shutdown();
+    throw std::runtime_error("cannot listen for the HTTP API on "
+                             + cfg.bind_address + ":"
+                             + std::to_string(cfg.api_port) + ": " + e.what());
+  }
 }
 
 node::~node() {
@@ -98,9 +130,14 @@ void node::shutdown() {
   if (stopped_)
     return;
   stopped_ = true;
+  // Requests in flight get their answers or fail; none reaches a stopped
+  // actor.
+  if (http_)
+    http_->stop();
   if (demo_)
     caf::anon_send_exit(demo_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(registry_, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(physics_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(bus_, caf::exit_reason::user_shutdown);
   system_.await_all_actors_done();
 }
@@ -120,6 +157,7 @@ int serve(const config::settings& cfg) {
   log::info("node ready",
             {{"demo_agents", cfg.demo_agents},
              {"max_agents", cfg.max_agents},
+             {"api_port", n.api_port()},
              {"worker_threads", n.system().scheduler().num_workers()}});
   timespec interval{summary_interval_s, 0};
   for (;;) {

@@ -11,6 +11,10 @@ AV_BIN=${1:?usage: $0 path/to/agent-server}
 }
 # The caller's settings would change what the server prints.
 unset LOG_FORMAT LOG_LEVEL
+# Another build's tests may run a server at the same time: take a free port
+# for the HTTP API instead of the default 3000.
+API_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export API_PORT
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/av-process.XXXXXX")

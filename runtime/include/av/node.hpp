@@ -7,12 +7,17 @@
 
 #include "av/actors.hpp"
 #include "av/config.hpp"
+#include "av/http_server.hpp"
 #include "av/node_context.hpp"
+#include "av/physics.hpp"
 
 namespace av {
 
 /// The limits of a node as configured.
 node_limits limits_from(const config::settings& cfg);
+
+/// The physics actor's settings as configured.
+physics_config physics_from(const config::settings& cfg);
 
 /// CAF's configuration for a node: scheduler threads and the project's
 /// error category.
@@ -21,8 +26,9 @@ public:
   explicit node_config(const config::settings& cfg);
 };
 
-/// One running node: the actor system with its bus, registry and, when
-/// asked for, the demo swarm. Destroying it stops every actor.
+/// One running node: the actor system with its bus, registry, the HTTP API
+/// and, when asked for, the demo swarm. Destroying it stops every actor.
+/// Throws when the API port cannot be bound.
 class node {
 public:
   explicit node(const config::settings& cfg);
@@ -36,11 +42,14 @@ public:
 
   bus_actor bus() const { return bus_; }
 
+  /// Port the HTTP API listens on (the real one when API_PORT is 0).
+  uint16_t api_port() const { return http_ ? http_->port() : 0; }
+
   /// Logs a one-line summary of the node (agents by state, coordinations,
   /// events published).
   void log_summary();
 
-  /// Stops the actors and waits for them.
+  /// Stops the HTTP API, then the actors, and waits for them.
   void shutdown();
 
 private:
@@ -49,7 +58,9 @@ private:
   node_context_ptr ctx_;
   bus_actor bus_;
   registry_actor registry_;
+  physics_actor physics_;
   demo_actor demo_;
+  std::unique_ptr<http_server> http_;
   bool stopped_ = false;
 };
 

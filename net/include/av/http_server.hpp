@@ -1,0 +1,73 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <thread>
+
+#include <caf/fwd.hpp>
+
+#include "av/actors.hpp"
+#include "av/node_context.hpp"
+
+namespace av::config {
+struct settings;
+} // namespace av::config
+
+namespace av::http {
+struct server_core;
+} // namespace av::http
+
+namespace av {
+
+/// The HTTP API (docs/api.md): a Boost.Beast server on BIND_ADDRESS:API_PORT
+/// with one Asio thread. Requests are handed to short-lived actors, so the
+/// Asio thread never waits on CAF.
+class http_server {
+public:
+  /// Limits of the connection layer.
+  struct limits {
+    /// Largest request body; more is answered 413.
+    size_t max_body_bytes = 1024 * 1024;
+    /// Largest request head (request line plus headers); more is 431.
+    uint32_t max_header_bytes = 16 * 1024;
+    /// Time to receive a request's head on a new connection, and its body.
+    std::chrono::milliseconds read_timeout{10000};
+    /// Time a kept-alive connection may wait for its next request.
+    std::chrono::milliseconds idle_timeout{30000};
+    /// Time to send a response.
+    std::chrono::milliseconds write_timeout{30000};
+    /// Requests served on one connection before it is closed.
+    uint32_t max_requests_per_connection = 100;
+    /// Open connections at most; more are closed at once.
+    uint32_t max_connections = 1024;
+  };
+
+  /// Binds and listens (throws `std::system_error` when it cannot), then
+  /// serves on its own thread until `stop`.
+  http_server(const config::settings& cfg, caf::actor_system& sys,
+              registry_actor registry, bus_actor bus, node_context_ptr ctx,
+              limits lim);
+
+  http_server(const config::settings& cfg, caf::actor_system& sys,
+              registry_actor registry, bus_actor bus, node_context_ptr ctx);
+
+  http_server(const http_server&) = delete;
+  http_server& operator=(const http_server&) = delete;
+
+  ~http_server();
+
+  /// The bound port; the real one when API_PORT was 0.
+  uint16_t port() const { return port_; }
+
+  /// Closes the listener and every connection and joins the thread. Call it
+  /// before the actors stop; idempotent.
+  void stop();
+
+private:
+  std::shared_ptr<http::server_core> core_;
+  std::thread thread_;
+  uint16_t port_ = 0;
+};
+
+} // namespace av

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <chrono>
+#include <exception>
+#include <utility>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include "av/actors.hpp"
+#include "av/http/router.hpp"
+#include "av/node_context.hpp"
+
+namespace av::http {
+
+/// What handlers reach the node through.
+struct api_env {
+  caf::actor_system* sys = nullptr;
+  registry_actor registry;
+  bus_actor bus;
+  node_context_ptr ctx;
+  /// Bound of every request to an actor (MCP_TIMEOUT).
+  std::chrono::milliseconds timeout{30000};
+  /// Wall-clock start of the server, for /health.
+  int64_t started_ms = 0;
+  /// Open connections, kept by the server.
+  std::shared_ptr<std::atomic<size_t>> connections;
+
+  /// Runs `body(self)` in a short-lived actor so that the Asio thread never
+  /// waits on CAF. The actor lives while it awaits responses; anything it
+  /// throws answers 500.
+  template <class F>
+  void act(const api_call& call, F body) const {
+    sys->spawn([call, body](caf::event_based_actor* self) mutable {
+      self->set_exception_handler([call](std::exception_ptr&) -> caf::error {
+        call.fail(internal_error());
+        return caf::exit_reason::unhandled_exception;
+      });
+      try {
+        body(self);
+      } catch (...) {
+        call.fail(internal_error());
+      }
+    });
+  }
+
+  /// Error handler for `.then`: answers with the mapped error.
+  static auto on_error(const api_call& call) {
+    return [call](caf::error& err) {
+      call.fail(err);
+    };
+  }
+
+  static api_error internal_error();
+};
+
+/// Answers 400 naming the field of a parser's message.
+inline void fail_parse(const api_call& call, std::string message) {
+  call.fail(bad_request(std::move(message)));
+}
+
+void add_system_routes(router& r, const api_env& env);
+void add_agent_routes(router& r, const api_env& env);
+void add_coordination_routes(router& r, const api_env& env);
+void add_message_routes(router& r, const api_env& env);
+
+} // namespace av::http

@@ -1,0 +1,94 @@
+#include "av/http_server.hpp"
+
+#include <boost/asio/ip/address.hpp>
+
+#include "av/config.hpp"
+#include "av/log.hpp"
+#include "server_core.hpp"
+
+namespace av {
+
+namespace asio = boost::asio;
+
+namespace {
+
+asio::ip::address listen_address(const std::string& host) {
+  // The configuration admits `localhost` besides literal addresses; the
+  // listener never depends on DNS.
+  if (host == "localhost")
+    return asio::ip::make_address("127.0.0.1");
+  return asio::ip::make_address(host);
+}
+
+const char* auth_mode(const config::settings& cfg) {
+  if (!cfg.api_key.empty() && !cfg.jwt_secret.empty())
+    return "api key and JWT";
+  if (!cfg.api_key.empty())
+    return "api key";
+  if (!cfg.jwt_secret.empty())
+    return "JWT";
+  return "off";
+}
+
+} // namespace
+
+http_server::http_server(const config::settings& cfg, caf::actor_system& sys,
+                         registry_actor registry, bus_actor bus,
+                         node_context_ptr ctx)
+  : http_server(cfg, sys, std::move(registry), std::move(bus), std::move(ctx),
+                limits{}) {
+  // nop
+}
+
+http_server::http_server(const config::settings& cfg, caf::actor_system& sys,
+                         registry_actor registry, bus_actor bus,
+                         node_context_ptr ctx, limits lim) {
+  http::api_env env;
+  env.sys = &sys;
+  env.registry = std::move(registry);
+  env.bus = std::move(bus);
+  env.ctx = std::move(ctx);
+  env.timeout = std::chrono::milliseconds{cfg.mcp_timeout_ms};
+  env.started_ms = now_ms();
+  env.connections = std::make_shared<std::atomic<size_t>>(0);
+  core_ = std::make_shared<http::server_core>(cfg, std::move(env), lim);
+  asio::ip::tcp::endpoint ep{listen_address(cfg.bind_address), cfg.api_port};
+  auto& acc = core_->acceptor;
+  acc.open(ep.protocol());
+  acc.set_option(asio::socket_base::reuse_address(true));
+  acc.bind(ep);
+  acc.listen(asio::socket_base::max_listen_connections);
+  port_ = acc.local_endpoint().port();
+  if (core_->cors.wildcard_ignored())
+    log::warn("ALLOWED_ORIGINS: '*' ignored because authentication is on");
+  log::info("http api listening", {{"address", cfg.bind_address},
+                                   {"port", port_},
+                                   {"auth", auth_mode(cfg)},
+                                   {"read_auth", cfg.read_auth}});
+  core_->accept();
+  thread_ = std::thread{[core = core_] {
+    for (;;) {
+      try {
+        core->ioc.run();
+        return;
+      } catch (const std::exception& e) {
+        log::error("http server thread caught an exception",
+                   {{"error", e.what()}});
+      }
+    }
+  }};
+}
+
+http_server::~http_server() {
+  stop();
+}
+
+void http_server::stop() {
+  if (!thread_.joinable())
+    return;
+  core_->shutdown();
+  thread_.join();
+  log::info("http api stopped");
+}
+
+} // namespace av

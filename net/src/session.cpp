@@ -1,0 +1,311 @@
+#include "session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include "av/log.hpp"
+
+namespace av::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using json = nlohmann::json;
+
+namespace {
+
+api_error make_error(status code, const char* name, std::string message) {
+  api_error err;
+  err.code = code;
+  err.name = name;
+  err.message = std::move(message);
+  return err;
+}
+
+bool is_mutating(verb m) {
+  return m == verb::post || m == verb::put || m == verb::delete_
+         || m == verb::patch;
+}
+
+} // namespace
+
+session::session(std::shared_ptr<server_core> core, asio::ip::tcp::socket sock)
+  : core_(std::move(core)), stream_(std::move(sock)) {
+  beast::error_code err;
+  auto peer = stream_.socket().remote_endpoint(err);
+  client_ = err ? "unknown" : peer.address().to_string();
+}
+
+session::~session() {
+  core_->remove(this);
+}
+
+void session::start() {
+  asio::dispatch(stream_.get_executor(),
+                 [self = shared_from_this()] { self->read_next(); });
+}
+
+void session::close() {
+  asio::post(stream_.get_executor(),
+             [self = shared_from_this()] { self->do_close(); });
+}
+
+void session::do_close() {
+  beast::error_code err;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, err);
+  stream_.close();
+}
+
+void session::read_next() {
+  if (core_->stopping)
+    return do_close();
+  parser_.emplace();
+  parser_->body_limit(core_->limits.max_body_bytes);
+  parser_->header_limit(core_->limits.max_header_bytes);
+  stream_.expires_after(served_ == 0 ? core_->limits.read_timeout
+                                     : core_->limits.idle_timeout);
+  bhttp::async_read_header(
+    stream_, buffer_, *parser_,
+    beast::bind_front_handler(&session::on_header, shared_from_this()));
+}
+
+void session::on_header(beast::error_code err, size_t) {
+  if (err)
+    return on_read_error(err);
+  if (parser_->is_done())
+    return handle();
+  stream_.expires_after(core_->limits.read_timeout);
+  bhttp::async_read(
+    stream_, buffer_, *parser_,
+    beast::bind_front_handler(&session::on_body, shared_from_this()));
+}
+
+void session::on_body(beast::error_code err, size_t) {
+  if (err)
+    return on_read_error(err);
+  handle();
+}
+
+void session::on_read_error(beast::error_code err) {
+  method_ = "-";
+  path_ = "-";
+  origin_.clear();
+  if (err == bhttp::error::body_limit)
+    return reject(make_error(status::payload_too_large, "payload_too_large",
+                             "the body exceeds "
+                               + std::to_string(core_->limits.max_body_bytes)
+                               + " bytes"),
+                  true);
+  if (err == bhttp::error::header_limit)
+    return reject(
+      make_error(status::request_header_fields_too_large, "header_too_large",
+                 "the request head exceeds "
+                   + std::to_string(core_->limits.max_header_bytes) + " bytes"),
+      true);
+  if (err.category() == beast::error_code{bhttp::error::bad_target}.category()
+      && err != bhttp::error::end_of_stream
+      && err != bhttp::error::partial_message)
+    return reject(make_error(status::bad_request, "bad_request",
+                             "malformed request: " + err.message()),
+                  true);
+  // End of stream, timeout, reset or shutdown: nothing to answer.
+  do_close();
+}
+
+api_call::send_fn session::sender() {
+  return [self = shared_from_this()](reply x) {
+    if (self->core_->stopping)
+      return;
+    asio::post(
+      self->stream_.get_executor(),
+      [self, x = std::move(x)]() mutable { self->write(std::move(x)); });
+  };
+}
+
+void session::reject(const api_error& err, bool close_after) {
+  if (close_after)
+    keep_alive_ = false;
+  started_ = std::chrono::steady_clock::now();
+  write(to_reply(err));
+}
+
+void session::handle() {
+  auto req = parser_->release();
+  started_ = std::chrono::steady_clock::now();
+  ++served_;
+  auto method = req.method();
+  method_ = std::string{req.method_string()};
+  auto target = req.target();
+  path_ = std::string{target.substr(0, target.find('?'))};
+  keep_alive_ = req.keep_alive()
+                && served_ < core_->limits.max_requests_per_connection
+                && !core_->stopping;
+  origin_ = std::string{req[bhttp::field::origin]};
+  origin_ok_ = origin_.empty() || core_->cors.allowed(origin_);
+  std::vector<std::string> path;
+  param_list query;
+  if (!parse_target({target.data(), target.size()}, path, query))
+    return reject(make_error(status::bad_request, "bad_request",
+                             "the request target is malformed"),
+                  true);
+  if (!origin_ok_)
+    return reject(
+      make_error(status::forbidden, "origin_not_allowed",
+                 "origin " + origin_ + " is not in ALLOWED_ORIGINS"),
+      false);
+  auto found = core_->routes.find(method, path);
+  if (found.allowed.empty())
+    return reject(
+      make_error(status::not_found, "not_found", "no route for " + path_),
+      false);
+  if (method == verb::options)
+    return preflight(found.allowed);
+  if (!path.empty() && path.front() == "api") {
+    auto wait = core_->limiter.admit(client_);
+    if (wait.count() > 0) {
+      auto err = make_error(status::too_many_requests, "rate_limited",
+                            "too many requests; retry later");
+      err.retry_after_s = static_cast<int>((wait.count() + 999) / 1000);
+      return reject(err, false);
+    }
+  }
+  if (!found.hit) {
+    auto err = make_error(status::method_not_allowed, "method_not_allowed",
+                          method_ + " is not allowed on " + path_);
+    auto x = to_reply(err);
+    x.headers.emplace_back("Allow", allow_header(found.allowed));
+    return write(std::move(x));
+  }
+  if (found.hit->rule == access::standard
+      && core_->auth.required(is_mutating(method))) {
+    auto header = req[bhttp::field::authorization];
+    auto verdict
+      = core_->auth.check({header.data(), header.size()}, now_ms() / 1000);
+    if (verdict != authenticator::verdict::ok) {
+      auto err = make_error(status::unauthorized, "unauthorized",
+                            verdict == authenticator::verdict::missing
+                              ? "credentials required: Authorization: Bearer "
+                                "<key or token>"
+                            : verdict == authenticator::verdict::expired
+                              ? "the token has expired"
+                              : "the credentials are not valid");
+      auto x = to_reply(err);
+      x.headers.emplace_back("WWW-Authenticate",
+                             verdict == authenticator::verdict::missing
+                               ? "Bearer"
+                               : "Bearer error=\"invalid_token\"");
+      return write(std::move(x));
+    }
+  }
+  auto body = json::object();
+  if (is_mutating(method) && !req.body().empty()) {
+    body = json::parse(req.body(), nullptr, false);
+    if (body.is_discarded()) {
+      auto err = make_error(status::bad_request, "invalid_json",
+                            "the body is not valid JSON");
+      err.field = "body";
+      return reject(err, false);
+    }
+    if (!body.is_object()) {
+      auto err = make_error(status::bad_request, "invalid_argument",
+                            "body: expected a JSON object");
+      err.field = "body";
+      return reject(err, false);
+    }
+  }
+  api_call call{std::move(found.params), std::move(query), std::move(body),
+                sender()};
+  try {
+    found.hit->fn(call);
+  } catch (const std::exception& e) {
+    log::error("http handler failed", {{"path", path_}, {"error", e.what()}});
+    call.fail(api_env::internal_error());
+  }
+}
+
+void session::preflight(const std::vector<verb>& allowed) {
+  reply x;
+  x.code = status::no_content;
+  auto methods = allow_header(allowed);
+  x.headers.emplace_back("Allow", methods);
+  if (!origin_.empty()) {
+    x.headers.emplace_back("Access-Control-Allow-Methods", methods);
+    x.headers.emplace_back("Access-Control-Allow-Headers",
+                           "Authorization, Content-Type");
+    x.headers.emplace_back("Access-Control-Max-Age", "600");
+  }
+  write(std::move(x));
+}
+
+void session::write(reply x) {
+  auto res = std::make_shared<response>(x.code, 11);
+  res->set(bhttp::field::server, "agent-visualizer");
+  if (x.code != status::no_content) {
+    res->set(bhttp::field::content_type, "application/json");
+    res->body() = std::move(x.body);
+  }
+  res->set(bhttp::field::cache_control, "no-store");
+  res->set("X-Content-Type-Options", "nosniff");
+  for (auto& kvp : x.headers)
+    res->set(kvp.first, kvp.second);
+  if (!origin_.empty()) {
+    res->set(bhttp::field::vary, "Origin");
+    if (origin_ok_) {
+      res->set(bhttp::field::access_control_allow_origin,
+               core_->cors.allow_origin(origin_));
+      res->set(bhttp::field::access_control_expose_headers,
+               "Location, Retry-After");
+    }
+  }
+  res->keep_alive(keep_alive_);
+  res->prepare_payload();
+  if (log::enabled(log::level::debug)) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                std::chrono::steady_clock::now() - started_)
+                .count();
+    log::debug("http request", {{"method", method_},
+                                {"path", path_},
+                                {"status", static_cast<int>(x.code)},
+                                {"duration_ms", us / 1000.0},
+                                {"client", client_}});
+  }
+  res_ = std::move(res);
+  stream_.expires_after(core_->limits.write_timeout);
+  bhttp::async_write(stream_, *res_,
+                     beast::bind_front_handler(&session::on_write,
+                                               shared_from_this(),
+                                               !res_->keep_alive()));
+}
+
+void session::on_write(bool close_after, beast::error_code err, size_t) {
+  res_.reset();
+  if (err)
+    return do_close();
+  if (close_after)
+    return linger();
+  read_next();
+}
+
+void session::linger() {
+  // Closing with unread input would reset the connection and could destroy
+  // the answer before the client reads it (413 on a large upload): send FIN
+  // first and discard what still arrives, for a short while.
+  beast::error_code err;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, err);
+  if (err)
+    return do_close();
+  stream_.expires_after(linger_timeout);
+  drain();
+}
+
+void session::drain() {
+  stream_.async_read_some(
+    buffer_.prepare(64 * 1024),
+    [self = shared_from_this()](beast::error_code err, size_t) {
+      if (err)
+        return self->do_close();
+      self->drain();
+    });
+}
+
+} // namespace av::http

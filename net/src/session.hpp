@@ -1,0 +1,76 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "av/http/api_error.hpp"
+#include "av/http/reply.hpp"
+#include "server_core.hpp"
+
+namespace av::http {
+
+/// One client connection: reads a request, hands it to its route, writes
+/// the answer, and repeats while keep-alive allows. All its work runs on
+/// the connection's strand; answers from actors are posted onto it.
+class session : public std::enable_shared_from_this<session> {
+public:
+  session(std::shared_ptr<server_core> core, boost::asio::ip::tcp::socket sock);
+
+  ~session();
+
+  void start();
+
+  /// Closes the connection; callable from any thread.
+  void close();
+
+private:
+  using request_parser
+    = boost::beast::http::request_parser<boost::beast::http::string_body>;
+  using response
+    = boost::beast::http::response<boost::beast::http::string_body>;
+
+  void read_next();
+  void on_header(boost::beast::error_code err, size_t);
+  void on_body(boost::beast::error_code err, size_t);
+  void on_read_error(boost::beast::error_code err);
+  void handle();
+  void preflight(const std::vector<verb>& allowed);
+  /// Answers from the strand with an error and closes afterwards.
+  void reject(const api_error& err, bool close_after);
+  void write(reply x);
+  void on_write(bool close_after, boost::beast::error_code err, size_t);
+  void do_close();
+  /// Half-closes and discards further input, then closes.
+  void linger();
+  void drain();
+
+  /// How long `linger` waits for the client to close.
+  static constexpr std::chrono::seconds linger_timeout{2};
+  /// Hands answers from any thread to the strand.
+  api_call::send_fn sender();
+
+  // Declared first so that it is destroyed last: the socket needs the
+  // io_context the core owns.
+  std::shared_ptr<server_core> core_;
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<request_parser> parser_;
+  std::shared_ptr<response> res_;
+  std::string client_;
+  uint32_t served_ = 0;
+  // The request being answered.
+  std::string method_ = "-";
+  std::string path_ = "-";
+  std::string origin_;
+  bool origin_ok_ = true;
+  bool keep_alive_ = false;
+  std::chrono::steady_clock::time_point started_;
+};
+
+} // namespace av::http
