@@ -3,23 +3,16 @@
 #include <algorithm>
 #include <cctype>
 
+#include "av/text.hpp"
+
 namespace av::config::detail {
+
+using net::trim;
 
 namespace {
 
 char to_lower(char c) {
   return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-}
-
-std::string_view trim(std::string_view x) {
-  auto blank = [](char c) {
-    return c == ' ' || c == '\t';
-  };
-  while (!x.empty() && blank(x.front()))
-    x.remove_prefix(1);
-  while (!x.empty() && blank(x.back()))
-    x.remove_suffix(1);
-  return x;
 }
 
 template <class T, class F>

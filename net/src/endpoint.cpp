@@ -1,4 +1,5 @@
 #include "av/endpoint.hpp"
+#include "av/text.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -16,17 +17,6 @@ bool is_digit(char c) {
 
 bool all_digits(std::string_view x) {
   return !x.empty() && std::all_of(x.begin(), x.end(), is_digit);
-}
-
-std::string_view trim(std::string_view x) {
-  auto blank = [](char c) {
-    return c == ' ' || c == '\t';
-  };
-  while (!x.empty() && blank(x.front()))
-    x.remove_prefix(1);
-  while (!x.empty() && blank(x.back()))
-    x.remove_suffix(1);
-  return x;
 }
 
 // inet_pton wants a NUL-terminated string; anything longer than the longest

@@ -1,18 +1,12 @@
 #include "percent_encoding.hpp"
 
+#include "av/text.hpp"
+
 namespace av::persistence::detail {
 
-namespace {
+using net::hex_value;
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
+namespace {
 
 bool is_unreserved(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
