@@ -67,6 +67,15 @@ size_t directory::size() const {
   return map_.size();
 }
 
+std::vector<num_id> directory::numbers() const {
+  std::shared_lock<std::shared_mutex> guard{mtx_};
+  std::vector<num_id> result;
+  result.reserve(map_.size());
+  for (auto& kvp : map_)
+    result.push_back(kvp.first);
+  return result;
+}
+
 agent_actor route_cache::find(const directory& dir, num_id id) {
   auto gen = dir.generation();
   if (gen != generation_) {

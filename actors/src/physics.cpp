@@ -444,6 +444,13 @@ physics(self_ptr self, node_context_ptr ctx, physics_config cfg,
                  | kind_bit(event_kind::agent_terminated)
                  | kind_bit(event_kind::message)
                  | kind_bit(event_kind::coordination));
+  // Agents that joined before this actor subscribed (it starts on a thread
+  // of its own, possibly late) are taken from the directory; later spawn
+  // events for them are no-ops.
+  auto known = st.ctx->agents.numbers();
+  std::sort(known.begin(), known.end());
+  for (auto num : known)
+    join(self, num);
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& sinks = self->state.sinks;
     sinks.erase(std::remove_if(sinks.begin(), sinks.end(),

@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <cctype>
 #include <limits>
 
 #include "av/connection_url.hpp"
@@ -34,6 +36,18 @@ opt_msg check_redis_url(std::string_view x) {
     return std::nullopt;
   auto url = persistence::parse_redis_url(x);
   return url ? opt_msg{} : url.error();
+}
+
+opt_msg check_path(std::string_view x) {
+  auto ok = !x.empty() && x.size() <= 4096
+            && std::all_of(x.begin(), x.end(), [](char c) {
+                 return std::isalnum(static_cast<unsigned char>(c))
+                        || std::string_view{"._-/+~@"}.find(c)
+                             != std::string_view::npos;
+               });
+  if (ok)
+    return std::nullopt;
+  return "expected a path of letters, digits and ._-/+~@";
 }
 
 constexpr auto u64_max = std::numeric_limits<std::uint64_t>::max();
@@ -159,6 +173,9 @@ const std::vector<spec>& table() {
             &s::demo_agents, 0, 100000),
     integer({"DEMO_SEED", "--demo-seed", "random seed of the demo swarm"},
             &s::demo_seed, std::uint64_t{0}, u64_max),
+    text(
+      {"WEB_ROOT", "--web-root", "folder of the built dashboard, served at /"},
+      &s::web_root, check_path, "PATH"),
   };
   return rows;
 }

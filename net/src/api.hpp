@@ -10,6 +10,7 @@
 #include "av/actors.hpp"
 #include "av/http/router.hpp"
 #include "av/node_context.hpp"
+#include "av/telemetry.hpp"
 
 namespace av::http {
 
@@ -18,6 +19,10 @@ struct api_env {
   caf::actor_system* sys = nullptr;
   registry_actor registry;
   bus_actor bus;
+  /// Positions and formations.
+  physics_actor physics;
+  /// Prometheus counters; null when PROMETHEUS_ENABLED is off.
+  std::shared_ptr<telemetry> tel;
   node_context_ptr ctx;
   /// Bound of every request to an actor (MCP_TIMEOUT).
   std::chrono::milliseconds timeout{30000};
@@ -63,5 +68,7 @@ void add_system_routes(router& r, const api_env& env);
 void add_agent_routes(router& r, const api_env& env);
 void add_coordination_routes(router& r, const api_env& env);
 void add_message_routes(router& r, const api_env& env);
+void add_layout_routes(router& r, const api_env& env);
+void add_hook_routes(router& r, const api_env& env);
 
 } // namespace av::http

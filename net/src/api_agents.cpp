@@ -216,15 +216,6 @@ void get_metrics(const api_env& env, api_call call) {
   });
 }
 
-void set_position(const api_env&, api_call call) {
-  api_error err;
-  err.code = status::not_implemented;
-  err.name = "not_implemented";
-  err.message = "positions are computed by the layout engine, which this "
-                "node does not run yet";
-  call.fail(err);
-}
-
 } // namespace
 
 void add_agent_routes(router& r, const api_env& env) {
@@ -243,7 +234,6 @@ void add_agent_routes(router& r, const api_env& env) {
         bind(complete_task));
   r.add(verb::post, "/api/agents/{id}/metrics", bind(report_metrics));
   r.add(verb::get, "/api/agents/{id}/metrics", bind(get_metrics));
-  r.add(verb::put, "/api/agents/{id}/position", bind(set_position));
 }
 
 } // namespace av::http

@@ -34,19 +34,23 @@ const char* auth_mode(const config::settings& cfg) {
 
 http_server::http_server(const config::settings& cfg, caf::actor_system& sys,
                          registry_actor registry, bus_actor bus,
-                         node_context_ptr ctx)
-  : http_server(cfg, sys, std::move(registry), std::move(bus), std::move(ctx),
-                limits{}) {
+                         physics_actor physics, node_context_ptr ctx,
+                         std::shared_ptr<telemetry> tel)
+  : http_server(cfg, sys, std::move(registry), std::move(bus),
+                std::move(physics), std::move(ctx), std::move(tel), limits{}) {
   // nop
 }
 
 http_server::http_server(const config::settings& cfg, caf::actor_system& sys,
                          registry_actor registry, bus_actor bus,
-                         node_context_ptr ctx, limits lim) {
+                         physics_actor physics, node_context_ptr ctx,
+                         std::shared_ptr<telemetry> tel, limits lim) {
   http::api_env env;
   env.sys = &sys;
   env.registry = std::move(registry);
   env.bus = std::move(bus);
+  env.physics = std::move(physics);
+  env.tel = std::move(tel);
   env.ctx = std::move(ctx);
   env.timeout = std::chrono::milliseconds{cfg.mcp_timeout_ms};
   env.started_ms = now_ms();

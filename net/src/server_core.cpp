@@ -17,11 +17,13 @@ server_core::server_core(const config::settings& cfg, api_env env_arg,
     auth(cfg.api_key, cfg.jwt_secret, cfg.jwt_expiry_s, cfg.read_auth),
     limiter(static_cast<uint32_t>(cfg.rate_limit_max_requests),
             std::chrono::milliseconds{cfg.rate_limit_window_ms}),
-    cors(cfg.allowed_origins, auth.enabled()) {
+    cors(cfg.allowed_origins, auth.enabled()), files(cfg.web_root) {
   add_system_routes(routes, env);
   add_agent_routes(routes, env);
   add_coordination_routes(routes, env);
   add_message_routes(routes, env);
+  add_layout_routes(routes, env);
+  add_hook_routes(routes, env);
 }
 
 void server_core::accept() {

@@ -13,6 +13,7 @@
 #include "av/http/cors.hpp"
 #include "av/http/rate_limiter.hpp"
 #include "av/http/router.hpp"
+#include "av/http/static_files.hpp"
 #include "av/http_server.hpp"
 
 namespace av::http {
@@ -34,6 +35,7 @@ struct server_core : std::enable_shared_from_this<server_core> {
   http::authenticator auth;
   http::rate_limiter limiter;
   http::cors_policy cors;
+  http::static_files files;
   std::atomic<bool> stopping{false};
 
   /// Starts the next accept.

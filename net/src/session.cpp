@@ -137,6 +137,7 @@ void session::handle() {
   method_ = std::string{req.method_string()};
   auto target = req.target();
   path_ = std::string{target.substr(0, target.find('?'))};
+  route_ = "none";
   keep_alive_ = req.keep_alive()
                 && served_ < core_->limits.max_requests_per_connection
                 && !core_->stopping;
@@ -154,6 +155,19 @@ void session::handle() {
                  "origin " + origin_ + " is not in ALLOWED_ORIGINS"),
       false);
   auto found = core_->routes.find(method, path);
+  if (found.hit)
+    route_ = found.hit->pattern;
+  else if (!found.allowed.empty())
+    route_ = "unmatched";
+  // The dashboard's files: open like /health, since the page must load
+  // before it can ask for credentials.
+  if (found.allowed.empty() && method == verb::get
+      && (path.empty() || path.front() != "api")) {
+    if (auto x = core_->files.get(path)) {
+      route_ = "static";
+      return write(std::move(*x));
+    }
+  }
   if (found.allowed.empty())
     return reject(
       make_error(status::not_found, "not_found", "no route for " + path_),
@@ -166,6 +180,8 @@ void session::handle() {
       auto err = make_error(status::too_many_requests, "rate_limited",
                             "too many requests; retry later");
       err.retry_after_s = static_cast<int>((wait.count() + 999) / 1000);
+      if (core_->env.tel)
+        core_->env.tel->rate_limited();
       return reject(err, false);
     }
   }
@@ -182,6 +198,8 @@ void session::handle() {
     auto verdict
       = core_->auth.check({header.data(), header.size()}, now_ms() / 1000);
     if (verdict != authenticator::verdict::ok) {
+      if (core_->env.tel)
+        core_->env.tel->auth_failure();
       auto err = make_error(status::unauthorized, "unauthorized",
                             verdict == authenticator::verdict::missing
                               ? "credentials required: Authorization: Bearer "
@@ -259,6 +277,12 @@ void session::write(reply x) {
   }
   res->keep_alive(keep_alive_);
   res->prepare_payload();
+  if (core_->env.tel) {
+    auto s = std::chrono::duration<double>(std::chrono::steady_clock::now()
+                                           - started_)
+               .count();
+    core_->env.tel->request({method_, route_, static_cast<int>(x.code)}, s);
+  }
   if (log::enabled(log::level::debug)) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                 std::chrono::steady_clock::now() - started_)

@@ -67,6 +67,9 @@ private:
   // The request being answered.
   std::string method_ = "-";
   std::string path_ = "-";
+  /// The matched route's pattern, for metrics: raw paths would make a
+  /// series per agent.
+  std::string route_ = "none";
   std::string origin_;
   bool origin_ok_ = true;
   bool keep_alive_ = false;

@@ -80,8 +80,20 @@ node::node(const config::settings& cfg)
   if (cfg.demo_agents > 0)
     demo_ = system_.spawn(av::demo, ctx_, registry_, bus_,
                           static_cast<uint32_t>(cfg.demo_agents));
+  if (cfg.prometheus_enabled) {
+    try {
+      telemetry_
+        = std::make_shared<telemetry>(cfg.bind_address, cfg.metrics_port);
+    } catch (const std::exception&) {
+      shutdown();
+      throw;
+    }
+    telemetry_->watch(system_, registry_, physics_, bus_,
+                      caf::actor_cast<status_actor>(demo_));
+  }
   try {
-    http_ = std::make_unique<http_server>(cfg, system_, registry_, bus_, ctx_);
+    http_ = std::make_unique<http_server>(cfg, system_, registry_, bus_,
+                                          physics_, ctx_, telemetry_);
   } catch (const std::exception& e) {
     // The destructor will not run: stop the actors here, or the actor
     // system's destructor waits for them forever.
@@ -89,6 +101,15 @@ node::node(const config::settings& cfg)
     throw std::runtime_error("cannot listen for the HTTP API on "
                              + cfg.bind_address + ":"
                              + std::to_string(cfg.api_port) + ": " + e.what());
+  }
+  try {
+    ws_ = std::make_unique<ws_server>(cfg, system_, registry_, bus_, physics_,
+                                      ctx_, ws_server::limits_from(cfg));
+  } catch (const std::exception& e) {
+    shutdown();
+    throw std::runtime_error("cannot listen for WebSockets on "
+                             + cfg.bind_address + ":"
+                             + std::to_string(cfg.ws_port) + ": " + e.what());
   }
 }
 
@@ -130,16 +151,23 @@ void node::shutdown() {
   if (stopped_)
     return;
   stopped_ = true;
+  // Closes in the background while the rest stops.
+  if (telemetry_)
+    telemetry_->stop();
   // Requests in flight get their answers or fail; none reaches a stopped
   // actor.
   if (http_)
     http_->stop();
+  if (ws_)
+    ws_->stop();
   if (demo_)
     caf::anon_send_exit(demo_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(registry_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(physics_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(bus_, caf::exit_reason::user_shutdown);
   system_.await_all_actors_done();
+  if (telemetry_)
+    telemetry_->join();
 }
 
 int serve(const config::settings& cfg) {
@@ -158,6 +186,7 @@ int serve(const config::settings& cfg) {
             {{"demo_agents", cfg.demo_agents},
              {"max_agents", cfg.max_agents},
              {"api_port", n.api_port()},
+             {"ws_port", n.ws_port()},
              {"worker_threads", n.system().scheduler().num_workers()}});
   timespec interval{summary_interval_s, 0};
   for (;;) {

@@ -354,3 +354,22 @@ CAF_TEST(messages and coordinations add edges) {
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
+
+CAF_TEST_FIXTURE_SCOPE(physics_start_tests, test::node_fixture)
+
+CAF_TEST(a physics actor started late knows the agents already there) {
+  spawn("coder");
+  spawn("tester");
+  physics_config cfg;
+  auto late = sys.spawn(av::physics, ctx, cfg,
+                        std::shared_ptr<layout::engine>{
+                          layout::make_cpu_engine()},
+                        bus);
+  settle();
+  auto all = ask<position_batch>(late, atom::get::value);
+  CAF_REQUIRE(all);
+  CAF_CHECK_EQUAL(all->agents.size(), 2u);
+  caf::anon_send_exit(late, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

@@ -129,7 +129,7 @@ CAF_TEST(defaults) {
 
 CAF_TEST(every documented variable is described) {
   auto rows = describe(settings{});
-  CAF_CHECK_EQUAL(rows.size(), 39u);
+  CAF_CHECK_EQUAL(rows.size(), 40u);
   for (auto name : {"BIND_ADDRESS",
                     "API_PORT",
                     "WS_PORT",
@@ -168,6 +168,7 @@ CAF_TEST(every documented variable is described) {
                     "WORKER_THREADS",
                     "DEMO_AGENTS",
                     "DEMO_SEED",
+                    "WEB_ROOT",
                     "AUTO_MIGRATE"})
     CAF_CHECK_NOT_EQUAL(shown(settings{}, name), "<missing>");
 }

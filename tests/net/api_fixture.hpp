@@ -9,10 +9,15 @@
 namespace av::test {
 
 /// Settings for a node under test: ephemeral API port, no demo swarm, a
-/// rate limit out of the way.
+/// rate limit out of the way, no /metrics.
 inline config::settings test_settings() {
   config::settings cfg;
   cfg.api_port = 0;
+  // Stopping the metrics listener takes civetweb about two seconds: only
+  // the tests of /metrics turn it on.
+  cfg.prometheus_enabled = false;
+  cfg.metrics_port = 0;
+  cfg.ws_port = 0;
   cfg.demo_agents = 0;
   cfg.worker_threads = 2;
   cfg.rate_limit_max_requests = 1000000;

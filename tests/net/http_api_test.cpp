@@ -170,14 +170,6 @@ CAF_TEST(metrics are reported with trends and history) {
   CAF_CHECK_EQUAL(res.status, 404);
 }
 
-CAF_TEST(positions answer 501 until the layout engine runs) {
-  auto agent = spawn("coder");
-  auto res = put("/api/agents/" + agent["id"].get<std::string>() + "/position",
-                 {{"x", 1}, {"y", 2}, {"z", 3}});
-  CAF_CHECK_EQUAL(res.status, 501);
-  CAF_CHECK_EQUAL(code(res), "not_implemented");
-}
-
 CAF_TEST(coordinations start and are listed and found) {
   std::vector<int> nums;
   for (int i = 0; i < 3; ++i)

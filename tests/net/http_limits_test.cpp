@@ -20,7 +20,8 @@ struct limits_fixture : api_fixture {
     lim.max_requests_per_connection = 3;
     lim.max_connections = 2;
     tight = std::make_unique<http_server>(cfg, node->system(), node->registry(),
-                                          node->bus(), node->context(), lim);
+                                          node->bus(), node->physics(),
+                                          node->context(), nullptr, lim);
   }
 
   ~limits_fixture() { tight->stop(); }

@@ -12,9 +12,16 @@ AV_BIN=${1:?usage: $0 path/to/agent-server}
 # The caller's settings would change what the server prints.
 unset LOG_FORMAT LOG_LEVEL
 # Another build's tests may run a server at the same time: take a free port
-# for the HTTP API instead of the default 3000.
-API_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export API_PORT
+# for the HTTP API and /metrics instead of the defaults 3000 and 9091.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+API_PORT=$(free_port)
+METRICS_PORT=$(free_port)
+while [[ $METRICS_PORT == "$API_PORT" ]]; do METRICS_PORT=$(free_port); done
+WS_PORT=$(free_port)
+while [[ $WS_PORT == "$API_PORT" || $WS_PORT == "$METRICS_PORT" ]]; do WS_PORT=$(free_port); done
+export API_PORT METRICS_PORT WS_PORT
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/av-process.XXXXXX")

@@ -73,6 +73,9 @@ public:
 
   size_t size() const;
 
+  /// The numbers of every agent, in no particular order.
+  std::vector<num_id> numbers() const;
+
 private:
   mutable std::shared_mutex mtx_;
   std::unordered_map<num_id, agent_actor> map_;

@@ -80,6 +80,8 @@ struct settings {
   int worker_threads = 0;
   int demo_agents = 0;
   std::uint64_t demo_seed = 42;
+  /// Folder of the built dashboard, served at `/` (WEB_ROOT).
+  std::string web_root = "web/dist";
 };
 
 /// What `parse` decided: run `cmd` with `cfg`, or exit now with `exit_code`

@@ -20,6 +20,8 @@ struct server_core;
 
 namespace av {
 
+class telemetry;
+
 /// The HTTP API (docs/api.md): a Boost.Beast server on BIND_ADDRESS:API_PORT
 /// with one Asio thread. Requests are handed to short-lived actors, so the
 /// Asio thread never waits on CAF.
@@ -44,13 +46,15 @@ public:
   };
 
   /// Binds and listens (throws `std::system_error` when it cannot), then
-  /// serves on its own thread until `stop`.
+  /// serves on its own thread until `stop`;
+  /// with `tel` (which may be null), it counts requests for Prometheus.
   http_server(const config::settings& cfg, caf::actor_system& sys,
-              registry_actor registry, bus_actor bus, node_context_ptr ctx,
-              limits lim);
+              registry_actor registry, bus_actor bus, physics_actor physics,
+              node_context_ptr ctx, std::shared_ptr<telemetry> tel, limits lim);
 
   http_server(const config::settings& cfg, caf::actor_system& sys,
-              registry_actor registry, bus_actor bus, node_context_ptr ctx);
+              registry_actor registry, bus_actor bus, physics_actor physics,
+              node_context_ptr ctx, std::shared_ptr<telemetry> tel);
 
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;

@@ -10,6 +10,8 @@
 #include "av/http_server.hpp"
 #include "av/node_context.hpp"
 #include "av/physics.hpp"
+#include "av/telemetry.hpp"
+#include "av/ws_server.hpp"
 
 namespace av {
 
@@ -42,8 +44,25 @@ public:
 
   bus_actor bus() const { return bus_; }
 
+  physics_actor physics() const { return physics_; }
+
+  /// Port of `/metrics` (the real one when METRICS_PORT is 0); 0 when
+  /// PROMETHEUS_ENABLED is off.
+  uint16_t metrics_port() const { return telemetry_ ? telemetry_->port() : 0; }
+
+  /// The node's Prometheus metrics; null when off.
+  const std::shared_ptr<telemetry>& metrics() const { return telemetry_; }
+
   /// Port the HTTP API listens on (the real one when API_PORT is 0).
   uint16_t api_port() const { return http_ ? http_->port() : 0; }
+
+  /// Port of the WebSocket stream (the real one when WS_PORT is 0).
+  uint16_t ws_port() const { return ws_ ? ws_->port() : 0; }
+
+  /// The WebSocket hub and the stream's counters.
+  hub_actor hub() const { return ws_ ? ws_->hub() : hub_actor{}; }
+
+  ws_stats_ptr ws_stats() const { return ws_ ? ws_->stats() : nullptr; }
 
   /// Logs a one-line summary of the node (agents by state, coordinations,
   /// events published).
@@ -60,7 +79,9 @@ private:
   registry_actor registry_;
   physics_actor physics_;
   demo_actor demo_;
+  std::shared_ptr<telemetry> telemetry_;
   std::unique_ptr<http_server> http_;
+  std::unique_ptr<ws_server> ws_;
   bool stopped_ = false;
 };
 

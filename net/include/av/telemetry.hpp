@@ -1,0 +1,71 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <caf/fwd.hpp>
+
+#include "av/actors.hpp"
+
+namespace av {
+
+/// Prometheus metrics of a node (docs/api.md, "Metrics"): owns the metric
+/// registry and the `/metrics` listener. Counters of the HTTP layer are
+/// bumped directly; gauges of the actors are read on each scrape from their
+/// STATUS answers, so an idle node costs nothing between scrapes.
+class telemetry {
+public:
+  /// What an answered HTTP request is counted under.
+  struct request_labels {
+    std::string method;
+    /// The route's pattern (`/api/agents/{id}`), never the raw path.
+    std::string route;
+    int status = 0;
+  };
+
+  /// Creates the registry and listens on `address:port` (port 0 picks one);
+  /// throws `std::runtime_error` when it cannot bind.
+  telemetry(const std::string& address, uint16_t port);
+
+  ~telemetry();
+
+  telemetry(const telemetry&) = delete;
+  telemetry& operator=(const telemetry&) = delete;
+
+  /// The bound port.
+  uint16_t port() const;
+
+  /// Reads the actors' status on every scrape.
+  void watch(caf::actor_system& sys, registry_actor registry,
+             physics_actor physics, bus_actor bus, status_actor extra = {});
+
+  /// Starts closing the listener in the background (civetweb takes about
+  /// two seconds); later scrapes fail to connect. Idempotent.
+  void stop();
+
+  /// Waits until the listener is closed, so that no scrape reaches the
+  /// actors any more. Call it before the actor system goes away.
+  void join();
+
+  /// Counts an answered HTTP request and its latency.
+  void request(const request_labels& labels, double seconds);
+
+  /// Counts a request refused for missing or bad credentials.
+  void auth_failure();
+
+  /// Counts a request refused by the rate limiter.
+  void rate_limited();
+
+  /// Counts an ingested hook event of `kind` (PreToolUse, post-task, …).
+  void hook_event(const std::string& kind);
+
+  /// The text exposition of every metric, as a scrape would see it.
+  std::string render() const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace av

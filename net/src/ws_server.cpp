@@ -1,0 +1,174 @@
+#include "av/ws_server.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "av/config.hpp"
+#include "av/log.hpp"
+#include "ws_core.hpp"
+#include "ws_session.hpp"
+
+namespace av {
+
+namespace asio = boost::asio;
+
+namespace ws {
+
+core::core(const config::settings& cfg, http::api_env env_arg,
+           ws_server::limits lim, hub_actor hub_arg, ws_stats_ptr stats_arg)
+  : limits(lim), env(std::move(env_arg)),
+    auth(cfg.api_key, cfg.jwt_secret, cfg.jwt_expiry_s, cfg.read_auth),
+    cors(cfg.allowed_origins, auth.enabled()), hub(std::move(hub_arg)),
+    stats(std::move(stats_arg)) {
+  http::add_system_routes(routes, env);
+  http::add_agent_routes(routes, env);
+  http::add_coordination_routes(routes, env);
+  http::add_message_routes(routes, env);
+  http::add_layout_routes(routes, env);
+}
+
+void core::accept() {
+  acceptor.async_accept(asio::make_strand(ioc), [self = shared_from_this()](
+                                                  boost::system::error_code err,
+                                                  asio::ip::tcp::socket sock) {
+    if (err == asio::error::operation_aborted || !self->acceptor.is_open())
+      return;
+    if (err) {
+      log::warn("ws accept failed", {{"error", err.message()}});
+    } else {
+      // Over the limit the upgrade still completes, so that the client gets
+      // close code 1013 and a reason rather than a reset.
+      bool refuse = self->admitted_.load() >= self->limits.max_connections;
+      if (!refuse)
+        ++self->admitted_;
+      else
+        log::warn("ws connection refused: too many open",
+                  {{"limit", self->limits.max_connections}});
+      uint64_t id;
+      {
+        std::lock_guard<std::mutex> guard{self->mtx_};
+        id = ++self->next_id_;
+      }
+      auto s = std::make_shared<session>(self, std::move(sock), id, refuse);
+      if (self->add(id, s))
+        s->start();
+      else
+        s->close();
+    }
+    self->accept();
+  });
+}
+
+bool core::add(uint64_t id, const std::shared_ptr<session>& s) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (stopping)
+    return false;
+  sessions_.emplace(id, s);
+  return true;
+}
+
+void core::remove(uint64_t id) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  sessions_.erase(id);
+}
+
+void core::shutdown() {
+  std::vector<std::shared_ptr<session>> open;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    stopping = true;
+    for (auto& kvp : sessions_)
+      if (auto s = kvp.second.lock())
+        open.push_back(std::move(s));
+  }
+  asio::post(ioc, [self = shared_from_this()] {
+    boost::system::error_code ignored;
+    self->acceptor.close(ignored);
+  });
+  for (auto& s : open)
+    s->close();
+}
+
+} // namespace ws
+
+namespace {
+
+asio::ip::address listen_address(const std::string& host) {
+  if (host == "localhost")
+    return asio::ip::make_address("127.0.0.1");
+  return asio::ip::make_address(host);
+}
+
+} // namespace
+
+ws_server::limits ws_server::limits_from(const config::settings& cfg) {
+  limits result;
+  result.max_connections = static_cast<uint32_t>(cfg.ws_max_connections);
+  result.heartbeat = std::chrono::milliseconds{cfg.ws_heartbeat_interval_ms};
+  result.compression = cfg.ws_compression;
+  result.max_visible_agents = static_cast<uint32_t>(cfg.max_visible_agents);
+  result.max_fps = static_cast<uint32_t>(cfg.physics_update_rate_hz);
+  return result;
+}
+
+ws_server::ws_server(const config::settings& cfg, caf::actor_system& sys,
+                     registry_actor registry, bus_actor bus,
+                     physics_actor physics, node_context_ptr ctx, limits lim)
+  : stats_(std::make_shared<ws_stats>()) {
+  http::api_env env;
+  env.sys = &sys;
+  env.registry = registry;
+  env.bus = bus;
+  env.physics = physics;
+  env.ctx = ctx;
+  env.timeout = std::chrono::milliseconds{cfg.mcp_timeout_ms};
+  env.started_ms = now_ms();
+  env.connections = std::make_shared<std::atomic<size_t>>(0);
+  hub_ = sys.spawn(av::hub, ctx, stats_, std::move(registry), bus,
+                   std::move(physics), lim.max_visible_agents, lim.max_fps);
+  core_ = std::make_shared<ws::core>(cfg, std::move(env), lim, hub_, stats_);
+  try {
+    asio::ip::tcp::endpoint ep{listen_address(cfg.bind_address), cfg.ws_port};
+    auto& acc = core_->acceptor;
+    acc.open(ep.protocol());
+    acc.set_option(asio::socket_base::reuse_address(true));
+    acc.bind(ep);
+    acc.listen(asio::socket_base::max_listen_connections);
+    port_ = acc.local_endpoint().port();
+  } catch (...) {
+    caf::anon_send_exit(hub_, caf::exit_reason::user_shutdown);
+    throw;
+  }
+  log::info("websocket listening", {{"address", cfg.bind_address},
+                                    {"port", port_},
+                                    {"max_connections", lim.max_connections},
+                                    {"compression", lim.compression}});
+  core_->accept();
+  thread_ = std::thread{[core = core_] {
+    for (;;) {
+      try {
+        core->ioc.run();
+        return;
+      } catch (const std::exception& e) {
+        log::error("websocket thread caught an exception",
+                   {{"error", e.what()}});
+      }
+    }
+  }};
+}
+
+ws_server::~ws_server() {
+  stop();
+}
+
+void ws_server::stop() {
+  if (!thread_.joinable())
+    return;
+  core_->shutdown();
+  thread_.join();
+  caf::anon_send_exit(hub_, caf::exit_reason::user_shutdown);
+  log::info("websocket stopped");
+}
+
+} // namespace av

@@ -1,0 +1,106 @@
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <nlohmann/json.hpp>
+
+#include "ws_core.hpp"
+
+namespace av::ws {
+
+/// One WebSocket connection. Beast owns the socket on the server's thread;
+/// everything here runs on the connection's strand, and the hub's pushes
+/// are posted onto it. One write is in flight at a time; behind it wait
+/// control messages and events (bounded: an overflow becomes a `resync`)
+/// and at most one position frame (a newer one replaces it).
+class session : public ws_outlet, public std::enable_shared_from_this<session> {
+public:
+  session(std::shared_ptr<core> owner, boost::asio::ip::tcp::socket sock,
+          uint64_t id, bool refuse);
+
+  ~session() override;
+
+  /// Reads the upgrade request.
+  void start();
+
+  /// Closes with 1001 (server going away); callable from any thread.
+  void close();
+
+  void push_events(std::vector<ws_payload> xs, uint64_t last_seq) override;
+
+  void push_frame(uint64_t frame, ws_payload x) override;
+
+  void push_control(ws_payload x) override;
+
+private:
+  using socket_stream = boost::beast::tcp_stream;
+  using request = boost::beast::http::request<boost::beast::http::string_body>;
+
+  struct item {
+    ws_payload data;
+    bool binary = false;
+    bool event = false;
+  };
+
+  void on_request(boost::beast::error_code err, size_t);
+  void reject(boost::beast::http::status code, std::string why);
+  void on_accept(boost::beast::error_code err);
+  void read_next();
+  void on_read(boost::beast::error_code err, size_t);
+  void handle(const std::string& text);
+  void subscribe(const nlohmann::json& msg);
+  void command(const nlohmann::json& msg);
+  void bad_message(const char* code, std::string message);
+  void control(const nlohmann::json& msg);
+  void enqueue_events(std::vector<ws_payload>& xs, uint64_t last_seq);
+  void enqueue_frame(uint64_t frame, ws_payload x);
+  void pump();
+  void on_write(item x, boost::beast::error_code err, size_t n);
+  /// Sends a close frame once the write in flight is done.
+  void close_with(boost::beast::websocket::close_code code, std::string reason,
+                  const char* metric);
+  /// Ends the connection, counted under `reason` (the first one wins).
+  void finish(const char* reason);
+  void clear_events();
+  /// Half-closes and discards input for a while, then finishes: closing
+  /// with unread input would reset the connection and could destroy the
+  /// close frame before the peer reads it (1009 after a large message).
+  void linger(const char* reason);
+  void drain();
+
+  std::shared_ptr<core> core_;
+  boost::beast::websocket::stream<socket_stream> ws_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<
+    boost::beast::http::request_parser<boost::beast::http::string_body>>
+    parser_;
+  request req_;
+  uint64_t id_;
+  bool refuse_;
+  std::string token_;
+  /// The actor the hub sends to; it forwards onto this connection.
+  ws_session_actor actor_;
+  bool subscribed_ = false;
+  std::deque<item> queue_;
+  size_t queued_events_ = 0;
+  std::vector<ws_payload> frames_;
+  uint64_t frame_ = 0;
+  bool writing_ = false;
+  uint32_t resyncs_in_row_ = 0;
+  uint32_t bad_ = 0;
+  std::optional<boost::beast::websocket::close_reason> close_;
+  bool close_sent_ = false;
+  std::string reason_;
+  std::atomic<bool> done_{false};
+  bool open_ = false;
+};
+
+} // namespace av::ws

@@ -1,0 +1,238 @@
+#define CAF_SUITE ws.stream
+
+#include "caf/test/unit_test.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "ws_fixture.hpp"
+
+using namespace av;
+using namespace av::test;
+using json = nlohmann::json;
+
+namespace {
+
+/// Reads frames until every agent in `want` appeared; returns those seen.
+std::set<num_id> frame_agents(ws_client& c, const std::set<num_id>& want,
+                              std::chrono::milliseconds timeout) {
+  std::set<num_id> seen;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto msg = c.read(std::chrono::milliseconds{500});
+    if (!msg || !msg->binary)
+      continue;
+    position_batch x;
+    if (!ws::decode_frame(msg->data, x))
+      CAF_FAIL("undecodable frame of " << msg->data.size() << " bytes");
+    for (auto& a : x.agents)
+      seen.insert(a.agent);
+    if (std::includes(seen.begin(), seen.end(), want.begin(), want.end()))
+      break;
+  }
+  return seen;
+}
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(ws_stream_tests, ws_fixture)
+
+CAF_TEST(a session says hello then streams events after subscribing) {
+  auto c = connect();
+  auto sub = subscribe(*c);
+  auto base = sub["seq"].get<uint64_t>();
+  auto agent = spawn("coder", "ws-one");
+  auto ev = read_event(*c, "agent.spawned");
+  CAF_REQUIRE(ev);
+  CAF_CHECK_GREATER((*ev)["seq"].get<uint64_t>(), base);
+  CAF_CHECK_EQUAL((*ev)["data"]["numId"], agent["numId"]);
+  CAF_CHECK_EQUAL((*ev)["data"]["name"], "ws-one");
+  c->close();
+}
+
+CAF_TEST(position frames carry the agents numeric ids) {
+  auto c = connect();
+  subscribe(*c);
+  std::set<num_id> want;
+  for (int i = 0; i < 3; ++i)
+    want.insert(spawn("coder")["numId"].get<num_id>());
+  auto seen = frame_agents(*c, want, std::chrono::seconds{10});
+  CAF_CHECK(std::includes(seen.begin(), seen.end(), want.begin(), want.end()));
+  auto st = hub_status();
+  CAF_CHECK_GREATER(caf::get_or(st, "frames_sent", uint64_t{0}), 0u);
+  CAF_CHECK_EQUAL(caf::get_or(st, "sessions_open", uint64_t{0}), 1u);
+}
+
+CAF_TEST(filters select agent types for events and frames) {
+  auto c = connect();
+  subscribe(*c, json{{"types", {"tester"}}});
+  auto coder = spawn("coder")["numId"].get<num_id>();
+  auto tester = spawn("tester")["numId"].get<num_id>();
+  auto ev = read_event(*c, "agent.spawned");
+  CAF_REQUIRE(ev);
+  CAF_CHECK_EQUAL((*ev)["data"]["numId"], tester);
+  auto seen = frame_agents(*c, {tester}, std::chrono::seconds{10});
+  CAF_CHECK_EQUAL(seen.count(tester), 1u);
+  CAF_CHECK_EQUAL(seen.count(coder), 0u);
+}
+
+CAF_TEST(the agent cap limits what a viewer sees) {
+  auto c = connect();
+  auto sub = subscribe(*c, json{{"maxAgents", 2}});
+  CAF_CHECK_EQUAL(sub["maxAgents"], 2);
+  for (int i = 0; i < 4; ++i)
+    spawn("coder");
+  int spawned = 0;
+  while (auto ev = read_event(*c, "agent.spawned", ms{1000}))
+    ++spawned;
+  CAF_CHECK_EQUAL(spawned, 2);
+}
+
+CAF_TEST(a state filter follows agents in and out of view) {
+  auto c = connect();
+  subscribe(*c, json{{"states", {"ERROR"}}});
+  auto agent = spawn("coder", "flaky");
+  auto res = put("/api/agents/flaky/state",
+                 json{{"state", "ERROR"}, {"reason", "test"}});
+  CAF_REQUIRE_EQUAL(res.status, 200);
+  auto ev = read_event(*c, "agent.state");
+  CAF_REQUIRE(ev);
+  CAF_CHECK_EQUAL((*ev)["data"]["numId"], agent["numId"]);
+  CAF_CHECK_EQUAL((*ev)["data"]["to"], "ERROR");
+  // The change that takes it out of view is still shown, later ones not.
+  res = put("/api/agents/flaky/state", json{{"state", "IDLE"}});
+  CAF_REQUIRE_EQUAL(res.status, 200);
+  ev = read_event(*c, "agent.state");
+  CAF_REQUIRE(ev);
+  CAF_CHECK_EQUAL((*ev)["data"]["to"], "IDLE");
+  res = del("/api/agents/flaky");
+  CAF_REQUIRE_EQUAL(res.status, 200);
+  CAF_CHECK(!read_event(*c, "agent.terminated", ms{500}));
+}
+
+CAF_TEST(two hundred viewers each get every event once) {
+  std::vector<std::unique_ptr<ws_client>> viewers;
+  for (int i = 0; i < 200; ++i) {
+    viewers.push_back(connect());
+    subscribe(*viewers.back());
+  }
+  for (int i = 0; i < 5; ++i)
+    spawn("coder");
+  for (auto& v : viewers) {
+    int n = 0;
+    while (n < 5 && read_event(*v, "agent.spawned"))
+      ++n;
+    CAF_CHECK_EQUAL(n, 5);
+  }
+  auto st = hub_status();
+  CAF_CHECK_EQUAL(caf::get_or(st, "sessions_subscribed", uint64_t{0}), 200u);
+  CAF_CHECK_EQUAL(caf::get_or(st, "filter_groups", uint64_t{0}), 1u);
+}
+
+CAF_TEST(commands run through the HTTP API handlers) {
+  auto c = connect();
+  c->send(json{{"type", "command"},
+               {"id", 1},
+               {"method", "POST"},
+               {"path", "/api/agents"},
+               {"body", {{"type", "planner"}, {"name", "via-ws"}}}});
+  auto res = c->read_type("result");
+  CAF_REQUIRE(res);
+  CAF_CHECK_EQUAL((*res)["id"], 1);
+  CAF_CHECK_EQUAL((*res)["status"], 201);
+  CAF_CHECK_EQUAL((*res)["body"]["name"], "via-ws");
+  c->send(json{{"type", "command"},
+               {"id", "two"},
+               {"method", "GET"},
+               {"path", "/api/agents/via-ws"}});
+  res = c->read_type("result");
+  CAF_REQUIRE(res);
+  CAF_CHECK_EQUAL((*res)["id"], "two");
+  CAF_CHECK_EQUAL((*res)["status"], 200);
+  c->send(json{{"type", "command"},
+               {"id", 3},
+               {"method", "GET"},
+               {"path", "/api/nothing"}});
+  res = c->read_type("result");
+  CAF_REQUIRE(res);
+  CAF_CHECK_EQUAL((*res)["status"], 404);
+}
+
+CAF_TEST(ping answers pong) {
+  auto c = connect();
+  c->send(json{{"type", "ping"}, {"id", 9}});
+  auto pong = c->read_type("pong");
+  CAF_REQUIRE(pong);
+  CAF_CHECK_EQUAL((*pong)["id"], 9);
+}
+
+CAF_TEST(compressed sessions work) {
+  auto cfg = ws_settings();
+  cfg.ws_compression = true;
+  ws_fixture other{cfg};
+  ws_client::options opts;
+  opts.compression = true;
+  auto c = other.connect(opts);
+  subscribe(*c);
+  other.spawn("coder");
+  CAF_CHECK(read_event(*c, "agent.spawned"));
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+namespace {
+
+config::settings auth_settings() {
+  auto cfg = ws_fixture::ws_settings();
+  cfg.api_key = "ws-test-key";
+  return cfg;
+}
+
+struct auth_fixture : ws_fixture {
+  auth_fixture() : ws_fixture(auth_settings()) {
+    // nop
+  }
+};
+
+json spawn_command(int id) {
+  return json{{"type", "command"},
+              {"id", id},
+              {"method", "POST"},
+              {"path", "/api/agents"},
+              {"body", {{"type", "coder"}}}};
+}
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(ws_auth_tests, auth_fixture)
+
+CAF_TEST(commands need the same credentials as the HTTP API) {
+  auto c = connect();
+  c->send(spawn_command(1));
+  auto res = c->read_type("result");
+  CAF_REQUIRE(res);
+  CAF_CHECK_EQUAL((*res)["status"], 401);
+  c->send(json{{"type", "auth"}, {"token", "wrong"}});
+  c->send(spawn_command(2));
+  res = c->read_type("result");
+  CAF_REQUIRE(res);
+  CAF_CHECK_EQUAL((*res)["status"], 401);
+  c->send(json{{"type", "auth"}, {"token", "ws-test-key"}});
+  c->send(spawn_command(3));
+  res = c->read_type("result");
+  CAF_REQUIRE(res);
+  CAF_CHECK_EQUAL((*res)["id"], 3);
+  CAF_CHECK_EQUAL((*res)["status"], 201);
+}
+
+CAF_TEST(an authorization header on the upgrade counts too) {
+  ws_client::options opts;
+  opts.headers = {{"Authorization", "Bearer ws-test-key"}};
+  auto c = connect(opts);
+  c->send(spawn_command(1));
+  auto res = c->read_type("result");
+  CAF_REQUIRE(res);
+  CAF_CHECK_EQUAL((*res)["status"], 201);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
