@@ -1,4 +1,5 @@
 #include "av/json_layout.hpp"
+#include "av/json_mapping.hpp"
 
 #include <cmath>
 #include <limits>
@@ -40,20 +41,6 @@ bool get_vec(const json& x, vec3f& out) {
 
 const char* vec_expected = "expected {\"x\", \"y\", \"z\"} with finite numbers "
                            "of magnitude at most 1e6";
-
-bool known_fields(const json& x, std::initializer_list<const char*> names,
-                  std::string& err) {
-  for (auto& kvp : x.items()) {
-    bool known = false;
-    for (auto name : names)
-      known = known || kvp.key() == name;
-    if (!known) {
-      err = kvp.key() + ": unknown field";
-      return false;
-    }
-  }
-  return true;
-}
 
 } // namespace
 

@@ -115,20 +115,6 @@ bool get_agent_ref(const json& x, const char* field, std::string& out,
   return false;
 }
 
-bool known_fields(const json& x, std::initializer_list<const char*> names,
-                  std::string& err) {
-  for (auto& kvp : x.items()) {
-    bool known = false;
-    for (auto name : names)
-      known = known || kvp.key() == name;
-    if (!known) {
-      err = kvp.key() + ": unknown field";
-      return false;
-    }
-  }
-  return true;
-}
-
 } // namespace
 
 void to_json(json& out, const agent_summary& x) {
@@ -340,6 +326,20 @@ parsed<coordination_spec> coordination_spec_from_json(const json& x) {
     result.metadata = j->dump();
   }
   return result;
+}
+
+bool known_fields(const nlohmann::json& x,
+                  std::initializer_list<const char*> names, std::string& err) {
+  for (auto& kvp : x.items()) {
+    bool known = false;
+    for (auto name : names)
+      known = known || kvp.key() == name;
+    if (!known) {
+      err = kvp.key() + ": unknown field";
+      return false;
+    }
+  }
+  return true;
 }
 
 parsed<message_request> message_request_from_json(const json& x) {

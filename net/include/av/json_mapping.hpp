@@ -1,5 +1,6 @@
 #pragma once
 
+#include <initializer_list>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -49,6 +50,10 @@ struct message_request {
   std::string to;
   outgoing_message msg;
 };
+
+/// Returns false and names the first member of `x` that is not in `names`.
+bool known_fields(const nlohmann::json& x,
+                  std::initializer_list<const char*> names, std::string& err);
 
 /// `{"from", "to", "type"?, "priority"?, "content"?, "replyBudget"?}`;
 /// `from` and `to` are numeric ids, UUIDs or names.
