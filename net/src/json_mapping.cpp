@@ -328,20 +328,6 @@ parsed<coordination_spec> coordination_spec_from_json(const json& x) {
   return result;
 }
 
-bool known_fields(const nlohmann::json& x,
-                  std::initializer_list<const char*> names, std::string& err) {
-  for (auto& kvp : x.items()) {
-    bool known = false;
-    for (auto name : names)
-      known = known || kvp.key() == name;
-    if (!known) {
-      err = kvp.key() + ": unknown field";
-      return false;
-    }
-  }
-  return true;
-}
-
 parsed<message_request> message_request_from_json(const json& x) {
   message_request result;
   std::string err;
