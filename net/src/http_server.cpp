@@ -4,6 +4,7 @@
 
 #include "av/config.hpp"
 #include "av/log.hpp"
+#include "io_thread.hpp"
 #include "server_core.hpp"
 
 namespace av {
@@ -70,17 +71,7 @@ http_server::http_server(const config::settings& cfg, caf::actor_system& sys,
                                    {"auth", auth_mode(cfg)},
                                    {"read_auth", cfg.read_auth}});
   core_->accept();
-  thread_ = std::thread{[core = core_] {
-    for (;;) {
-      try {
-        core->ioc.run();
-        return;
-      } catch (const std::exception& e) {
-        log::error("http server thread caught an exception",
-                   {{"error", e.what()}});
-      }
-    }
-  }};
+  thread_ = net::run_io_thread(core_, core_->ioc, "http api");
 }
 
 http_server::~http_server() {

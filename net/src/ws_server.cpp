@@ -6,6 +6,7 @@
 
 #include "av/config.hpp"
 #include "av/log.hpp"
+#include "io_thread.hpp"
 #include "ws_core.hpp"
 #include "ws_session.hpp"
 
@@ -145,17 +146,7 @@ ws_server::ws_server(const config::settings& cfg, caf::actor_system& sys,
                                     {"max_connections", lim.max_connections},
                                     {"compression", lim.compression}});
   core_->accept();
-  thread_ = std::thread{[core = core_] {
-    for (;;) {
-      try {
-        core->ioc.run();
-        return;
-      } catch (const std::exception& e) {
-        log::error("websocket thread caught an exception",
-                   {{"error", e.what()}});
-      }
-    }
-  }};
+  thread_ = net::run_io_thread(core_, core_->ioc, "websocket");
 }
 
 ws_server::~ws_server() {
