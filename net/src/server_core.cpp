@@ -40,6 +40,9 @@ void server_core::accept() {
       boost::system::error_code ignored;
       sock.close(ignored);
     } else {
+      // Answers are written whole; Nagle's algorithm would only delay them.
+      boost::system::error_code ignored;
+      sock.set_option(asio::ip::tcp::no_delay(true), ignored);
       auto s = std::make_shared<session>(self, std::move(sock));
       if (self->add(s))
         s->start();

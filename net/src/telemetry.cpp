@@ -16,6 +16,7 @@
 #include <prometheus/text_serializer.h>
 
 #include "av/physics.hpp"
+#include "metric_family.hpp"
 
 namespace av {
 
@@ -35,33 +36,14 @@ double number(const caf::settings& xs, const std::string& key) {
   return 0;
 }
 
-pm::MetricFamily family(std::string name, std::string help,
-                        pm::MetricType type) {
-  pm::MetricFamily result;
-  result.name = std::move(name);
-  result.help = std::move(help);
-  result.type = type;
-  return result;
-}
-
-pm::ClientMetric sample(std::vector<pm::ClientMetric::Label> labels,
-                        double value, pm::MetricType type) {
-  pm::ClientMetric result;
-  result.label = std::move(labels);
-  if (type == pm::MetricType::Counter)
-    result.counter.value = value;
-  else
-    result.gauge.value = value;
-  return result;
-}
+using metrics::family;
+using metrics::sample;
 
 /// Reads the actors' STATUS answers on each scrape.
 class node_collector : public pm::Collectable {
 public:
   caf::actor_system* sys = nullptr;
-  registry_actor registry;
-  physics_actor physics;
-  std::vector<status_actor> others;
+  telemetry_sources src;
 
   std::vector<pm::MetricFamily> Collect() const override {
     std::vector<pm::MetricFamily> result;
@@ -96,18 +78,20 @@ public:
       by_kind[kind].second += number(xs, "mailbox");
     };
     caf::settings xs;
-    if (ask(caf::actor_cast<status_actor>(registry), xs)) {
+    if (ask(caf::actor_cast<status_actor>(src.registry), xs)) {
       account(xs);
       collect_registry(xs, result);
       collect_agents(self, result);
     }
-    if (ask(caf::actor_cast<status_actor>(physics), xs)) {
+    if (ask(caf::actor_cast<status_actor>(src.physics), xs)) {
       account(xs);
       collect_physics(xs, result);
     }
-    for (auto& other : others)
+    for (auto& other : src.others)
       if (ask(other, xs))
         account(xs);
+    if (src.stream)
+      metrics::collect_stream(*src.stream, result);
     for (auto& [kind, values] : by_kind) {
       processed.metric.push_back(
         sample({{"kind", kind}}, values.first, pm::MetricType::Counter));
@@ -147,7 +131,7 @@ private:
     filter.limit = 1000;
     for (bool more = true; more;) {
       more = false;
-      self->request(registry, scrape_timeout, atom::list::value, filter)
+      self->request(src.registry, scrape_timeout, atom::list::value, filter)
         .receive(
           [&](agent_page& page) {
             for (auto& x : page.agents)
@@ -277,16 +261,10 @@ uint16_t telemetry::port() const {
   return impl_->port;
 }
 
-void telemetry::watch(caf::actor_system& sys, registry_actor registry,
-                      physics_actor physics, bus_actor bus,
-                      status_actor extra) {
+void telemetry::watch(caf::actor_system& sys, telemetry_sources sources) {
   auto c = std::make_shared<node_collector>();
   c->sys = &sys;
-  c->registry = std::move(registry);
-  c->physics = std::move(physics);
-  c->others.push_back(caf::actor_cast<status_actor>(bus));
-  if (extra)
-    c->others.push_back(std::move(extra));
+  c->src = std::move(sources);
   std::lock_guard<std::mutex> guard{impl_->mtx};
   impl_->collector = c;
   if (impl_->exposer)

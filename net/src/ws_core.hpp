@@ -11,6 +11,7 @@
 #include "api.hpp"
 #include "av/http/auth.hpp"
 #include "av/http/cors.hpp"
+#include "av/http/rate_limiter.hpp"
 #include "av/http/router.hpp"
 #include "av/ws_server.hpp"
 
@@ -32,6 +33,7 @@ struct core : std::enable_shared_from_this<core> {
   http::router routes;
   http::authenticator auth;
   http::cors_policy cors;
+  http::rate_limiter limiter;
   hub_actor hub;
   ws_stats_ptr stats;
   std::atomic<bool> stopping{false};

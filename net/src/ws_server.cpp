@@ -20,7 +20,10 @@ core::core(const config::settings& cfg, http::api_env env_arg,
            ws_server::limits lim, hub_actor hub_arg, ws_stats_ptr stats_arg)
   : limits(lim), env(std::move(env_arg)),
     auth(cfg.api_key, cfg.jwt_secret, cfg.jwt_expiry_s, cfg.read_auth),
-    cors(cfg.allowed_origins, auth.enabled()), hub(std::move(hub_arg)),
+    cors(cfg.allowed_origins, auth.enabled()),
+    limiter(static_cast<uint32_t>(cfg.rate_limit_max_requests),
+            std::chrono::milliseconds{cfg.rate_limit_window_ms}),
+    hub(std::move(hub_arg)),
     stats(std::move(stats_arg)) {
   http::add_system_routes(routes, env);
   http::add_agent_routes(routes, env);
@@ -38,6 +41,10 @@ void core::accept() {
     if (err) {
       log::warn("ws accept failed", {{"error", err.message()}});
     } else {
+      // Frames and events are written whole: Nagle's algorithm would hold a
+      // small event back behind an unacknowledged frame for tens of ms.
+      boost::system::error_code ignored;
+      sock.set_option(asio::ip::tcp::no_delay(true), ignored);
       // Over the limit the upgrade still completes, so that the client gets
       // close code 1013 and a reason rather than a reset.
       bool refuse = self->admitted_.load() >= self->limits.max_connections;

@@ -60,7 +60,9 @@ bool count(const json& msg, const char* key, uint32_t& out) {
 session::session(std::shared_ptr<core> owner, asio::ip::tcp::socket sock,
                  uint64_t id, bool refuse)
   : core_(std::move(owner)), ws_(std::move(sock)), id_(id), refuse_(refuse) {
-  // nop
+  beast::error_code err;
+  auto peer = beast::get_lowest_layer(ws_).socket().remote_endpoint(err);
+  client_ = err ? "unknown" : peer.address().to_string();
 }
 
 session::~session() {
@@ -288,6 +290,17 @@ void session::command(const json& msg) {
   if (!found.hit)
     return fail(http::status::method_not_allowed, "method_not_allowed",
                 method_name + " is not allowed there");
+  // Commands share the HTTP API's limit, in a bucket of their own.
+  auto wait = core_->limiter.admit(client_);
+  if (wait.count() > 0) {
+    if (core_->env.tel)
+      core_->env.tel->rate_limited();
+    return result(static_cast<int>(http::status::too_many_requests),
+                  json{{"error",
+                        {{"code", "rate_limited"},
+                         {"message", "too many requests; retry later"},
+                         {"retryAfter", (wait.count() + 999) / 1000}}}});
+  }
   if (found.hit->rule == http::access::standard
       && core_->auth.required(is_mutating(method))) {
     auto verdict = core_->auth.check(token_.empty() ? "" : "Bearer " + token_,
@@ -398,7 +411,7 @@ void session::enqueue_events(std::vector<ws_payload>& xs, uint64_t last_seq) {
     return pump();
   }
   for (auto& x : xs)
-    queue_.push_back(item{std::move(x), false, true});
+    queue_.push_back(item{std::move(x), false, true, 1});
   queued_events_ += xs.size();
   core_->stats->events_queued += xs.size();
   core_->stats->events_pending += static_cast<int64_t>(xs.size());
@@ -432,11 +445,11 @@ void session::pump() {
                            });
   }
   item next;
-  if (!queue_.empty()) {
+  if (!queue_.empty() && queue_.front().event) {
+    next = take_events();
+  } else if (!queue_.empty()) {
     next = std::move(queue_.front());
     queue_.pop_front();
-    if (next.event)
-      --queued_events_;
   } else if (!frames_.empty()) {
     next = item{std::move(frames_.front()), true, false};
     frames_.erase(frames_.begin());
@@ -452,17 +465,40 @@ void session::pump() {
                                                  std::move(next)));
 }
 
+session::item session::take_events() {
+  item first = std::move(queue_.front());
+  queue_.pop_front();
+  --queued_events_;
+  if (queue_.empty() || !queue_.front().event)
+    return first;
+  // Events that piled up while a write was in flight go out as one array:
+  // one write instead of many keeps a busy swarm's stream cheap.
+  auto merged = std::make_shared<std::string>();
+  *merged += '[';
+  *merged += *first.data;
+  uint32_t n = 1;
+  while (!queue_.empty() && queue_.front().event
+         && merged->size() + queue_.front().data->size()
+              < max_coalesced_bytes) {
+    *merged += ',';
+    *merged += *queue_.front().data;
+    queue_.pop_front();
+    --queued_events_;
+    ++n;
+  }
+  *merged += ']';
+  return item{std::move(merged), false, true, n};
+}
+
 void session::on_write(item x, beast::error_code err, size_t n) {
   writing_ = false;
-  if (x.event)
-    --core_->stats->events_pending;
+  core_->stats->events_pending -= x.events;
   if (err)
     return finish("connection_lost");
   core_->stats->bytes_sent += n;
   if (x.binary)
     ++core_->stats->frames_sent;
-  else if (x.event)
-    ++core_->stats->events_sent;
+  core_->stats->events_sent += x.events;
   pump();
 }
 

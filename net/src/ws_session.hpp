@@ -48,7 +48,16 @@ private:
     ws_payload data;
     bool binary = false;
     bool event = false;
+    /// Events in `data`: more than one when queued events were coalesced
+    /// into one JSON array.
+    uint32_t events = 0;
   };
+
+  /// Takes the next queued event and those right behind it, as one message.
+  item take_events();
+
+  /// Largest message of coalesced events.
+  static constexpr size_t max_coalesced_bytes = 64 * 1024;
 
   void on_request(boost::beast::error_code err, size_t);
   void reject(boost::beast::http::status code, std::string why);
@@ -86,6 +95,8 @@ private:
   uint64_t id_;
   bool refuse_;
   std::string token_;
+  /// The peer's address: commands are rate limited per address.
+  std::string client_;
   /// The actor the hub sends to; it forwards onto this connection.
   ws_session_actor actor_;
   bool subscribed_ = false;

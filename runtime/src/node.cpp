@@ -53,6 +53,10 @@ node_config::node_config(const config::settings& cfg) {
                    ? static_cast<size_t>(cfg.worker_threads)
                    : std::max(1u, std::thread::hardware_concurrency());
   set("scheduler.max-threads", threads);
+  // Work stealing polls, and sleeps 10 ms between polls once idle: a message
+  // from a network or physics thread could wait that long. Sharing wakes a
+  // worker at once.
+  set("scheduler.policy", caf::atom("sharing"));
   set("logger.verbosity", caf::atom("quiet"));
   add_error_category(
     error_category, [](uint8_t code, caf::atom_value, const caf::message& ctx) {
@@ -88,8 +92,6 @@ node::node(const config::settings& cfg)
       shutdown();
       throw;
     }
-    telemetry_->watch(system_, registry_, physics_, bus_,
-                      caf::actor_cast<status_actor>(demo_));
   }
   try {
     http_ = std::make_unique<http_server>(cfg, system_, registry_, bus_,
@@ -110,6 +112,14 @@ node::node(const config::settings& cfg)
     throw std::runtime_error("cannot listen for WebSockets on "
                              + cfg.bind_address + ":"
                              + std::to_string(cfg.ws_port) + ": " + e.what());
+  }
+  if (telemetry_) {
+    telemetry_sources sources{registry_, physics_, {}, ws_->stats()};
+    sources.others.push_back(caf::actor_cast<status_actor>(bus_));
+    sources.others.push_back(caf::actor_cast<status_actor>(ws_->hub()));
+    if (demo_)
+      sources.others.push_back(caf::actor_cast<status_actor>(demo_));
+    telemetry_->watch(system_, std::move(sources));
   }
 }
 

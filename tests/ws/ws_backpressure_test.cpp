@@ -166,6 +166,8 @@ CAF_TEST(
   }
   CAF_CHECK(!silent_gap);
   CAF_CHECK_GREATER(resyncs, 0u);
+  // Events that piled up went out coalesced into arrays.
+  CAF_CHECK_GREATER(c->arrays, 0u);
   CAF_CHECK_EQUAL(expected, last + 1);
   CAF_REQUIRE(resync_seq);
   // The snapshot covers everything up to the resync point.

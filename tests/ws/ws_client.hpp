@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <optional>
 #include <string>
 #include <utility>
@@ -125,6 +126,11 @@ public:
 
   /// The next message, or none on timeout or close (see `closed`).
   std::optional<message> read(std::chrono::milliseconds timeout) {
+    if (!pending_.empty()) {
+      auto next = std::move(pending_.front());
+      pending_.pop_front();
+      return next;
+    }
     if (closed)
       return std::nullopt;
     if (!reading_) {
@@ -150,6 +156,15 @@ public:
     buffer_.consume(buffer_.size());
     if (!msg.binary)
       msg.json = nlohmann::json::parse(msg.data, nullptr, false);
+    if (msg.json.is_array() && !msg.json.empty()) {
+      // Coalesced events: hand them out one at a time.
+      ++arrays;
+      for (auto& x : msg.json)
+        pending_.push_back(message{false, x.dump(), x});
+      auto next = std::move(pending_.front());
+      pending_.pop_front();
+      return next;
+    }
     return msg;
   }
 
@@ -195,6 +210,8 @@ public:
 
   bool connected = false;
   bool closed = false;
+  /// Text messages that carried coalesced events (a JSON array).
+  size_t arrays = 0;
   int http_status = 0;
   std::string error;
   boost::beast::websocket::close_reason close_reason;
@@ -211,6 +228,7 @@ private:
   }
 
   options opts_;
+  std::deque<message> pending_;
   boost::asio::io_context ioc_;
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   boost::beast::websocket::response_type response_;

@@ -236,3 +236,24 @@ CAF_TEST(an authorization header on the upgrade counts too) {
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
+
+CAF_TEST(commands are rate limited like HTTP requests) {
+  auto cfg = ws_fixture::ws_settings();
+  cfg.rate_limit_max_requests = 3;
+  cfg.rate_limit_window_ms = 60000;
+  ws_fixture f{cfg};
+  auto c = f.connect();
+  for (int i = 1; i <= 3; ++i) {
+    c->send(spawn_command(i));
+    auto res = c->read_type("result");
+    CAF_REQUIRE(res);
+    CAF_CHECK_EQUAL((*res)["status"], 201);
+  }
+  c->send(spawn_command(4));
+  auto res = c->read_type("result");
+  CAF_REQUIRE(res);
+  CAF_CHECK_EQUAL((*res)["id"], 4);
+  CAF_CHECK_EQUAL((*res)["status"], 429);
+  CAF_CHECK_EQUAL((*res)["body"]["error"]["code"], "rate_limited");
+  CAF_CHECK_GREATER((*res)["body"]["error"]["retryAfter"].get<int>(), 0);
+}

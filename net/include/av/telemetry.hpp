@@ -3,12 +3,24 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <caf/fwd.hpp>
 
 #include "av/actors.hpp"
+#include "av/ws_hub.hpp"
 
 namespace av {
+
+/// What the node's metrics are read from on each scrape.
+struct telemetry_sources {
+  registry_actor registry;
+  physics_actor physics;
+  /// More actors, counted under the `kind` of their status (bus, hub, demo).
+  std::vector<status_actor> others;
+  /// Counters of the WebSocket stream; null when there is none.
+  ws_stats_ptr stream;
+};
 
 /// Prometheus metrics of a node (docs/api.md, "Metrics"): owns the metric
 /// registry and the `/metrics` listener. Counters of the HTTP layer are
@@ -36,9 +48,8 @@ public:
   /// The bound port.
   uint16_t port() const;
 
-  /// Reads the actors' status on every scrape.
-  void watch(caf::actor_system& sys, registry_actor registry,
-             physics_actor physics, bus_actor bus, status_actor extra = {});
+  /// Reads the actors' status and the stream's counters on every scrape.
+  void watch(caf::actor_system& sys, telemetry_sources sources);
 
   /// Starts closing the listener in the background (civetweb takes about
   /// two seconds); later scrapes fail to connect. Idempotent.

@@ -151,8 +151,7 @@ struct hub_data {
   struct member {
     ws_session_actor session;
     std::string group;
-    /// Frame pacing: the next frame due and the frame being sent.
-    int64_t next_frame_ms = 0;
+    /// Frame pacing: the frame being sent and whether this member gets it.
     uint64_t frame = ~uint64_t{0};
     bool frame_on = false;
   };
