@@ -307,3 +307,13 @@ export class SwarmStore {
     e.last = time;
   }
 }
+
+/** A measured agent with no news for this long is shown as stale. */
+export const STALE_AFTER_MS = 60_000;
+
+/** The provenance badge: measured, simulated, or stale with its age. */
+export function provenanceOf(a: AgentView, now: number): { label: string; ageMs: number } {
+  const ageMs = Math.max(0, now - a.lastSeen);
+  if (a.provenance !== "simulated" && ageMs > STALE_AFTER_MS) return { label: "stale", ageMs };
+  return { label: a.provenance || "measured", ageMs };
+}

@@ -1,0 +1,176 @@
+// The dashboard in a real Chromium against a real agent-server: the page's
+// picture matches the server's, an agent can be selected, spawned and
+// arranged from the UI, and the page recovers when the server comes back.
+
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { launch } from "./browser.mjs";
+import { pickPorts, startServer } from "./server.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../..");
+const BIN = process.env.AV_SERVER ?? path.join(root, "build/runtime/agent-server");
+const WEB_ROOT = process.env.AV_WEB_ROOT ?? path.join(root, "web/dist");
+const SHOTS = process.env.AV_SCREENSHOTS ?? path.join(root, "build/web-e2e");
+const API_KEY = "e2e-secret-key-0123456789";
+const DEMO = 120;
+
+let server;
+let browser;
+let page;
+
+async function api(method, route, body) {
+  const res = await fetch(`${server.origin}${route}`, {
+    method,
+    headers: { Authorization: `Bearer ${API_KEY}`, ...(body ? { "Content-Type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, json: await res.json() };
+}
+
+/** Agents the server holds now, ended ones left out. */
+async function serverAgents() {
+  const { json } = await api("GET", "/api/snapshot");
+  return json.agents.filter((a) => a.state !== "TERMINATED").map((a) => a.numId).sort((a, b) => a - b);
+}
+
+const shot = (name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+const av = (fn, arg) => page.evaluate(fn, arg);
+const waitFor = (fn, arg, timeout = 10_000) => page.waitForFunction(fn, arg, { timeout, polling: 50 });
+
+/** Polls `check` until it returns true, or fails with `what`. */
+async function eventually(what, check, timeoutMs = 10_000) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    last = await check();
+    if (last === true) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`${what}: ${JSON.stringify(last)}`);
+}
+
+describe("dashboard", () => {
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    server = await startServer({ bin: BIN, ports: await pickPorts(), demo: DEMO, apiKey: API_KEY, webRoot: WEB_ROOT });
+    browser = await launch();
+    page = await browser.context.newPage();
+    page.on("pageerror", (e) => console.error("page error:", e.message));
+    await page.goto(`${server.origin}/`);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("holds as many agents as the server", async () => {
+    await waitFor(() => window.__av?.phase === "live" && window.__av.positioned > 0);
+    await eventually("page and server agree", async () => {
+      const [mine, theirs] = [await av(() => window.__av.agentIds.sort((a, b) => a - b)), await serverAgents()];
+      return JSON.stringify(mine) === JSON.stringify(theirs) || { page: mine.length, server: theirs.length };
+    });
+    assert.equal(await av(() => window.__av.agentCount), DEMO);
+    assert.equal(await page.locator("#link").getAttribute("data-state"), "live");
+    await waitFor(() => window.__av.drawn > 0 && window.__av.frames > 10);
+    await shot("swarm");
+  });
+
+  it("selects an agent with a click and shows its panel", async () => {
+    await page.locator("#view canvas").hover();
+    await page.keyboard.press("Space");
+    await waitFor(() => window.__av.paused);
+    const target = await av(() => {
+      for (const id of window.__av.agentIds) {
+        const w = window.__av.where(id);
+        if (w.screen) return { id, ...w.screen };
+      }
+      return null;
+    });
+    assert.ok(target, "some agent is on screen");
+    await page.mouse.click(target.x, target.y);
+    await waitFor(() => window.__av.selected >= 0);
+    const selected = await av(() => window.__av.agent(window.__av.selected));
+    const panel = page.locator("#agent-panel");
+    await panel.locator(".agent-name", { hasText: selected.name }).waitFor({ timeout: 5_000 });
+    assert.equal(await panel.locator("[data-role=type]").textContent(), selected.type);
+    assert.match(await panel.locator("[data-role=provenance]").textContent(), /^(measured|simulated|stale)/);
+    await page.keyboard.press("f");
+    await shot("selected");
+    await page.keyboard.press("Space");
+    await waitFor(() => !window.__av.paused);
+  });
+
+  it("spawns an agent from the UI with the API key and shows it within a second", async () => {
+    await page.fill("#api-key", API_KEY);
+    await page.click("#api-key-form button");
+    assert.equal(await av(() => sessionStorage.getItem("av.apiKey")), API_KEY);
+    await page.fill("#spawn-name", "e2e-probe");
+    // Timed in the page, from the click to the agent in the picture, so that
+    // the driver's own round trips do not count.
+    const ms = await av(() => new Promise((resolve) => {
+      const t0 = performance.now();
+      document.getElementById("spawn").click();
+      const check = () => {
+        const dt = performance.now() - t0;
+        if (window.__av.findByName("e2e-probe") >= 0 || dt > 5_000) resolve(dt);
+        else setTimeout(check, 5);
+      };
+      check();
+    }));
+    assert.ok(ms <= 1_000, `shown after ${ms} ms`);
+    const id = await av(() => window.__av.findByName("e2e-probe"));
+    assert.ok((await serverAgents()).includes(id));
+    await waitFor((n) => window.__av.selected === n, id, 2_000);
+  });
+
+  it("shows the server's error when a write is refused", async () => {
+    await page.fill("#spawn-name", "e2e-probe");
+    await page.click("#spawn");
+    const alert = page.locator(".notice-error", { hasText: "409" });
+    await alert.waitFor({ timeout: 5_000 });
+    assert.match(await alert.textContent(), /409 conflict/);
+  });
+
+  it("runs a circle formation and releases it", async () => {
+    await page.selectOption("#formation-pattern", "circle");
+    await page.click("#formation-run");
+    await waitFor(() => window.__av.formation !== null);
+    const f = await av(() => window.__av.formation);
+    assert.equal(f.agents.length, await av(() => window.__av.agentCount));
+    // The agents settle on their targets.
+    await eventually("agents reach the circle", async () => {
+      const off = await av((fm) => fm.agents.slice(0, 20).map((id, i) => {
+        const w = window.__av.where(id).world;
+        const t = fm.targets[i];
+        return w ? Math.hypot(w[0] - t.x, w[1] - t.y, w[2] - t.z) : 1e9;
+      }), f);
+      return Math.max(...off) < 2 || { worst: Math.max(...off) };
+    }, 20_000);
+    await shot("formation-circle");
+    await page.click("#formation-release");
+    await waitFor(() => window.__av.formation === null);
+    // Released already: the server no longer knows it.
+    assert.equal((await api("DELETE", `/api/formations/${f.id}`)).status, 404);
+  });
+
+  it("shows reconnecting while the server is down and recovers when it returns", async () => {
+    const connects = await av(() => window.__av.connects);
+    await server.stop();
+    await waitFor(() => window.__av.link === "reconnecting" && document.querySelector("#link").dataset.state === "reconnecting");
+    await shot("reconnecting");
+    server = await startServer({ bin: BIN, ports: server.ports, demo: DEMO, apiKey: API_KEY, webRoot: WEB_ROOT });
+    await waitFor((n) => window.__av.connects > n && window.__av.phase === "live", connects, 20_000);
+    await eventually("page and the new server agree", async () => {
+      const [mine, theirs] = [await av(() => window.__av.agentIds.sort((a, b) => a - b)), await serverAgents()];
+      return JSON.stringify(mine) === JSON.stringify(theirs) || { page: mine.length, server: theirs.length };
+    });
+    assert.equal(await av(() => window.__av.findByName("e2e-probe")), -1, "the old server's agent is gone");
+    await waitFor(() => window.__av.drawn > 0);
+    await shot("recovered");
+  });
+});
