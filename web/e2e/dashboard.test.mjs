@@ -80,6 +80,13 @@ describe("dashboard", () => {
     await shot("swarm");
   });
 
+  it("decodes and applies a frame within budget: 0.5 ms for 500 agents, 3 ms for 5,000", async () => {
+    const small = await av(() => window.__av.timeFrames(500, 400));
+    const large = await av(() => window.__av.timeFrames(5000, 200));
+    assert.ok(small <= 0.5, `500 agents: ${small} ms`);
+    assert.ok(large <= 3, `5000 agents: ${large} ms`);
+  });
+
   it("selects an agent with a click and shows its panel", async () => {
     await page.locator("#view canvas").hover();
     await page.keyboard.press("Space");

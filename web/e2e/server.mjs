@@ -24,14 +24,14 @@ export async function pickPorts() {
  * Runs `bin` with a demo swarm and resolves once it logs "node ready".
  * `ports` is kept, so a restarted server comes back where it was.
  */
-export function startServer({ bin, ports, demo = 100, apiKey = "", webRoot, timeoutMs = 20_000 }) {
+export function startServer({ bin, ports, demo = 100, apiKey = "", webRoot, extraArgs = [], timeoutMs = 20_000 }) {
   const origin = `http://127.0.0.1:${ports.api}`;
   const args = [
     "--demo", String(demo), "--bind-address", "127.0.0.1",
     "--api-port", String(ports.api), "--ws-port", String(ports.ws),
     "--mcp-port", String(ports.mcp), "--metrics-port", String(ports.metrics),
     "--prometheus-enabled=false", "--allowed-origins", origin,
-    "--rate-limit-max-requests", "100000", "--web-root", webRoot,
+    "--rate-limit-max-requests", "100000", "--web-root", webRoot, ...extraArgs,
   ];
   const env = { ...process.env, API_KEY: apiKey, MCP_API_KEY: apiKey, LOG_LEVEL: "info" };
   const proc = spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] });

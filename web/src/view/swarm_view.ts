@@ -9,6 +9,7 @@ import { EdgeLayer } from "./edges";
 import { GroupLayer } from "./groups";
 import { InstanceBatch, rgb } from "./instances";
 import { SHAPES, STATE_COLORS, makeGeometry, shapeOf, sizeOf } from "./palette";
+import { softwareRenderer } from "./renderer_kind";
 
 const BACKGROUND = 0x0b1020;
 const STALE_COLOR = rgb(0x8b93a7);
@@ -30,6 +31,8 @@ export class SwarmView {
   paused = false;
   selected = -1;
   hovered = -1;
+  /** WebGL runs on the CPU (no antialiasing then). */
+  readonly software: boolean;
   /** Rendered frames per second over the last second. */
   fps = 0;
   drawnAgents = 0;
@@ -53,7 +56,8 @@ export class SwarmView {
     private readonly store: SwarmStore,
     private readonly filters: ViewFilters,
   ) {
-    this.renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
+    this.software = softwareRenderer();
+    this.renderer = new THREE.WebGLRenderer({ antialias: !this.software });
     this.renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
     this.renderer.setClearColor(BACKGROUND);
     root.appendChild(this.renderer.domElement);
