@@ -165,6 +165,58 @@ describe("dashboard", () => {
     assert.equal((await api("DELETE", `/api/formations/${f.id}`)).status, 404);
   });
 
+  it("starts a coordination from the UI and lists it", async () => {
+    const before = (await api("GET", "/api/coordinations")).json.total;
+    await page.selectOption("#coordination-pattern", "pipeline");
+    await page.click("#coordinate");
+    await eventually("the server has one more coordination", async () =>
+      (await api("GET", "/api/coordinations")).json.total > before);
+    const { json } = await api("GET", "/api/coordinations");
+    const mine = json.coordinations.find((c) => c.pattern === "pipeline" && c.task === "started from the dashboard");
+    assert.ok(mine, "a pipeline started from the page");
+    await page.locator(`#coordination-panel [data-id="${mine.id}"]`).waitFor({ timeout: 5_000 });
+  });
+
+  it("pins an agent where it is dragged and unpins it", async () => {
+    await page.locator("#view canvas").hover();
+    await page.keyboard.press("Space");
+    const target = await av(() => {
+      for (const id of window.__av.agentIds) {
+        const w = window.__av.where(id);
+        if (w.screen && w.screen.x > 100 && w.screen.x < 800 && w.screen.y > 100 && w.screen.y < 500) return { id, ...w.screen };
+      }
+      return null;
+    });
+    assert.ok(target, "an agent away from the edges");
+    await page.keyboard.down("Shift");
+    await page.mouse.move(target.x, target.y);
+    await page.mouse.down();
+    await page.mouse.move(target.x + 40, target.y + 30, { steps: 5 });
+    await page.mouse.up();
+    await page.keyboard.up("Shift");
+    await page.keyboard.press("Space");
+    await page.locator(".notice", { hasText: "pinned" }).waitFor({ timeout: 5_000 });
+    assert.equal(await av(() => window.__av.selected), target.id);
+    await page.click("#unpin");
+    await page.locator(".notice", { hasText: `released #${target.id}` }).waitFor({ timeout: 5_000 });
+    assert.deepEqual(await av(() => window.__av.errors.filter((e) => !e.startsWith("409"))), []);
+  });
+
+  it("tunes the layout's damping with its slider", async () => {
+    await waitFor(() => window.__av.physicsAvailable);
+    await page.locator("#physics-damping").fill("7.5");
+    await eventually("the server took the new damping", async () =>
+      (await api("GET", "/api/physics")).json.damping === 7.5);
+  });
+
+  it("terminates the selected agent", async () => {
+    const id = await av(() => window.__av.findByName("e2e-probe"));
+    await av((n) => window.__av.select(n), id);
+    await page.click("#terminate");
+    await waitFor((n) => !window.__av.agentIds.includes(n), id, 2_000);
+    assert.ok(!(await serverAgents()).includes(id));
+  });
+
   it("shows reconnecting while the server is down and recovers when it returns", async () => {
     const connects = await av(() => window.__av.connects);
     await server.stop();
@@ -179,5 +231,23 @@ describe("dashboard", () => {
     assert.equal(await av(() => window.__av.findByName("e2e-probe")), -1, "the old server's agent is gone");
     await waitFor(() => window.__av.drawn > 0);
     await shot("recovered");
+  });
+
+  it("explains how to connect an orchestrator when the node has no agents", async () => {
+    const empty = await startServer({ bin: BIN, ports: await pickPorts(), demo: 0, apiKey: API_KEY, webRoot: WEB_ROOT });
+    const other = await browser.context.newPage();
+    try {
+      await other.goto(`${empty.origin}/`);
+      await other.waitForFunction(() => window.__av?.phase === "live", undefined, { timeout: 10_000 });
+      const box = other.locator("#empty");
+      await box.waitFor({ state: "visible", timeout: 5_000 });
+      const text = await box.textContent();
+      assert.match(text, /MCP/);
+      assert.match(text, /\/api\/hooks/);
+      await other.screenshot({ path: path.join(SHOTS, "empty.png") });
+    } finally {
+      await other.close();
+      await empty.stop();
+    }
   });
 });

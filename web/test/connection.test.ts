@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Backoff } from "../src/core/backoff";
 import { Connection, type LinkState, type SocketLike } from "../src/core/connection";
 import { encodeFrame } from "../src/core/frame_decoder";
@@ -58,7 +58,10 @@ describe("Connection", () => {
     expect(t.sync.phase).toBe("live");
     s.json(spawned(6, 3));
     s.binary(encodeFrame(1, 1, true, [1], [1, 2, 3]));
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     s.binary(new ArrayBuffer(3));
+    expect(warn).toHaveBeenCalledOnce();
+    warn.mockRestore();
     s.onmessage?.({ data: "{not json" });
     expect(t.store.agentCount()).toBe(3);
     expect(t.store.positions.has(1)).toBe(true);

@@ -129,7 +129,10 @@ export class Connection {
   private receive(data: unknown): void {
     const { store, sync } = this.opts;
     if (data instanceof ArrayBuffer) {
-      store.applyFrame(data, this.opts.now());
+      const err = store.applyFrame(data, this.opts.now());
+      // Counted in the system panel; the first few and every 100th logged.
+      if (err && (store.badFrames <= 5 || store.badFrames % 100 === 0))
+        console.warn(`bad position frame (${err}, ${data.byteLength} bytes); ${store.badFrames} so far`);
       return;
     }
     if (typeof data !== "string") return;

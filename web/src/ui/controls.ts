@@ -11,6 +11,7 @@ import type { Notices } from "./notices";
 /** Agents a formation started from the page takes at most. */
 const FORMATION_LIMIT = 1000;
 const COORDINATION_SIZE = 5;
+const FORMATION_SETTLE_MS = 1_500;
 /** Pin updates while dragging, at most one per this many ms. */
 const DRAG_SEND_MS = 80;
 
@@ -113,7 +114,8 @@ export class Controls {
     if (!f) return;
     this.formation = f;
     this.notices.info(`${pattern} formation of ${f.agents.length} agents`);
-    this.view.fit();
+    // Frame the shape once the agents have mostly glided into it.
+    setTimeout(() => this.view.fit(), FORMATION_SETTLE_MS);
   }
 
   async releaseFormation(): Promise<void> {
