@@ -157,7 +157,7 @@ describe("dashboard", () => {
         return w ? Math.hypot(w[0] - t.x, w[1] - t.y, w[2] - t.z) : 1e9;
       }), f);
       return Math.max(...off) < 2 || { worst: Math.max(...off) };
-    }, 20_000);
+    }, 30_000);
     await shot("formation-circle");
     await page.click("#formation-release");
     await waitFor(() => window.__av.formation === null);
@@ -174,7 +174,8 @@ describe("dashboard", () => {
     const { json } = await api("GET", "/api/coordinations");
     const mine = json.coordinations.find((c) => c.pattern === "pipeline" && c.task === "started from the dashboard");
     assert.ok(mine, "a pipeline started from the page");
-    await page.locator(`#coordination-panel [data-id="${mine.id}"]`).waitFor({ timeout: 5_000 });
+    const row = page.locator(`#coordination-panel [data-id="${mine.id}"]`);
+    await row.filter({ hasText: `${mine.participants.length} agents` }).waitFor({ timeout: 5_000 });
   });
 
   it("pins an agent where it is dragged and unpins it", async () => {
@@ -213,7 +214,7 @@ describe("dashboard", () => {
     const id = await av(() => window.__av.findByName("e2e-probe"));
     await av((n) => window.__av.select(n), id);
     await page.click("#terminate");
-    await waitFor((n) => !window.__av.agentIds.includes(n), id, 2_000);
+    await waitFor((n) => !window.__av.agentIds.includes(n), id, 5_000);
     assert.ok(!(await serverAgents()).includes(id));
   });
 

@@ -59,6 +59,7 @@ function showLink(): void {
   link.className = `link link-${state}`;
   link.dataset.state = state;
   link.textContent = text;
+  link.title = text;
 }
 
 const sync = new StreamSync(store, {

@@ -80,7 +80,7 @@ describe("SwarmStore", () => {
     const s = new SwarmStore();
     s.applySnapshot(snapshot(1, [1, 2]));
     s.applyEvent({ seq: 2, time: 1, type: "coordination.update", data: { id: "c", pattern: "pipeline", status: "ACTIVE", progress: 0, participants: [1, 2] } });
-    s.applyEvent({ seq: 3, time: 2, type: "coordination.update", data: { id: "c", pattern: "pipeline", status: "ACTIVE", progress: 0.5 } });
+    s.applyEvent({ seq: 3, time: 2, type: "coordination.update", data: { id: "c", pattern: "pipeline", status: "ACTIVE", progress: 0.5, participants: [] } });
     expect(s.coordinations.get("c")).toMatchObject({ progress: 0.5, participants: [1, 2] });
   });
 

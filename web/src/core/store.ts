@@ -271,7 +271,10 @@ export class SwarmStore {
       case "coordination.update": {
         const id = str(d.id);
         const known = this.coordinations.get(id);
-        const participants = d.participants !== undefined ? participantIds(d.participants) : known?.participants ?? [];
+        // The server names the participants once, when the run becomes
+        // active; other updates carry an empty list.
+        const named = participantIds(d.participants);
+        const participants = named.length > 0 ? named : known?.participants ?? [];
         const c: Coordination = {
           ...known,
           id, pattern: str(d.pattern, known?.pattern ?? ""), status: str(d.status, known?.status ?? ""),
