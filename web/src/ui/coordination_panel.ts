@@ -12,10 +12,11 @@ export class CoordinationPanel {
   ) {}
 
   render(chosen: string): void {
-    const all = [...this.store.coordinations.values()];
-    // Live ones first, then the newest.
-    const rank = (s: string) => (s === "ACTIVE" ? 0 : s === "FORMING" ? 1 : 2);
-    all.sort((a, b) => rank(a.status) - rank(b.status) || (b.progress - a.progress));
+    // Live ones first, newest first within each (the map keeps the order in
+    // which the page learned of them; the sort is stable).
+    const all = [...this.store.coordinations.values()].reverse();
+    const rank = (s: string) => (s === "ACTIVE" || s === "FORMING" ? 0 : 1);
+    all.sort((a, b) => rank(a.status) - rank(b.status));
     if (all.length === 0) {
       this.root.replaceChildren(el("p", { class: "hint", text: "No coordinations yet." }));
       return;

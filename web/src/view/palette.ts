@@ -48,13 +48,13 @@ export function shapeName(type: string): Shape {
 
 export function makeGeometry(shape: Shape): THREE.BufferGeometry {
   switch (shape) {
-    case "sphere": return new THREE.SphereGeometry(1, 12, 8);
+    case "sphere": return new THREE.SphereGeometry(1, 10, 6);
     case "box": return new THREE.BoxGeometry(1.5, 1.5, 1.5);
     case "cone": return new THREE.ConeGeometry(1, 2, 10);
     case "octahedron": return new THREE.OctahedronGeometry(1.2);
     case "tetrahedron": return new THREE.TetrahedronGeometry(1.3);
     case "cylinder": return new THREE.CylinderGeometry(0.9, 0.9, 1.6, 10);
-    case "torus": return new THREE.TorusGeometry(0.9, 0.35, 6, 12);
+    case "torus": return new THREE.TorusGeometry(0.9, 0.35, 5, 10);
     case "dodecahedron": return new THREE.DodecahedronGeometry(1.1);
   }
 }
