@@ -53,6 +53,16 @@ async function eventually(what, check, timeoutMs = 10_000) {
   assert.fail(`${what}: ${JSON.stringify(last)}`);
 }
 
+/** In the page: an agent drawn where nothing (a notice, a label) covers it. */
+function onScreenAgent() {
+  const canvas = document.querySelector("#view canvas");
+  for (const id of window.__av.agentIds) {
+    const p = window.__av.where(id).screen;
+    if (p && document.elementFromPoint(p.x, p.y) === canvas) return { id, ...p };
+  }
+  return null;
+}
+
 describe("dashboard", () => {
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -91,13 +101,7 @@ describe("dashboard", () => {
     await page.locator("#view canvas").hover();
     await page.keyboard.press("Space");
     await waitFor(() => window.__av.paused);
-    const target = await av(() => {
-      for (const id of window.__av.agentIds) {
-        const w = window.__av.where(id);
-        if (w.screen) return { id, ...w.screen };
-      }
-      return null;
-    });
+    const target = await av(onScreenAgent);
     assert.ok(target, "some agent is on screen");
     await page.mouse.click(target.x, target.y);
     await waitFor(() => window.__av.selected >= 0);
@@ -107,9 +111,9 @@ describe("dashboard", () => {
     assert.equal(await panel.locator("[data-role=type]").textContent(), selected.type);
     assert.match(await panel.locator("[data-role=provenance]").textContent(), /^(measured|simulated|stale)/);
     await page.keyboard.press("f");
-    await shot("selected");
     await page.keyboard.press("Space");
     await waitFor(() => !window.__av.paused);
+    await shot("selected");
   });
 
   it("spawns an agent from the UI with the API key and shows it within a second", async () => {
@@ -181,13 +185,7 @@ describe("dashboard", () => {
   it("pins an agent where it is dragged and unpins it", async () => {
     await page.locator("#view canvas").hover();
     await page.keyboard.press("Space");
-    const target = await av(() => {
-      for (const id of window.__av.agentIds) {
-        const w = window.__av.where(id);
-        if (w.screen && w.screen.x > 100 && w.screen.x < 800 && w.screen.y > 100 && w.screen.y < 500) return { id, ...w.screen };
-      }
-      return null;
-    });
+    const target = await av(onScreenAgent);
     assert.ok(target, "an agent away from the edges");
     await page.keyboard.down("Shift");
     await page.mouse.move(target.x, target.y);

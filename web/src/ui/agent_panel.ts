@@ -54,7 +54,8 @@ export class AgentPanel {
       const a = this.store.agents.get(numId);
       if (!a) return;
       if (info.lastSeen && info.lastSeen > a.lastSeen) a.lastSeen = info.lastSeen;
-      if (metrics.metrics && !a.metrics) a.metrics = metrics.metrics;
+      // A timestamp of 0: the agent has not reported any metrics yet.
+      if (metrics.metrics?.timestamp && !a.metrics) a.metrics = metrics.metrics;
       if (metrics.trends && !a.trends) a.trends = metrics.trends;
       if (metrics.history && metrics.history.length > a.history.length) {
         a.history.clear();
