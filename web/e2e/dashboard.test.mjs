@@ -41,6 +41,13 @@ const shot = (name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) }
 const av = (fn, arg) => page.evaluate(fn, arg);
 const waitFor = (fn, arg, timeout = 10_000) => page.waitForFunction(fn, arg, { timeout, polling: 50 });
 
+/** Presses space with no field focused (where it would type) and waits for the view. */
+async function setPaused(paused) {
+  await av(() => document.activeElement?.blur());
+  if ((await av(() => window.__av.paused)) !== paused) await page.keyboard.press("Space");
+  await waitFor((p) => window.__av.paused === p, paused, 5_000);
+}
+
 /** Polls `check` until it returns true, or fails with `what`. */
 async function eventually(what, check, timeoutMs = 10_000) {
   const end = Date.now() + timeoutMs;
@@ -53,12 +60,15 @@ async function eventually(what, check, timeoutMs = 10_000) {
   assert.fail(`${what}: ${JSON.stringify(last)}`);
 }
 
-/** In the page: an agent drawn where nothing (a notice, a label) covers it. */
+/**
+ * In the page: an agent drawn where nothing (a notice, a label, another
+ * agent) covers it, so that a click there hits it.
+ */
 function onScreenAgent() {
   const canvas = document.querySelector("#view canvas");
   for (const id of window.__av.agentIds) {
     const p = window.__av.where(id).screen;
-    if (p && document.elementFromPoint(p.x, p.y) === canvas) return { id, ...p };
+    if (p && document.elementFromPoint(p.x, p.y) === canvas && window.__av.pick(p.x, p.y) === id) return { id, ...p };
   }
   return null;
 }
@@ -99,8 +109,7 @@ describe("dashboard", () => {
 
   it("selects an agent with a click and shows its panel", async () => {
     await page.locator("#view canvas").hover();
-    await page.keyboard.press("Space");
-    await waitFor(() => window.__av.paused);
+    await setPaused(true);
     const target = await av(onScreenAgent);
     assert.ok(target, "some agent is on screen");
     await page.mouse.click(target.x, target.y);
@@ -111,9 +120,32 @@ describe("dashboard", () => {
     assert.equal(await panel.locator("[data-role=type]").textContent(), selected.type);
     assert.match(await panel.locator("[data-role=provenance]").textContent(), /^(measured|simulated|stale)/);
     await page.keyboard.press("f");
-    await page.keyboard.press("Space");
-    await waitFor(() => !window.__av.paused);
+    await setPaused(false);
     await shot("selected");
+  });
+
+  it("finds an agent by name from the search box", async () => {
+    const name = await av(() => window.__av.agent(window.__av.agentIds[3]).name);
+    await page.fill("#search", name);
+    await page.press("#search", "Enter");
+    await waitFor((n) => window.__av.agent(window.__av.selected)?.name === n, name, 5_000);
+  });
+
+  it("filters the event log and holds it while paused", async () => {
+    const rows = page.locator("#event-log li");
+    await page.fill("#log-filter", "task");
+    await eventually("only matching events are listed", async () => {
+      const texts = await rows.allTextContents();
+      return (texts.length > 0 && texts.every((t) => t.includes("task"))) || texts.slice(0, 3);
+    });
+    await page.fill("#log-filter", "");
+    await page.click("#log-pause");
+    const held = await rows.first().textContent();
+    const seq = await av(() => window.__av.lastSeq);
+    await waitFor((n) => window.__av.lastSeq > n + 5, seq);
+    assert.equal(await rows.first().textContent(), held, "a paused log does not move");
+    await page.click("#log-pause");
+    await eventually("the resumed log shows newer events", async () => (await rows.first().textContent()) !== held);
   });
 
   it("spawns an agent from the UI with the API key and shows it within a second", async () => {
@@ -136,7 +168,7 @@ describe("dashboard", () => {
     assert.ok(ms <= 1_000, `shown after ${ms} ms`);
     const id = await av(() => window.__av.findByName("e2e-probe"));
     assert.ok((await serverAgents()).includes(id));
-    await waitFor((n) => window.__av.selected === n, id, 2_000);
+    await waitFor((n) => window.__av.selected === n, id, 5_000);
   });
 
   it("shows the server's error when a write is refused", async () => {
@@ -184,23 +216,20 @@ describe("dashboard", () => {
 
   it("pins an agent where it is dragged and unpins it", async () => {
     await page.locator("#view canvas").hover();
-    await page.keyboard.press("Space");
+    await setPaused(true);
     const target = await av(onScreenAgent);
-    assert.ok(target, "an agent away from the edges");
+    assert.ok(target, "an agent in the open");
     await page.keyboard.down("Shift");
     await page.mouse.move(target.x, target.y);
     await page.mouse.down();
     await page.mouse.move(target.x + 40, target.y + 30, { steps: 5 });
     await page.mouse.up();
     await page.keyboard.up("Shift");
-    await page.keyboard.press("Space");
-    // The agent under the pointer (in a dense swarm, maybe one in front of
-    // the one aimed at) is selected, moved and pinned.
-    const pinned = await av(() => window.__av.selected);
-    assert.ok(pinned >= 0);
-    await page.locator(".notice", { hasText: `pinned #${pinned}` }).waitFor({ timeout: 5_000 });
+    await setPaused(false);
+    assert.equal(await av(() => window.__av.selected), target.id);
+    await page.locator(".notice", { hasText: `pinned #${target.id}` }).waitFor({ timeout: 5_000 });
     await page.click("#unpin");
-    await page.locator(".notice", { hasText: `released #${pinned}` }).waitFor({ timeout: 5_000 });
+    await page.locator(".notice", { hasText: `released #${target.id}` }).waitFor({ timeout: 5_000 });
     assert.deepEqual(await av(() => window.__av.errors.filter((e) => !e.startsWith("409"))), []);
   });
 

@@ -122,7 +122,7 @@ window.addEventListener("keydown", (e) => {
   if (e.key === "f" && selected >= 0) view.focus(selected);
   else if (e.key === " ") {
     e.preventDefault();
-    view.paused = !view.paused;
+    view.setPaused(!view.paused);
     byId("paused").hidden = !view.paused;
   } else if (e.key === "Escape") select(-1);
 });

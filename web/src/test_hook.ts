@@ -57,6 +57,8 @@ export function exposeForTests(p: Parts): void {
       const w = p.view.positionOf(numId);
       return { world: w ? [w.x, w.y, w.z] : null, screen: p.view.screenPosition(numId) };
     },
+    /** The agent a click at page point (x, y) would hit, or -1. */
+    pick(x: number, y: number) { return p.view.pick(x, y); },
     select(numId: number) { p.select(numId); },
     focus(numId: number) { return p.view.focus(numId); },
     /**

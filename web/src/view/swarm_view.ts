@@ -27,8 +27,10 @@ export class SwarmView {
   readonly scene = new THREE.Scene();
   readonly camera: THREE.PerspectiveCamera;
   readonly controls: OrbitControls;
-  /** Frozen view (`space`): positions stop moving on screen. */
+  /** Frozen view (`space`): agents stay where they were drawn. */
   paused = false;
+  /** Where each agent was drawn when the view paused. */
+  private frozen = new Map<number, Float32Array>();
   selected = -1;
   hovered = -1;
   /** WebGL runs on the CPU (no antialiasing then). */
@@ -102,10 +104,26 @@ export class SwarmView {
     this.camera.updateProjectionMatrix();
   }
 
+  /** Pauses or resumes the view; the data keeps flowing underneath. */
+  setPaused(paused: boolean): void {
+    this.frozen.clear();
+    if (paused) {
+      const t = this.store.positions;
+      for (let s = 0; s < t.count; ++s) {
+        const p = new Float32Array(3);
+        t.drawn(s, this.viewNow, p);
+        this.frozen.set(t.ids[s], p);
+      }
+    }
+    this.paused = paused;
+  }
+
   /** Draws one frame; `now` is the animation clock (performance.now()). */
   frame(now: number): void {
-    if (!this.paused) this.viewNow = now;
-    this.updateAgents(this.viewNow);
+    if (!this.paused) {
+      this.viewNow = now;
+      this.updateAgents(now);
+    }
     this.store.pruneEdges();
     this.drawnEdges = this.edges.update(this.store, Date.now(), this.drawn);
     this.groups.update(this.store, this.camera, this.width, this.height, this.drawn, this.filters.coordination);
@@ -122,6 +140,12 @@ export class SwarmView {
     if (s < 0) return false;
     const a = this.store.agents.get(numId);
     if (!a || !this.filters.agent(a)) return false;
+    if (this.paused) {
+      const p = this.frozen.get(numId);
+      if (!p) return false;
+      out[0] = p[0]; out[1] = p[1]; out[2] = p[2];
+      return true;
+    }
     this.store.positions.drawn(s, this.viewNow, out);
     return true;
   };
