@@ -119,7 +119,14 @@ describe("dashboard", () => {
     await panel.locator(".agent-name", { hasText: selected.name }).waitFor({ timeout: 5_000 });
     assert.equal(await panel.locator("[data-role=type]").textContent(), selected.type);
     assert.match(await panel.locator("[data-role=provenance]").textContent(), /^(measured|simulated|stale)/);
+    // `f` turns the camera to the selection.
     await page.keyboard.press("f");
+    const gap = await av(() => {
+      const w = window.__av.where(window.__av.selected).world;
+      const t = window.__av.cameraTarget;
+      return Math.hypot(w[0] - t[0], w[1] - t[1], w[2] - t[2]);
+    });
+    assert.ok(gap < 0.01, `camera target ${gap} away from the selection`);
     await setPaused(false);
     await shot("selected");
   });

@@ -40,6 +40,8 @@ export function exposeForTests(p: Parts): void {
     get fps() { return p.view.fps; },
     get drawn() { return p.view.drawnAgents; },
     get paused() { return p.view.paused; },
+    /** The point the camera orbits. */
+    get cameraTarget() { return p.view.controls.target.toArray(); },
     get selected() { return p.selected(); },
     get errors() { return [...p.notices.errors]; },
     get formation() { return p.controls.formation ? { ...p.controls.formation } : null; },

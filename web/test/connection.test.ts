@@ -109,6 +109,19 @@ describe("Connection", () => {
     expect(t.conn.retryInMs).toBe(100);
   });
 
+  it("names the likely causes when the stream cannot be opened", async () => {
+    const t = setup(async () => snapshot(1, [1]));
+    t.conn.start();
+    await flush();
+    t.sockets[0].drop();
+    expect(t.conn.detail).toContain("ALLOWED_ORIGINS");
+    t.clock.advance(t.conn.retryInMs);
+    await flush();
+    t.sockets[1].open();
+    t.sockets[1].drop(1001);
+    expect(t.conn.detail).toBe("closed (1001)");
+  });
+
   it("ignores a socket it has given up on", async () => {
     const t = setup(async () => snapshot(1, [1]));
     t.conn.start();

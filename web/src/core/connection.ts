@@ -97,8 +97,10 @@ export class Connection {
     }
     this.socket = socket;
     socket.binaryType = "arraybuffer";
+    let opened = false;
     socket.onopen = () => {
       if (gen !== this.generation) return;
+      opened = true;
       this.connects++;
       this.opts.sync.reset();
       this.setState("open", url);
@@ -112,7 +114,9 @@ export class Connection {
     socket.onclose = (ev) => {
       if (gen !== this.generation) return;
       this.socket = null;
-      this.retry(`closed (${ev.code}${ev.reason ? `: ${ev.reason}` : ""})`);
+      // A browser does not say why an upgrade failed; name the usual causes.
+      if (!opened) this.retry(`cannot open ${url}: is WS_PORT reachable, and this page's origin in ALLOWED_ORIGINS?`);
+      else this.retry(`closed (${ev.code}${ev.reason ? `: ${ev.reason}` : ""})`);
     };
   }
 
