@@ -78,3 +78,22 @@ av_build() {
   av_say "building with $jobs jobs"
   cmake --build "$AV_BUILD_DIR" -j"$jobs"
 }
+
+# Installs the dashboard's npm packages from web/package-lock.json (again
+# only when the lock file changed) and builds it into web/dist, which the
+# server serves at / (WEB_ROOT). Vite needs Node.js 20.19 or newer.
+av_build_web() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    av_die "node and npm not found: the dashboard needs Node.js >= 20.19 (e.g. from nodesource)"
+  fi
+  node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+    process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' \
+    || av_die "Node.js $(node --version) is too old for the dashboard: need >= 20.19"
+  local web="$AV_ROOT/web" stamp="$AV_ROOT/web/node_modules/.package-lock.json"
+  if [[ ! -f $stamp || $web/package-lock.json -nt $stamp ]]; then
+    av_say "dashboard: installing npm packages (npm ci)"
+    (cd "$web" && npm ci --no-audit --no-fund)
+  fi
+  av_say "dashboard: building web/dist"
+  (cd "$web" && npm run --silent build)
+}

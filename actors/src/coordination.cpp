@@ -376,6 +376,21 @@ caf::settings status_of(self_ptr self, status_verbosity) {
 
 } // namespace
 
+std::vector<participant> participants_of(const coordination_spec& spec) {
+  std::vector<participant> result;
+  for (size_t i = 0; i < spec.participants.size(); ++i) {
+    const char* role = "peer";
+    switch (spec.kind) {
+      case pattern::hierarchical: role = i == 0 ? "leader" : "worker"; break;
+      case pattern::mesh: role = "peer"; break;
+      case pattern::pipeline: role = "stage"; break;
+      case pattern::consensus: role = "voter"; break;
+    }
+    result.push_back(participant{spec.participants[i], role, true});
+  }
+  return result;
+}
+
 coordination_actor::behavior_type coordination(self_ptr self,
                                                node_context_ptr ctx,
                                                coordination_spec spec,
@@ -389,16 +404,9 @@ coordination_actor::behavior_type coordination(self_ptr self,
   info.task = spec.task;
   info.metadata = spec.metadata;
   info.started_ms = now_ms();
-  for (size_t i = 0; i < spec.participants.size(); ++i) {
-    auto num = spec.participants[i];
-    const char* role = "peer";
-    switch (spec.kind) {
-      case pattern::hierarchical: role = i == 0 ? "leader" : "worker"; break;
-      case pattern::mesh: role = "peer"; break;
-      case pattern::pipeline: role = "stage"; break;
-      case pattern::consensus: role = "voter"; break;
-    }
-    info.participants.push_back(participant{num, role, true});
+  info.participants = participants_of(spec);
+  for (auto& p : info.participants) {
+    auto num = p.agent;
     if (auto handle = st.ctx->agents.find(num)) {
       st.handles.emplace(num, handle);
       self->monitor(handle);

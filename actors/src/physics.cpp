@@ -560,6 +560,27 @@ physics(self_ptr self, node_context_ptr ctx, physics_config cfg,
       wake(self);
       return count;
     },
+    [=](atom::tuning, double repulsion, double spring_k,
+        double damping) -> caf::result<double, double, double> {
+      auto& st = self->state;
+      ++st.processed;
+      auto p = st.engine->get_params();
+      auto set = [](float& field, double value) {
+        if (!std::isnan(value))
+          field = static_cast<float>(value);
+      };
+      set(p.repulsion, repulsion);
+      set(p.spring_k, spring_k);
+      set(p.damping, damping);
+      try {
+        st.engine->set_params(p);
+      } catch (const std::invalid_argument& e) {
+        return make_error(ec::invalid_argument, e.what());
+      }
+      wake(self);
+      return {static_cast<double>(p.repulsion), static_cast<double>(p.spring_k),
+              static_cast<double>(p.damping)};
+    },
     [=](atom::get) {
       auto& st = self->state;
       ++st.processed;

@@ -373,6 +373,8 @@ registry_actor::behavior_type registry(self_ptr self, node_context_ptr ctx,
       info.task = spec.task;
       info.metadata = spec.metadata;
       info.started_ms = now_ms();
+      // Listings and /api/snapshot show who takes part.
+      info.participants = participants_of(spec);
       auto handle
         = self->spawn<caf::linked>(coordination, st.ctx, std::move(spec), self);
       st.coordinations.emplace(

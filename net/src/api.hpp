@@ -14,6 +14,16 @@
 
 namespace av::http {
 
+/// Where browsers reach the node's listeners, for the dashboard: the bound
+/// API port (known once the listener is bound), the WebSocket port and how
+/// many viewers it has.
+struct listener_ports {
+  std::atomic<uint16_t> api{0};
+  uint16_t ws = 0;
+  /// Open WebSocket sessions; null without a WebSocket server.
+  std::shared_ptr<const std::atomic<uint64_t>> viewers;
+};
+
 /// What handlers reach the node through.
 struct api_env {
   caf::actor_system* sys = nullptr;
@@ -30,6 +40,8 @@ struct api_env {
   int64_t started_ms = 0;
   /// Open connections, kept by the server.
   std::shared_ptr<std::atomic<size_t>> connections;
+  /// The node's ports, announced in /api/snapshot.
+  std::shared_ptr<listener_ports> ports;
 
   /// Runs `body(self)` in a short-lived actor so that the Asio thread never
   /// waits on CAF. The actor lives while it awaits responses; anything it

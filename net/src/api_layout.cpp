@@ -101,6 +101,31 @@ void release_formation(const api_env& env, api_call call) {
   });
 }
 
+/// Sends `x` (NaN fields unchanged) to the layout and answers all three.
+void tune(const api_env& env, api_call call, physics_tuning x) {
+  env.act(call, [env, call, x](caf::event_based_actor* self) {
+    self
+      ->request(env.physics, env.timeout, atom::tuning::value, x.repulsion,
+                x.spring_k, x.damping)
+      .then(
+        [call](double repulsion, double spring_k, double damping) {
+          call.reply(status::ok, physics_tuning{repulsion, spring_k, damping});
+        },
+        api_env::on_error(call));
+  });
+}
+
+void get_physics(const api_env& env, api_call call) {
+  tune(env, std::move(call), physics_tuning{});
+}
+
+void set_physics(const api_env& env, api_call call) {
+  auto req = physics_tuning_from_json(call.body());
+  if (!req)
+    return fail_parse(call, req.error());
+  tune(env, std::move(call), *req);
+}
+
 } // namespace
 
 void add_layout_routes(router& r, const api_env& env) {
@@ -113,6 +138,8 @@ void add_layout_routes(router& r, const api_env& env) {
   r.add(verb::delete_, "/api/agents/{id}/position", bind(release_position));
   r.add(verb::post, "/api/formations", bind(create_formation));
   r.add(verb::delete_, "/api/formations/{id}", bind(release_formation));
+  r.add(verb::get, "/api/physics", bind(get_physics));
+  r.add(verb::put, "/api/physics", bind(set_physics));
 }
 
 } // namespace av::http

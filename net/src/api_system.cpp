@@ -26,7 +26,8 @@ api_error unavailable(std::string message) {
 
 struct health_state {
   json components = json::object();
-  int pending = 2;
+  json physics = json::object();
+  int pending = 3;
   bool ok = true;
 };
 
@@ -50,8 +51,11 @@ void health(const api_env& env, api_call call) {
                 {"components", st->components},
                 {"agents", env.ctx->agents.size()},
                 {"eventSeq", env.ctx->bus.last_seq()},
+                {"physics", st->physics},
                 {"uptimeMs", now_ms() - env.started_ms},
                 {"time", now_ms()}};
+      if (auto& viewers = env.ports->viewers)
+        body["viewers"] = viewers->load();
       call.reply(st->ok ? status::ok : status::service_unavailable, body);
     };
     auto timeout = probe_timeout(env);
@@ -64,6 +68,20 @@ void health(const api_env& env, api_call call) {
       ->request(env.bus, timeout, atom::status::value, status_verbosity::terse)
       .then([done](caf::settings&) { done("bus", nullptr); },
             [done](caf::error& err) { done("bus", &err); });
+    // The dashboard's system panel shows the mean time of a layout tick.
+    self
+      ->request(env.physics, timeout, atom::status::value,
+                status_verbosity::terse)
+      .then(
+        [done, st](caf::settings& xs) {
+          auto ticks = caf::get_or(xs, "ticks", int64_t{0});
+          auto sum = caf::get_or(xs, "tick_ms_sum", 0.0);
+          st->physics = json{
+            {"ticks", ticks},
+            {"tickMs", ticks > 0 ? sum / static_cast<double>(ticks) : 0.0}};
+          done("physics", nullptr);
+        },
+        [done](caf::error& err) { done("physics", &err); });
   });
 }
 
@@ -96,11 +114,15 @@ void fetch_coordinations(caf::event_based_actor* self, const api_env& env,
     ->request(env.registry, env.timeout, atom::coordinate::value,
               atom::list::value, std::string{})
     .then(
-      [call, st](std::vector<coordination_info>& xs) {
+      [call, st, ports = env.ports](std::vector<coordination_info>& xs) {
+        // The dashboard learns here where the event stream listens.
+        json stream{
+          {"path", "/ws"}, {"port", ports->ws}, {"apiPort", ports->api.load()}};
         call.reply(status::ok, json{{"seq", st->seq},
                                     {"time", now_ms()},
                                     {"agents", st->agents},
-                                    {"coordinations", xs}});
+                                    {"coordinations", xs},
+                                    {"stream", stream}});
       },
       api_env::on_error(call));
 }

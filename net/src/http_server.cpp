@@ -36,16 +36,19 @@ const char* auth_mode(const config::settings& cfg) {
 http_server::http_server(const config::settings& cfg, caf::actor_system& sys,
                          registry_actor registry, bus_actor bus,
                          physics_actor physics, node_context_ptr ctx,
-                         std::shared_ptr<telemetry> tel)
+                         std::shared_ptr<telemetry> tel,
+                         std::shared_ptr<const std::atomic<uint64_t>> viewers)
   : http_server(cfg, sys, std::move(registry), std::move(bus),
-                std::move(physics), std::move(ctx), std::move(tel), limits{}) {
+                std::move(physics), std::move(ctx), std::move(tel), limits{},
+                std::move(viewers)) {
   // nop
 }
 
 http_server::http_server(const config::settings& cfg, caf::actor_system& sys,
                          registry_actor registry, bus_actor bus,
                          physics_actor physics, node_context_ptr ctx,
-                         std::shared_ptr<telemetry> tel, limits lim) {
+                         std::shared_ptr<telemetry> tel, limits lim,
+                         std::shared_ptr<const std::atomic<uint64_t>> viewers) {
   http::api_env env;
   env.sys = &sys;
   env.registry = std::move(registry);
@@ -56,6 +59,10 @@ http_server::http_server(const config::settings& cfg, caf::actor_system& sys,
   env.timeout = std::chrono::milliseconds{cfg.mcp_timeout_ms};
   env.started_ms = now_ms();
   env.connections = std::make_shared<std::atomic<size_t>>(0);
+  env.ports = std::make_shared<http::listener_ports>();
+  env.ports->ws = cfg.ws_port;
+  env.ports->viewers = std::move(viewers);
+  auto ports = env.ports;
   core_ = std::make_shared<http::server_core>(cfg, std::move(env), lim);
   asio::ip::tcp::endpoint ep{listen_address(cfg.bind_address), cfg.api_port};
   auto& acc = core_->acceptor;
@@ -64,6 +71,7 @@ http_server::http_server(const config::settings& cfg, caf::actor_system& sys,
   acc.bind(ep);
   acc.listen(asio::socket_base::max_listen_connections);
   port_ = acc.local_endpoint().port();
+  ports->api = port_;
   if (core_->cors.wildcard_ignored())
     log::warn("ALLOWED_ORIGINS: '*' ignored because authentication is on");
   log::info("http api listening", {{"address", cfg.bind_address},

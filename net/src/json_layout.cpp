@@ -151,4 +151,32 @@ parsed<formation_request> formation_request_from_json(const json& x) {
   return result;
 }
 
+parsed<physics_tuning> physics_tuning_from_json(const json& x) {
+  physics_tuning result;
+  std::string err;
+  if (!x.is_object())
+    return parse_error{"body: expected a JSON object"};
+  if (!known_fields(x, {"repulsion", "springK", "damping"}, err))
+    return parse_error{err};
+  std::pair<const char*, double*> fields[] = {{"repulsion", &result.repulsion},
+                                              {"springK", &result.spring_k},
+                                              {"damping", &result.damping}};
+  for (auto [name, dst] : fields) {
+    auto i = x.find(name);
+    if (i == x.end() || i->is_null())
+      continue;
+    auto value = i->is_number() ? i->get<double>() : -1.0;
+    if (!std::isfinite(value) || value < 0 || value > max_physics_value)
+      return fail(name, "expected a number from 0 to 1e7");
+    *dst = value;
+  }
+  return result;
+}
+
+void to_json(json& out, const physics_tuning& x) {
+  out = json{{"repulsion", x.repulsion},
+             {"springK", x.spring_k},
+             {"damping", x.damping}};
+}
+
 } // namespace av

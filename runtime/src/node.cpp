@@ -94,17 +94,6 @@ node::node(const config::settings& cfg)
     }
   }
   try {
-    http_ = std::make_unique<http_server>(cfg, system_, registry_, bus_,
-                                          physics_, ctx_, telemetry_);
-  } catch (const std::exception& e) {
-    // The destructor will not run: stop the actors here, or the actor
-    // system's destructor waits for them forever.
-    shutdown();
-    throw std::runtime_error("cannot listen for the HTTP API on "
-                             + cfg.bind_address + ":"
-                             + std::to_string(cfg.api_port) + ": " + e.what());
-  }
-  try {
     ws_ = std::make_unique<ws_server>(cfg, system_, registry_, bus_, physics_,
                                       ctx_, ws_server::limits_from(cfg));
   } catch (const std::exception& e) {
@@ -120,6 +109,23 @@ node::node(const config::settings& cfg)
     if (demo_)
       sources.others.push_back(caf::actor_cast<status_actor>(demo_));
     telemetry_->watch(system_, std::move(sources));
+  }
+  // The API tells the dashboard the bound WebSocket port (WS_PORT may be 0).
+  auto http_cfg = cfg;
+  http_cfg.ws_port = ws_->port();
+  try {
+    auto& stats = ws_->stats();
+    http_ = std::make_unique<http_server>(
+      http_cfg, system_, registry_, bus_, physics_, ctx_, telemetry_,
+      std::shared_ptr<const std::atomic<uint64_t>>(stats,
+                                                   &stats->sessions_open));
+  } catch (const std::exception& e) {
+    // The destructor will not run: stop the actors here, or the actor
+    // system's destructor waits for them forever.
+    shutdown();
+    throw std::runtime_error("cannot listen for the HTTP API on "
+                             + cfg.bind_address + ":"
+                             + std::to_string(cfg.api_port) + ": " + e.what());
   }
 }
 

@@ -15,6 +15,10 @@ CAF_TEST(health and readiness report the components) {
   CAF_CHECK_EQUAL(res.json["status"], "ok");
   CAF_CHECK_EQUAL(res.json["components"]["registry"]["status"], "up");
   CAF_CHECK_EQUAL(res.json["components"]["bus"]["status"], "up");
+  CAF_CHECK_EQUAL(res.json["components"]["physics"]["status"], "up");
+  CAF_CHECK(res.json["physics"]["tickMs"].is_number());
+  // No browser has opened the stream.
+  CAF_CHECK_EQUAL(res.json["viewers"], 0);
   CAF_CHECK_EQUAL(res.header("content-type"), "application/json");
   res = get("/ready");
   CAF_CHECK_EQUAL(res.status, 200);
@@ -247,8 +251,23 @@ CAF_TEST(the snapshot holds agents coordinations and the sequence) {
   CAF_CHECK_EQUAL(res.json["agents"].size(), 2u);
   CAF_CHECK_EQUAL(res.json["agents"][0]["numId"], a["numId"]);
   CAF_CHECK_EQUAL(res.json["coordinations"].size(), 1u);
+  auto& members = res.json["coordinations"][0]["participants"];
+  CAF_REQUIRE_EQUAL(members.size(), 2u);
+  CAF_CHECK_EQUAL(members[0]["numId"], a["numId"]);
+  CAF_CHECK_EQUAL(members[0]["role"], "peer");
   // At least the two spawns were published before the snapshot was taken.
   CAF_CHECK(res.json["seq"].get<uint64_t>() >= 2u);
+}
+
+CAF_TEST(the snapshot names the bound ports of the event stream) {
+  auto res = get("/api/snapshot");
+  CAF_REQUIRE_EQUAL(res.status, 200);
+  auto& stream = res.json["stream"];
+  CAF_CHECK_EQUAL(stream["path"], "/ws");
+  // Both listeners bound port 0: the answer names the real ports.
+  CAF_CHECK_EQUAL(stream["port"].get<uint16_t>(), node->ws_port());
+  CAF_CHECK_EQUAL(stream["apiPort"].get<uint16_t>(), port);
+  CAF_CHECK_NOT_EQUAL(node->ws_port(), 0);
 }
 
 CAF_TEST(unknown paths and methods are answered in JSON) {

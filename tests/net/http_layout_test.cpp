@@ -164,4 +164,36 @@ CAF_TEST(bad formations are refused) {
   CAF_CHECK_EQUAL(res.status, 404);
 }
 
+CAF_TEST(physics parameters are read and tuned) {
+  auto res = get("/api/physics");
+  CAF_REQUIRE_EQUAL(res.status, 200);
+  // The layout engine's defaults (docs/physics.md).
+  CAF_CHECK_EQUAL(res.json["repulsion"].get<double>(), 12800.0);
+  CAF_CHECK_EQUAL(res.json["springK"].get<double>(), 64.0);
+  CAF_CHECK_EQUAL(res.json["damping"].get<double>(), 4.0);
+  res = put("/api/physics", {{"damping", 8.5}, {"springK", 0}});
+  CAF_REQUIRE_EQUAL(res.status, 200);
+  CAF_CHECK_EQUAL(res.json["damping"].get<double>(), 8.5);
+  CAF_CHECK_EQUAL(res.json["springK"].get<double>(), 0.0);
+  CAF_CHECK_EQUAL(res.json["repulsion"].get<double>(), 12800.0);
+  res = get("/api/physics");
+  CAF_CHECK_EQUAL(res.json["damping"].get<double>(), 8.5);
+}
+
+CAF_TEST(bad physics parameters are refused) {
+  auto res = put("/api/physics", {{"damping", -1}});
+  CAF_CHECK_EQUAL(res.status, 400);
+  CAF_CHECK_EQUAL(res.json["error"]["field"], "damping");
+  res = put("/api/physics", {{"repulsion", 1e8}});
+  CAF_CHECK_EQUAL(res.status, 400);
+  CAF_CHECK_EQUAL(res.json["error"]["field"], "repulsion");
+  res = put("/api/physics", {{"springK", "stiff"}});
+  CAF_CHECK_EQUAL(res.status, 400);
+  res = put("/api/physics", {{"gravity", 1}});
+  CAF_CHECK_EQUAL(res.status, 400);
+  CAF_CHECK_EQUAL(res.json["error"]["field"], "gravity");
+  // Nothing changed.
+  CAF_CHECK_EQUAL(get("/api/physics").json["damping"].get<double>(), 4.0);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

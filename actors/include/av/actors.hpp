@@ -39,6 +39,7 @@ using terminate = caf::atom_constant<caf::atom("terminate")>;
 using tick = caf::atom_constant<caf::atom("tick")>;
 using timeout = caf::atom_constant<caf::atom("timeout")>;
 using topology = caf::atom_constant<caf::atom("topology")>;
+using tuning = caf::atom_constant<caf::atom("tuning")>;
 using unsub = caf::atom_constant<caf::atom("unsub")>;
 
 } // namespace atom
@@ -166,6 +167,10 @@ using physics_actor = caf::typed_actor<
   caf::replies_to<atom::topology, atom::release, std::string>::with<uint32_t>,
   // Returns every agent's position as one keyframe.
   caf::replies_to<atom::get>::with<position_batch>,
+  // Sets the layout's repulsion, spring stiffness and damping (NaN keeps a
+  // value) and returns all three.
+  caf::replies_to<atom::tuning, double, double, double>::with<double, double,
+                                                              double>,
   // Internal: the tick of this generation is due.
   caf::reacts_to<atom::tick, uint64_t>>::extend_with<status_actor>;
 

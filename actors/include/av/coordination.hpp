@@ -44,4 +44,8 @@ coordination(coordination_actor::stateful_pointer<coordination_data> self,
              node_context_ptr ctx, coordination_spec spec,
              registry_actor registry);
 
+/// The participants of `spec` with their roles ("leader" and "worker",
+/// "peer", "stage" or "voter" by pattern), all active.
+std::vector<participant> participants_of(const coordination_spec& spec);
+
 } // namespace av

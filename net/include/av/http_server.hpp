@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -50,11 +51,14 @@ public:
   /// with `tel` (which may be null), it counts requests for Prometheus.
   http_server(const config::settings& cfg, caf::actor_system& sys,
               registry_actor registry, bus_actor bus, physics_actor physics,
-              node_context_ptr ctx, std::shared_ptr<telemetry> tel, limits lim);
+              node_context_ptr ctx, std::shared_ptr<telemetry> tel, limits lim,
+              std::shared_ptr<const std::atomic<uint64_t>> viewers = nullptr);
 
+  /// With `viewers`, /health reports that count of open WebSocket sessions.
   http_server(const config::settings& cfg, caf::actor_system& sys,
               registry_actor registry, bus_actor bus, physics_actor physics,
-              node_context_ptr ctx, std::shared_ptr<telemetry> tel);
+              node_context_ptr ctx, std::shared_ptr<telemetry> tel,
+              std::shared_ptr<const std::atomic<uint64_t>> viewers = nullptr);
 
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,5 +41,22 @@ struct formation_request {
 /// `{"pattern", "agents": [numId | UUID | name, …], "centerPoint"?,
 /// "spacing"?, "customPattern"?: {"positions": [{x, y, z}, …]}, "id"?}`.
 parsed<formation_request> formation_request_from_json(const nlohmann::json& x);
+
+/// A body of `PUT /api/physics`; NaN keeps a value as it is.
+struct physics_tuning {
+  double repulsion = std::numeric_limits<double>::quiet_NaN();
+  double spring_k = std::numeric_limits<double>::quiet_NaN();
+  double damping = std::numeric_limits<double>::quiet_NaN();
+};
+
+/// `{"repulsion"?, "springK"?, "damping"?}`: finite numbers from 0 to
+/// `max_physics_value`.
+parsed<physics_tuning> physics_tuning_from_json(const nlohmann::json& x);
+
+/// `{"repulsion", "springK", "damping"}`.
+void to_json(nlohmann::json& out, const physics_tuning& x);
+
+/// Largest value `PUT /api/physics` accepts for any of its fields.
+constexpr double max_physics_value = 1e7;
 
 } // namespace av

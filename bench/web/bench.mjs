@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// Dashboard benchmark in headless Chromium (software rendering): the time
+// to decode and apply one position frame, and the frames per second the
+// page renders with a live swarm of each size. Prints one JSON object per
+// line: {"bench", "params", "value", "unit"}.
+
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { launch } from "../../web/e2e/browser.mjs";
+import { pickPorts, startServer } from "../../web/e2e/server.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+const HELP = `usage: bench/web/bench.mjs [options]
+
+Needs web/dist (npm run build in web/) and, for fps, agent-server.
+
+  --agents N,N,...   swarm sizes (default 500,5000)
+  --frames N         frames decoded per size (default 2000)
+  --seconds S        seconds of rendering measured per size (default 10)
+  --server PATH      agent-server (default build/runtime/agent-server)
+  --no-fps           only the decoder, no server
+  --help             this text`;
+
+const { values: opt } = parseArgs({
+  options: {
+    agents: { type: "string", default: "500,5000" },
+    frames: { type: "string", default: "2000" },
+    seconds: { type: "string", default: "10" },
+    server: { type: "string", default: path.join(root, "build/runtime/agent-server") },
+    "no-fps": { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  },
+});
+
+if (opt.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+
+const sizes = opt.agents.split(",").map(Number).filter((n) => n > 0);
+const frames = Number(opt.frames);
+const seconds = Number(opt.seconds);
+const webRoot = path.join(root, "web/dist");
+if (!existsSync(path.join(webRoot, "index.html"))) {
+  console.error("web/dist is not built: run `npm ci && npm run build` in web/");
+  process.exit(2);
+}
+
+const emit = (bench, params, value, unit) =>
+  console.log(JSON.stringify({ bench, params, value: Number(value.toFixed(4)), unit }));
+
+async function measureSize(agents) {
+  const server = await startServer({ bin: opt.server, ports: await pickPorts(), demo: agents, webRoot, extraArgs: ["--max-visible-agents", String(agents)] });
+  const browser = await launch();
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.origin}/`);
+    await page.waitForFunction(() => window.__av?.phase === "live", undefined, { timeout: 60_000 });
+    const decodeMs = await page.evaluate(([n, k]) => window.__av.timeFrames(n, k), [agents, frames]);
+    emit("web.decode_apply", { agents, frames, browser: "chromium headless" }, decodeMs, "ms/frame");
+    if (opt["no-fps"]) return;
+    // The whole swarm on screen before counting.
+    await page.waitForFunction((n) => window.__av.drawn >= n * 0.95, agents, { timeout: 120_000 });
+    const fps = await page.evaluate((s) => new Promise((resolve) => {
+      let count = 0;
+      const t0 = performance.now();
+      const tick = (now) => {
+        count++;
+        if (now - t0 < s * 1000) requestAnimationFrame(tick);
+        else resolve((count * 1000) / (now - t0));
+      };
+      requestAnimationFrame(tick);
+    }), seconds);
+    const drawn = await page.evaluate(() => window.__av.drawn);
+    emit("web.render_fps", { agents, drawn, seconds, renderer: "software (--disable-gpu)", viewport: "1280x720" }, fps, "fps");
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
+
+for (const n of sizes) await measureSize(n);

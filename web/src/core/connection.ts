@@ -1,0 +1,203 @@
+// One WebSocket to the node's event stream, reopened with backoff when it
+// drops. Text messages are JSON (events and control messages), binary ones
+// position frames.
+
+import { Backoff } from "./backoff";
+import type { SwarmStore } from "./store";
+import type { StreamSync } from "./stream_sync";
+import type { StreamEvent } from "./types";
+
+/** The part of the browser's WebSocket this module uses. */
+export interface SocketLike {
+  binaryType: string;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export type LinkState = "connecting" | "open" | "reconnecting" | "stopped";
+
+export interface ConnectionOptions {
+  store: SwarmStore;
+  sync: StreamSync;
+  /** Where to connect; may ask the server (see stream_url.ts). */
+  url(): Promise<string>;
+  createSocket(url: string): SocketLike;
+  schedule(fn: () => void, ms: number): void;
+  now(): number;
+  backoff?: Backoff;
+  onState?(state: LinkState, detail: string): void;
+  /** Fields added to `subscribe` (e.g. a token). */
+  subscription?(): Record<string, unknown>;
+}
+
+export interface ServerHello {
+  protocol?: number;
+  maxVisibleAgents?: number;
+  maxFps?: number;
+}
+
+export class Connection {
+  state: LinkState = "stopped";
+  detail = "";
+  /** Opened sockets over the page's life. */
+  connects = 0;
+  badMessages = 0;
+  hello: ServerHello = {};
+  /** Delay of the pending reconnect, ms (for the indicator). */
+  retryInMs = 0;
+  private socket: SocketLike | null = null;
+  private generation = 0;
+  private readonly backoff: Backoff;
+
+  constructor(private readonly opts: ConnectionOptions) {
+    this.backoff = opts.backoff ?? new Backoff();
+  }
+
+  start(): void {
+    if (this.state !== "stopped") return;
+    void this.open();
+  }
+
+  stop(): void {
+    this.generation++;
+    this.setState("stopped", "");
+    const s = this.socket;
+    this.socket = null;
+    s?.close(1000, "viewer left");
+  }
+
+  /** Sends a JSON message when the socket is open; returns whether it did. */
+  send(msg: Record<string, unknown>): boolean {
+    if (this.state !== "open" || !this.socket) return false;
+    this.socket.send(JSON.stringify(msg));
+    return true;
+  }
+
+  private async open(): Promise<void> {
+    const gen = ++this.generation;
+    this.setState(this.connects === 0 ? "connecting" : "reconnecting", "opening");
+    let url: string;
+    try {
+      url = await this.opts.url();
+    } catch (e) {
+      if (gen === this.generation) this.retry(`cannot reach the server: ${e instanceof Error ? e.message : e}`);
+      return;
+    }
+    if (gen !== this.generation) return;
+    let socket: SocketLike;
+    try {
+      socket = this.opts.createSocket(url);
+    } catch (e) {
+      this.retry(`cannot open ${url}: ${e instanceof Error ? e.message : e}`);
+      return;
+    }
+    this.socket = socket;
+    socket.binaryType = "arraybuffer";
+    let opened = false;
+    socket.onopen = () => {
+      if (gen !== this.generation) return;
+      opened = true;
+      this.connects++;
+      this.opts.sync.reset();
+      this.setState("open", url);
+    };
+    socket.onmessage = (msg) => {
+      if (gen === this.generation) this.receive(msg.data);
+    };
+    socket.onerror = () => {
+      // A close event follows; it decides what happens next.
+    };
+    socket.onclose = (ev) => {
+      if (gen !== this.generation) return;
+      this.socket = null;
+      // A browser does not say why an upgrade failed; name the usual causes.
+      if (!opened) this.retry(`cannot open ${url}: is WS_PORT reachable, and this page's origin in ALLOWED_ORIGINS?`);
+      else this.retry(`closed (${ev.code}${ev.reason ? `: ${ev.reason}` : ""})`);
+    };
+  }
+
+  private retry(why: string): void {
+    if (this.state === "stopped") return;
+    const gen = ++this.generation;
+    this.retryInMs = this.backoff.next();
+    this.setState("reconnecting", why);
+    this.opts.schedule(() => {
+      if (gen === this.generation) void this.open();
+    }, this.retryInMs);
+  }
+
+  private receive(data: unknown): void {
+    const { store, sync } = this.opts;
+    if (data instanceof ArrayBuffer) {
+      const err = store.applyFrame(data, this.opts.now());
+      // Counted in the system panel; the first few and every 100th logged.
+      if (err && (store.badFrames <= 5 || store.badFrames % 100 === 0))
+        console.warn(`bad position frame (${err}, ${data.byteLength} bytes); ${store.badFrames} so far`);
+      return;
+    }
+    if (typeof data !== "string") return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data);
+    } catch {
+      this.badMessages++;
+      return;
+    }
+    // Events that piled up on the server come as one array, in order.
+    if (Array.isArray(parsed)) {
+      for (const x of parsed) this.receiveObject(x);
+      return;
+    }
+    this.receiveObject(parsed);
+  }
+
+  private receiveObject(parsed: unknown): void {
+    const { store, sync } = this.opts;
+    const msg = parsed as Record<string, unknown>;
+    if (msg === null || typeof msg !== "object" || Array.isArray(msg)) {
+      this.badMessages++;
+      return;
+    }
+    if (typeof msg.seq === "number" && typeof msg.data === "object" && typeof msg.type === "string" && msg.type.includes(".")) {
+      sync.event(msg as unknown as StreamEvent);
+      return;
+    }
+    switch (msg.type) {
+      case "hello":
+        this.hello = msg as ServerHello;
+        if (this.hello.maxFps) store.positions.blendMs = Math.max(16, 1000 / this.hello.maxFps) * 1.5;
+        this.subscribe();
+        break;
+      case "subscribed":
+        store.maxAgents = typeof msg.maxAgents === "number" ? msg.maxAgents : Number.POSITIVE_INFINITY;
+        this.backoff.reset();
+        sync.subscribed();
+        break;
+      case "resync":
+        sync.resync();
+        break;
+      case "error":
+        this.badMessages++;
+        this.detail = `server: ${String(msg.message ?? msg.code)}`;
+        this.opts.onState?.(this.state, this.detail);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private subscribe(): void {
+    const maxAgents = this.hello.maxVisibleAgents;
+    this.send({ type: "subscribe", ...(maxAgents ? { maxAgents } : {}), ...this.opts.subscription?.() });
+  }
+
+  private setState(state: LinkState, detail: string): void {
+    this.state = state;
+    this.detail = detail;
+    this.opts.onState?.(state, detail);
+  }
+}

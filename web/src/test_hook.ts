@@ -1,0 +1,90 @@
+// A read-only view of the page's state at `window.__av`, for the
+// end-to-end tests and the benchmark. Nothing here changes the page except
+// `select`, which does what a click does.
+
+import type { Connection } from "./core/connection";
+import { encodeFrame } from "./core/frame_decoder";
+import { SwarmStore } from "./core/store";
+import type { StreamSync } from "./core/stream_sync";
+import type { Controls } from "./ui/controls";
+import type { EventLog } from "./ui/event_log";
+import type { Notices } from "./ui/notices";
+import type { PhysicsControls } from "./ui/physics_controls";
+import type { SwarmView } from "./view/swarm_view";
+
+export interface Parts {
+  store: SwarmStore;
+  view: SwarmView;
+  conn: Connection;
+  sync: StreamSync;
+  notices: Notices;
+  controls: Controls;
+  physics: PhysicsControls;
+  log: EventLog;
+  select(numId: number): void;
+  selected(): number;
+}
+
+export function exposeForTests(p: Parts): void {
+  const state = {
+    get agentCount() { return p.store.agentCount(); },
+    get agentIds() { return [...p.store.agents.keys()]; },
+    get positioned() { return p.store.positions.count; },
+    get lastSeq() { return p.store.lastSeq; },
+    get frames() { return p.store.frames; },
+    get badFrames() { return p.store.badFrames; },
+    get snapshots() { return p.store.snapshots; },
+    get link() { return p.conn.state; },
+    get connects() { return p.conn.connects; },
+    get phase() { return p.sync.phase; },
+    get fps() { return p.view.fps; },
+    get drawn() { return p.view.drawnAgents; },
+    get paused() { return p.view.paused; },
+    /** The point the camera orbits. */
+    get cameraTarget() { return p.view.controls.target.toArray(); },
+    get selected() { return p.selected(); },
+    get errors() { return [...p.notices.errors]; },
+    get formation() { return p.controls.formation ? { ...p.controls.formation } : null; },
+    get physicsAvailable() { return p.physics.available; },
+    agent(numId: number) {
+      const a = p.store.agents.get(numId);
+      return a ? { numId: a.numId, id: a.id, name: a.name, type: a.type, state: a.state } : null;
+    },
+    findByName(name: string) {
+      for (const a of p.store.agents.values()) if (a.name === name) return a.numId;
+      return -1;
+    },
+    /** Where an agent is drawn: world and page coordinates. */
+    where(numId: number) {
+      const w = p.view.positionOf(numId);
+      return { world: w ? [w.x, w.y, w.z] : null, screen: p.view.screenPosition(numId) };
+    },
+    /** The agent a click at page point (x, y) would hit, or -1. */
+    pick(x: number, y: number) { return p.view.pick(x, y); },
+    select(numId: number) { p.select(numId); },
+    focus(numId: number) { return p.view.focus(numId); },
+    /**
+     * Decodes and applies a keyframe of `agents` agents `n` times into a
+     * store of its own, so the page's picture is untouched; returns the
+     * median ms per frame over batches (benchmark and performance test).
+     */
+    timeFrames(agents: number, n: number) {
+      const ids = Uint32Array.from({ length: agents }, (_, i) => i + 1);
+      const pos = Float32Array.from({ length: 3 * agents }, () => Math.random() * 200 - 100);
+      const buffer = encodeFrame(1, Date.now(), true, ids, pos, pos);
+      const scratch = new SwarmStore();
+      scratch.applyFrame(buffer, 0);
+      // Batches of frames, as the browser's clock is coarse (0.1 ms).
+      const batch = 20;
+      const times: number[] = [];
+      for (let i = 0; i < Math.max(1, Math.round(n / batch)); ++i) {
+        const t0 = performance.now();
+        for (let k = 0; k < batch; ++k) scratch.applyFrame(buffer, t0 + k);
+        times.push((performance.now() - t0) / batch);
+      }
+      times.sort((a, b) => a - b);
+      return times[Math.floor(times.length / 2)];
+    },
+  };
+  Object.defineProperty(window, "__av", { value: Object.freeze(state), writable: false });
+}

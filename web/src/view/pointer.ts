@@ -1,0 +1,45 @@
+// Hover shows a tooltip, a click selects (a click on empty space clears
+// the selection); dragging with the mouse orbits.
+
+import type { SwarmStore } from "../core/store";
+import type { SwarmView } from "./swarm_view";
+
+const CLICK_SLOP_PX = 4;
+
+export function bindPointer(view: SwarmView, store: SwarmStore, tooltip: HTMLElement, select: (numId: number) => void): void {
+  const canvas = view.canvas;
+  let down: { x: number; y: number } | null = null;
+  let pending: { x: number; y: number } | null = null;
+
+  canvas.addEventListener("pointerdown", (e) => { down = { x: e.clientX, y: e.clientY }; });
+  canvas.addEventListener("pointerup", (e) => {
+    if (!down || Math.hypot(e.clientX - down.x, e.clientY - down.y) > CLICK_SLOP_PX || e.shiftKey) return;
+    down = null;
+    select(view.pick(e.clientX, e.clientY));
+  });
+  canvas.addEventListener("pointerleave", () => { tooltip.hidden = true; view.hovered = -1; });
+  // Picking once per animation frame at most, however fast the mouse moves.
+  canvas.addEventListener("pointermove", (e) => {
+    if (pending === null) requestAnimationFrame(hover);
+    pending = { x: e.clientX, y: e.clientY };
+  });
+
+  function hover(): void {
+    const p = pending;
+    pending = null;
+    if (!p) return;
+    const id = view.pick(p.x, p.y);
+    view.hovered = id;
+    const a = store.agents.get(id);
+    if (!a) {
+      tooltip.hidden = true;
+      return;
+    }
+    const r = canvas.getBoundingClientRect();
+    const load = a.metrics ? ` · load ${Math.round(a.metrics.resourceUtilization * 100)} %` : "";
+    tooltip.textContent = `${a.name} · ${a.type} · ${a.state}${load}`;
+    tooltip.style.left = `${p.x - r.left + 12}px`;
+    tooltip.style.top = `${p.y - r.top + 12}px`;
+    tooltip.hidden = false;
+  }
+}
