@@ -33,6 +33,8 @@ struct params {
   uint32_t repeat = 3;
   /// "both", or "runtime" / "caf" alone (for profiling one path).
   std::string path = "both";
+  /// CAF's scheduler policy, as in the node by default.
+  std::string policy = "sharing";
 };
 
 /// Counts down to zero across actors and wakes the waiting main thread.
@@ -58,8 +60,10 @@ private:
   uint64_t left_;
 };
 
-caf::actor_system_config& threads(caf::actor_system_config& cfg, uint32_t n) {
+caf::actor_system_config& threads(caf::actor_system_config& cfg, uint32_t n,
+                                  const std::string& policy) {
   cfg.set("scheduler.max-threads", size_t{n});
+  cfg.set("scheduler.policy", caf::atom_from_string(policy));
   cfg.set("logger.verbosity", caf::atom("quiet"));
   return cfg;
 }
@@ -71,7 +75,7 @@ double seconds_since(clock_type::time_point start) {
 /// Bare CAF: `pairs` pairs exchange `rounds` messages each.
 double caf_pingpong(const params& p) {
   caf::actor_system_config cfg;
-  caf::actor_system sys{threads(cfg, p.threads)};
+  caf::actor_system sys{threads(cfg, p.threads, p.policy)};
   latch done{p.pairs};
   // Each side returns the ball with one message fewer to go.
   auto player = [&done](caf::event_based_actor* self) -> caf::behavior {
@@ -103,7 +107,7 @@ double caf_pingpong(const params& p) {
 /// conversation of `rounds` messages runs between each pair.
 double runtime_messages(const params& p, double* mean_latency_us) {
   caf::actor_system_config cfg;
-  caf::actor_system sys{threads(cfg, p.threads)};
+  caf::actor_system sys{threads(cfg, p.threads, p.policy)};
   auto ctx = std::make_shared<node_context>();
   ctx->limits.max_agents = p.pairs * 2 + 1;
   ctx->limits.max_concurrent_spawns = p.pairs * 2 + 1;
@@ -163,9 +167,10 @@ double runtime_messages(const params& p, double* mean_latency_us) {
 void json_line(const params& p, const char* path, double value,
                const char* unit) {
   std::printf("{\"bench\":\"actor_throughput\",\"params\":{\"pairs\":%u,"
-              "\"rounds\":%u,\"threads\":%u,\"path\":\"%s\"},\"value\":%.4f,"
-              "\"unit\":\"%s\"}\n",
-              p.pairs, p.rounds, p.threads, path, value, unit);
+              "\"rounds\":%u,\"threads\":%u,\"policy\":\"%s\","
+              "\"path\":\"%s\"},\"value\":%.4f,\"unit\":\"%s\"}\n",
+              p.pairs, p.rounds, p.threads, p.policy.c_str(), path, value,
+              unit);
 }
 
 } // namespace
@@ -182,6 +187,9 @@ int main(int argc, char** argv) {
     ->check(CLI::Range(1u, 256u));
   app.add_option("--repeat", p.repeat, "runs of each path")
     ->check(CLI::Range(1u, 100u));
+  app.add_option("--policy", p.policy,
+                 "CAF scheduler policy of both paths (the node uses sharing)")
+    ->check(CLI::IsMember({"sharing", "stealing"}));
   app.add_option("--path", p.path, "both, or one path alone for profiling")
     ->check(CLI::IsMember({"both", "runtime", "caf"}));
   CLI11_PARSE(app, argc, argv);

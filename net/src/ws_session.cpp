@@ -469,7 +469,11 @@ session::item session::take_events() {
   item first = std::move(queue_.front());
   queue_.pop_front();
   --queued_events_;
-  if (queue_.empty() || !queue_.front().event)
+  auto fits = [this](size_t size) {
+    return !queue_.empty() && queue_.front().event
+           && size + queue_.front().data->size() + 2 <= max_coalesced_bytes;
+  };
+  if (!fits(first.data->size()))
     return first;
   // Events that piled up while a write was in flight go out as one array:
   // one write instead of many keeps a busy swarm's stream cheap.
@@ -477,9 +481,7 @@ session::item session::take_events() {
   *merged += '[';
   *merged += *first.data;
   uint32_t n = 1;
-  while (!queue_.empty() && queue_.front().event
-         && merged->size() + queue_.front().data->size()
-              < max_coalesced_bytes) {
+  while (fits(merged->size())) {
     *merged += ',';
     *merged += *queue_.front().data;
     queue_.pop_front();

@@ -131,7 +131,7 @@ export class Connection {
   }
 
   private receive(data: unknown): void {
-    const { store, sync } = this.opts;
+    const { store } = this.opts;
     if (data instanceof ArrayBuffer) {
       const err = store.applyFrame(data, this.opts.now());
       // Counted in the system panel; the first few and every 100th logged.
