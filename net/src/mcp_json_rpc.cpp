@@ -12,6 +12,32 @@ message invalid(json id, std::string why) {
   return result;
 }
 
+/// Arrays and objects nested deeper than this are refused before parsing:
+/// copying or destroying a value recurses once per level.
+constexpr size_t max_depth = 64;
+
+bool shallow(const std::string& text) {
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth)
+        return false;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return true;
+}
+
 bool valid_id(const json& id) {
   // JSON-RPC allows strings and numbers; MCP forbids null ids.
   return id.is_string() || id.is_number_integer() || id.is_number_unsigned();
@@ -56,6 +82,10 @@ message classify(const json& x) {
 }
 
 message parse(const std::string& text, bool& parse_failed) {
+  parse_failed = false;
+  if (!shallow(text))
+    return invalid(nullptr, "the message nests arrays and objects deeper "
+                            "than 64 levels");
   auto x = json::parse(text, nullptr, false);
   parse_failed = x.is_discarded();
   if (parse_failed)

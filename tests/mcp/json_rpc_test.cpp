@@ -47,6 +47,23 @@ CAF_TEST(malformed messages say what is wrong) {
   CAF_CHECK(method.kind == rpc::kind::invalid);
 }
 
+CAF_TEST(deep nesting is refused before it is parsed) {
+  auto deep = std::string(100000, '[') + std::string(100000, ']');
+  bool failed = true;
+  auto x = rpc::parse(R"({"jsonrpc":"2.0","id":1,"method":"x","params":{"a":)"
+                        + deep + "}}",
+                      failed);
+  CAF_CHECK(!failed);
+  CAF_CHECK(x.kind == rpc::kind::invalid);
+  CAF_CHECK_EQUAL(x.error,
+                  "the message nests arrays and objects deeper than 64 levels");
+  auto ok = std::string(60, '[') + std::string(60, ']');
+  auto y = rpc::parse(R"({"jsonrpc":"2.0","id":1,"method":"x","params":{"a":)"
+                        + ok + R"(,"s":"[[[[\"{{"}})",
+                      failed);
+  CAF_CHECK(y.kind == rpc::kind::request);
+}
+
 CAF_TEST(answers carry the id and the error code) {
   auto ok = rpc::result(json("x"), json{{"a", 1}});
   CAF_CHECK_EQUAL(ok["jsonrpc"], "2.0");
