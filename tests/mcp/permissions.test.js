@@ -14,6 +14,7 @@ before(async () => {
       c.tools["multi-agent_init"].maxAgents = 3;
       c.tools.agent_coordinate.maxParticipants = 2;
       c.tools.neural_train.enabled = false;
+      c.tools.swarm_status = { scope: "control" };
       return c;
     }),
   });
@@ -28,6 +29,10 @@ test("without the key, read tools work and control tools are denied", async () =
   const spawn = await client.callTool({ name: "agent_spawn", arguments: { type: "coder" } });
   assert.equal(spawn.isError, true);
   assert.match(spawn.content[0].text, /permission denied: agent_spawn/);
+  // A read tool made a control tool by its scope in the config.
+  const swarms = await client.callTool({ name: "swarm_status", arguments: {} });
+  assert.equal(swarms.isError, true);
+  assert.match(swarms.content[0].text, /permission denied: swarm_status/);
   await client.close();
 });
 
