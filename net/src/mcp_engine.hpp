@@ -59,6 +59,13 @@ public:
 
   const settings& config() const { return cfg_; }
 
+  /// Ends the actor that enforces call deadlines; call before the actor
+  /// system stops.
+  void stop();
+
+  /// How much longer than its timeout a whole call may take.
+  static constexpr std::chrono::milliseconds deadline_margin{100};
+
 private:
   struct session_state {
     std::chrono::steady_clock::time_point used;
@@ -76,6 +83,10 @@ private:
               const tool_result& res, const json& id,
               const std::function<void(json)>& reply);
   std::string client_of(const std::string& session) const;
+  /// Drops the deadline of a call that ended.
+  void forget(uint64_t call);
+  /// Ends a call whose deadline passed with a timeout error.
+  void expire_call(uint64_t call);
   void expire(std::chrono::steady_clock::time_point now);
 
   tool_env base_;
@@ -89,6 +100,11 @@ private:
     in_flight_;
   mutable std::mutex mtx_;
   std::unordered_map<std::string, session_state> sessions_;
+  /// Receives `(timeout, call)` when a call's deadline passes.
+  caf::actor watchdog_;
+  std::atomic<uint64_t> next_call_{0};
+  std::mutex calls_mtx_;
+  std::unordered_map<uint64_t, std::function<void()>> deadlines_;
 };
 
 } // namespace av::mcp

@@ -91,6 +91,8 @@ bool mcp_server::handle_line(const std::string& line,
 }
 
 void mcp_server::stop() {
+  if (engine_)
+    engine_->stop();
   if (sink_) {
     caf::anon_send_exit(sink_, caf::exit_reason::user_shutdown);
     sink_ = nullptr;

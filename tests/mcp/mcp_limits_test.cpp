@@ -157,3 +157,25 @@ CAF_TEST(a bad MCP_CONFIG stops the server with the reason) {
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
+
+CAF_TEST_FIXTURE_SCOPE(mcp_deadline_tests, fixture)
+
+CAF_TEST(a call that outlives its timeout ends with a timeout error) {
+  std::ofstream{config_path}
+    << R"({"tools": {"memory_usage": {"timeout": 200}}})";
+  auto cfg = test_settings();
+  cfg.mcp_config = config_path;
+  server->stop();
+  server = std::make_unique<mcp_server>(cfg, node->system(), node->registry(),
+                                        node->bus(), node->physics(),
+                                        node->context(), nullptr, gate, false);
+  auto answer = call(json{{"action", "store"}, {"key", "k"}, {"value", "v"}});
+  CAF_REQUIRE(answer.wait_for(std::chrono::seconds{10})
+              == std::future_status::ready);
+  auto res = json::parse(answer.get());
+  CAF_CHECK_EQUAL(res["result"]["isError"], true);
+  CAF_CHECK_EQUAL(res["result"]["content"][0]["text"],
+                  "memory_usage timed out after 300 ms");
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
