@@ -43,8 +43,13 @@ unless --url names a running node. Ends with one JSON object per line:
   process.exit(0);
 }
 
-// The SDK adds an abort listener per request in flight to one signal.
+// The SDK adds an abort listener per request to one signal and keeps them:
+// its warning would repeat once per call.
 setMaxListeners(1e6);
+process.removeAllListeners("warning");
+process.on("warning", (w) => {
+  if (w.name !== "MaxListenersExceededWarning") console.warn(w);
+});
 
 const agents = Number(opt.agents);
 const calls = Number(opt.calls);
