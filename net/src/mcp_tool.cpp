@@ -59,7 +59,8 @@ std::string segment(const std::string& x) {
 }
 
 std::string agent_key(const json& x) {
-  if (x.is_number_unsigned() || x.is_number_integer())
+  // The schema admits 3.0 as an integer.
+  if (x.is_number())
     return std::to_string(x.get<int64_t>());
   return x.is_string() ? x.get<std::string>() : std::string{};
 }

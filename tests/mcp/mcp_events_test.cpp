@@ -41,6 +41,12 @@ CAF_TEST(tool calls show up in the event stream) {
   auto spawned = read_event(*c, "agent.spawned");
   CAF_REQUIRE(spawned);
   CAF_CHECK_EQUAL((*spawned)["data"]["name"], "via-mcp");
+  // 3.0 is an integer to JSON Schema: it names agent 3 as 3 does.
+  auto num = res["result"]["structuredContent"]["agents"][0]["numId"];
+  auto by_float = call("agent_status",
+                       json{{"agentId", static_cast<double>(num.get<int>())}});
+  CAF_CHECK_EQUAL(by_float["result"]["structuredContent"]["agent"]["name"],
+                  "via-mcp");
   auto called = read_event(*c, "tool.called");
   CAF_REQUIRE(called);
   CAF_CHECK_EQUAL((*called)["data"]["tool"], "agent_spawn");
