@@ -79,21 +79,27 @@ av_build() {
   cmake --build "$AV_BUILD_DIR" -j"$jobs"
 }
 
-# Installs the dashboard's npm packages from web/package-lock.json (again
-# only when the lock file changed) and builds it into web/dist, which the
-# server serves at / (WEB_ROOT). Vite needs Node.js 20.19 or newer.
-av_build_web() {
+# Installs the npm packages of folder $1 from its package-lock.json, only
+# when node_modules is missing or older than the lock file. The dashboard's
+# Vite needs Node.js 20.19 or newer, so that is what every folder gets.
+av_npm_ci() {
+  local dir="$AV_ROOT/$1" stamp="$AV_ROOT/$1/node_modules/.package-lock.json"
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-    av_die "node and npm not found: the dashboard needs Node.js >= 20.19 (e.g. from nodesource)"
+    av_die "node and npm not found: need Node.js >= 20.19 (e.g. from nodesource)"
   fi
   node -e 'const [a, b] = process.versions.node.split(".").map(Number);
     process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' \
-    || av_die "Node.js $(node --version) is too old for the dashboard: need >= 20.19"
-  local web="$AV_ROOT/web" stamp="$AV_ROOT/web/node_modules/.package-lock.json"
-  if [[ ! -f $stamp || $web/package-lock.json -nt $stamp ]]; then
-    av_say "dashboard: installing npm packages (npm ci)"
-    (cd "$web" && npm ci --no-audit --no-fund)
+    || av_die "Node.js $(node --version) is too old: need >= 20.19"
+  if [[ ! -f $stamp || $dir/package-lock.json -nt $stamp ]]; then
+    av_say "$1: installing npm packages (npm ci)"
+    (cd "$dir" && npm ci --no-audit --no-fund)
   fi
+}
+
+# Builds the dashboard into web/dist, which the server serves at /
+# (WEB_ROOT).
+av_build_web() {
+  av_npm_ci web
   av_say "dashboard: building web/dist"
-  (cd "$web" && npm run --silent build)
+  (cd "$AV_ROOT/web" && npm run --silent build)
 }

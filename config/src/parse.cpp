@@ -28,6 +28,8 @@ struct subcommand_row {
 
 constexpr subcommand_row subcommands[] = {
   {"serve", "run the server (the default)", command::serve},
+  {"mcp", "run the server for MCP clients; --stdio talks MCP on stdin/stdout",
+   command::mcp},
 };
 
 /// Where the value of a setting came from.
@@ -174,6 +176,11 @@ parse_result parse(int argc, const char* const* argv, const env_lookup& env,
   std::vector<CLI::App*> commands;
   for (const auto& sub : subcommands)
     commands.push_back(app.add_subcommand(sub.name, sub.doc)->fallthrough());
+  for (size_t i = 0; i < commands.size(); ++i)
+    if (subcommands[i].cmd == command::mcp)
+      commands[i]->add_flag("--stdio", result.stdio,
+                            "newline-delimited JSON-RPC on stdin/stdout, logs "
+                            "on stderr");
   app.require_subcommand(0, 1);
   // CLI11 reads argv[0]; a process may be started with an empty argv.
   const char* const no_args[] = {"agent-server"};

@@ -50,6 +50,10 @@ opt_msg check_path(std::string_view x) {
   return "expected a path of letters, digits and ._-/+~@";
 }
 
+opt_msg check_optional_path(std::string_view x) {
+  return x.empty() ? std::nullopt : check_path(x);
+}
+
 constexpr auto u64_max = std::numeric_limits<std::uint64_t>::max();
 
 using s = settings;
@@ -89,6 +93,9 @@ const std::vector<spec>& table() {
     boolean({"AUTO_MIGRATE", "--auto-migrate",
              "apply database migrations at start-up"},
             &s::auto_migrate),
+    integer({"MEMORY_MAX_BYTES", "--memory-max-bytes",
+             "bytes the in-process MCP memory holds at most"},
+            &s::memory_max_bytes, std::uint64_t{1024}, u64_max),
     secret({"MCP_API_KEY", "--api-key",
             "key clients must present; empty turns authentication off",
             "API_KEY"},
@@ -96,6 +103,10 @@ const std::vector<spec>& table() {
     integer({"MCP_TIMEOUT", "--mcp-timeout",
              "milliseconds an MCP tool call may take"},
             &s::mcp_timeout_ms, 100, 600000),
+    text({"MCP_CONFIG", "--mcp-config",
+          "MCP tool and hook settings (JSON); a missing default file uses "
+          "built-in defaults"},
+         &s::mcp_config, check_optional_path, "PATH"),
     secret({"JWT_SECRET", "--jwt-secret",
             "HS256 key for session tokens; empty disables tokens"},
            &s::jwt_secret, 32, "expected at least 32 bytes (HS256)"),

@@ -5,6 +5,7 @@
 #include "av/config.hpp"
 #include "av/log.hpp"
 #include "io_thread.hpp"
+#include "listener.hpp"
 #include "server_core.hpp"
 
 namespace av {
@@ -12,14 +13,6 @@ namespace av {
 namespace asio = boost::asio;
 
 namespace {
-
-asio::ip::address listen_address(const std::string& host) {
-  // The configuration admits `localhost` besides literal addresses; the
-  // listener never depends on DNS.
-  if (host == "localhost")
-    return asio::ip::make_address("127.0.0.1");
-  return asio::ip::make_address(host);
-}
 
 const char* auth_mode(const config::settings& cfg) {
   if (!cfg.api_key.empty() && !cfg.jwt_secret.empty())
@@ -64,13 +57,7 @@ http_server::http_server(const config::settings& cfg, caf::actor_system& sys,
   env.ports->viewers = std::move(viewers);
   auto ports = env.ports;
   core_ = std::make_shared<http::server_core>(cfg, std::move(env), lim);
-  asio::ip::tcp::endpoint ep{listen_address(cfg.bind_address), cfg.api_port};
-  auto& acc = core_->acceptor;
-  acc.open(ep.protocol());
-  acc.set_option(asio::socket_base::reuse_address(true));
-  acc.bind(ep);
-  acc.listen(asio::socket_base::max_listen_connections);
-  port_ = acc.local_endpoint().port();
+  port_ = net::listen_on(core_->acceptor, cfg.bind_address, cfg.api_port);
   ports->api = port_;
   if (core_->cors.wildcard_ignored())
     log::warn("ALLOWED_ORIGINS: '*' ignored because authentication is on");

@@ -207,6 +207,8 @@ struct telemetry::impl {
   pm::Family<pm::Counter>* hooks = nullptr;
   pm::Counter* auth_failures = nullptr;
   pm::Counter* rate_limited = nullptr;
+  pm::Family<pm::Counter>* mcp_calls = nullptr;
+  pm::Family<pm::Histogram>* mcp_latency = nullptr;
 };
 
 telemetry::telemetry(const std::string& address, uint16_t port)
@@ -237,6 +239,14 @@ telemetry::telemetry(const std::string& address, uint16_t port)
                       .Help("Requests refused by the rate limiter.")
                       .Register(*x.registry)
                       .Add({});
+  x.mcp_calls = &pm::BuildCounter()
+                   .Name("agentviz_mcp_calls_total")
+                   .Help("MCP tool calls, by tool and outcome.")
+                   .Register(*x.registry);
+  x.mcp_latency = &pm::BuildHistogram()
+                     .Name("agentviz_mcp_call_duration_seconds")
+                     .Help("Time an MCP tool call took, by tool.")
+                     .Register(*x.registry);
   // civetweb takes `[v6]:port` for IPv6 and `0` for an ephemeral port.
   auto host = address == "localhost" ? std::string{"127.0.0.1"} : address;
   auto listen = host.find(':') != std::string::npos ? "[" + host + "]" : host;
@@ -315,6 +325,12 @@ void telemetry::auth_failure() {
 
 void telemetry::rate_limited() {
   impl_->rate_limited->Increment();
+}
+
+void telemetry::mcp_call(const std::string& tool, const std::string& outcome,
+                         double seconds) {
+  impl_->mcp_calls->Add({{"tool", tool}, {"outcome", outcome}}).Increment();
+  impl_->mcp_latency->Add({{"tool", tool}}, http_buckets).Observe(seconds);
 }
 
 void telemetry::hook_event(const std::string& kind) {

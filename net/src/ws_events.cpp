@@ -56,6 +56,12 @@ struct payload_json {
   json operator()(const agent_terminated& x) const {
     return json{{"numId", x.agent}, {"id", x.id}, {"reason", x.reason}};
   }
+  json operator()(const tool_called& x) const {
+    return json{{"tool", x.tool},
+                {"outcome", x.outcome},
+                {"durationUs", x.duration_us},
+                {"client", x.client}};
+  }
 };
 
 } // namespace

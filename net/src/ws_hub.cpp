@@ -153,6 +153,9 @@ struct event_router {
                            caf::get<coordination_event>(ev.payload).id);
       case event_kind::agent_terminated:
         return visible(caf::get<agent_terminated>(ev.payload).agent);
+      case event_kind::tool_called:
+        // Not tied to an agent: every viewer sees what orchestrators do.
+        return true;
     }
     return false;
   }

@@ -7,6 +7,7 @@
 #include "av/config.hpp"
 #include "av/log.hpp"
 #include "io_thread.hpp"
+#include "listener.hpp"
 #include "ws_core.hpp"
 #include "ws_session.hpp"
 
@@ -100,15 +101,7 @@ void core::shutdown() {
 
 } // namespace ws
 
-namespace {
-
-asio::ip::address listen_address(const std::string& host) {
-  if (host == "localhost")
-    return asio::ip::make_address("127.0.0.1");
-  return asio::ip::make_address(host);
-}
-
-} // namespace
+namespace {} // namespace
 
 ws_server::limits ws_server::limits_from(const config::settings& cfg) {
   limits result;
@@ -137,13 +130,7 @@ ws_server::ws_server(const config::settings& cfg, caf::actor_system& sys,
                    std::move(physics), lim.max_visible_agents, lim.max_fps);
   core_ = std::make_shared<ws::core>(cfg, std::move(env), lim, hub_, stats_);
   try {
-    asio::ip::tcp::endpoint ep{listen_address(cfg.bind_address), cfg.ws_port};
-    auto& acc = core_->acceptor;
-    acc.open(ep.protocol());
-    acc.set_option(asio::socket_base::reuse_address(true));
-    acc.bind(ep);
-    acc.listen(asio::socket_base::max_listen_connections);
-    port_ = acc.local_endpoint().port();
+    port_ = net::listen_on(core_->acceptor, cfg.bind_address, cfg.ws_port);
   } catch (...) {
     caf::anon_send_exit(hub_, caf::exit_reason::user_shutdown);
     throw;

@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
   try {
     switch (parsed.cmd) {
       case av::config::command::serve: return av::serve(cfg);
+      case av::config::command::mcp:
+        return parsed.stdio ? av::serve_mcp_stdio(cfg) : av::serve(cfg);
     }
   } catch (const std::exception& e) {
     av::log::error("fatal error", {{"error", e.what()}});

@@ -1,6 +1,7 @@
 #include "av/node.hpp"
 
 #include <csignal>
+#include <iostream>
 #include <stdexcept>
 #include <thread>
 
@@ -64,7 +65,7 @@ node_config::node_config(const config::settings& cfg) {
     });
 }
 
-node::node(const config::settings& cfg)
+node::node(const config::settings& cfg, bool mcp_http)
   : config_(cfg), system_(config_), ctx_(std::make_shared<node_context>()) {
   ctx_->limits = limits_from(cfg);
   ctx_->seed = cfg.demo_seed;
@@ -127,6 +128,15 @@ node::node(const config::settings& cfg)
                              + cfg.bind_address + ":"
                              + std::to_string(cfg.api_port) + ": " + e.what());
   }
+  memory_ = make_local_memory_store(cfg.memory_max_bytes);
+  try {
+    mcp_ = std::make_unique<mcp_server>(cfg, system_, registry_, bus_, physics_,
+                                        ctx_, telemetry_, memory_, mcp_http);
+  } catch (const std::exception& e) {
+    shutdown();
+    throw std::runtime_error("cannot serve MCP on " + cfg.bind_address + ":"
+                             + std::to_string(cfg.mcp_port) + ": " + e.what());
+  }
 }
 
 node::~node() {
@@ -176,6 +186,8 @@ void node::shutdown() {
     http_->stop();
   if (ws_)
     ws_->stop();
+  if (mcp_)
+    mcp_->stop();
   if (demo_)
     caf::anon_send_exit(demo_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(registry_, caf::exit_reason::user_shutdown);
@@ -203,6 +215,8 @@ int serve(const config::settings& cfg) {
              {"max_agents", cfg.max_agents},
              {"api_port", n.api_port()},
              {"ws_port", n.ws_port()},
+             {"mcp_port", n.mcp_port()},
+             {"metrics_port", n.metrics_port()},
              {"worker_threads", n.system().scheduler().num_workers()}});
   timespec interval{summary_interval_s, 0};
   for (;;) {
@@ -214,6 +228,19 @@ int serve(const config::settings& cfg) {
     }
     n.log_summary();
   }
+  n.shutdown();
+  log::info("stopped");
+  return 0;
+}
+
+int serve_mcp_stdio(const config::settings& cfg) {
+  // The client owns the process: it closes stdin to stop us, then signals.
+  node n{cfg, false};
+  log::info(
+    "node ready",
+    {{"api_port", n.api_port()}, {"ws_port", n.ws_port()}, {"mcp", "stdio"}});
+  serve_stdio(n.mcp(), std::cin, std::cout,
+              std::chrono::milliseconds{cfg.mcp_timeout_ms});
   n.shutdown();
   log::info("stopped");
   return 0;

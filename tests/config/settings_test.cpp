@@ -129,7 +129,7 @@ CAF_TEST(defaults) {
 
 CAF_TEST(every documented variable is described) {
   auto rows = describe(settings{});
-  CAF_CHECK_EQUAL(rows.size(), 40u);
+  CAF_CHECK_EQUAL(rows.size(), 42u);
   for (auto name : {"BIND_ADDRESS",
                     "API_PORT",
                     "WS_PORT",
@@ -143,6 +143,8 @@ CAF_TEST(every documented variable is described) {
                     "REDIS_POOL_SIZE",
                     "MCP_API_KEY",
                     "MCP_TIMEOUT",
+                    "MCP_CONFIG",
+                    "MEMORY_MAX_BYTES",
                     "JWT_SECRET",
                     "JWT_EXPIRY",
                     "READ_AUTH",

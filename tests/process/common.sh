@@ -21,7 +21,9 @@ METRICS_PORT=$(free_port)
 while [[ $METRICS_PORT == "$API_PORT" ]]; do METRICS_PORT=$(free_port); done
 WS_PORT=$(free_port)
 while [[ $WS_PORT == "$API_PORT" || $WS_PORT == "$METRICS_PORT" ]]; do WS_PORT=$(free_port); done
-export API_PORT METRICS_PORT WS_PORT
+MCP_PORT=$(free_port)
+while [[ $MCP_PORT == "$API_PORT" || $MCP_PORT == "$METRICS_PORT" || $MCP_PORT == "$WS_PORT" ]]; do MCP_PORT=$(free_port); done
+export API_PORT METRICS_PORT WS_PORT MCP_PORT
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/av-process.XXXXXX")

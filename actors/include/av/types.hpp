@@ -389,6 +389,16 @@ struct agent_terminated {
   std::string reason;
 };
 
+/// An MCP client called a tool, so viewers see what an orchestrator does.
+struct tool_called {
+  std::string tool;
+  /// ok, error, invalid, denied, rate_limited, busy or timeout.
+  std::string outcome;
+  int64_t duration_us = 0;
+  /// The client's name from `initialize` (clientInfo.name).
+  std::string client;
+};
+
 /// Kinds of events, in the order of `event_payload`'s alternatives.
 enum class event_kind : uint8_t {
   agent_spawned,
@@ -398,13 +408,15 @@ enum class event_kind : uint8_t {
   message,
   coordination,
   agent_terminated,
+  tool_called,
 };
 
 const char* to_string(event_kind x);
 
 using event_payload
   = caf::variant<agent_spawned, agent_state_changed, task_event, metrics_event,
-                 message_event, coordination_event, agent_terminated>;
+                 message_event, coordination_event, agent_terminated,
+                 tool_called>;
 
 /// A change in the node, numbered in the order it was published.
 struct event {
@@ -421,7 +433,7 @@ constexpr uint32_t kind_bit(event_kind kind) {
   return 1u << static_cast<uint8_t>(kind);
 }
 
-constexpr uint32_t all_event_kinds = 0x7Fu;
+constexpr uint32_t all_event_kinds = 0xFFu;
 
 /// Events as the bus hands them to subscribers: in sequence order, shared by
 /// every receiver (node-local; cross-node fan-out goes through Redis).
@@ -610,6 +622,12 @@ typename Inspector::result_type inspect(Inspector& f, coordination_event& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_terminated& x) {
   return f(caf::meta::type_name("agent_terminated"), x.agent, x.id, x.reason);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tool_called& x) {
+  return f(caf::meta::type_name("tool_called"), x.tool, x.outcome,
+           x.duration_us, x.client);
 }
 
 template <class Inspector>

@@ -16,7 +16,7 @@
 namespace av::config {
 
 /// What the process was asked to do.
-enum class command { serve };
+enum class command { serve, mcp };
 
 /// Output format of log lines.
 enum class log_format { text, json };
@@ -42,10 +42,14 @@ struct settings {
   std::string redis_url;
   int redis_pool_size = 10;
   bool auto_migrate = false;
+  /// Cap of the in-process memory behind the MCP `memory_usage` tool.
+  std::uint64_t memory_max_bytes = 104857600;
 
   // -- authentication and limits ----------------------------------------------
   std::string api_key;
   int mcp_timeout_ms = 30000;
+  /// The MCP tool and hook configuration; empty uses built-in defaults.
+  std::string mcp_config = "config/mcp-config.json";
   std::string jwt_secret;
   int jwt_expiry_s = 3600;
   bool read_auth = false;
@@ -90,6 +94,8 @@ struct settings {
 struct parse_result {
   std::optional<int> exit_code;
   command cmd = command::serve;
+  /// `mcp --stdio`: serve the MCP tools on stdin/stdout.
+  bool stdio = false;
   settings cfg;
 };
 

@@ -71,6 +71,10 @@ public:
   /// Counts an ingested hook event of `kind` (PreToolUse, post-task, …).
   void hook_event(const std::string& kind);
 
+  /// Counts an MCP tool call by outcome and records its latency.
+  void mcp_call(const std::string& tool, const std::string& outcome,
+                double seconds);
+
   /// The text exposition of every metric, as a scrape would see it.
   std::string render() const;
 

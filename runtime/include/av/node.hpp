@@ -8,6 +8,8 @@
 #include "av/actors.hpp"
 #include "av/config.hpp"
 #include "av/http_server.hpp"
+#include "av/mcp_server.hpp"
+#include "av/memory_store.hpp"
 #include "av/node_context.hpp"
 #include "av/physics.hpp"
 #include "av/telemetry.hpp"
@@ -33,7 +35,9 @@ public:
 /// Throws when the API port cannot be bound.
 class node {
 public:
-  explicit node(const config::settings& cfg);
+  /// With `mcp_http` false the MCP tools are served only through `mcp()`
+  /// (the stdio transport), not on MCP_PORT.
+  explicit node(const config::settings& cfg, bool mcp_http = true);
   ~node();
 
   caf::actor_system& system() { return system_; }
@@ -59,6 +63,16 @@ public:
   /// Port of the WebSocket stream (the real one when WS_PORT is 0).
   uint16_t ws_port() const { return ws_ ? ws_->port() : 0; }
 
+  /// Port of the MCP endpoint (the real one when MCP_PORT is 0); 0 when
+  /// not served over HTTP.
+  uint16_t mcp_port() const { return mcp_ ? mcp_->port() : 0; }
+
+  /// The MCP server.
+  mcp_server& mcp() { return *mcp_; }
+
+  /// The memory behind the `memory_usage` tool.
+  const memory_store_ptr& memory() const { return memory_; }
+
   /// The WebSocket hub and the stream's counters.
   hub_actor hub() const { return ws_ ? ws_->hub() : hub_actor{}; }
 
@@ -82,10 +96,16 @@ private:
   std::shared_ptr<telemetry> telemetry_;
   std::unique_ptr<http_server> http_;
   std::unique_ptr<ws_server> ws_;
+  memory_store_ptr memory_;
+  std::unique_ptr<mcp_server> mcp_;
   bool stopped_ = false;
 };
 
 /// Runs `agent-server serve` until SIGINT or SIGTERM; returns the exit code.
 int serve(const config::settings& cfg);
+
+/// Runs `agent-server mcp --stdio`: a node whose MCP tools are served on
+/// stdin/stdout until stdin ends; returns the exit code.
+int serve_mcp_stdio(const config::settings& cfg);
 
 } // namespace av

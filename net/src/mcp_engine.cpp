@@ -1,0 +1,329 @@
+#include "mcp_engine.hpp"
+
+#include <map>
+
+#include <openssl/rand.h>
+
+#include "av/log.hpp"
+#include "av/mcp/schema.hpp"
+
+namespace av::mcp {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+/// 32 random bytes as hex: visible ASCII, not guessable.
+std::string random_id() {
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1)
+    throw std::runtime_error("no randomness for a session id");
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string result;
+  for (auto b : bytes) {
+    result += hex[b >> 4];
+    result += hex[b & 15];
+  }
+  return result;
+}
+
+json tool_json(const tool& t) {
+  return json{{"name", t.name},
+              {"description", t.description},
+              {"inputSchema", t.input_schema},
+              {"outputSchema", t.output_schema},
+              {"annotations", {{"readOnlyHint", !t.control}}}};
+}
+
+json result_json(const tool_result& res) {
+  if (res.is_error)
+    return json{{"content", {{{"type", "text"}, {"text", res.text}}}},
+                {"isError", true}};
+  return json{
+    {"content", {{{"type", "text"}, {"text", http::dump(res.structured)}}}},
+    {"structuredContent", res.structured},
+    {"isError", false}};
+}
+
+} // namespace
+
+const std::vector<std::string>& engine::versions() {
+  static const std::vector<std::string> xs{"2025-11-25", "2025-06-18",
+                                           "2025-03-26"};
+  return xs;
+}
+
+engine::engine(tool_env base, settings cfg, std::shared_ptr<telemetry> tel)
+  : base_(std::move(base)), cfg_(std::move(cfg)), tel_(std::move(tel)),
+    limiter_(cfg_.rate_max_calls, cfg_.rate_window) {
+  watchdog_ = base_.api.sys->spawn([this]() -> caf::behavior {
+    return {[this](atom::timeout, uint64_t call) {
+      expire_call(call);
+    }};
+  });
+  // Tools that share a timeout share a router.
+  std::map<int64_t, std::shared_ptr<const http::router>> by_timeout;
+  for (auto& t : catalog()) {
+    in_flight_.emplace(t.name, std::make_unique<std::atomic<uint32_t>>(0));
+    auto api = base_.api;
+    if (auto ms = cfg_.tool(t.name).timeout_ms; ms > 0)
+      api.timeout = std::chrono::milliseconds{ms};
+    auto& routes = by_timeout[api.timeout.count()];
+    if (!routes)
+      routes = make_routes(api);
+    routes_.emplace(t.name, routes);
+  }
+}
+
+void engine::handle(const rpc::message& msg, const caller& who,
+                    std::function<void(json)> reply) {
+  if (msg.kind == rpc::kind::invalid)
+    return reply(rpc::error(msg.id, rpc::invalid_request, msg.error));
+  if (msg.kind != rpc::kind::request) {
+    // notifications/initialized, cancellations and answers need nothing.
+    return reply(nullptr);
+  }
+  if (msg.method == "initialize")
+    return reply(initialize(msg, who));
+  if (msg.method == "ping")
+    return reply(rpc::result(msg.id, json::object()));
+  if (msg.method == "tools/list")
+    return reply(list_tools(msg));
+  if (msg.method == "tools/call")
+    return call_tool(msg, who, std::move(reply));
+  reply(rpc::error(msg.id, rpc::method_not_found,
+                   "Method not found: " + msg.method));
+}
+
+json engine::initialize(const rpc::message& msg, const caller& who) {
+  auto& p = msg.params;
+  auto v = p.find("protocolVersion");
+  if (v == p.end() || !v->is_string())
+    return rpc::error(msg.id, rpc::invalid_params,
+                      "params.protocolVersion: expected a string");
+  // The client's revision when we speak it, else our newest.
+  auto version = versions().front();
+  for (auto& x : versions())
+    if (x == v->get<std::string>())
+      version = x;
+  std::string client = "unknown";
+  if (auto info = p.find("clientInfo"); info != p.end() && info->is_object())
+    client = info->value("name", client).substr(0, 64);
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (auto i = sessions_.find(who.session); i != sessions_.end()) {
+      i->second.client = client;
+      i->second.version = version;
+    }
+  }
+  return rpc::result(
+    msg.id,
+    json{{"protocolVersion", version},
+         {"capabilities", {{"tools", {{"listChanged", false}}}}},
+         {"serverInfo",
+          {{"name", "agent-visualizer"},
+           {"title", "Agent Visualizer"},
+           {"version", AV_VERSION}}},
+         {"instructions",
+          "Tools act on the live agents of an Agent Visualizer node; every "
+          "call shows up at once in its event stream and dashboard."}});
+}
+
+json engine::list_tools(const rpc::message& msg) {
+  size_t start = 0;
+  if (auto c = msg.params.find("cursor"); c != msg.params.end()) {
+    auto text = c->is_string() ? c->get<std::string>() : std::string{};
+    char* end = nullptr;
+    start = std::strtoul(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || start >= catalog().size())
+      return rpc::error(msg.id, rpc::invalid_params,
+                        "params.cursor: not a cursor from tools/list");
+  }
+  json tools = json::array();
+  size_t i = start;
+  for (; i < catalog().size() && tools.size() < cfg_.tools_page_size; ++i)
+    if (cfg_.tool(catalog()[i].name).enabled)
+      tools.push_back(tool_json(catalog()[i]));
+  json result{{"tools", std::move(tools)}};
+  if (i < catalog().size())
+    result["nextCursor"] = std::to_string(i);
+  return rpc::result(msg.id, std::move(result));
+}
+
+void engine::call_tool(const rpc::message& msg, const caller& who,
+                       std::function<void(json)> reply) {
+  auto started = clock::now();
+  auto& p = msg.params;
+  auto name = p.find("name");
+  if (name == p.end() || !name->is_string())
+    return reply(rpc::error(msg.id, rpc::invalid_params,
+                            "params.name: expected a tool name"));
+  auto t = find_tool(name->get<std::string>());
+  if (!t || !cfg_.tool(t->name).enabled)
+    return reply(rpc::error(msg.id, rpc::invalid_params,
+                            "Unknown tool: " + name->get<std::string>()));
+  json args = json::object();
+  if (auto a = p.find("arguments"); a != p.end() && !a->is_null()) {
+    if (!a->is_object())
+      return reply(rpc::error(msg.id, rpc::invalid_params,
+                              "params.arguments: expected an object"));
+    args = *a;
+  }
+  auto limits = cfg_.tool(t->name);
+  auto client = client_of(who.session);
+  auto id = msg.id;
+  auto end = [this, t, client, started, id, reply](const tool_result& res) {
+    finish(*t, client, started, res, id, reply);
+  };
+  // Pre-execution hooks: permissions, then the rate limit.
+  bool control = limits.scope.empty() ? t->control : limits.scope == "control";
+  if (cfg_.validate_permissions && control && !who.authenticated)
+    return end(tool_result::fail(
+      "permission denied: " + t->name
+        + " changes the node and needs Authorization: Bearer <MCP_API_KEY>",
+      "denied"));
+  if (cfg_.rate_limit) {
+    auto wait = limiter_.admit(who.bucket);
+    if (wait.count() > 0)
+      return end(tool_result::fail("rate limit: too many tool calls; retry in "
+                                     + std::to_string(wait.count()) + " ms",
+                                   "rate_limited"));
+  }
+  schema::apply_defaults(t->input_schema, args);
+  if (auto err = schema::validate(t->input_schema, args))
+    return end(tool_result::fail(*err, "invalid"));
+  auto& counter = *in_flight_.at(t->name);
+  if (counter.fetch_add(1) >= limits.max_concurrent) {
+    --counter;
+    return end(tool_result::fail(
+      t->name + " is busy: " + std::to_string(limits.max_concurrent)
+        + " calls in flight (maxConcurrent); retry later",
+      "busy"));
+  }
+  auto env = base_;
+  env.limits = limits;
+  if (limits.timeout_ms > 0)
+    env.api.timeout = std::chrono::milliseconds{limits.timeout_ms};
+  env.routes = routes_.at(t->name);
+  auto once = std::make_shared<std::atomic<bool>>(false);
+  auto call = next_call_++;
+  auto done = [this, end, &counter, once, call](tool_result res) {
+    if (once->exchange(true))
+      return;
+    forget(call);
+    --counter;
+    end(res);
+  };
+  // The whole call is bounded too, not only each request it makes: a tool
+  // that waits elsewhere (a slow Redis) still ends. The margin lets the
+  // actors' own timeout error, which says more, arrive first.
+  auto deadline = env.api.timeout + deadline_margin;
+  {
+    std::lock_guard<std::mutex> guard{calls_mtx_};
+    deadlines_.emplace(call, [done, name = t->name, deadline] {
+      done(tool_result::fail(name + " timed out after "
+                               + std::to_string(deadline.count()) + " ms",
+                             "timeout"));
+    });
+  }
+  caf::delayed_anon_send(watchdog_, deadline, atom::timeout::value, call);
+  try {
+    t->run(env, args, done);
+  } catch (const std::exception& e) {
+    log::error("mcp tool failed", {{"tool", t->name}, {"error", e.what()}});
+    done(tool_result::fail("the tool failed: internal error"));
+  }
+}
+
+void engine::forget(uint64_t call) {
+  std::lock_guard<std::mutex> guard{calls_mtx_};
+  deadlines_.erase(call);
+}
+
+void engine::expire_call(uint64_t call) {
+  std::function<void()> fire;
+  {
+    std::lock_guard<std::mutex> guard{calls_mtx_};
+    auto i = deadlines_.find(call);
+    if (i == deadlines_.end())
+      return;
+    fire = std::move(i->second);
+    deadlines_.erase(i);
+  }
+  fire();
+}
+
+void engine::stop() {
+  caf::anon_send_exit(watchdog_, caf::exit_reason::user_shutdown);
+}
+
+void engine::finish(const tool& t, const std::string& client,
+                    clock::time_point started, const tool_result& res,
+                    const json& id, const std::function<void(json)>& reply) {
+  auto elapsed = clock::now() - started;
+  if (cfg_.log_metrics && tel_)
+    tel_->mcp_call(t.name, res.outcome,
+                   std::chrono::duration<double>(elapsed).count());
+  if (cfg_.update_state)
+    base_.api.ctx->bus.publish(tool_called{
+      t.name, res.outcome,
+      std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count(),
+      client});
+  reply(rpc::result(id, result_json(res)));
+}
+
+std::string engine::client_of(const std::string& session) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = sessions_.find(session);
+  return i != sessions_.end() ? i->second.client : session;
+}
+
+std::string engine::open_session() {
+  auto now = clock::now();
+  auto id = random_id();
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (sessions_.size() >= cfg_.max_sessions)
+    expire(now);
+  if (sessions_.size() >= cfg_.max_sessions)
+    return {};
+  sessions_.emplace(id, session_state{now, "unknown", versions().front()});
+  return id;
+}
+
+std::string engine::open_session_named(const std::string& id) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  sessions_[id] = session_state{clock::now(), "unknown", versions().front()};
+  return id;
+}
+
+bool engine::touch(const std::string& id) {
+  auto now = clock::now();
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = sessions_.find(id);
+  if (i == sessions_.end())
+    return false;
+  if (now - i->second.used > cfg_.session_ttl) {
+    sessions_.erase(i);
+    return false;
+  }
+  i->second.used = now;
+  return true;
+}
+
+bool engine::close(const std::string& id) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return sessions_.erase(id) > 0;
+}
+
+size_t engine::sessions() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return sessions_.size();
+}
+
+void engine::expire(clock::time_point now) {
+  for (auto i = sessions_.begin(); i != sessions_.end();)
+    i = now - i->second.used > cfg_.session_ttl ? sessions_.erase(i)
+                                                : std::next(i);
+}
+
+} // namespace av::mcp

@@ -1,0 +1,315 @@
+#include "mcp_http.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "av/config.hpp"
+#include "av/log.hpp"
+
+namespace av::mcp {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using status = bhttp::status;
+
+namespace {
+
+/// Time to read one request, and to wait for the next on a kept-alive
+/// connection.
+constexpr std::chrono::seconds read_timeout{60};
+constexpr std::chrono::seconds write_timeout{30};
+
+bool loopback(const std::string& address) {
+  return address == "127.0.0.1" || address == "localhost" || address == "::1";
+}
+
+/// The host part of a Host header: `[::1]:3001` → `[::1]`, `a:1` → `a`.
+std::string host_name(std::string_view host) {
+  if (!host.empty() && host.front() == '[')
+    return std::string{host.substr(0, host.find(']') + 1)};
+  return std::string{host.substr(0, host.find(':'))};
+}
+
+bool contains(std::string_view haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string_view::npos;
+}
+
+std::string header(const bhttp::request<bhttp::string_body>& req,
+                   std::string_view name) {
+  auto x = req[beast::string_view{name.data(), name.size()}];
+  return std::string{x.data(), x.size()};
+}
+
+} // namespace
+
+http_core::http_core(const config::settings& cfg, std::shared_ptr<engine> e)
+  : eng(std::move(e)),
+    auth(cfg.api_key, cfg.jwt_secret, cfg.jwt_expiry_s, true),
+    cors(cfg.allowed_origins, !cfg.api_key.empty()) {
+  if (loopback(cfg.bind_address))
+    hosts = {"127.0.0.1", "localhost", "[::1]"};
+  else if (cfg.bind_address != "0.0.0.0" && cfg.bind_address != "::")
+    hosts = {cfg.bind_address.find(':') != std::string::npos
+               ? "[" + cfg.bind_address + "]"
+               : cfg.bind_address};
+}
+
+void http_core::accept() {
+  acceptor.async_accept(asio::make_strand(ioc), [self = shared_from_this()](
+                                                  beast::error_code err,
+                                                  asio::ip::tcp::socket sock) {
+    if (err == asio::error::operation_aborted || !self->acceptor.is_open())
+      return;
+    if (!err) {
+      auto s = std::make_shared<http_session>(self, std::move(sock));
+      bool admitted = false;
+      {
+        std::lock_guard<std::mutex> guard{self->mtx_};
+        admitted = !self->stopping && self->sessions_.size() < max_connections;
+        if (admitted)
+          self->sessions_.emplace(s.get(), s);
+      }
+      if (admitted)
+        s->start();
+      else
+        log::warn("mcp connection refused", {{"limit", max_connections}});
+    }
+    self->accept();
+  });
+}
+
+void http_core::remove(http_session* s) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  sessions_.erase(s);
+}
+
+void http_core::shutdown() {
+  std::vector<std::shared_ptr<http_session>> open;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    stopping = true;
+    for (auto& kvp : sessions_)
+      if (auto s = kvp.second.lock())
+        open.push_back(std::move(s));
+  }
+  asio::post(ioc, [self = shared_from_this()] {
+    beast::error_code ignored;
+    self->acceptor.close(ignored);
+  });
+  for (auto& s : open)
+    s->close();
+}
+
+http_session::http_session(std::shared_ptr<http_core> core,
+                           asio::ip::tcp::socket sock)
+  : core_(std::move(core)), stream_(std::move(sock)) {
+  // nop
+}
+
+http_session::~http_session() {
+  core_->remove(this);
+}
+
+void http_session::start() {
+  asio::dispatch(stream_.get_executor(),
+                 [self = shared_from_this()] { self->read_next(); });
+}
+
+void http_session::close() {
+  asio::post(stream_.get_executor(),
+             [self = shared_from_this()] { self->do_close(); });
+}
+
+void http_session::do_close() {
+  beast::error_code err;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, err);
+  stream_.close();
+}
+
+void http_session::read_next() {
+  if (core_->stopping || !keep_alive_)
+    return do_close();
+  parser_.emplace();
+  parser_->body_limit(http_core::max_body_bytes);
+  stream_.expires_after(read_timeout);
+  bhttp::async_read(
+    stream_, buffer_, *parser_,
+    beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+}
+
+void http_session::on_read(beast::error_code err, size_t) {
+  origin_.clear();
+  if (err == bhttp::error::body_limit) {
+    keep_alive_ = false;
+    return fail(status::payload_too_large, rpc::invalid_request,
+                "the body exceeds " + std::to_string(http_core::max_body_bytes)
+                  + " bytes");
+  }
+  if (err)
+    return do_close();
+  auto req = parser_->release();
+  keep_alive_ = req.keep_alive();
+  handle(req);
+}
+
+void http_session::handle(request& req) {
+  origin_ = header(req, "Origin");
+  auto target = std::string_view{req.target().data(), req.target().size()};
+  if (target.substr(0, target.find('?')) != "/mcp")
+    return fail(status::not_found, rpc::invalid_request,
+                "no endpoint here; "
+                "use /mcp");
+  auto& hosts = core_->hosts;
+  auto host = host_name(header(req, "Host"));
+  if (!hosts.empty()
+      && std::find(hosts.begin(), hosts.end(), host) == hosts.end())
+    return fail(status::forbidden, rpc::invalid_request,
+                "Host " + host + " is not allowed");
+  if (!origin_.empty() && !core_->cors.allowed(origin_))
+    return fail(status::forbidden, rpc::invalid_request,
+                "origin " + origin_ + " is not in ALLOWED_ORIGINS");
+  if (req.method() == bhttp::verb::options) {
+    res_ = nullptr;
+    return send(status::no_content, {});
+  }
+  caller who;
+  if (core_->auth.enabled()) {
+    auto verdict
+      = core_->auth.check(header(req, "Authorization"), now_ms() / 1000);
+    bool anonymous_reads = core_->eng->config().read_without_key
+                           && verdict == http::authenticator::verdict::missing;
+    if (verdict != http::authenticator::verdict::ok && !anonymous_reads)
+      return fail(status::unauthorized, rpc::invalid_request,
+                  verdict == http::authenticator::verdict::missing
+                    ? "credentials required: Authorization: Bearer "
+                      "<MCP_API_KEY>"
+                    : "the credentials are not valid");
+    who.authenticated = verdict == http::authenticator::verdict::ok;
+  }
+  if (req.method() == bhttp::verb::get)
+    return fail(status::method_not_allowed, rpc::invalid_request,
+                "this server sends no server-initiated messages; GET is not "
+                "supported");
+  auto session = header(req, "Mcp-Session-Id");
+  if (req.method() == bhttp::verb::delete_) {
+    if (session.empty())
+      return fail(status::bad_request, rpc::invalid_request,
+                  "Mcp-Session-Id header is required");
+    if (!core_->eng->close(session))
+      return fail(status::not_found, rpc::session_not_found,
+                  "Session not found");
+    return send(status::ok, {});
+  }
+  if (req.method() != bhttp::verb::post)
+    return fail(status::method_not_allowed, rpc::invalid_request,
+                "use POST, or DELETE to end a session");
+  who.session = session;
+  post(req, who);
+}
+
+void http_session::post(request& req, const caller& base) {
+  auto accept = header(req, "Accept");
+  if (!accept.empty() && !contains(accept, "application/json")
+      && !contains(accept, "*/*"))
+    return fail(status::not_acceptable, rpc::invalid_request,
+                "Accept must include application/json");
+  if (!contains(header(req, "Content-Type"), "application/json"))
+    return fail(status::unsupported_media_type, rpc::invalid_request,
+                "Content-Type must be application/json");
+  bool parse_failed = false;
+  auto msg = rpc::parse(req.body(), parse_failed);
+  if (parse_failed)
+    return fail(status::bad_request, rpc::parse_error,
+                "Parse error: the body is not valid JSON");
+  if (msg.kind == rpc::kind::invalid)
+    return fail(status::bad_request, rpc::invalid_request,
+                "Invalid request: " + msg.error, msg.id);
+  auto who = base;
+  bool init = msg.method == "initialize";
+  if (init) {
+    if (msg.kind != rpc::kind::request)
+      return fail(status::bad_request, rpc::invalid_request,
+                  "initialize must be a request");
+    who.session = core_->eng->open_session();
+    if (who.session.empty())
+      return fail(status::service_unavailable, rpc::internal_error,
+                  "too many open sessions; retry later", msg.id);
+  } else {
+    if (who.session.empty())
+      return fail(status::bad_request, rpc::invalid_request,
+                  "Bad Request: Mcp-Session-Id header is required", msg.id);
+    if (!core_->eng->touch(who.session))
+      return fail(status::not_found, rpc::session_not_found,
+                  "Session not found", msg.id);
+    auto version = header(req, "MCP-Protocol-Version");
+    auto& known = engine::versions();
+    if (!version.empty()
+        && std::find(known.begin(), known.end(), version) == known.end())
+      return fail(status::bad_request, rpc::invalid_request,
+                  "Unsupported MCP-Protocol-Version: " + version, msg.id);
+  }
+  who.bucket = who.session;
+  auto self = shared_from_this();
+  auto session_id = init ? who.session : std::string{};
+  core_->eng->handle(msg, who, [self, session_id](json answer) {
+    asio::post(self->stream_.get_executor(),
+               [self, session_id, answer = std::move(answer)] {
+                 if (answer.is_null())
+                   return self->send(status::accepted, {});
+                 bool failed = answer.contains("error");
+                 if (failed && !session_id.empty())
+                   self->core_->eng->close(session_id);
+                 self->send(status::ok, http::dump(answer),
+                            failed ? std::string{} : session_id);
+               });
+  });
+}
+
+void http_session::fail(status code, int rpc_code, const std::string& text,
+                        const json& id) {
+  send(code, http::dump(rpc::error(id, rpc_code, text)));
+}
+
+void http_session::send(status code, std::string body, std::string session_id) {
+  auto res = std::make_shared<response>(code, 11);
+  res->set(bhttp::field::server, "agent-visualizer");
+  res->set(bhttp::field::cache_control, "no-store");
+  if (!body.empty())
+    res->set(bhttp::field::content_type, "application/json");
+  if (!session_id.empty())
+    res->set("Mcp-Session-Id", session_id);
+  if (code == status::unauthorized)
+    res->set(bhttp::field::www_authenticate, "Bearer");
+  if (code == status::method_not_allowed)
+    res->set(bhttp::field::allow, "POST, DELETE");
+  if (!origin_.empty() && core_->cors.allowed(origin_)) {
+    res->set(bhttp::field::vary, "Origin");
+    res->set(bhttp::field::access_control_allow_origin,
+             core_->cors.allow_origin(origin_));
+    res->set(bhttp::field::access_control_expose_headers, "Mcp-Session-Id");
+    res->set(bhttp::field::access_control_allow_headers,
+             "Authorization, Content-Type, Mcp-Session-Id, "
+             "MCP-Protocol-Version");
+    res->set(bhttp::field::access_control_allow_methods, "POST, DELETE");
+  }
+  res->body() = std::move(body);
+  res->keep_alive(keep_alive_ && !core_->stopping);
+  res->prepare_payload();
+  res_ = std::move(res);
+  stream_.expires_after(write_timeout);
+  bhttp::async_write(stream_, *res_,
+                     beast::bind_front_handler(&http_session::on_write,
+                                               shared_from_this(),
+                                               !res_->keep_alive()));
+}
+
+void http_session::on_write(bool close, beast::error_code err, size_t) {
+  res_.reset();
+  if (err || close)
+    return do_close();
+  read_next();
+}
+
+} // namespace av::mcp

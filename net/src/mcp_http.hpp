@@ -1,0 +1,97 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "av/http/auth.hpp"
+#include "av/http/cors.hpp"
+#include "mcp_engine.hpp"
+
+namespace av::config {
+struct settings;
+} // namespace av::config
+
+namespace av::mcp {
+
+class http_session;
+
+/// What the connections of the Streamable HTTP transport share.
+struct http_core : std::enable_shared_from_this<http_core> {
+  http_core(const config::settings& cfg, std::shared_ptr<engine> eng);
+
+  boost::asio::io_context ioc{1};
+  boost::asio::ip::tcp::acceptor acceptor{ioc};
+  std::shared_ptr<engine> eng;
+  http::authenticator auth;
+  http::cors_policy cors;
+  /// Host names a request may name (DNS-rebinding protection); empty when
+  /// bound to all interfaces.
+  std::vector<std::string> hosts;
+  std::atomic<bool> stopping{false};
+
+  /// Largest request body.
+  static constexpr size_t max_body_bytes = 4 * 1024 * 1024;
+  /// Open connections at most.
+  static constexpr size_t max_connections = 1024;
+
+  void accept();
+  void remove(http_session* s);
+  void shutdown();
+
+private:
+  std::mutex mtx_;
+  std::unordered_map<http_session*, std::weak_ptr<http_session>> sessions_;
+};
+
+/// One connection: reads requests to `/mcp` and answers each with JSON
+/// (never SSE), keeping the connection alive in between.
+class http_session : public std::enable_shared_from_this<http_session> {
+public:
+  http_session(std::shared_ptr<http_core> core,
+               boost::asio::ip::tcp::socket sock);
+
+  ~http_session();
+
+  void start();
+
+  /// Closes the connection; callable from any thread.
+  void close();
+
+private:
+  using request = boost::beast::http::request<boost::beast::http::string_body>;
+  using response
+    = boost::beast::http::response<boost::beast::http::string_body>;
+
+  void read_next();
+  void on_read(boost::beast::error_code err, size_t);
+  void handle(request& req);
+  void post(request& req, const caller& who);
+  /// Answers with a JSON-RPC error body.
+  void fail(boost::beast::http::status code, int rpc_code,
+            const std::string& text, const nlohmann::json& id = nullptr);
+  void send(boost::beast::http::status code, std::string body,
+            std::string session_id = {});
+  void on_write(bool close, boost::beast::error_code err, size_t);
+  void do_close();
+
+  std::shared_ptr<http_core> core_;
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<
+    boost::beast::http::request_parser<boost::beast::http::string_body>>
+    parser_;
+  std::shared_ptr<response> res_;
+  std::string origin_;
+  bool keep_alive_ = true;
+};
+
+} // namespace av::mcp

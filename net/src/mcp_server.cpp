@@ -1,0 +1,107 @@
+#include "av/mcp_server.hpp"
+
+#include "av/config.hpp"
+#include "av/log.hpp"
+#include "io_thread.hpp"
+#include "listener.hpp"
+#include "mcp_http.hpp"
+
+namespace av {
+
+namespace {
+
+/// Events the training log learns from.
+constexpr uint32_t training_kinds = kind_bit(event_kind::agent_spawned)
+                                    | kind_bit(event_kind::task)
+                                    | kind_bit(event_kind::metrics);
+
+mcp::settings load(const config::settings& cfg) {
+  // The default path may be absent (a node run outside the source tree);
+  // a path someone set must be readable.
+  auto loaded = mcp::load_settings(
+    cfg.mcp_config, cfg.mcp_config == config::settings{}.mcp_config);
+  if (!loaded)
+    throw std::runtime_error(loaded.error());
+  return *loaded;
+}
+
+} // namespace
+
+mcp_server::mcp_server(const config::settings& cfg, caf::actor_system& sys,
+                       registry_actor registry, bus_actor bus,
+                       physics_actor physics, node_context_ptr ctx,
+                       std::shared_ptr<telemetry> tel, memory_store_ptr memory,
+                       bool listen) {
+  mcp::tool_env env;
+  env.api.sys = &sys;
+  env.api.registry = std::move(registry);
+  env.api.bus = bus;
+  env.api.physics = std::move(physics);
+  env.api.tel = tel;
+  env.api.ctx = std::move(ctx);
+  env.api.timeout = std::chrono::milliseconds{cfg.mcp_timeout_ms};
+  env.api.started_ms = now_ms();
+  env.api.connections = std::make_shared<std::atomic<size_t>>(0);
+  env.memory = std::move(memory);
+  env.swarms = std::make_shared<mcp::swarm_book>();
+  env.training = std::make_shared<mcp::training_log>();
+  auto log = env.training;
+  sink_ = sys.spawn([log]() -> event_sink_actor::behavior_type {
+    return {[log](event_batch& batch) {
+      log->add(*batch.events);
+    }};
+  });
+  caf::anon_send(bus, atom::subscribe::value, sink_, training_kinds);
+  engine_ = std::make_shared<mcp::engine>(std::move(env), load(cfg), tel);
+  if (!listen)
+    return;
+  core_ = std::make_shared<mcp::http_core>(cfg, engine_);
+  port_ = net::listen_on(core_->acceptor, cfg.bind_address, cfg.mcp_port);
+  log::info("mcp listening", {{"address", cfg.bind_address},
+                              {"port", port_},
+                              {"path", "/mcp"},
+                              {"auth", cfg.api_key.empty() ? "off" : "key"}});
+  core_->accept();
+  thread_ = net::run_io_thread(core_, core_->ioc, "mcp");
+}
+
+mcp_server::~mcp_server() {
+  stop();
+}
+
+bool mcp_server::handle_line(const std::string& line,
+                             std::function<void(std::string)> reply) {
+  bool parse_failed = false;
+  auto msg = mcp::rpc::parse(line, parse_failed);
+  if (parse_failed) {
+    reply(http::dump(
+      mcp::rpc::error(nullptr, mcp::rpc::parse_error, "Parse error")));
+    return true;
+  }
+  mcp::caller who{"stdio", true, "stdio"};
+  if (msg.method == "initialize")
+    engine_->open_session_named(who.session);
+  bool answers = msg.kind == mcp::rpc::kind::request
+                 || msg.kind == mcp::rpc::kind::invalid;
+  engine_->handle(msg, who, [reply](mcp::json answer) {
+    if (!answer.is_null())
+      reply(http::dump(answer));
+  });
+  return answers;
+}
+
+void mcp_server::stop() {
+  if (engine_)
+    engine_->stop();
+  if (sink_) {
+    caf::anon_send_exit(sink_, caf::exit_reason::user_shutdown);
+    sink_ = nullptr;
+  }
+  if (!thread_.joinable())
+    return;
+  core_->shutdown();
+  thread_.join();
+  log::info("mcp stopped");
+}
+
+} // namespace av
