@@ -54,9 +54,8 @@ void wake(self_ptr self) {
 }
 
 caf::error unknown_agent(num_id num) {
-  return make_error(ec::not_found,
-                    "agent: no agent with number " + std::to_string(num)
-                      + " in the layout");
+  return make_error(ec::not_found, "agent: no agent with number "
+                                     + std::to_string(num) + " in the layout");
 }
 
 void join(self_ptr self, num_id num) {
@@ -167,8 +166,8 @@ void push_edges(self_ptr self) {
 void send_frame(self_ptr self, float dt) {
   auto& st = self->state;
   ++st.frame;
-  bool keyframe = st.cfg.keyframe_every > 0
-                  && st.frame % st.cfg.keyframe_every == 1;
+  bool keyframe
+    = st.cfg.keyframe_every > 0 && st.frame % st.cfg.keyframe_every == 1;
   std::vector<layout::vec3> now;
   st.engine->positions(now);
   std::vector<agent_position> moved;
@@ -199,8 +198,8 @@ void send_frame(self_ptr self, float dt) {
     batch.keyframe = keyframe;
     batch.time_ms = time_ms;
     auto first = moved.begin() + std::min<size_t>(moved.size(), part * size);
-    auto last = moved.begin()
-                + std::min<size_t>(moved.size(), (part + 1) * size);
+    auto last
+      = moved.begin() + std::min<size_t>(moved.size(), (part + 1) * size);
     batch.agents.assign(first, last);
     for (auto& sink : st.sinks)
       self->send(sink, batch);
@@ -211,9 +210,9 @@ void record_tick(self_ptr self, duration took) {
   auto& st = self->state;
   auto ms = std::chrono::duration<double, std::milli>(took).count();
   st.tick_ms_sum += ms;
-  auto bucket = std::lower_bound(tick_buckets_ms.begin(),
-                                 tick_buckets_ms.end(), ms)
-                - tick_buckets_ms.begin();
+  auto bucket
+    = std::lower_bound(tick_buckets_ms.begin(), tick_buckets_ms.end(), ms)
+      - tick_buckets_ms.begin();
   ++st.tick_histogram[static_cast<size_t>(bucket)];
 }
 
@@ -241,8 +240,7 @@ void tick(self_ptr self) {
     st.skipped += static_cast<uint64_t>(missed);
     st.next_due += missed * p;
   }
-  self->delayed_send(self, st.next_due - end, atom::tick::value,
-                     st.generation);
+  self->delayed_send(self, st.next_due - end, atom::tick::value, st.generation);
 }
 
 void on_events(self_ptr self, const event_batch& batch) {
@@ -364,6 +362,8 @@ caf::result<formation_info> form(self_ptr self, formation_spec& spec) {
     info.targets.push_back(from_layout(targets[i]));
   }
   st.formations[spec.id] = info;
+  st.ctx->bus.publish(
+    formation_event{info.id, info.kind, "formed", info.agents});
   wake(self);
   return info;
 }
@@ -372,8 +372,7 @@ caf::settings status_of(self_ptr self, status_verbosity v) {
   auto& st = self->state;
   auto result = status_header(self, "physics", "physics",
                               std::string{st.engine->name()} + " engine, "
-                                + std::to_string(st.nodes.size())
-                                + " agents, "
+                                + std::to_string(st.nodes.size()) + " agents, "
                                 + (st.ticking ? "ticking" : "at rest"),
                               st.processed);
   caf::put(result, "agents", static_cast<uint64_t>(st.nodes.size()));
@@ -428,9 +427,10 @@ topology_edges(const std::string& shape, const std::vector<num_id>& agents) {
   return result;
 }
 
-physics_actor::behavior_type
-physics(self_ptr self, node_context_ptr ctx, physics_config cfg,
-        std::shared_ptr<layout::engine> engine, bus_actor bus) {
+physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
+                                     physics_config cfg,
+                                     std::shared_ptr<layout::engine> engine,
+                                     bus_actor bus) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
   st.cfg = cfg;
@@ -438,12 +438,11 @@ physics(self_ptr self, node_context_ptr ctx, physics_config cfg,
   st.engine = std::move(engine);
   st.last_decay = self->clock().now();
   if (bus)
-    self->send(bus, atom::subscribe::value,
-               caf::actor_cast<event_sink_actor>(self),
-               kind_bit(event_kind::agent_spawned)
-                 | kind_bit(event_kind::agent_terminated)
-                 | kind_bit(event_kind::message)
-                 | kind_bit(event_kind::coordination));
+    self->send(
+      bus, atom::subscribe::value, caf::actor_cast<event_sink_actor>(self),
+      kind_bit(event_kind::agent_spawned)
+        | kind_bit(event_kind::agent_terminated) | kind_bit(event_kind::message)
+        | kind_bit(event_kind::coordination));
   // Agents that joined before this actor subscribed (it starts on a thread
   // of its own, possibly late) are taken from the directory; later spawn
   // events for them are no-ops.
@@ -504,8 +503,8 @@ physics(self_ptr self, node_context_ptr ctx, physics_config cfg,
       st.pinned.erase(num);
       st.engine->set_pinned(i->second, false);
       wake(self);
-      return agent_position{num, from_layout(st.engine->position(i->second)),
-                            {}};
+      return agent_position{
+        num, from_layout(st.engine->position(i->second)), {}};
     },
     [=](atom::formation, formation_spec& spec) {
       ++self->state.processed;
@@ -521,6 +520,8 @@ physics(self_ptr self, node_context_ptr ctx, physics_config cfg,
       auto info = i->second;
       for (auto num : info.agents)
         leave_formation(self, num);
+      st.ctx->bus.publish(
+        formation_event{info.id, info.kind, "released", info.agents});
       wake(self);
       return info;
     },

@@ -94,6 +94,7 @@ const char* to_string(event_kind x) {
     case event_kind::coordination: return "coordination.update";
     case event_kind::agent_terminated: return "agent.terminated";
     case event_kind::tool_called: return "tool.called";
+    case event_kind::formation: return "formation.update";
   }
   return "?";
 }

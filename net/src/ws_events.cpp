@@ -62,6 +62,13 @@ struct payload_json {
                 {"durationUs", x.duration_us},
                 {"client", x.client}};
   }
+
+  json operator()(const formation_event& x) const {
+    return json{{"id", x.id},
+                {"pattern", x.kind},
+                {"phase", x.phase},
+                {"agents", x.agents}};
+  }
 };
 
 } // namespace

@@ -156,6 +156,12 @@ struct event_router {
       case event_kind::tool_called:
         // Not tied to an agent: every viewer sees what orchestrators do.
         return true;
+      case event_kind::formation:
+        // A group's shape: shown to viewers who see any of its agents.
+        for (auto num : caf::get<formation_event>(ev.payload).agents)
+          if (visible(num))
+            return true;
+        return false;
     }
     return false;
   }

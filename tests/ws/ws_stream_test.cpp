@@ -158,6 +158,30 @@ CAF_TEST(commands run through the HTTP API handlers) {
   CAF_CHECK_EQUAL((*res)["status"], 404);
 }
 
+CAF_TEST(formations are streamed when formed and released) {
+  auto c = connect();
+  subscribe(*c);
+  auto a = spawn("coder")["numId"].get<num_id>();
+  auto b = spawn("coder")["numId"].get<num_id>();
+  auto res
+    = post("/api/formations",
+           {{"pattern", "circle"}, {"agents", {a, b}}, {"id", "ring-1"}});
+  CAF_REQUIRE_EQUAL(res.status, 201);
+  auto formed = read_event(*c, "formation.update");
+  CAF_REQUIRE(formed);
+  CAF_CHECK_EQUAL((*formed)["data"]["id"], "ring-1");
+  CAF_CHECK_EQUAL((*formed)["data"]["pattern"], "circle");
+  CAF_CHECK_EQUAL((*formed)["data"]["phase"], "formed");
+  CAF_CHECK_EQUAL((*formed)["data"]["agents"], json::array({a, b}));
+  CAF_REQUIRE_EQUAL(
+    client.request(verb::delete_, "/api/formations/ring-1").status, 200);
+  auto released = read_event(*c, "formation.update");
+  CAF_REQUIRE(released);
+  CAF_CHECK_EQUAL((*released)["data"]["phase"], "released");
+  CAF_CHECK_GREATER((*released)["seq"].get<uint64_t>(),
+                    (*formed)["seq"].get<uint64_t>());
+}
+
 CAF_TEST(ping answers pong) {
   auto c = connect();
   c->send(json{{"type", "ping"}, {"id", 9}});

@@ -76,6 +76,17 @@ describe("SwarmStore", () => {
     expect(s.edges.size).toBe(0);
   });
 
+  it("logs formations and tool calls in words", () => {
+    const s = new SwarmStore();
+    s.applySnapshot(snapshot(1, [1, 2]));
+    s.applyEvent({ seq: 2, time: 5, type: "formation.update", data: { id: "ring-1", pattern: "circle", phase: "formed", agents: [1, 2] } });
+    s.applyEvent({ seq: 3, time: 6, type: "tool.called", data: { tool: "agent_list", outcome: "ok", client: "claude-code" } });
+    expect(s.log.toArray().map((e) => e.text)).toEqual([
+      "formation ring-1 circle formed (2 agents)",
+      "tool agent_list ok by claude-code",
+    ]);
+  });
+
   it("merges coordination updates", () => {
     const s = new SwarmStore();
     s.applySnapshot(snapshot(1, [1, 2]));

@@ -399,6 +399,16 @@ struct tool_called {
   std::string client;
 };
 
+/// Agents were put into a formation, or let go of one.
+struct formation_event {
+  std::string id;
+  /// circle, grid, sphere, helix or custom.
+  std::string kind;
+  /// formed or released.
+  std::string phase;
+  std::vector<num_id> agents;
+};
+
 /// Kinds of events, in the order of `event_payload`'s alternatives.
 enum class event_kind : uint8_t {
   agent_spawned,
@@ -409,6 +419,7 @@ enum class event_kind : uint8_t {
   coordination,
   agent_terminated,
   tool_called,
+  formation,
 };
 
 const char* to_string(event_kind x);
@@ -416,7 +427,7 @@ const char* to_string(event_kind x);
 using event_payload
   = caf::variant<agent_spawned, agent_state_changed, task_event, metrics_event,
                  message_event, coordination_event, agent_terminated,
-                 tool_called>;
+                 tool_called, formation_event>;
 
 /// A change in the node, numbered in the order it was published.
 struct event {
@@ -433,7 +444,7 @@ constexpr uint32_t kind_bit(event_kind kind) {
   return 1u << static_cast<uint8_t>(kind);
 }
 
-constexpr uint32_t all_event_kinds = 0xFFu;
+constexpr uint32_t all_event_kinds = 0x1FFu;
 
 /// Events as the bus hands them to subscribers: in sequence order, shared by
 /// every receiver (node-local; cross-node fan-out goes through Redis).
@@ -615,8 +626,7 @@ typename Inspector::result_type inspect(Inspector& f, message_event& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, coordination_event& x) {
   return f(caf::meta::type_name("coordination_event"), x.id, x.kind, x.status,
-           x.progress, x.steps_done, x.steps_total, x.detail,
-           x.participants);
+           x.progress, x.steps_done, x.steps_total, x.detail, x.participants);
 }
 
 template <class Inspector>
@@ -628,6 +638,12 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, tool_called& x) {
   return f(caf::meta::type_name("tool_called"), x.tool, x.outcome,
            x.duration_us, x.client);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, formation_event& x) {
+  return f(caf::meta::type_name("formation_event"), x.id, x.kind, x.phase,
+           x.agents);
 }
 
 template <class Inspector>

@@ -289,6 +289,12 @@ export class SwarmStore {
         this.dropAgent(numId);
         return `${name} terminated${d.reason ? ` (${str(d.reason)})` : ""}`;
       }
+      case "formation.update": {
+        const n = Array.isArray(d.agents) ? d.agents.length : 0;
+        return `formation ${str(d.id).slice(0, 8)} ${str(d.pattern)} ${str(d.phase)} (${n} agents)`;
+      }
+      case "tool.called":
+        return `tool ${str(d.tool)} ${str(d.outcome)}${d.client ? ` by ${str(d.client)}` : ""}`;
       default:
         return ev.type;
     }
