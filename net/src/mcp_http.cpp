@@ -64,14 +64,7 @@ void http_core::accept() {
       return;
     if (!err) {
       auto s = std::make_shared<http_session>(self, std::move(sock));
-      bool admitted = false;
-      {
-        std::lock_guard<std::mutex> guard{self->mtx_};
-        admitted = !self->stopping && self->sessions_.size() < max_connections;
-        if (admitted)
-          self->sessions_.emplace(s.get(), s);
-      }
-      if (admitted)
+      if (!self->stopping && self->sessions_.add(s.get(), s, max_connections))
         s->start();
       else
         log::warn("mcp connection refused", {{"limit", max_connections}});
@@ -81,25 +74,13 @@ void http_core::accept() {
 }
 
 void http_core::remove(http_session* s) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  sessions_.erase(s);
+  sessions_.remove(s);
 }
 
 void http_core::shutdown() {
-  std::vector<std::shared_ptr<http_session>> open;
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    stopping = true;
-    for (auto& kvp : sessions_)
-      if (auto s = kvp.second.lock())
-        open.push_back(std::move(s));
-  }
-  asio::post(ioc, [self = shared_from_this()] {
-    beast::error_code ignored;
-    self->acceptor.close(ignored);
-  });
-  for (auto& s : open)
-    s->close();
+  stopping = true;
+  net::close_acceptor(shared_from_this(), acceptor);
+  sessions_.close_all();
 }
 
 http_session::http_session(std::shared_ptr<http_core> core,

@@ -2,10 +2,8 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -15,6 +13,7 @@
 #include "av/http/auth.hpp"
 #include "av/http/cors.hpp"
 #include "mcp_engine.hpp"
+#include "session_set.hpp"
 
 namespace av::config {
 struct settings;
@@ -48,8 +47,7 @@ struct http_core : std::enable_shared_from_this<http_core> {
   void shutdown();
 
 private:
-  std::mutex mtx_;
-  std::unordered_map<http_session*, std::weak_ptr<http_session>> sessions_;
+  net::session_set<http_session> sessions_;
 };
 
 /// One connection: reads requests to `/mcp` and answers each with JSON

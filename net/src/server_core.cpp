@@ -52,35 +52,21 @@ void server_core::accept() {
 }
 
 bool server_core::add(const std::shared_ptr<session>& s) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  if (stopping)
+  if (stopping || !sessions_.add(s.get(), s))
     return false;
-  sessions_.emplace(s.get(), s);
   ++*env.connections;
   return true;
 }
 
 void server_core::remove(session* s) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  if (sessions_.erase(s) > 0)
+  if (sessions_.remove(s))
     --*env.connections;
 }
 
 void server_core::shutdown() {
-  std::vector<std::shared_ptr<session>> open;
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    stopping = true;
-    for (auto& kvp : sessions_)
-      if (auto s = kvp.second.lock())
-        open.push_back(std::move(s));
-  }
-  asio::post(ioc, [self = shared_from_this()] {
-    boost::system::error_code ignored;
-    self->acceptor.close(ignored);
-  });
-  for (auto& s : open)
-    s->close();
+  stopping = true;
+  net::close_acceptor(shared_from_this(), acceptor);
+  sessions_.close_all();
 }
 
 } // namespace av::http

@@ -2,8 +2,6 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
-#include <unordered_map>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -15,6 +13,7 @@
 #include "av/http/router.hpp"
 #include "av/http/static_files.hpp"
 #include "av/http_server.hpp"
+#include "session_set.hpp"
 
 namespace av::http {
 
@@ -50,8 +49,7 @@ struct server_core : std::enable_shared_from_this<server_core> {
   void shutdown();
 
 private:
-  std::mutex mtx_;
-  std::unordered_map<session*, std::weak_ptr<session>> sessions_;
+  net::session_set<session> sessions_;
 };
 
 } // namespace av::http

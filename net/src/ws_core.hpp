@@ -2,8 +2,6 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
-#include <unordered_map>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -14,6 +12,7 @@
 #include "av/http/rate_limiter.hpp"
 #include "av/http/router.hpp"
 #include "av/ws_server.hpp"
+#include "session_set.hpp"
 
 namespace av::ws {
 
@@ -50,11 +49,10 @@ struct core : std::enable_shared_from_this<core> {
   void shutdown();
 
 private:
-  std::mutex mtx_;
-  uint64_t next_id_ = 0;
+  std::atomic<uint64_t> next_id_{0};
   /// Sessions admitted (refused ones are not counted).
   std::atomic<uint32_t> admitted_{0};
-  std::unordered_map<uint64_t, std::weak_ptr<session>> sessions_;
+  net::session_set<session, uint64_t> sessions_;
 
   friend class session;
 };

@@ -24,8 +24,7 @@ core::core(const config::settings& cfg, http::api_env env_arg,
     cors(cfg.allowed_origins, auth.enabled()),
     limiter(static_cast<uint32_t>(cfg.rate_limit_max_requests),
             std::chrono::milliseconds{cfg.rate_limit_window_ms}),
-    hub(std::move(hub_arg)),
-    stats(std::move(stats_arg)) {
+    hub(std::move(hub_arg)), stats(std::move(stats_arg)) {
   http::add_system_routes(routes, env);
   http::add_agent_routes(routes, env);
   http::add_coordination_routes(routes, env);
@@ -54,11 +53,7 @@ void core::accept() {
       else
         log::warn("ws connection refused: too many open",
                   {{"limit", self->limits.max_connections}});
-      uint64_t id;
-      {
-        std::lock_guard<std::mutex> guard{self->mtx_};
-        id = ++self->next_id_;
-      }
+      auto id = ++self->next_id_;
       auto s = std::make_shared<session>(self, std::move(sock), id, refuse);
       if (self->add(id, s))
         s->start();
@@ -70,33 +65,17 @@ void core::accept() {
 }
 
 bool core::add(uint64_t id, const std::shared_ptr<session>& s) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  if (stopping)
-    return false;
-  sessions_.emplace(id, s);
-  return true;
+  return !stopping && sessions_.add(id, s);
 }
 
 void core::remove(uint64_t id) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  sessions_.erase(id);
+  sessions_.remove(id);
 }
 
 void core::shutdown() {
-  std::vector<std::shared_ptr<session>> open;
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    stopping = true;
-    for (auto& kvp : sessions_)
-      if (auto s = kvp.second.lock())
-        open.push_back(std::move(s));
-  }
-  asio::post(ioc, [self = shared_from_this()] {
-    boost::system::error_code ignored;
-    self->acceptor.close(ignored);
-  });
-  for (auto& s : open)
-    s->close();
+  stopping = true;
+  net::close_acceptor(shared_from_this(), acceptor);
+  sessions_.close_all();
 }
 
 } // namespace ws
