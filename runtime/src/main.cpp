@@ -2,6 +2,7 @@
 
 #include "av/config.hpp"
 #include "av/log.hpp"
+#include "av/migrations.hpp"
 #include "av/node.hpp"
 
 int main(int argc, char** argv) {
@@ -20,6 +21,9 @@ int main(int argc, char** argv) {
   try {
     switch (parsed.cmd) {
       case av::config::command::serve: return av::serve(cfg);
+      case av::config::command::migrate:
+        return av::persistence::migrate_command(
+          cfg.database_url, parsed.migrate_status, std::cout, std::cerr);
     }
   } catch (const std::exception& e) {
     av::log::error("fatal error", {{"error", e.what()}});

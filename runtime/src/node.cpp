@@ -10,6 +10,7 @@
 #include "av/demo.hpp"
 #include "av/error.hpp"
 #include "av/log.hpp"
+#include "av/migrations.hpp"
 #include "av/physics.hpp"
 #include "av/registry.hpp"
 
@@ -181,6 +182,8 @@ int serve(const config::settings& cfg) {
   if (cfg.database_url.empty() && cfg.redis_url.empty())
     log::info("no DATABASE_URL or REDIS_URL: running in memory, nothing is "
               "persisted");
+  if (!cfg.database_url.empty())
+    persistence::prepare_database(cfg.database_url, cfg.auto_migrate);
   node n{cfg};
   log::info("node ready",
             {{"demo_agents", cfg.demo_agents},

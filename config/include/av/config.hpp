@@ -16,7 +16,7 @@
 namespace av::config {
 
 /// What the process was asked to do.
-enum class command { serve };
+enum class command { serve, migrate };
 
 /// Output format of log lines.
 enum class log_format { text, json };
@@ -42,6 +42,15 @@ struct settings {
   std::string redis_url;
   int redis_pool_size = 10;
   bool auto_migrate = false;
+  /// Position samples per agent and second kept as history; 0 keeps none.
+  int position_history_hz = 5;
+  /// Days position history is kept (whole monthly partitions are dropped).
+  int position_retention_days = 30;
+  /// Seconds between refreshes of `agent_performance_summary`.
+  int summary_refresh_s = 300;
+  /// Writes (all but position samples) a store's buffer holds during an
+  /// outage before the API answers 503.
+  int write_buffer_size = 100000;
 
   // -- authentication and limits ----------------------------------------------
   std::string api_key;
@@ -90,6 +99,8 @@ struct settings {
 struct parse_result {
   std::optional<int> exit_code;
   command cmd = command::serve;
+  /// `migrate --status`: list applied and pending migrations only.
+  bool migrate_status = false;
   settings cfg;
 };
 
