@@ -9,9 +9,12 @@
 #include "av/bus.hpp"
 #include "av/demo.hpp"
 #include "av/error.hpp"
+#include "av/history_reader.hpp"
 #include "av/log.hpp"
 #include "av/migrations.hpp"
+#include "av/pg_writer.hpp"
 #include "av/physics.hpp"
+#include "av/redis_writer.hpp"
 #include "av/registry.hpp"
 
 namespace av {
@@ -25,6 +28,47 @@ template <class T>
 uint64_t setting(const caf::settings& xs, const std::string& key) {
   auto x = caf::get_if<T>(&xs, key);
   return x ? static_cast<uint64_t>(*x) : 0;
+}
+
+/// Starts the writers of the configured stores, before anything publishes;
+/// adds those that take position frames to `frame_sinks`.
+std::vector<caf::actor>
+start_stores(caf::actor_system& sys, const config::settings& cfg,
+             node_context& ctx, bus_actor bus,
+             std::vector<frame_sink_actor>& frame_sinks) {
+  std::vector<caf::actor> result;
+  if (!cfg.database_url.empty()) {
+    auto status = std::make_shared<store_status>("postgres");
+    ctx.stores.push_back(status);
+    persistence::pg_writer_config wc;
+    wc.database_url = cfg.database_url;
+    wc.position_hz = static_cast<uint32_t>(cfg.position_history_hz);
+    wc.buffer_size = static_cast<size_t>(cfg.write_buffer_size);
+    auto writer = persistence::spawn_pg_writer(sys, wc, bus, status);
+    ctx.durability = writer;
+    frame_sinks.push_back(writer);
+    result.push_back(caf::actor_cast<caf::actor>(writer));
+    auto reader = persistence::spawn_history_reader(sys, cfg.database_url);
+    sys.registry().put(history_actor_name,
+                       caf::actor_cast<caf::strong_actor_ptr>(reader));
+    result.push_back(caf::actor_cast<caf::actor>(reader));
+    result.push_back(persistence::spawn_pg_maintenance(
+      sys, cfg.database_url, std::chrono::seconds{cfg.summary_refresh_s},
+      cfg.position_retention_days));
+  }
+  if (!cfg.redis_url.empty()) {
+    auto status = std::make_shared<store_status>("redis");
+    ctx.stores.push_back(status);
+    persistence::redis_writer_config wc;
+    wc.redis_url = cfg.redis_url;
+    wc.position_hz = static_cast<uint32_t>(cfg.position_history_hz);
+    wc.buffer_size = static_cast<size_t>(cfg.write_buffer_size);
+    wc.history = ctx.limits.history;
+    auto writer = persistence::spawn_redis_writer(sys, wc, bus, status);
+    frame_sinks.push_back(writer);
+    result.push_back(caf::actor_cast<caf::actor>(writer));
+  }
+  return result;
 }
 
 } // namespace
@@ -66,6 +110,8 @@ node::node(const config::settings& cfg)
   ctx_->limits = limits_from(cfg);
   ctx_->seed = cfg.demo_seed;
   bus_ = system_.spawn(av::bus, ctx_);
+  std::vector<frame_sink_actor> frame_sinks;
+  stores_ = start_stores(system_, cfg, *ctx_, bus_, frame_sinks);
   registry_ = system_.spawn(av::registry, ctx_, bus_);
   std::string why;
   std::shared_ptr<layout::engine> engine
@@ -78,6 +124,8 @@ node::node(const config::settings& cfg)
   // Steps take milliseconds and may wait on the GPU: a thread of its own.
   physics_ = system_.spawn<caf::detached>(av::physics, ctx_, physics_from(cfg),
                                           engine, bus_);
+  for (auto& sink : frame_sinks)
+    caf::anon_send(physics_, atom::subscribe::value, sink);
   if (cfg.demo_agents > 0)
     demo_ = system_.spawn(av::demo, ctx_, registry_, bus_,
                           static_cast<uint32_t>(cfg.demo_agents));
@@ -166,6 +214,10 @@ void node::shutdown() {
   caf::anon_send_exit(registry_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(physics_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(bus_, caf::exit_reason::user_shutdown);
+  ctx_->durability = durability_actor{};
+  system_.registry().erase(history_actor_name);
+  for (auto& store : stores_)
+    caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
   system_.await_all_actors_done();
   if (telemetry_)
     telemetry_->join();

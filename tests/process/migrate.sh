@@ -5,19 +5,8 @@
 # shellcheck source=SCRIPTDIR/common.sh
 source "$(dirname "$0")/common.sh" "$@"
 
-if [[ -z ${DATABASE_URL:-} ]]; then
-  echo "skipped: DATABASE_URL is not set (scripts/test sets it)"
-  exit 77
-fi
 unset REDIS_URL AUTO_MIGRATE
-db="av_process_migrate_$$"
-admin_url=${DATABASE_URL%/*}/postgres
-psql -q "$admin_url" -c "CREATE DATABASE $db"
-drop_db() {
-  psql -q "$admin_url" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true
-}
-trap 'drop_db; cleanup' EXIT
-export DATABASE_URL=${DATABASE_URL%/*}/$db
+use_scratch_database "av_process_migrate_$$"
 
 status=0
 "$AV_BIN" migrate --status >"$work/status1" 2>&1 || status=$?
