@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "av/node_context.hpp"
+#include "av/partitions.hpp"
 
 namespace av::persistence::detail {
 
@@ -29,17 +30,6 @@ struct visitor : F {
 };
 
 } // namespace
-
-std::string utc_timestamp(int64_t ms) {
-  auto secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d.%03d+00",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
-}
 
 void translate(const event& e, uuid_map& ids, std::deque<queued_op>& out) {
   auto push = [&](pg_op op) {
@@ -195,7 +185,8 @@ void copy_positions(pqxx::work& tx, const std::deque<position_row>& rows,
   for (size_t i = 0; i < count; ++i) {
     const auto& r = rows[i];
     stream << std::make_tuple(r.agent_id, r.pos.x, r.pos.y, r.pos.z, r.vel.x,
-                              r.vel.y, r.vel.z, utc_timestamp(r.time_ms));
+                              r.vel.y, r.vel.z,
+                              persistence::utc_timestamp(r.time_ms));
   }
   stream.complete();
 }

@@ -90,9 +90,6 @@ void apply_op(pqxx::work& tx, const pg_op& op);
 void copy_positions(pqxx::work& tx, const std::deque<position_row>& rows,
                     size_t count);
 
-/// "YYYY-MM-DD HH:MM:SS.mmm+00" for milliseconds since the epoch.
-std::string utc_timestamp(int64_t ms);
-
 /// Name of an op's kind, for logs.
 const char* kind_of(const pg_op& op);
 

@@ -2,6 +2,7 @@
 
 #include <pqxx/connection>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct civil_day {
 
 /// Today in UTC.
 civil_day utc_today();
+
+/// "YYYY-MM-DD HH:MM:SS.mmm+00" (UTC) for milliseconds since the epoch.
+std::string utc_timestamp(int64_t ms);
 
 /// `days` before or after `d` (negative for before).
 civil_day add_days(civil_day d, int days);
