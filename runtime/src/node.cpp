@@ -16,6 +16,7 @@
 #include "av/physics.hpp"
 #include "av/redis_writer.hpp"
 #include "av/registry.hpp"
+#include "av/restore.hpp"
 
 namespace av {
 
@@ -71,6 +72,31 @@ start_stores(caf::actor_system& sys, const config::settings& cfg,
   return result;
 }
 
+/// Respawns the agents PostgreSQL holds, with their numbers, state and
+/// metrics history.
+void restore_agents(caf::actor_system& sys, const config::settings& cfg,
+                    const node_limits& limits, registry_actor registry) {
+  if (cfg.database_url.empty())
+    return;
+  auto snaps = persistence::load_agents(cfg.database_url, limits.history);
+  caf::scoped_actor self{sys};
+  size_t restored = 0;
+  for (auto& snap : snaps) {
+    auto id = snap.info.id;
+    self
+      ->request(registry, std::chrono::seconds{10}, atom::spawn::value,
+                std::move(snap))
+      .receive([&](agent_info&) { ++restored; },
+               [&](caf::error& err) {
+                 log::warn("agent not restored",
+                           {{"agent", id}, {"error", describe(err)}});
+               });
+  }
+  if (!snaps.empty())
+    log::info("agents restored from PostgreSQL",
+              {{"restored", restored}, {"stored", snaps.size()}});
+}
+
 } // namespace
 
 node_limits limits_from(const config::settings& cfg) {
@@ -113,6 +139,12 @@ node::node(const config::settings& cfg)
   std::vector<frame_sink_actor> frame_sinks;
   stores_ = start_stores(system_, cfg, *ctx_, bus_, frame_sinks);
   registry_ = system_.spawn(av::registry, ctx_, bus_);
+  try {
+    restore_agents(system_, cfg, ctx_->limits, registry_);
+  } catch (const std::exception& e) {
+    shutdown();
+    throw std::runtime_error(std::string{"cannot restore agents: "} + e.what());
+  }
   std::string why;
   std::shared_ptr<layout::engine> engine
     = layout::make_engine(layout::params{}, cfg.enable_gpu_physics, &why);

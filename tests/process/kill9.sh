@@ -54,6 +54,19 @@ check "every answered spawn is in PostgreSQL ($acked answered, $missing missing)
 # The server starts again on the same database.
 start_server second --prometheus-enabled=false
 check "the server starts again after the kill" wait_for_log "node ready" 20
+# The agents come back with their UUIDs and numbers.
+first=$(head -n 1 "$work/acked")
+stored_num=$(psql -tAq "$DATABASE_URL" -c \
+  "SELECT num_id FROM agents WHERE id = '$first'")
+served=$(curl -s -m 10 "$api/api/agents/$first")
+check "a spawned agent is served again after the restart" \
+  grep -q "\"id\":\"$first\"" <<<"$served"
+check "with its number ($stored_num)" \
+  grep -q "\"numId\":${stored_num}[,}]" <<<"$served"
+total=$(curl -s -m 10 "$api/api/agents?limit=1" \
+  | sed -n 's/.*"total":\([0-9]*\).*/\1/p')
+check "every stored agent is back ($total served, $acked answered)" \
+  test "${total:-0}" -ge "$acked"
 kill -TERM "$server_pid" 2>/dev/null || true
 check "and stops on SIGTERM" wait_exit 20
 ((failed == 0)) || show_log

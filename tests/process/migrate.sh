@@ -20,8 +20,9 @@ timeout -k 2 20 "$AV_BIN" --prometheus-enabled=false \
   >"$work/refused" 2>&1 || status=$?
 check "serve on an unmigrated database exits 1 (got $status)" \
   test "$status" -eq 1
+# shellcheck disable=SC2016 # the backticks are part of the message
 check "and says to run agent-server migrate" \
-  grep -q 'run `agent-server migrate`' "$work/refused"
+  grep -qF 'run `agent-server migrate`' "$work/refused"
 
 status=0
 "$AV_BIN" migrate >"$work/migrate1" 2>&1 || status=$?

@@ -127,6 +127,9 @@ struct coordination_ref {
 using registry_actor = caf::typed_actor<
   // Spawns an agent.
   caf::replies_to<atom::spawn, agent_spec>::with<agent_info>,
+  // Restores an agent with its UUID, number, state and metrics history (as
+  // stored in PostgreSQL) at start-up.
+  caf::replies_to<atom::spawn, agent_snapshot>::with<agent_info>,
   // Finds an agent by UUID, numeric id or name.
   caf::replies_to<atom::get, std::string>::with<agent_ref>,
   // Lists agents by type and state, one page at a time.
