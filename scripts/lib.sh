@@ -103,3 +103,110 @@ av_build_web() {
   av_say "dashboard: building web/dist"
   (cd "$AV_ROOT/web" && npm run --silent build)
 }
+
+# Prints a TCP port on the loopback interface that is free right now.
+av_free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Prints the port kept in $1/port, choosing a free one the first time, so
+# that a service folder gets the same port on every start.
+av_service_port() {
+  if [[ ! -s $1/port ]]; then
+    av_free_port >"$1/port"
+  fi
+  cat "$1/port"
+}
+
+# Polls `$@` until it succeeds, at most $1 tenths of a second.
+av_wait_for() {
+  local tries=$1
+  shift
+  while ! "$@" >/dev/null 2>&1; do
+    tries=$((tries - 1))
+    ((tries > 0)) || return 1
+    sleep 0.1
+  done
+}
+
+# Starts (or finds running) a PostgreSQL 15 server with its data, socket and
+# log under $1, listening on 127.0.0.1; the port is kept in $1/port so that
+# the same folder gets the same port again. Extra arguments are server
+# options such as `-c fsync=off`. Writes $1/ctl (start|stop|status, as the
+# right user) and exports DATABASE_URL for database `av`, user `av`.
+av_start_postgres() {
+  local dir=$1
+  shift
+  local bin=${AV_PG_BIN:-/usr/lib/postgresql/15/bin}
+  [[ -x $bin/pg_ctl ]] || av_die "PostgreSQL 15 not found in $bin (set AV_PG_BIN)"
+  mkdir -p "$dir/sock"
+  local port
+  port=$(av_service_port "$dir")
+  # PostgreSQL refuses to run as root: use its own account then.
+  local as_user=()
+  if ((EUID == 0)); then
+    id postgres >/dev/null 2>&1 || av_die "running as root needs the postgres user"
+    chown -R postgres "$dir"
+    as_user=(runuser -u postgres --)
+  fi
+  if [[ ! -s $dir/data/PG_VERSION ]]; then
+    av_say "PostgreSQL: creating a cluster in $dir/data"
+    "${as_user[@]}" "$bin/initdb" -D "$dir/data" -U av -A trust -E UTF8 \
+      --locale=C --no-sync >"$dir/initdb.log" 2>&1 \
+      || av_die "initdb failed, see $dir/initdb.log"
+  fi
+  local opts="-p $port -k $dir/sock -c listen_addresses=127.0.0.1 $*"
+  cat >"$dir/ctl" <<CTL
+#!/usr/bin/env bash
+# start | stop | status of the PostgreSQL server in $dir.
+exec ${as_user[*]} "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$opts" -m fast "\$@"
+CTL
+  chmod +x "$dir/ctl"
+  if ! "$dir/ctl" status >/dev/null 2>&1; then
+    "$dir/ctl" start >/dev/null || av_die "PostgreSQL did not start, see $dir/server.log"
+  fi
+  av_wait_for 300 "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" \
+    || av_die "PostgreSQL on port $port is not ready, see $dir/server.log"
+  if [[ -z $("$bin/psql" -h 127.0.0.1 -p "$port" -U av -d postgres -tAc \
+    "SELECT 1 FROM pg_database WHERE datname = 'av'") ]]; then
+    "$bin/psql" -q -h 127.0.0.1 -p "$port" -U av -d postgres \
+      -c "CREATE DATABASE av" || av_die "cannot create database av"
+  fi
+  export DATABASE_URL="postgresql://av@127.0.0.1:$port/av"
+  av_say "PostgreSQL ready: $DATABASE_URL"
+}
+
+# Starts (or finds running) a Redis server with its files under $1 on
+# 127.0.0.1, without persistence; the port is kept in $1/port. Writes $1/ctl
+# (start|stop|status) and exports REDIS_URL.
+av_start_redis() {
+  local dir=$1
+  mkdir -p "$dir"
+  local port
+  port=$(av_service_port "$dir")
+  cat >"$dir/ctl" <<CTL
+#!/usr/bin/env bash
+# start | stop | status of the Redis server in $dir.
+ping() { redis-cli -h 127.0.0.1 -p $port ping 2>/dev/null | grep -q PONG; }
+case \$1 in
+  start)
+    ping && exit 0
+    redis-server --bind 127.0.0.1 --port $port --dir "$dir" --save "" \\
+      --appendonly no --daemonize yes --pidfile "$dir/redis.pid" \\
+      --logfile "$dir/redis.log" || exit 1
+    for _ in \$(seq 300); do ping && exit 0; sleep 0.1; done
+    exit 1 ;;
+  stop)
+    ping || exit 0
+    redis-cli -h 127.0.0.1 -p $port shutdown nosave >/dev/null 2>&1
+    for _ in \$(seq 300); do ping || exit 0; sleep 0.1; done
+    exit 1 ;;
+  status) ping ;;
+  *) echo "usage: \$0 start|stop|status" >&2; exit 2 ;;
+esac
+CTL
+  chmod +x "$dir/ctl"
+  "$dir/ctl" start || av_die "Redis did not start, see $dir/redis.log"
+  export REDIS_URL="redis://127.0.0.1:$port/0"
+  av_say "Redis ready: $REDIS_URL"
+}

@@ -292,7 +292,8 @@ agent_actor::behavior_type agent(self_ptr self, node_context_ptr ctx,
     st.info.last_seen_ms = st.info.created_ms;
     publish(self, agent_spawned{agent_summary{st.info.id, st.info.num,
                                               st.info.name, st.info.type,
-                                              st.info.state, st.info.origin}});
+                                              st.info.state, st.info.origin},
+                                st.info.metadata, st.info.created_ms});
     if (!st.tasks.empty())
       start_next(self);
   }

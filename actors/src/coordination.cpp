@@ -26,9 +26,15 @@ void publish(self_ptr self, std::string detail = {},
                     ? static_cast<double>(info.steps_done)
                         / static_cast<double>(info.steps_total)
                     : 0.0;
-  coordination_event ev{info.id,          info.kind,       info.status,
-                        info.progress,    info.steps_done, info.steps_total,
-                        std::move(detail), {}};
+  coordination_event ev{info.id,
+                        info.kind,
+                        info.status,
+                        info.progress,
+                        info.steps_done,
+                        info.steps_total,
+                        std::move(detail),
+                        {},
+                        info};
   if (with_participants)
     for (auto& p : info.participants)
       ev.participants.push_back(p.agent);

@@ -151,6 +151,35 @@ void on_crash(self_ptr self, agent_snapshot& snap, const std::string& what) {
   forget_agent(self, num);
 }
 
+/// Starts an agent, indexes it and answers with its info once it runs.
+caf::result<agent_info> admit(self_ptr self, const agent_summary& summary,
+                              agent_snapshot snap) {
+  auto& st = self->state;
+  auto num = summary.num;
+  auto handle = start_agent(self, std::move(snap), false);
+  st.agents.emplace(num,
+                    agent_entry{summary, handle,
+                                restart_policy{st.ctx->limits.max_restarts,
+                                               st.ctx->limits.restart_window}});
+  st.by_uuid.emplace(summary.id, num);
+  st.by_name.emplace(summary.name, num);
+  st.ctx->agents.put(num, handle);
+  // The spawn counts as in flight until the agent has answered once.
+  ++st.pending_spawns;
+  auto rp = self->make_response_promise<agent_info>();
+  self->request(handle, caf::infinite, atom::get::value)
+    .then(
+      [=](agent_info& x) mutable {
+        --self->state.pending_spawns;
+        rp.deliver(std::move(x));
+      },
+      [=](caf::error& err) mutable {
+        --self->state.pending_spawns;
+        rp.deliver(std::move(err));
+      });
+  return rp;
+}
+
 caf::error validate(self_ptr self, coordination_spec& spec) {
   auto& st = self->state;
   auto n = spec.participants.size();
@@ -299,28 +328,24 @@ registry_actor::behavior_type registry(self_ptr self, node_context_ptr ctx,
       info.created_ms = now_ms();
       agent_summary summary{info.id,           num,        info.name, info.type,
                             agent_state::idle, info.origin};
-      auto handle = start_agent(self, std::move(snap), false);
-      st.agents.emplace(
-        num, agent_entry{summary, handle,
-                         restart_policy{st.ctx->limits.max_restarts,
-                                        st.ctx->limits.restart_window}});
-      st.by_uuid.emplace(summary.id, num);
-      st.by_name.emplace(summary.name, num);
-      st.ctx->agents.put(num, handle);
-      // The spawn counts as in flight until the agent has answered once.
-      ++st.pending_spawns;
-      auto rp = self->make_response_promise<agent_info>();
-      self->request(handle, caf::infinite, atom::get::value)
-        .then(
-          [=](agent_info& x) mutable {
-            --self->state.pending_spawns;
-            rp.deliver(std::move(x));
-          },
-          [=](caf::error& err) mutable {
-            --self->state.pending_spawns;
-            rp.deliver(std::move(err));
-          });
-      return rp;
+      return admit(self, summary, std::move(snap));
+    },
+    [=](atom::spawn, agent_snapshot& snap) -> caf::result<agent_info> {
+      auto& st = self->state;
+      ++st.processed;
+      auto& info = snap.info;
+      if (st.agents.count(info.num) > 0 || st.by_uuid.count(info.id) > 0
+          || st.by_name.count(info.name) > 0 || info.num == 0)
+        return make_error(ec::conflict, "agent " + info.id + " (number "
+                                          + std::to_string(info.num)
+                                          + ") is taken");
+      st.next_num = std::max(st.next_num, info.num + 1);
+      // Tasks did not survive the restart: a BUSY agent comes back IDLE.
+      if (info.state == agent_state::busy)
+        info.state = agent_state::idle;
+      agent_summary summary{info.id,   info.num,   info.name,
+                            info.type, info.state, info.origin};
+      return admit(self, summary, std::move(snap));
     },
     [=](atom::get, const std::string& key) -> caf::result<agent_ref> {
       ++self->state.processed;

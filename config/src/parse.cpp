@@ -30,6 +30,8 @@ constexpr subcommand_row subcommands[] = {
   {"serve", "run the server (the default)", command::serve},
   {"mcp", "run the server for MCP clients; --stdio talks MCP on stdin/stdout",
    command::mcp},
+  {"migrate", "apply the database migrations (DATABASE_URL) and exit",
+   command::migrate},
 };
 
 /// Where the value of a setting came from.
@@ -174,13 +176,17 @@ parse_result parse(int argc, const char* const* argv, const env_lookup& env,
   auto* print_config = app.add_flag(
     "--print-config", "print the settings, secrets hidden, and exit");
   std::vector<CLI::App*> commands;
-  for (const auto& sub : subcommands)
+  bool migrate_status = false;
+  for (const auto& sub : subcommands) {
     commands.push_back(app.add_subcommand(sub.name, sub.doc)->fallthrough());
-  for (size_t i = 0; i < commands.size(); ++i)
-    if (subcommands[i].cmd == command::mcp)
-      commands[i]->add_flag("--stdio", result.stdio,
-                            "newline-delimited JSON-RPC on stdin/stdout, logs "
-                            "on stderr");
+    if (sub.cmd == command::migrate)
+      commands.back()->add_flag("--status", migrate_status,
+                                "list applied and pending migrations only");
+    if (sub.cmd == command::mcp)
+      commands.back()->add_flag("--stdio", result.stdio,
+                                "newline-delimited JSON-RPC on stdin/stdout, "
+                                "logs on stderr");
+  }
   app.require_subcommand(0, 1);
   // CLI11 reads argv[0]; a process may be started with an empty argv.
   const char* const no_args[] = {"agent-server"};
@@ -210,6 +216,7 @@ parse_result parse(int argc, const char* const* argv, const env_lookup& env,
   for (size_t i = 0; i < commands.size(); ++i)
     if (commands[i]->parsed())
       result.cmd = subcommands[i].cmd;
+  result.migrate_status = migrate_status;
   if (!apply(flags, flag_values, env, result.cfg, err)) {
     result.exit_code = 2;
     return result;

@@ -61,6 +61,20 @@ struct api_env {
     });
   }
 
+  /// Calls `answer` once everything the node published so far is committed
+  /// to PostgreSQL (at once without DATABASE_URL): the answers to spawn,
+  /// terminate, coordinations and messages promise that it was stored.
+  template <class F>
+  void after_commit(caf::event_based_actor* self, const api_call& call,
+                    F answer) const {
+    if (!ctx->durability)
+      return answer();
+    self
+      ->request(ctx->durability, timeout, atom::durable::value,
+                ctx->bus.last_seq())
+      .then([answer](uint64_t) mutable { answer(); }, on_error(call));
+  }
+
   /// Error handler for `.then`: answers with the mapped error.
   static auto on_error(const api_call& call) {
     return [call](caf::error& err) {

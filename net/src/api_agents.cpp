@@ -73,9 +73,11 @@ void spawn_agent(const api_env& env, api_call call) {
   env.act(call, [env, call, spec = *spec](caf::event_based_actor* self) {
     self->request(env.registry, env.timeout, atom::spawn::value, spec)
       .then(
-        [call](agent_info& info) {
-          call.reply(status::created, info,
-                     {{"Location", "/api/agents/" + info.id}});
+        [self, env, call](agent_info& info) {
+          env.after_commit(self, call, [call, info] {
+            call.reply(status::created, info,
+                       {{"Location", "/api/agents/" + info.id}});
+          });
         },
         api_env::on_error(call));
   });
@@ -99,8 +101,12 @@ void delete_agent(const api_env& env, api_call call) {
     self
       ->request(env.registry, env.timeout, atom::terminate::value,
                 call.param("id"), reason)
-      .then([call](agent_info& info) { call.reply(status::ok, info); },
-            api_env::on_error(call));
+      .then(
+        [self, env, call](agent_info& info) {
+          env.after_commit(self, call,
+                           [call, info] { call.reply(status::ok, info); });
+        },
+        api_env::on_error(call));
   });
 }
 

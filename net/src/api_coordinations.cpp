@@ -30,9 +30,11 @@ void start_coordination(const api_env& env, api_call call) {
   env.act(call, [env, call, spec = *spec](caf::event_based_actor* self) {
     self->request(env.registry, env.timeout, atom::coordinate::value, spec)
       .then(
-        [call](coordination_info& info) {
-          call.reply(status::created, info,
-                     {{"Location", "/api/coordinations/" + info.id}});
+        [self, env, call](coordination_info& info) {
+          env.after_commit(self, call, [call, info] {
+            call.reply(status::created, info,
+                       {{"Location", "/api/coordinations/" + info.id}});
+          });
         },
         api_env::on_error(call));
   });

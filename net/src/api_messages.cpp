@@ -17,8 +17,10 @@ void deliver(caf::event_based_actor* self, const api_env& env,
       [=](agent_ref& ref) {
         self->request(ref.handle, env.timeout, atom::send::value, msg)
           .then(
-            [call](message_receipt& receipt) {
-              call.reply(status::ok, receipt);
+            [self, env, call](message_receipt& receipt) {
+              env.after_commit(self, call, [call, receipt] {
+                call.reply(status::ok, receipt);
+              });
             },
             api_env::on_error(call));
       },

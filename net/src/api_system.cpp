@@ -44,6 +44,16 @@ void health(const api_env& env, api_call call) {
       }
       if (--st->pending > 0)
         return;
+      for (const auto& store : env.ctx->stores) {
+        auto up = store->up.load();
+        st->ok = st->ok && up;
+        st->components[store->name]
+          = json{{"status", up ? "up" : "down"},
+                 {"buffered", store->buffered.load()},
+                 {"full", store->full.load()},
+                 {"droppedSamples", store->dropped_samples.load()},
+                 {"reconnects", store->reconnects.load()}};
+      }
       st->components["api"]
         = json{{"status", "up"},
                {"connections", env.connections ? env.connections->load() : 0}};

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "api_history.hpp"
 #include "av/config.hpp"
 #include "av/log.hpp"
 #include "session.hpp"
@@ -24,6 +25,7 @@ server_core::server_core(const config::settings& cfg, api_env env_arg,
   add_message_routes(routes, env);
   add_layout_routes(routes, env);
   add_hook_routes(routes, env);
+  add_history_routes(routes, env);
 }
 
 void server_core::accept() {

@@ -185,6 +185,18 @@ void session::handle() {
       return reject(err, false);
     }
   }
+  if (found.hit && core_->env.ctx && is_mutating(method) && !path.empty()
+      && path.front() == "api") {
+    // A store's outage buffer is full: refuse new changes rather than drop
+    // them.
+    for (const auto& store : core_->env.ctx->stores)
+      if (store->full.load()) {
+        auto err = make_error(status::service_unavailable, "store_busy",
+                              store->name + " is not keeping up; retry later");
+        err.retry_after_s = 1;
+        return reject(err, false);
+      }
+  }
   if (!found.hit) {
     auto err = make_error(status::method_not_allowed, "method_not_allowed",
                           method_ + " is not allowed on " + path_);

@@ -2,6 +2,7 @@
 
 #include "av/config.hpp"
 #include "av/log.hpp"
+#include "av/migrations.hpp"
 #include "av/node.hpp"
 
 int main(int argc, char** argv) {
@@ -22,6 +23,9 @@ int main(int argc, char** argv) {
       case av::config::command::serve: return av::serve(cfg);
       case av::config::command::mcp:
         return parsed.stdio ? av::serve_mcp_stdio(cfg) : av::serve(cfg);
+      case av::config::command::migrate:
+        return av::persistence::migrate_command(
+          cfg.database_url, parsed.migrate_status, std::cout, std::cerr);
     }
   } catch (const std::exception& e) {
     av::log::error("fatal error", {{"error", e.what()}});

@@ -10,9 +10,15 @@
 #include "av/bus.hpp"
 #include "av/demo.hpp"
 #include "av/error.hpp"
+#include "av/history_reader.hpp"
 #include "av/log.hpp"
+#include "av/migrations.hpp"
+#include "av/pg_writer.hpp"
 #include "av/physics.hpp"
+#include "av/redis_memory_store.hpp"
+#include "av/redis_writer.hpp"
 #include "av/registry.hpp"
+#include "av/restore.hpp"
 
 namespace av {
 
@@ -25,6 +31,72 @@ template <class T>
 uint64_t setting(const caf::settings& xs, const std::string& key) {
   auto x = caf::get_if<T>(&xs, key);
   return x ? static_cast<uint64_t>(*x) : 0;
+}
+
+/// Starts the writers of the configured stores, before anything publishes;
+/// adds those that take position frames to `frame_sinks`.
+std::vector<caf::actor>
+start_stores(caf::actor_system& sys, const config::settings& cfg,
+             node_context& ctx, bus_actor bus,
+             std::vector<frame_sink_actor>& frame_sinks) {
+  std::vector<caf::actor> result;
+  if (!cfg.database_url.empty()) {
+    auto status = std::make_shared<store_status>("postgres");
+    ctx.stores.push_back(status);
+    persistence::pg_writer_config wc;
+    wc.database_url = cfg.database_url;
+    wc.position_hz = static_cast<uint32_t>(cfg.position_history_hz);
+    wc.buffer_size = static_cast<size_t>(cfg.write_buffer_size);
+    auto writer = persistence::spawn_pg_writer(sys, wc, bus, status);
+    ctx.durability = writer;
+    frame_sinks.push_back(writer);
+    result.push_back(caf::actor_cast<caf::actor>(writer));
+    auto reader = persistence::spawn_history_reader(sys, cfg.database_url);
+    sys.registry().put(history_actor_name,
+                       caf::actor_cast<caf::strong_actor_ptr>(reader));
+    result.push_back(caf::actor_cast<caf::actor>(reader));
+    result.push_back(persistence::spawn_pg_maintenance(
+      sys, cfg.database_url, std::chrono::seconds{cfg.summary_refresh_s},
+      cfg.position_retention_days));
+  }
+  if (!cfg.redis_url.empty()) {
+    auto status = std::make_shared<store_status>("redis");
+    ctx.stores.push_back(status);
+    persistence::redis_writer_config wc;
+    wc.redis_url = cfg.redis_url;
+    wc.position_hz = static_cast<uint32_t>(cfg.position_history_hz);
+    wc.buffer_size = static_cast<size_t>(cfg.write_buffer_size);
+    wc.history = ctx.limits.history;
+    auto writer = persistence::spawn_redis_writer(sys, wc, bus, status);
+    frame_sinks.push_back(writer);
+    result.push_back(caf::actor_cast<caf::actor>(writer));
+  }
+  return result;
+}
+
+/// Respawns the agents PostgreSQL holds, with their numbers, state and
+/// metrics history.
+void restore_agents(caf::actor_system& sys, const config::settings& cfg,
+                    const node_limits& limits, registry_actor registry) {
+  if (cfg.database_url.empty())
+    return;
+  auto snaps = persistence::load_agents(cfg.database_url, limits.history);
+  caf::scoped_actor self{sys};
+  size_t restored = 0;
+  for (auto& snap : snaps) {
+    auto id = snap.info.id;
+    self
+      ->request(registry, std::chrono::seconds{10}, atom::spawn::value,
+                std::move(snap))
+      .receive([&](agent_info&) { ++restored; },
+               [&](caf::error& err) {
+                 log::warn("agent not restored",
+                           {{"agent", id}, {"error", describe(err)}});
+               });
+  }
+  if (!snaps.empty())
+    log::info("agents restored from PostgreSQL",
+              {{"restored", restored}, {"stored", snaps.size()}});
 }
 
 } // namespace
@@ -70,7 +142,15 @@ node::node(const config::settings& cfg, bool mcp_http)
   ctx_->limits = limits_from(cfg);
   ctx_->seed = cfg.demo_seed;
   bus_ = system_.spawn(av::bus, ctx_);
+  std::vector<frame_sink_actor> frame_sinks;
+  stores_ = start_stores(system_, cfg, *ctx_, bus_, frame_sinks);
   registry_ = system_.spawn(av::registry, ctx_, bus_);
+  try {
+    restore_agents(system_, cfg, ctx_->limits, registry_);
+  } catch (const std::exception& e) {
+    shutdown();
+    throw std::runtime_error(std::string{"cannot restore agents: "} + e.what());
+  }
   std::string why;
   std::shared_ptr<layout::engine> engine
     = layout::make_engine(layout::params{}, cfg.enable_gpu_physics, &why);
@@ -82,6 +162,8 @@ node::node(const config::settings& cfg, bool mcp_http)
   // Steps take milliseconds and may wait on the GPU: a thread of its own.
   physics_ = system_.spawn<caf::detached>(av::physics, ctx_, physics_from(cfg),
                                           engine, bus_);
+  for (auto& sink : frame_sinks)
+    caf::anon_send(physics_, atom::subscribe::value, sink);
   if (cfg.demo_agents > 0)
     demo_ = system_.spawn(av::demo, ctx_, registry_, bus_,
                           static_cast<uint32_t>(cfg.demo_agents));
@@ -128,7 +210,12 @@ node::node(const config::settings& cfg, bool mcp_http)
                              + cfg.bind_address + ":"
                              + std::to_string(cfg.api_port) + ": " + e.what());
   }
-  memory_ = make_local_memory_store(cfg.memory_max_bytes);
+  // The shared memory lives in Redis when there is one, so that every node
+  // of a cluster sees the same values.
+  memory_ = cfg.redis_url.empty()
+              ? make_local_memory_store(cfg.memory_max_bytes)
+              : persistence::make_redis_memory_store(cfg.redis_url,
+                                                     cfg.memory_max_bytes);
   try {
     mcp_ = std::make_unique<mcp_server>(cfg, system_, registry_, bus_, physics_,
                                         ctx_, telemetry_, memory_, mcp_http);
@@ -193,6 +280,10 @@ void node::shutdown() {
   caf::anon_send_exit(registry_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(physics_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(bus_, caf::exit_reason::user_shutdown);
+  ctx_->durability = durability_actor{};
+  system_.registry().erase(history_actor_name);
+  for (auto& store : stores_)
+    caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
   system_.await_all_actors_done();
   if (telemetry_)
     telemetry_->join();
@@ -209,6 +300,8 @@ int serve(const config::settings& cfg) {
   if (cfg.database_url.empty() && cfg.redis_url.empty())
     log::info("no DATABASE_URL or REDIS_URL: running in memory, nothing is "
               "persisted");
+  if (!cfg.database_url.empty())
+    persistence::prepare_database(cfg.database_url, cfg.auto_migrate);
   node n{cfg};
   log::info("node ready",
             {{"demo_agents", cfg.demo_agents},

@@ -129,7 +129,7 @@ CAF_TEST(defaults) {
 
 CAF_TEST(every documented variable is described) {
   auto rows = describe(settings{});
-  CAF_CHECK_EQUAL(rows.size(), 42u);
+  CAF_CHECK_EQUAL(rows.size(), 46u);
   for (auto name : {"BIND_ADDRESS",
                     "API_PORT",
                     "WS_PORT",
@@ -141,6 +141,10 @@ CAF_TEST(every documented variable is described) {
                     "DATABASE_POOL_SIZE",
                     "REDIS_URL",
                     "REDIS_POOL_SIZE",
+                    "POSITION_HISTORY_HZ",
+                    "POSITION_RETENTION_DAYS",
+                    "SUMMARY_REFRESH_INTERVAL",
+                    "WRITE_BUFFER_SIZE",
                     "MCP_API_KEY",
                     "MCP_TIMEOUT",
                     "MCP_CONFIG",

@@ -123,3 +123,23 @@ show_log() {
   tail -n 20 "$server_log" || true
   echo "---"
 }
+
+# Usage: use_scratch_database NAME; creates the database NAME on the server
+# of DATABASE_URL (scripts/test starts one), points DATABASE_URL at it and
+# drops it at exit. Without DATABASE_URL the test is skipped (exit 77).
+use_scratch_database() {
+  if [[ -z ${DATABASE_URL:-} ]]; then
+    echo "skipped: DATABASE_URL is not set (scripts/test sets it)"
+    exit 77
+  fi
+  scratch_db=$1
+  scratch_admin=${DATABASE_URL%/*}/postgres
+  psql -q "$scratch_admin" -c "CREATE DATABASE $scratch_db"
+  trap 'drop_scratch_database; cleanup' EXIT
+  export DATABASE_URL=${DATABASE_URL%/*}/$scratch_db
+}
+
+drop_scratch_database() {
+  psql -q "$scratch_admin" -c "DROP DATABASE IF EXISTS $scratch_db WITH (FORCE)" \
+    || true
+}

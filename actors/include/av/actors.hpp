@@ -20,6 +20,7 @@ using coordinate = caf::atom_constant<caf::atom("coordinate")>;
 using crashed = caf::atom_constant<caf::atom("crashed")>;
 using deliver = caf::atom_constant<caf::atom("deliver")>;
 using done = caf::atom_constant<caf::atom("done")>;
+using durable = caf::atom_constant<caf::atom("durable")>;
 using fault = caf::atom_constant<caf::atom("fault")>;
 using flush = caf::atom_constant<caf::atom("flush")>;
 using get = caf::atom_constant<caf::atom("get")>;
@@ -52,6 +53,13 @@ using status_actor = caf::typed_actor<
 
 /// The EVENT SINK interface: whatever subscribes to the event bus.
 using event_sink_actor = caf::typed_actor<caf::reacts_to<event_batch>>;
+
+/// The DURABILITY interface of the PostgreSQL writer: answers with the
+/// sequence number it has committed through, once every event published up
+/// to the given one is committed. The API holds its answers to spawn,
+/// terminate, coordinations and messages on it.
+using durability_actor
+  = caf::typed_actor<caf::replies_to<atom::durable, uint64_t>::with<uint64_t>>;
 
 /// The EVENT BUS actor interface: fans batches of published events out to
 /// subscribers. Publishing itself goes through `event_bus::publish`.
@@ -120,6 +128,9 @@ struct coordination_ref {
 using registry_actor = caf::typed_actor<
   // Spawns an agent.
   caf::replies_to<atom::spawn, agent_spec>::with<agent_info>,
+  // Restores an agent with its UUID, number, state and metrics history (as
+  // stored in PostgreSQL) at start-up.
+  caf::replies_to<atom::spawn, agent_snapshot>::with<agent_info>,
   // Finds an agent by UUID, numeric id or name.
   caf::replies_to<atom::get, std::string>::with<agent_ref>,
   // Lists agents by type and state, one page at a time.

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <mutex>
 #include <shared_mutex>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -92,6 +93,27 @@ private:
   std::unordered_map<num_id, agent_actor> cache_;
 };
 
+/// Health and counters of a store writer (PostgreSQL, Redis), written by
+/// the writer and read by /health, the API and /metrics.
+struct store_status {
+  explicit store_status(std::string store) : name(std::move(store)) {}
+
+  /// "postgres" or "redis".
+  const std::string name;
+  /// Connected and writing.
+  std::atomic<bool> up{false};
+  /// The buffer is full: changes through the API get 503.
+  std::atomic<bool> full{false};
+  /// Writes waiting in the buffer, position samples included.
+  std::atomic<uint64_t> buffered{0};
+  std::atomic<uint64_t> written{0};
+  std::atomic<uint64_t> dropped_samples{0};
+  std::atomic<uint64_t> reconnects{0};
+  std::atomic<uint64_t> failed_writes{0};
+};
+
+using store_status_ptr = std::shared_ptr<store_status>;
+
 /// What every actor of a node shares: the bus, the directory, id counters
 /// and limits.
 struct node_context {
@@ -100,6 +122,10 @@ struct node_context {
   node_limits limits;
   /// Seed for the simulated agents' random choices.
   uint64_t seed = 42;
+  /// The writers of the configured stores; set before the API starts.
+  std::vector<store_status_ptr> stores;
+  /// The PostgreSQL writer when DATABASE_URL is set; null otherwise.
+  durability_actor durability;
 };
 
 using node_context_ptr = std::shared_ptr<node_context>;

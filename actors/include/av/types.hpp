@@ -332,6 +332,9 @@ struct topology_spec {
 /// An agent appeared (spawned or restored).
 struct agent_spawned {
   agent_summary agent;
+  /// Its metadata (a JSON object) and creation time, for the stores.
+  std::string metadata;
+  int64_t created_ms = 0;
 };
 
 /// An agent changed state.
@@ -380,6 +383,8 @@ struct coordination_event {
   std::string detail;
   /// Set when the run becomes ACTIVE, empty otherwise.
   std::vector<num_id> participants;
+  /// The whole coordination after the change, for the stores.
+  coordination_info snapshot;
 };
 
 /// An agent ended for good.
@@ -597,7 +602,8 @@ typename Inspector::result_type inspect(Inspector& f, topology_spec& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_spawned& x) {
-  return f(caf::meta::type_name("agent_spawned"), x.agent);
+  return f(caf::meta::type_name("agent_spawned"), x.agent, x.metadata,
+           x.created_ms);
 }
 
 template <class Inspector>
@@ -626,7 +632,8 @@ typename Inspector::result_type inspect(Inspector& f, message_event& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, coordination_event& x) {
   return f(caf::meta::type_name("coordination_event"), x.id, x.kind, x.status,
-           x.progress, x.steps_done, x.steps_total, x.detail, x.participants);
+           x.progress, x.steps_done, x.steps_total, x.detail, x.participants,
+           x.snapshot);
 }
 
 template <class Inspector>

@@ -16,7 +16,7 @@
 namespace av::config {
 
 /// What the process was asked to do.
-enum class command { serve, mcp };
+enum class command { serve, mcp, migrate };
 
 /// Output format of log lines.
 enum class log_format { text, json };
@@ -44,6 +44,15 @@ struct settings {
   bool auto_migrate = false;
   /// Cap of the in-process memory behind the MCP `memory_usage` tool.
   std::uint64_t memory_max_bytes = 104857600;
+  /// Position samples per agent and second kept as history; 0 keeps none.
+  int position_history_hz = 5;
+  /// Days position history is kept (whole monthly partitions are dropped).
+  int position_retention_days = 30;
+  /// Seconds between refreshes of `agent_performance_summary`.
+  int summary_refresh_s = 300;
+  /// Writes (all but position samples) a store's buffer holds during an
+  /// outage before the API answers 503.
+  int write_buffer_size = 100000;
 
   // -- authentication and limits ----------------------------------------------
   std::string api_key;
@@ -96,6 +105,8 @@ struct parse_result {
   command cmd = command::serve;
   /// `mcp --stdio`: serve the MCP tools on stdin/stdout.
   bool stdio = false;
+  /// `migrate --status`: list applied and pending migrations only.
+  bool migrate_status = false;
   settings cfg;
 };
 

@@ -93,6 +93,8 @@ private:
   registry_actor registry_;
   physics_actor physics_;
   demo_actor demo_;
+  /// Writers and maintenance of PostgreSQL and Redis.
+  std::vector<caf::actor> stores_;
   std::shared_ptr<telemetry> telemetry_;
   std::unique_ptr<http_server> http_;
   std::unique_ptr<ws_server> ws_;

@@ -1,0 +1,17 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "av/types.hpp"
+
+namespace av::persistence {
+
+/// The agents PostgreSQL holds that are not terminated, in order of their
+/// numbers, with their state, metadata and the newest `history` metrics
+/// samples, ready for the registry to respawn. Throws on database errors.
+std::vector<agent_snapshot> load_agents(const std::string& database_url,
+                                        size_t history);
+
+} // namespace av::persistence

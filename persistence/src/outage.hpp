@@ -1,0 +1,93 @@
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include "av/log.hpp"
+#include "av/node_context.hpp"
+
+/// What both store writers do about outages: back off between connection
+/// attempts, mark the store down and up, sample positions, count drops.
+namespace av::persistence::detail {
+
+/// Exponential backoff between connection attempts: 100 ms doubling up to a
+/// maximum, reset by a success.
+class reconnect_backoff {
+public:
+  using clock = std::chrono::steady_clock;
+
+  explicit reconnect_backoff(std::chrono::milliseconds max) : max_(max) {}
+
+  bool due() const { return clock::now() >= next_; }
+
+  void failed() {
+    next_ = clock::now() + wait_;
+    wait_ = std::min(wait_ * 2, max_);
+  }
+
+  void succeeded() { wait_ = first; }
+
+private:
+  static constexpr std::chrono::milliseconds first{100};
+  std::chrono::milliseconds max_;
+  std::chrono::milliseconds wait_{first};
+  clock::time_point next_{};
+};
+
+/// Marks the store down after a failure, logging once per outage.
+inline void mark_down(store_status& status, const std::string& error,
+                      size_t buffered) {
+  if (status.up.exchange(false))
+    log::warn(
+      "store unavailable: buffering writes",
+      {{"store", status.name}, {"error", error}, {"buffered", buffered}});
+}
+
+/// Marks the store up after a connection; logs and counts a reconnection
+/// when it had been connected before.
+inline void mark_up(store_status& status, bool& ever_connected,
+                    size_t buffered) {
+  status.up = true;
+  if (ever_connected) {
+    ++status.reconnects;
+    log::info("store reconnected: writing the buffer",
+              {{"store", status.name}, {"buffered", buffered}});
+  }
+  ever_connected = true;
+}
+
+/// Keeps at most `hz` position samples per agent and second of frame time.
+class position_sampler {
+public:
+  explicit position_sampler(uint32_t hz)
+    : interval_ms_(hz == 0 ? -1 : 1000 / static_cast<int64_t>(hz)) {}
+
+  /// Whether the sample of `agent` at `time_ms` is kept; records it if so.
+  bool take(num_id agent, int64_t time_ms) {
+    if (interval_ms_ < 0)
+      return false;
+    auto& last = last_ms_[agent];
+    if (last != 0 && time_ms - last < interval_ms_)
+      return false;
+    last = time_ms;
+    return true;
+  }
+
+private:
+  int64_t interval_ms_;
+  std::unordered_map<num_id, int64_t> last_ms_;
+};
+
+/// Counts a position sample dropped because the buffer is full; logs one
+/// line per 10,000.
+inline void count_dropped(store_status& status) {
+  auto dropped = ++status.dropped_samples;
+  if (dropped % 10000 == 1)
+    log::warn("store buffer full: dropping position samples",
+              {{"store", status.name}, {"dropped", dropped}});
+}
+
+} // namespace av::persistence::detail

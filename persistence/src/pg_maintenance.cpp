@@ -1,0 +1,73 @@
+#include <memory>
+
+#include <caf/event_based_actor.hpp>
+#include <pqxx/pqxx>
+
+#include "av/connection_url.hpp"
+#include "av/conninfo.hpp"
+#include "av/log.hpp"
+#include "av/partitions.hpp"
+#include "av/pg_writer.hpp"
+
+namespace av::persistence {
+
+namespace {
+
+struct maintenance_state {
+  static inline const char* name = "pg_maintenance";
+  std::string conninfo;
+  std::unique_ptr<pqxx::connection> conn;
+  /// Day of the last partition check; {0,0,0} before the first.
+  civil_day checked{0, 0, 0};
+};
+
+void run_step(maintenance_state& st, int retention_days) {
+  if (!st.conn)
+    st.conn = std::make_unique<pqxx::connection>(st.conninfo);
+  auto today = utc_today();
+  if (today.year != st.checked.year || today.month != st.checked.month
+      || today.day != st.checked.day) {
+    for (const auto& name : ensure_position_partitions(*st.conn, today))
+      log::info("partition created", {{"partition", name}});
+    for (const auto& name :
+         drop_expired_position_partitions(*st.conn, today, retention_days))
+      log::info("partition dropped after retention", {{"partition", name}});
+    pqxx::work tx{*st.conn};
+    tx.exec("DELETE FROM writer_batches WHERE committed_at < now() - "
+            "interval '1 day'");
+    tx.commit();
+    st.checked = today;
+  }
+  pqxx::nontransaction tx{*st.conn};
+  tx.exec("REFRESH MATERIALIZED VIEW CONCURRENTLY agent_performance_summary");
+}
+
+} // namespace
+
+caf::actor spawn_pg_maintenance(caf::actor_system& sys,
+                                std::string database_url,
+                                std::chrono::seconds summary_refresh,
+                                int retention_days) {
+  auto url = parse_postgres_url(database_url);
+  auto conninfo = url ? to_conninfo(*url) + " connect_timeout=5" : database_url;
+  return sys.spawn<caf::detached>(
+    [=](caf::stateful_actor<maintenance_state>* self) -> caf::behavior {
+      self->state.conninfo = conninfo;
+      self->send(self, atom::tick::value);
+      return {
+        [=](atom::tick) {
+          try {
+            run_step(self->state, retention_days);
+          } catch (const std::exception& e) {
+            // Retried at the next interval; the writer reports the outage.
+            self->state.conn.reset();
+            log::warn("PostgreSQL maintenance failed",
+                      {{"error", std::string{e.what()}}});
+          }
+          self->delayed_send(self, summary_refresh, atom::tick::value);
+        },
+      };
+    });
+}
+
+} // namespace av::persistence

@@ -1,0 +1,268 @@
+#include "av/redis_memory_store.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <mutex>
+
+#include "av/node_context.hpp"
+#include "av/redis_client.hpp"
+
+namespace av::persistence {
+
+namespace {
+
+using namespace detail;
+using kind = memory_error::kind;
+
+constexpr const char* sizes_key = "memory:__sizes";
+constexpr const char* expiry_key = "memory:__expiry";
+constexpr const char* bytes_key = "memory:__bytes";
+constexpr size_t max_key_bytes = 512;
+constexpr size_t max_ns_bytes = 64;
+
+/// Forgets entries whose TTL ran out (Redis deleted them already).
+/// KEYS: sizes, expiry, bytes. ARGV: now in ms.
+constexpr const char* sweep_lua = R"lua(
+local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
+for _, k in ipairs(gone) do
+  if redis.call('EXISTS', k) == 0 then
+    local size = tonumber(redis.call('ZSCORE', KEYS[1], k) or '0')
+    redis.call('ZREM', KEYS[1], k)
+    redis.call('ZREM', KEYS[2], k)
+    redis.call('DECRBY', KEYS[3], size)
+  end
+end
+)lua";
+
+/// KEYS: entry, sizes, expiry, bytes. ARGV: now ms, value, ttl s, size, cap.
+/// Returns the new total, or -1 when the cap would be exceeded.
+const std::string store_lua = std::string{sweep_lua} + R"lua(
+local old = tonumber(redis.call('ZSCORE', KEYS[2], KEYS[1]) or '0')
+local total = tonumber(redis.call('GET', KEYS[4]) or '0')
+local size = tonumber(ARGV[4])
+if total - old + size > tonumber(ARGV[5]) then return -1 end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'value', ARGV[2], 'stored', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('ZADD', KEYS[2], size, KEYS[1])
+redis.call('ZADD', KEYS[3], tonumber(ARGV[1]) + 1000 * tonumber(ARGV[3]), KEYS[1])
+return redis.call('INCRBY', KEYS[4], size - old)
+)lua";
+
+/// KEYS: entry, sizes, expiry, bytes. Returns 1 when the entry existed.
+const std::string remove_lua = R"lua(
+local size = tonumber(redis.call('ZSCORE', KEYS[2], KEYS[1]) or '0')
+redis.call('ZREM', KEYS[2], KEYS[1])
+redis.call('ZREM', KEYS[3], KEYS[1])
+redis.call('DECRBY', KEYS[4], size)
+return redis.call('DEL', KEYS[1])
+)lua";
+
+void check_ns(const std::string& ns) {
+  auto ok = !ns.empty() && ns.size() <= max_ns_bytes
+            && std::all_of(ns.begin(), ns.end(), [](char c) {
+                 return std::isalnum(static_cast<unsigned char>(c)) || c == '_'
+                        || c == '-' || c == '.';
+               });
+  if (!ok)
+    throw memory_error(kind::invalid,
+                       "namespace must be 1 to 64 of [A-Za-z0-9_.-]");
+}
+
+void check_key(const std::string& key) {
+  auto ok = !key.empty() && key.size() <= max_key_bytes
+            && std::none_of(key.begin(), key.end(), [](char c) {
+                 return static_cast<unsigned char>(c) < 0x20;
+               });
+  if (!ok)
+    throw memory_error(kind::invalid, "key must be 1 to 512 bytes without "
+                                      "control characters");
+}
+
+/// Escapes the glob characters of Redis MATCH.
+std::string glob_escape(const std::string& x) {
+  std::string result;
+  for (auto c : x) {
+    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\')
+      result += '\\';
+    result += c;
+  }
+  return result;
+}
+
+/// A user's glob (only `*` and `?` special) for Redis MATCH.
+std::string user_glob(const std::string& x) {
+  std::string result;
+  for (auto c : x) {
+    if (c == '[' || c == ']' || c == '\\')
+      result += '\\';
+    result += c;
+  }
+  return result;
+}
+
+std::string text(const redisReply* r) {
+  return r && r->str ? std::string{r->str, r->len} : std::string{};
+}
+
+class redis_memory_store : public memory_store {
+public:
+  redis_memory_store(connection_url url, uint64_t max_bytes)
+    : url_(std::move(url)), max_bytes_(max_bytes) {}
+
+  void store(const std::string& ns, const std::string& key,
+             const std::string& value, std::chrono::seconds ttl) override {
+    check_ns(ns);
+    check_key(key);
+    if (ttl.count() < 0)
+      throw memory_error(kind::invalid, "ttl must not be negative");
+    if (ttl.count() == 0)
+      ttl = default_ttl;
+    auto size = key.size() + value.size();
+    auto reply = run({"EVAL", store_lua, "4", entry(ns, key), sizes_key,
+                      expiry_key, bytes_key, std::to_string(now_ms()), value,
+                      std::to_string(ttl.count()), std::to_string(size),
+                      std::to_string(max_bytes_)});
+    if (reply->type == REDIS_REPLY_INTEGER && reply->integer < 0)
+      throw memory_error(kind::full,
+                         "storing " + std::to_string(size)
+                           + " bytes would exceed MEMORY_MAX_BYTES ("
+                           + std::to_string(max_bytes_) + " bytes)");
+  }
+
+  std::optional<memory_entry> retrieve(const std::string& ns,
+                                       const std::string& key) override {
+    check_ns(ns);
+    check_key(key);
+    return fetch(ns, key);
+  }
+
+  bool remove(const std::string& ns, const std::string& key) override {
+    check_ns(ns);
+    check_key(key);
+    auto reply = run({"EVAL", remove_lua, "4", entry(ns, key), sizes_key,
+                      expiry_key, bytes_key});
+    return reply->integer > 0;
+  }
+
+  std::vector<memory_entry> list(const std::string& ns,
+                                 const std::string& prefix,
+                                 size_t limit) override {
+    check_ns(ns);
+    return collect(ns, glob_escape(prefix) + "*", "", limit);
+  }
+
+  std::vector<memory_entry> search(const std::string& ns,
+                                   const std::string& pattern,
+                                   size_t limit) override {
+    check_ns(ns);
+    if (pattern.find_first_of("*?") != std::string::npos)
+      return collect(ns, user_glob(pattern), "", limit);
+    return collect(ns, "*", pattern, limit);
+  }
+
+  memory_totals totals() override {
+    sweep();
+    memory_totals result;
+    result.entries = static_cast<uint64_t>(run({"ZCARD", sizes_key})->integer);
+    auto bytes = text(run({"GET", bytes_key}).get());
+    result.bytes = bytes.empty() ? 0 : std::stoull(bytes);
+    result.max_bytes = max_bytes_;
+    return result;
+  }
+
+  std::string backend() const override { return "redis"; }
+
+private:
+  static std::string entry(const std::string& ns, const std::string& key) {
+    return "memory:" + ns + ":" + key;
+  }
+
+  reply_ptr run(const command& cmd) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    for (int attempt = 0;; ++attempt) {
+      try {
+        if (!client_)
+          client_
+            = std::make_unique<redis_client>(url_, std::chrono::seconds{2});
+        return client_->run(cmd);
+      } catch (const redis_unavailable& e) {
+        // One retry on a fresh connection: the old one may have been
+        // dropped while idle.
+        client_.reset();
+        if (attempt > 0)
+          throw memory_error(kind::unavailable,
+                             std::string{"Redis is unavailable: "} + e.what());
+      } catch (const redis_refused& e) {
+        throw memory_error(kind::unavailable,
+                           std::string{"Redis refused: "} + e.what());
+      }
+    }
+  }
+
+  void sweep() {
+    run({"EVAL", sweep_lua, "3", sizes_key, expiry_key, bytes_key,
+         std::to_string(now_ms())});
+  }
+
+  std::optional<memory_entry> fetch(const std::string& ns,
+                                    const std::string& key) {
+    auto name = entry(ns, key);
+    auto fields = run({"HMGET", name, "value", "stored"});
+    if (fields->elements < 2 || fields->element[0]->type == REDIS_REPLY_NIL)
+      return std::nullopt;
+    memory_entry result;
+    result.ns = ns;
+    result.key = key;
+    result.value = text(fields->element[0]);
+    auto stored = text(fields->element[1]);
+    result.stored_at_ms = stored.empty() ? 0 : std::stoll(stored);
+    result.ttl_s = run({"TTL", name})->integer;
+    return result;
+  }
+
+  /// Entries of `ns` whose key matches `glob` and whose value contains
+  /// `needle`, sorted by key, at most `limit`.
+  std::vector<memory_entry> collect(const std::string& ns,
+                                    const std::string& glob,
+                                    const std::string& needle, size_t limit) {
+    auto head = "memory:" + ns + ":";
+    std::vector<std::string> keys;
+    std::string cursor = "0";
+    do {
+      auto reply = run(
+        {"SCAN", cursor, "MATCH", glob_escape(head) + glob, "COUNT", "1000"});
+      cursor = text(reply->element[0]);
+      auto batch = reply->element[1];
+      for (size_t i = 0; i < batch->elements; ++i)
+        keys.push_back(text(batch->element[i]).substr(head.size()));
+    } while (cursor != "0");
+    std::sort(keys.begin(), keys.end());
+    std::vector<memory_entry> result;
+    for (const auto& key : keys) {
+      if (result.size() >= limit)
+        break;
+      auto x = fetch(ns, key);
+      if (x && (needle.empty() || x->value.find(needle) != std::string::npos))
+        result.push_back(std::move(*x));
+    }
+    return result;
+  }
+
+  connection_url url_;
+  uint64_t max_bytes_;
+  std::mutex mtx_;
+  std::unique_ptr<redis_client> client_;
+};
+
+} // namespace
+
+memory_store_ptr make_redis_memory_store(const std::string& redis_url,
+                                         uint64_t max_bytes) {
+  auto url = parse_redis_url(redis_url);
+  if (!url)
+    throw memory_error(kind::invalid, "REDIS_URL: " + url.error());
+  return std::make_shared<redis_memory_store>(*url, max_bytes);
+}
+
+} // namespace av::persistence

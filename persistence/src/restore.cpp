@@ -1,0 +1,51 @@
+#include "av/restore.hpp"
+
+#include <algorithm>
+
+#include <pqxx/pqxx>
+
+#include "av/connection_url.hpp"
+#include "av/conninfo.hpp"
+
+namespace av::persistence {
+
+std::vector<agent_snapshot> load_agents(const std::string& database_url,
+                                        size_t history) {
+  auto url = parse_postgres_url(database_url);
+  pqxx::connection conn{url ? to_conninfo(*url) : database_url};
+  pqxx::read_transaction tx{conn};
+  std::vector<agent_snapshot> result;
+  for (const auto& row : tx.exec(
+         "SELECT id, num_id, name, type, state, origin, metadata::text, "
+         "(extract(epoch FROM created_at) * 1000)::bigint FROM agents WHERE "
+         "state <> 'TERMINATED' ORDER BY num_id")) {
+    agent_snapshot snap;
+    auto& info = snap.info;
+    info.id = row[0].as<std::string>();
+    info.num = row[1].as<num_id>();
+    info.name = row[2].as<std::string>();
+    info.type = row[3].as<std::string>();
+    if (!parse(row[4].as<std::string>(), info.state))
+      info.state = agent_state::idle;
+    if (!parse(row[5].as<std::string>(), info.origin))
+      info.origin = provenance::measured;
+    info.metadata = row[6].as<std::string>();
+    info.created_ms = row[7].as<int64_t>();
+    for (const auto& m : tx.exec_params(
+           "SELECT (extract(epoch FROM timestamp) * 1000)::bigint, "
+           "tasks_completed, success_rate, avg_response_time, "
+           "resource_utilization FROM agent_metrics WHERE agent_id = $1 "
+           "ORDER BY timestamp DESC LIMIT $2",
+           info.id, static_cast<int64_t>(history)))
+      snap.history.push_back({m[0].as<int64_t>(), m[1].as<double>(),
+                              m[2].as<double>(), m[3].as<double>(),
+                              m[4].as<double>()});
+    std::reverse(snap.history.begin(), snap.history.end());
+    if (!snap.history.empty())
+      info.metrics = snap.history.back();
+    result.push_back(std::move(snap));
+  }
+  return result;
+}
+
+} // namespace av::persistence

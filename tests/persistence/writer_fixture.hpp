@@ -1,0 +1,97 @@
+#pragma once
+
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "av/bus.hpp"
+#include "av/migrations.hpp"
+#include "av/pg_writer.hpp"
+#include "pg_fixture.hpp"
+
+namespace av::test {
+
+/// Polls `cond` every 20 ms until it holds or `limit` passes; returns
+/// whether it held.
+inline bool eventually(const std::function<bool()>& cond,
+                       std::chrono::milliseconds limit
+                       = std::chrono::seconds{20}) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    if (cond())
+      return true;
+    if (std::chrono::steady_clock::now() >= deadline)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+}
+
+/// Runs a shell command (the store control scripts of scripts/test).
+inline bool shell(const std::string& cmd) {
+  return std::system(cmd.c_str()) == 0;
+}
+
+/// A migrated scratch database, an actor system with a bus, and a
+/// PostgreSQL writer subscribed to it.
+struct pg_writer_fixture {
+  explicit pg_writer_fixture(const persistence::connection_url& server,
+                             persistence::pg_writer_config wc = {})
+    : db(server) {
+    persistence::prepare_database(db.url(), true);
+    wc.database_url = db.url();
+    bus = sys.spawn(av::bus, ctx);
+    writer = persistence::spawn_pg_writer(sys, wc, bus, status);
+  }
+
+  ~pg_writer_fixture() {
+    caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(bus, caf::exit_reason::user_shutdown);
+    sys.await_all_actors_done();
+  }
+
+  /// Asks the writer to confirm everything published so far; returns
+  /// whether it did within `limit`.
+  bool durable(std::chrono::milliseconds limit = std::chrono::seconds{20}) {
+    caf::scoped_actor self{sys};
+    bool ok = false;
+    self->request(writer, limit, atom::durable::value, ctx->bus.last_seq())
+      .receive([&](uint64_t) { ok = true; }, [&](caf::error&) { ok = false; });
+    return ok;
+  }
+
+  scratch_database db;
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  node_context_ptr ctx = std::make_shared<node_context>();
+  store_status_ptr status = std::make_shared<store_status>("postgres");
+  bus_actor bus;
+  persistence::pg_writer_actor writer;
+};
+
+/// An agent_spawned event for agent `num`.
+inline agent_spawned spawned(num_id num, std::string name = {},
+                             std::string metadata = "{}") {
+  agent_spawned result;
+  result.agent.id = make_uuid();
+  result.agent.num = num;
+  result.agent.name = name.empty() ? "agent-" + std::to_string(num) : name;
+  result.agent.type = "coder";
+  result.metadata = std::move(metadata);
+  result.created_ms = now_ms();
+  return result;
+}
+
+} // namespace av::test
+
+/// Ends the test when no test servers are configured.
+#define AV_REQUIRE_PG_CTL(var)                                                 \
+  auto var = std::getenv("AV_TEST_PG_CTL");                                    \
+  if (!var) {                                                                  \
+    CAF_MESSAGE("skipped: AV_TEST_PG_CTL is not set (scripts/test sets it)");  \
+    return;                                                                    \
+  }
