@@ -139,6 +139,7 @@ inline running agent_server(const std::string& bin, uint32_t agents,
   auto n = std::to_string(agents);
   running r{{bin, "--demo", n},
             {"API_PORT=" + std::to_string(api), "WS_PORT=" + std::to_string(ws),
+             "MCP_PORT=" + std::to_string(free_port()),
              "PROMETHEUS_ENABLED=false", "LOG_LEVEL=warn",
              "PHYSICS_UPDATE_RATE=" + std::to_string(rate),
              "MAX_VISIBLE_AGENTS=" + std::to_string(agents + 16),

@@ -247,6 +247,21 @@ public:
   std::pair<int, std::string> send(beast::http::verb v,
                                    const std::string& target,
                                    const std::string& body) {
+    try {
+      return send_once(v, target, body);
+    } catch (const boost::system::system_error&) {
+      // The server ends keep-alive connections after a number of requests.
+      sock_ = tcp::socket{ioc_};
+      sock_.connect({asio::ip::make_address("127.0.0.1"), port_});
+      buf_.clear();
+      return send_once(v, target, body);
+    }
+  }
+
+private:
+  std::pair<int, std::string> send_once(beast::http::verb v,
+                                        const std::string& target,
+                                        const std::string& body) {
     beast::http::request<beast::http::string_body> req{v, target, 11};
     req.set(beast::http::field::host, "127.0.0.1");
     req.set(beast::http::field::content_type, "application/json");
@@ -258,7 +273,6 @@ public:
     return {res.result_int(), res.body()};
   }
 
-private:
   uint16_t port_;
   asio::io_context ioc_;
   tcp::socket sock_;

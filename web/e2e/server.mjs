@@ -33,7 +33,11 @@ export function startServer({ bin, ports, demo = 100, apiKey = "", webRoot, extr
     "--prometheus-enabled=false", "--allowed-origins", origin,
     "--rate-limit-max-requests", "100000", "--web-root", webRoot, ...extraArgs,
   ];
+  // In memory: every test starts from its own swarm, not from what an
+  // earlier test left in a database.
   const env = { ...process.env, API_KEY: apiKey, MCP_API_KEY: apiKey, LOG_LEVEL: "info" };
+  delete env.DATABASE_URL;
+  delete env.REDIS_URL;
   const proc = spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   return new Promise((resolve, reject) => {
