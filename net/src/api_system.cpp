@@ -64,8 +64,8 @@ void health(const api_env& env, api_call call) {
                 {"physics", st->physics},
                 {"uptimeMs", now_ms() - env.started_ms},
                 {"time", now_ms()}};
-      if (auto& viewers = env.ports->viewers)
-        body["viewers"] = viewers->load();
+      if (env.ports && env.ports->viewers)
+        body["viewers"] = env.ports->viewers->load();
       call.reply(st->ok ? status::ok : status::service_unavailable, body);
     };
     auto timeout = probe_timeout(env);
@@ -125,14 +125,17 @@ void fetch_coordinations(caf::event_based_actor* self, const api_env& env,
               atom::list::value, std::string{})
     .then(
       [call, st, ports = env.ports](std::vector<coordination_info>& xs) {
-        // The dashboard learns here where the event stream listens.
-        json stream{
-          {"path", "/ws"}, {"port", ports->ws}, {"apiPort", ports->api.load()}};
-        call.reply(status::ok, json{{"seq", st->seq},
-                                    {"time", now_ms()},
-                                    {"agents", st->agents},
-                                    {"coordinations", xs},
-                                    {"stream", stream}});
+        json body{{"seq", st->seq},
+                  {"time", now_ms()},
+                  {"agents", st->agents},
+                  {"coordinations", xs}};
+        // The dashboard learns here where the event stream listens. Callers
+        // inside the node (the MCP tools) have no listener ports.
+        if (ports)
+          body["stream"] = json{{"path", "/ws"},
+                                {"port", ports->ws},
+                                {"apiPort", ports->api.load()}};
+        call.reply(status::ok, std::move(body));
       },
       api_env::on_error(call));
 }
