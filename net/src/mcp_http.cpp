@@ -6,6 +6,7 @@
 
 #include "av/config.hpp"
 #include "av/log.hpp"
+#include "listener.hpp"
 
 namespace av::mcp {
 
@@ -57,20 +58,15 @@ http_core::http_core(const config::settings& cfg, std::shared_ptr<engine> e)
 }
 
 void http_core::accept() {
-  acceptor.async_accept(asio::make_strand(ioc), [self = shared_from_this()](
-                                                  beast::error_code err,
-                                                  asio::ip::tcp::socket sock) {
-    if (err == asio::error::operation_aborted || !self->acceptor.is_open())
-      return;
-    if (!err) {
+  net::accept_loop(
+    shared_from_this(), "mcp",
+    [self = shared_from_this()](asio::ip::tcp::socket sock) {
       auto s = std::make_shared<http_session>(self, std::move(sock));
       if (!self->stopping && self->sessions_.add(s.get(), s, max_connections))
         s->start();
       else
         log::warn("mcp connection refused", {{"limit", max_connections}});
-    }
-    self->accept();
-  });
+    });
 }
 
 void http_core::remove(http_session* s) {

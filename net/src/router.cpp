@@ -2,22 +2,14 @@
 
 #include <algorithm>
 
+#include "av/text.hpp"
+
 namespace av::http {
 
 namespace {
 
 bool is_placeholder(const std::string& x) {
   return x.size() > 2 && x.front() == '{' && x.back() == '}';
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
 }
 
 /// Percent-decodes `x`; `plus_is_space` for query parts.
@@ -29,8 +21,8 @@ bool decode(std::string_view x, bool plus_is_space, std::string& out) {
     if (c == '%') {
       if (i + 2 >= x.size())
         return false;
-      auto hi = hex_value(x[i + 1]);
-      auto lo = hex_value(x[i + 2]);
+      auto hi = net::hex_value(x[i + 1]);
+      auto lo = net::hex_value(x[i + 2]);
       if (hi < 0 || lo < 0)
         return false;
       out.push_back(static_cast<char>(hi * 16 + lo));

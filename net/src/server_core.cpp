@@ -6,6 +6,7 @@
 #include "api_history.hpp"
 #include "av/config.hpp"
 #include "av/log.hpp"
+#include "listener.hpp"
 #include "session.hpp"
 
 namespace av::http {
@@ -29,28 +30,20 @@ server_core::server_core(const config::settings& cfg, api_env env_arg,
 }
 
 void server_core::accept() {
-  acceptor.async_accept(asio::make_strand(ioc), [self = shared_from_this()](
-                                                  boost::system::error_code err,
-                                                  asio::ip::tcp::socket sock) {
-    if (err == asio::error::operation_aborted || !self->acceptor.is_open())
-      return;
-    if (err) {
-      log::warn("http accept failed", {{"error", err.message()}});
-    } else if (self->env.connections->load() >= self->limits.max_connections) {
-      log::warn("http connection refused: too many open",
-                {{"limit", self->limits.max_connections}});
-      boost::system::error_code ignored;
-      sock.close(ignored);
-    } else {
-      // Answers are written whole; Nagle's algorithm would only delay them.
-      boost::system::error_code ignored;
-      sock.set_option(asio::ip::tcp::no_delay(true), ignored);
-      auto s = std::make_shared<session>(self, std::move(sock));
-      if (self->add(s))
-        s->start();
-    }
-    self->accept();
-  });
+  net::accept_loop(shared_from_this(), "http api",
+                   [self = shared_from_this()](asio::ip::tcp::socket sock) {
+                     if (self->env.connections->load()
+                         >= self->limits.max_connections) {
+                       log::warn("http connection refused: too many open",
+                                 {{"limit", self->limits.max_connections}});
+                       boost::system::error_code ignored;
+                       sock.close(ignored);
+                       return;
+                     }
+                     auto s = std::make_shared<session>(self, std::move(sock));
+                     if (self->add(s))
+                       s->start();
+                   });
 }
 
 bool server_core::add(const std::shared_ptr<session>& s) {

@@ -33,20 +33,12 @@ core::core(const config::settings& cfg, http::api_env env_arg,
 }
 
 void core::accept() {
-  acceptor.async_accept(asio::make_strand(ioc), [self = shared_from_this()](
-                                                  boost::system::error_code err,
-                                                  asio::ip::tcp::socket sock) {
-    if (err == asio::error::operation_aborted || !self->acceptor.is_open())
-      return;
-    if (err) {
-      log::warn("ws accept failed", {{"error", err.message()}});
-    } else {
-      // Frames and events are written whole: Nagle's algorithm would hold a
-      // small event back behind an unacknowledged frame for tens of ms.
-      boost::system::error_code ignored;
-      sock.set_option(asio::ip::tcp::no_delay(true), ignored);
-      // Over the limit the upgrade still completes, so that the client gets
-      // close code 1013 and a reason rather than a reset.
+  net::accept_loop(
+    shared_from_this(), "websocket",
+    [self = shared_from_this()](asio::ip::tcp::socket sock) {
+      // Over the limit the upgrade still completes, so that
+      // the client gets close code 1013 and a reason rather
+      // than a reset.
       bool refuse = self->admitted_.load() >= self->limits.max_connections;
       if (!refuse)
         ++self->admitted_;
@@ -59,9 +51,7 @@ void core::accept() {
         s->start();
       else
         s->close();
-    }
-    self->accept();
-  });
+    });
 }
 
 bool core::add(uint64_t id, const std::shared_ptr<session>& s) {
