@@ -46,7 +46,7 @@ done
 echo "== benchmark (CUDA, plus CPU rows on this machine's cores)"
 timeout 150 "./$build/av_bench_physics" --no-d3 \
   --cpu-sizes=10000,100000 --gpu-sizes=100000,1000000 "$@" || status=1
-for k in 1 2; do
+for k in 1 2 4; do
   echo "== benchmark (CUDA all-pairs forced to $k node(s) per thread)"
   AV_LAYOUT_CUDA_NODES_PER_THREAD=$k timeout 60 "./$build/av_bench_physics" \
     --no-d3 --no-cpu --gpu-sizes=100000,200000 "$@" || status=1

@@ -487,9 +487,12 @@ public:
     device_ = std::string{prop.name} + " (sm_" + std::to_string(prop.major)
               + std::to_string(prop.minor) + ")";
     sms_ = prop.multiProcessorCount;
-    // Benchmark knob: force 1 or 2 nodes per thread in the all-pairs kernel.
-    if (const char* k = std::getenv("AV_LAYOUT_CUDA_NODES_PER_THREAD"))
-      per_thread_override_ = std::clamp(std::atoi(k), 0, 2);
+    // Benchmark knob: force 1, 2 or 4 nodes per thread in the all-pairs
+    // kernel.
+    if (const char* k = std::getenv("AV_LAYOUT_CUDA_NODES_PER_THREAD")) {
+      int v = std::atoi(k);
+      per_thread_override_ = v == 1 || v == 2 || v == 4 ? v : 0;
+    }
     AV_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
     AV_CUDA_CHECK(cudaMallocHost(&host_stats_, sizeof(step_stats)));
     stats_.reserve(1);
@@ -653,7 +656,10 @@ private:
     rep_.reserve(static_cast<std::size_t>(slices) * n);
     dim3 grid{blocks_for(n, sp.per_thread * tile),
               static_cast<unsigned>(slices)};
-    if (sp.per_thread == 2)
+    if (sp.per_thread == 4)
+      all_pairs_kernel<4>
+        <<<grid, tile, 0, stream_>>>(pos_.ptr, n, slice, eps2, rep_.ptr);
+    else if (sp.per_thread == 2)
       all_pairs_kernel<2>
         <<<grid, tile, 0, stream_>>>(pos_.ptr, n, slice, eps2, rep_.ptr);
     else

@@ -81,8 +81,8 @@ AV_TEST(exact_path_matches_cpu_after_one_step) {
   p.theta = 0; // CPU exact too
   std::size_t n = 3000;
   auto edges = random_edges(n, 2, 3);
-  // Both variants of the all-pairs kernel (1 and 2 nodes per thread).
-  for (const char* k : {"1", "2"}) {
+  // Every variant of the all-pairs kernel (1, 2 and 4 nodes per thread).
+  for (const char* k : {"1", "2", "4"}) {
     setenv("AV_LAYOUT_CUDA_NODES_PER_THREAD", k, 1);
     auto e = make_pair(p, n, edges);
     unsetenv("AV_LAYOUT_CUDA_NODES_PER_THREAD");
