@@ -21,6 +21,26 @@ test("the SDK drives the tools over stdio", async () => {
   await client.close();
 });
 
+test("the stdio client gets node events as log notifications", async () => {
+  const { client } = await stdioClient();
+  const got = [];
+  let wake;
+  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+    got.push(n.params);
+    wake?.();
+  });
+  await client.setLoggingLevel("debug");
+  await client.callTool({ name: "agent_spawn", arguments: { type: "stdio-events", name: "told" } });
+  const seen = (type, pick) => got.find((p) => p.data.type === type && pick(p.data.data));
+  const deadline = Date.now() + 5000;
+  while (!(seen("agent.spawned", (d) => d.name === "told") && seen("tool.called", (d) => d.tool === "agent_spawn"))
+         && Date.now() < deadline)
+    await new Promise((r) => { wake = r; setTimeout(r, 100); });
+  assert.equal(seen("agent.spawned", (d) => d.name === "told")?.level, "info");
+  assert.equal(seen("tool.called", (d) => d.tool === "agent_spawn")?.level, "debug");
+  await client.close();
+});
+
 test("stdout carries only JSON-RPC lines, one per answer", async () => {
   const proc = spawn(binary, ["mcp", "--stdio"], {
     env: await serverEnv(), stdio: ["pipe", "pipe", "pipe"],
@@ -38,7 +58,9 @@ test("stdout carries only JSON-RPC lines, one per answer", async () => {
   proc.stdin.end();
   const code = await new Promise((r) => proc.on("exit", r));
   assert.equal(code, 0);
-  const answers = out.trim().split("\n").map((l) => JSON.parse(l));
+  const lines = out.trim().split("\n").map((l) => JSON.parse(l));
+  // Node events may come as notifications between the answers.
+  const answers = lines.filter((x) => x.method !== "notifications/message");
   assert.equal(answers.length, 3);
   assert.equal(answers[0].result.protocolVersion, "2025-06-18");
   assert.deepEqual(answers[1], { jsonrpc: "2.0", id: 2, result: {} });
