@@ -4,6 +4,7 @@
 
 #include "av/config.hpp"
 #include "av/log.hpp"
+#include "agent_lists.hpp"
 #include "io_thread.hpp"
 #include "listener.hpp"
 #include "server_core.hpp"
@@ -55,10 +56,14 @@ http_server::http_server(const config::settings& cfg, caf::actor_system& sys,
   env.ports = std::make_shared<http::listener_ports>();
   env.ports->ws = cfg.ws_port;
   env.ports->viewers = std::move(viewers);
+  env.lists = std::make_shared<http::agent_lists>(env.ctx);
   auto ports = env.ports;
   core_ = std::make_shared<http::server_core>(cfg, std::move(env), lim);
   port_ = net::listen_on(core_->acceptor, cfg.bind_address, cfg.api_port);
   ports->api = port_;
+  // Only once nothing can throw: the watcher lives until `stop`.
+  http::agent_lists::watch(core_->env.lists, sys, core_->env.registry,
+                           core_->env.bus);
   if (core_->cors.wildcard_ignored())
     log::warn("ALLOWED_ORIGINS: '*' ignored because authentication is on");
   log::info("http api listening", {{"address", cfg.bind_address},

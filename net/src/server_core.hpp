@@ -12,6 +12,7 @@
 #include "av/http/rate_limiter.hpp"
 #include "av/http/router.hpp"
 #include "av/http/static_files.hpp"
+#include "av/http/trusted_proxies.hpp"
 #include "av/http_server.hpp"
 #include "session_set.hpp"
 
@@ -35,6 +36,7 @@ struct server_core : std::enable_shared_from_this<server_core> {
   http::rate_limiter limiter;
   http::cors_policy cors;
   http::static_files files;
+  http::trusted_proxies proxies;
   std::atomic<bool> stopping{false};
 
   /// Starts the next accept.
