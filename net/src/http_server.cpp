@@ -2,9 +2,9 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include "agent_lists.hpp"
 #include "av/config.hpp"
 #include "av/log.hpp"
-#include "agent_lists.hpp"
 #include "io_thread.hpp"
 #include "listener.hpp"
 #include "server_core.hpp"
@@ -83,6 +83,7 @@ void http_server::stop() {
     return;
   core_->shutdown();
   thread_.join();
+  core_->drain();
   log::info("http api stopped");
 }
 

@@ -62,6 +62,15 @@ void server_core::remove(session* s) {
     --*env.connections;
 }
 
+void server_core::drain() {
+  {
+    std::lock_guard<std::mutex> guard{post_mtx_};
+    ended_ = true;
+  }
+  ioc.restart();
+  ioc.poll();
+}
+
 void server_core::shutdown() {
   stopping = true;
   if (env.lists)

@@ -1,7 +1,6 @@
 #include "session.hpp"
 
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/post.hpp>
 
 #include "av/log.hpp"
 
@@ -49,8 +48,8 @@ void session::start() {
 }
 
 void session::close() {
-  asio::post(stream_.get_executor(),
-             [self = shared_from_this()] { self->do_close(); });
+  core_->post(stream_.get_executor(),
+              [self = shared_from_this()] { self->do_close(); });
 }
 
 void session::do_close() {
@@ -122,7 +121,7 @@ api_call::send_fn session::sender() {
   return [self = shared_from_this()](reply x) {
     if (self->core_->stopping)
       return;
-    asio::post(
+    self->core_->post(
       self->stream_.get_executor(),
       [self, x = std::move(x)]() mutable { self->write(std::move(x)); });
   };
@@ -144,10 +143,10 @@ void session::handle() {
   head_ = method == verb::head;
   if_none_match_ = std::string{req[bhttp::field::if_none_match]};
   auto forwarded = req["X-Forwarded-For"];
-  client_ = core_->proxies.empty() || peer_text_ == "unknown"
-              ? peer_text_
-              : core_->proxies.client(peer_, {forwarded.data(),
-                                              forwarded.size()});
+  client_
+    = core_->proxies.empty() || peer_text_ == "unknown"
+        ? peer_text_
+        : core_->proxies.client(peer_, {forwarded.data(), forwarded.size()});
   auto target = req.target();
   path_ = std::string{target.substr(0, target.find('?'))};
   route_ = "none";
