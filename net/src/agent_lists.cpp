@@ -25,16 +25,13 @@ std::string etag_of(const std::string& body) {
 
 using watcher_ptr = event_sink_actor::pointer;
 
-event_sink_actor::behavior_type watcher(watcher_ptr self,
-                                        std::shared_ptr<agent_lists> lists,
-                                        node_context_ptr ctx,
-                                        registry_actor registry,
-                                        bus_actor bus) {
+event_sink_actor::behavior_type
+watcher(watcher_ptr self, std::shared_ptr<agent_lists> lists,
+        node_context_ptr ctx, registry_actor registry, bus_actor bus) {
   constexpr auto timeout = std::chrono::seconds{30};
   // Once the registry answers it has sent its own subscription, so the bus
   // takes ours after it and hands every batch to the registry first.
-  self
-    ->request(registry, timeout, atom::status::value, status_verbosity::terse)
+  self->request(registry, timeout, atom::status::value, status_verbosity::terse)
     .then(
       [=](caf::settings&) {
         self->send(bus, atom::subscribe::value,
@@ -45,8 +42,7 @@ event_sink_actor::behavior_type watcher(watcher_ptr self,
         auto published = ctx->bus.last_seq();
         self->send(bus, atom::flush::value);
         self
-          ->request(bus, timeout, atom::status::value,
-                    status_verbosity::terse)
+          ->request(bus, timeout, atom::status::value, status_verbosity::terse)
           .then([=](caf::settings&) { lists->follow(published); },
                 [](caf::error&) {});
       },
@@ -86,8 +82,8 @@ agent_lists::agent_lists(node_context_ptr ctx) : ctx_(std::move(ctx)) {
 void agent_lists::watch(const std::shared_ptr<agent_lists>& self,
                         caf::actor_system& sys, registry_actor registry,
                         bus_actor bus) {
-  auto handle = sys.spawn(watcher, self, self->ctx_, std::move(registry),
-                          std::move(bus));
+  auto handle
+    = sys.spawn(watcher, self, self->ctx_, std::move(registry), std::move(bus));
   std::lock_guard<std::mutex> guard{self->mtx_};
   self->watcher_ = caf::actor_cast<caf::actor>(handle);
 }

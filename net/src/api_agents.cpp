@@ -95,11 +95,9 @@ void list_agents(const api_env& env, api_call call) {
     self
       ->request(env.bus, env.timeout, atom::status::value,
                 status_verbosity::terse)
-      .then(
-        [self, env, call, filter](caf::settings&) {
-          read_agents(self, env, call, filter);
-        },
-        api_env::on_error(call));
+      .then([self, env, call,
+             filter](caf::settings&) { read_agents(self, env, call, filter); },
+            api_env::on_error(call));
   });
 }
 

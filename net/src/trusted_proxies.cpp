@@ -19,8 +19,7 @@ bool parse_address(std::string_view text, asio::ip::address& out) {
 
 } // namespace
 
-std::array<uint8_t, 16>
-trusted_proxies::bytes_of(const asio::ip::address& x) {
+std::array<uint8_t, 16> trusted_proxies::bytes_of(const asio::ip::address& x) {
   if (x.is_v6())
     return x.to_v6().to_bytes();
   return asio::ip::make_address_v6(asio::ip::v4_mapped, x.to_v4()).to_bytes();
@@ -64,8 +63,8 @@ bool trusted_proxies::contains(const asio::ip::address& x) const {
   for (auto& r : ranges_) {
     unsigned whole = r.bits / 8;
     unsigned rest = r.bits % 8;
-    bool match = std::equal(bytes.begin(), bytes.begin() + whole,
-                            r.bytes.begin());
+    bool match
+      = std::equal(bytes.begin(), bytes.begin() + whole, r.bytes.begin());
     if (match && rest > 0) {
       auto mask = static_cast<uint8_t>(0xFF << (8 - rest));
       match = (bytes[whole] & mask) == (r.bytes[whole] & mask);
@@ -86,8 +85,8 @@ std::string trusted_proxies::client(const asio::ip::address& peer,
   while (!forwarded.empty()) {
     auto comma = forwarded.rfind(',');
     auto hop = net::trim(comma == std::string_view::npos
-                             ? forwarded
-                             : forwarded.substr(comma + 1));
+                           ? forwarded
+                           : forwarded.substr(comma + 1));
     asio::ip::address addr;
     if (!parse_address(hop, addr))
       break;

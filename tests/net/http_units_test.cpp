@@ -154,7 +154,9 @@ CAF_TEST(the authenticator checks keys without jwt) {
 CAF_TEST(trusted proxies parse addresses and ranges) {
   auto ok = trusted_proxies::parse(" 10.0.0.1, 192.168.0.0/16 ,fd00::/8,::1");
   CAF_REQUIRE(ok);
-  auto addr = [](const char* x) { return boost::asio::ip::make_address(x); };
+  auto addr = [](const char* x) {
+    return boost::asio::ip::make_address(x);
+  };
   CAF_CHECK(ok->contains(addr("10.0.0.1")));
   CAF_CHECK(!ok->contains(addr("10.0.0.2")));
   CAF_CHECK(ok->contains(addr("192.168.200.7")));
@@ -177,7 +179,9 @@ CAF_TEST(trusted proxies parse addresses and ranges) {
 
 CAF_TEST(the client is the rightmost hop no trusted proxy added) {
   auto proxies = *trusted_proxies::parse("127.0.0.1, 10.0.0.0/8");
-  auto addr = [](const char* x) { return boost::asio::ip::make_address(x); };
+  auto addr = [](const char* x) {
+    return boost::asio::ip::make_address(x);
+  };
   auto local = addr("127.0.0.1");
   CAF_CHECK_EQUAL(proxies.client(local, ""), "127.0.0.1");
   CAF_CHECK_EQUAL(proxies.client(local, "203.0.113.9"), "203.0.113.9");
