@@ -14,9 +14,7 @@ namespace {
 
 /// The text of a fixture under tests/net/hooks/.
 std::string fixture(const std::string& name) {
-  std::string dir = __FILE__;
-  dir = dir.substr(0, dir.find_last_of('/'));
-  std::ifstream in{dir + "/hooks/" + name};
+  std::ifstream in{std::string{AV_SOURCE_DIR} + "/tests/net/hooks/" + name};
   if (!in)
     CAF_FAIL("missing fixture " << name);
   return std::string{std::istreambuf_iterator<char>{in}, {}};
