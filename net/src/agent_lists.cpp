@@ -23,11 +23,20 @@ std::string etag_of(const std::string& body) {
   return buf;
 }
 
-using watcher_ptr = event_sink_actor::pointer;
+/// The watcher takes event batches and answers STATUS for /metrics.
+using watcher_actor = event_sink_actor::extend_with<status_actor>;
 
-event_sink_actor::behavior_type
-watcher(watcher_ptr self, std::shared_ptr<agent_lists> lists,
-        node_context_ptr ctx, registry_actor registry, bus_actor bus) {
+struct watcher_data {
+  static inline const char* name = "agent_lists";
+  uint64_t processed = 0;
+};
+
+using watcher_ptr = watcher_actor::stateful_pointer<watcher_data>;
+
+watcher_actor::behavior_type watcher(watcher_ptr self,
+                                     std::shared_ptr<agent_lists> lists,
+                                     node_context_ptr ctx,
+                                     registry_actor registry, bus_actor bus) {
   constexpr auto timeout = std::chrono::seconds{30};
   // Once the registry answers it has sent its own subscription, so the bus
   // takes ours after it and hands every batch to the registry first.
@@ -51,6 +60,7 @@ watcher(watcher_ptr self, std::shared_ptr<agent_lists> lists,
       });
   return {
     [=](const event_batch& batch) {
+      ++self->state.processed;
       auto& events = *batch.events;
       if (events.empty())
         return;
@@ -58,6 +68,12 @@ watcher(watcher_ptr self, std::shared_ptr<agent_lists> lists,
       for (auto& ev : events)
         states = states || ev.kind() == event_kind::agent_state;
       lists->saw(events.back().seq, states);
+    },
+    [=](atom::status, status_verbosity) {
+      return status_header(self, "agent_lists", "agent_lists",
+                           lists->settled() ? "following the bus"
+                                            : "catching up with the bus",
+                           self->state.processed);
     },
   };
 }
@@ -86,6 +102,11 @@ void agent_lists::watch(const std::shared_ptr<agent_lists>& self,
     = sys.spawn(watcher, self, self->ctx_, std::move(registry), std::move(bus));
   std::lock_guard<std::mutex> guard{self->mtx_};
   self->watcher_ = caf::actor_cast<caf::actor>(handle);
+}
+
+status_actor agent_lists::status() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return caf::actor_cast<status_actor>(watcher_);
 }
 
 void agent_lists::stop() {

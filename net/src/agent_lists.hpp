@@ -53,6 +53,9 @@ public:
   /// Ends the watcher; reuse stops. Idempotent.
   void stop();
 
+  /// The watcher, for /metrics (kind `agent_lists`); null before `watch`.
+  status_actor status() const;
+
   /// Whether the watcher follows the bus and has seen every event published
   /// so far; only then may a kept answer be reused.
   bool settled() const;

@@ -64,6 +64,8 @@ http_server::http_server(const config::settings& cfg, caf::actor_system& sys,
   // Only once nothing can throw: the watcher lives until `stop`.
   http::agent_lists::watch(core_->env.lists, sys, core_->env.registry,
                            core_->env.bus);
+  if (core_->env.tel)
+    core_->env.tel->watch_also(core_->env.lists->status());
   if (core_->cors.wildcard_ignored())
     log::warn("ALLOWED_ORIGINS: '*' ignored because authentication is on");
   log::info("http api listening", {{"address", cfg.bind_address},
