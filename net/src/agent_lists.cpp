@@ -81,12 +81,13 @@ watcher_actor::behavior_type watcher(watcher_ptr self,
 } // namespace
 
 std::string agent_list_key(const agent_filter& filter) {
+  // NUL cannot occur in decoded query values (the router refuses it).
   std::string key = filter.type;
-  key += '\n';
+  key += '\0';
   key += filter.state;
-  key += '\n';
+  key += '\0';
   key += std::to_string(filter.offset);
-  key += '\n';
+  key += '\0';
   key += std::to_string(filter.limit);
   return key;
 }
