@@ -15,6 +15,7 @@
 
 #include "av/hooks.hpp"
 #include "av/http/router.hpp"
+#include "av/http/trusted_proxies.hpp"
 #include "av/json_layout.hpp"
 
 namespace {
@@ -57,6 +58,13 @@ const av::http::router& routes() {
   return result;
 }
 
+/// Proxies as a deployment behind a local reverse proxy would list them.
+const av::http::trusted_proxies& proxies() {
+  static const auto result
+    = *av::http::trusted_proxies::parse("127.0.0.0/8, 10.0.0.0/8, ::1");
+  return result;
+}
+
 std::string param(const av::http::param_list& xs, const char* name) {
   for (auto& [key, value] : xs)
     if (key == name)
@@ -84,7 +92,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto target = req.target();
   if (!av::http::parse_target({target.data(), target.size()}, path, query))
     return 0;
-  auto found = routes().find(req.method(), path);
+  // The client address from X-Forwarded-For, as a trusted peer sees it.
+  auto forwarded = req["X-Forwarded-For"];
+  std::string_view header{forwarded.data(), forwarded.size()};
+  (void)proxies().client(boost::asio::ip::make_address("127.0.0.1"), header);
+  (void)av::http::trusted_proxies::parse(header);
+  // HEAD is answered by the GET route.
+  auto method = req.method() == verb::head ? verb::get : req.method();
+  auto found = routes().find(method, path);
   (void)av::http::allow_header(found.allowed);
   if (!found.hit)
     return 0;

@@ -4,6 +4,7 @@
 
 #include "av/connection_url.hpp"
 #include "av/endpoint.hpp"
+#include "av/http/trusted_proxies.hpp"
 #include "spec_builders.hpp"
 
 namespace av::config::detail {
@@ -22,6 +23,15 @@ opt_msg check_host(std::string_view x) {
   if (x.empty() || net::is_valid_host(x))
     return std::nullopt;
   return "expected a host name or IP address";
+}
+
+opt_msg check_proxies(std::string_view x) {
+  auto list = http::trusted_proxies::parse(x);
+  if (list)
+    return std::nullopt;
+  return list.error()
+         + "; expected comma-separated IP addresses or CIDR ranges such as "
+           "10.0.0.1,192.168.0.0/16";
 }
 
 opt_msg check_postgres_url(std::string_view x) {
@@ -138,6 +148,10 @@ const std::vector<spec>& table() {
     integer({"RATE_LIMIT_MAX_REQUESTS", "--rate-limit-max-requests",
              "requests one client may make per window"},
             &s::rate_limit_max_requests, 1, 10000000),
+    text({"TRUSTED_PROXIES", "--trusted-proxies",
+          "proxies whose X-Forwarded-For names the client (addresses and "
+          "CIDR ranges); empty trusts none"},
+         &s::trusted_proxies, check_proxies, "ADDR[/BITS],..."),
     integer({"WS_MAX_CONNECTIONS", "--ws-max-connections",
              "open WebSocket connections at most"},
             &s::ws_max_connections, 1, 100000),

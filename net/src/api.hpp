@@ -14,6 +14,8 @@
 
 namespace av::http {
 
+class agent_lists;
+
 /// Where browsers reach the node's listeners, for the dashboard: the bound
 /// API port (known once the listener is bound), the WebSocket port and how
 /// many viewers it has.
@@ -42,6 +44,8 @@ struct api_env {
   std::shared_ptr<std::atomic<size_t>> connections;
   /// The node's ports, announced in /api/snapshot.
   std::shared_ptr<listener_ports> ports;
+  /// Kept renderings of GET /api/agents; null where answers are not kept.
+  std::shared_ptr<agent_lists> lists;
 
   /// Runs `body(self)` in a short-lived actor so that the Asio thread never
   /// waits on CAF. The actor lives while it awaits responses; anything it

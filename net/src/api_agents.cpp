@@ -1,6 +1,7 @@
 #include <charconv>
 #include <optional>
 
+#include "agent_lists.hpp"
 #include "api.hpp"
 #include "av/json_mapping.hpp"
 #include "av/metrics.hpp"
@@ -44,6 +45,33 @@ std::string query_text(const api_call& call, const char* name) {
   return x ? *x : std::string{};
 }
 
+/// Browsers may keep a listing but must revalidate it (If-None-Match).
+header_list listing_headers(const agent_lists::entry& kept) {
+  return {{"ETag", kept.etag}, {"Cache-Control", "no-cache"}};
+}
+
+/// Asks the registry for a listing and answers it, keeping the rendering
+/// for the next reader when `env.lists` is set.
+void read_agents(caf::event_based_actor* self, const api_env& env,
+                 const api_call& call, const agent_filter& filter) {
+  auto lists = env.lists;
+  // Read before asking: an answer is kept under the version it includes.
+  auto at = lists ? lists->now() : std::nullopt;
+  self->request(env.registry, env.timeout, atom::list::value, filter)
+    .then(
+      [call, filter, lists, at](agent_page& page) {
+        auto body = dump(json{{"agents", page.agents},
+                              {"total", page.total},
+                              {"offset", filter.offset},
+                              {"limit", filter.limit}});
+        if (!at)
+          return call.reply_text(status::ok, std::move(body));
+        auto kept = lists->store(agent_list_key(filter), *at, std::move(body));
+        call.reply_text(status::ok, kept->body, listing_headers(*kept));
+      },
+      api_env::on_error(call));
+}
+
 void list_agents(const api_env& env, api_call call) {
   auto offset = query_uint(call, "offset", 0, 0, 1u << 31);
   if (!offset)
@@ -53,16 +81,23 @@ void list_agents(const api_env& env, api_call call) {
     return;
   agent_filter filter{query_text(call, "type"), query_text(call, "state"),
                       *offset, *limit};
+  auto& lists = env.lists;
+  if (lists) {
+    if (auto kept = lists->find(agent_list_key(filter)))
+      return call.reply_text(status::ok, kept->body, listing_headers(*kept));
+  }
   env.act(call, [env, call, filter](caf::event_based_actor* self) {
-    self->request(env.registry, env.timeout, atom::list::value, filter)
-      .then(
-        [call, filter](agent_page& page) {
-          call.reply(status::ok, json{{"agents", page.agents},
-                                      {"total", page.total},
-                                      {"offset", filter.offset},
-                                      {"limit", filter.limit}});
-        },
-        api_env::on_error(call));
+    if (!env.lists || env.lists->settled())
+      return read_agents(self, env, call, filter);
+    // Events are waiting at the bus: have it hand them out first, so that a
+    // state change answered before this request is in the listing.
+    self->send(env.bus, atom::flush::value);
+    self
+      ->request(env.bus, env.timeout, atom::status::value,
+                status_verbosity::terse)
+      .then([self, env, call,
+             filter](caf::settings&) { read_agents(self, env, call, filter); },
+            api_env::on_error(call));
   });
 }
 

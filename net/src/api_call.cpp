@@ -48,7 +48,12 @@ const std::string* api_call::query(std::string_view name) const {
 
 void api_call::reply(http::status code, const nlohmann::json& body,
                      header_list headers) const {
-  send(http::reply{code, dump(body), std::move(headers)});
+  reply_text(code, dump(body), std::move(headers));
+}
+
+void api_call::reply_text(http::status code, std::string body,
+                          header_list headers) const {
+  send(http::reply{code, std::move(body), std::move(headers)});
 }
 
 void api_call::fail(const api_error& err) const {

@@ -1,3 +1,4 @@
+#include <functional>
 #include <memory>
 
 #include "api.hpp"
@@ -20,10 +21,144 @@ json hook_answer(const hook_plan& plan, const agent_ref& ref) {
                 {"name", ref.summary.name}}}};
 }
 
+using error_fn = std::function<void(caf::error&)>;
+
+/// Finds agent `name`, creating it with `type` and `metadata` on first
+/// sight, then calls `then(ref)`; `fail(err)` when neither works.
+void ensure_agent(caf::event_based_actor* self, const api_env& env,
+                  const std::string& name, const std::string& type,
+                  const json& metadata, std::function<void(agent_ref&)> then,
+                  error_fn fail) {
+  auto lookup = [=] {
+    self->request(env.registry, env.timeout, atom::get::value, name)
+      .then([then](agent_ref& ref) { then(ref); }, fail);
+  };
+  self->request(env.registry, env.timeout, atom::get::value, name)
+    .then([then](agent_ref& ref) { then(ref); },
+          [=](caf::error& err) {
+            if (code_of(err) != ec::not_found)
+              return fail(err);
+            agent_spec spec;
+            spec.name = name;
+            spec.type = type;
+            spec.metadata = metadata.dump();
+            spec.origin = provenance::measured;
+            self->request(env.registry, env.timeout, atom::spawn::value, spec)
+              .then([lookup](agent_info&) { lookup(); },
+                    [lookup, fail](caf::error& err) {
+                      // Another hook of the session created it first.
+                      if (code_of(err) != ec::conflict)
+                        return fail(err);
+                      lookup();
+                    });
+          });
+}
+
+/// Answers the hook with `answer` plus what became of the subagent step.
+error_fn report_subagent(const api_call& call, const json& answer) {
+  return [call, answer](caf::error& err) {
+    auto x = answer;
+    x["subagent"] = {{"done", false}, {"reason", describe(err)}};
+    call.reply(status::ok, x);
+  };
+}
+
+json subagent_answer(const agent_ref& ref) {
+  return {
+    {"done", true}, {"name", ref.summary.name}, {"numId", ref.summary.num}};
+}
+
+/// PreToolUse of `Task`: the subagent's agent and task, and the session's
+/// request to it.
+void start_subagent(caf::event_based_actor* self, const api_env& env,
+                    const api_call& call, const hook_plan& plan,
+                    const agent_ref& session, json answer) {
+  auto& sub = *plan.subagent;
+  auto report = report_subagent(call, answer);
+  auto on_agent = [=](agent_ref& ref) {
+    task_spec task;
+    task.id = sub.task_id;
+    task.description = sub.description;
+    self->request(ref.handle, env.timeout, atom::assign::value, task)
+      .then(
+        [=](agent_info&) {
+          outgoing_message msg;
+          msg.to = ref.summary.num;
+          msg.type = "request";
+          msg.content = sub.description;
+          self->request(session.handle, env.timeout, atom::send::value, msg)
+            .then(
+              [=](message_receipt&) mutable {
+                answer["subagent"] = subagent_answer(ref);
+                call.reply(status::ok, answer);
+              },
+              report);
+        },
+        report);
+  };
+  ensure_agent(self, env, sub.name, sub.type, sub.metadata, on_agent, report);
+}
+
+/// PostToolUse of `Task`: the subagent completes its task, answers the
+/// session and ends.
+void end_subagent(caf::event_based_actor* self, const api_env& env,
+                  const api_call& call, const hook_plan& plan,
+                  const agent_ref& session, json answer) {
+  auto& sub = *plan.subagent;
+  auto report = report_subagent(call, answer);
+  auto finish = [=](const agent_ref& ref) {
+    self
+      ->request(env.registry, env.timeout, atom::terminate::value,
+                ref.summary.name, std::string{"subagent finished"})
+      .then(
+        [=](agent_info&) mutable {
+          answer["subagent"] = subagent_answer(ref);
+          call.reply(status::ok, answer);
+        },
+        report);
+  };
+  auto on_agent = [=](agent_ref& ref) {
+    self
+      ->request(ref.handle, env.timeout, atom::complete::value, sub.task_id,
+                plan.success, plan.output)
+      .then(
+        [=](task_result&) {
+          outgoing_message msg;
+          msg.to = session.summary.num;
+          msg.type = "inform";
+          msg.content = plan.output;
+          self->request(ref.handle, env.timeout, atom::send::value, msg)
+            .then([=](message_receipt&) { finish(ref); }, report);
+        },
+        report);
+  };
+  self->request(env.registry, env.timeout, atom::get::value, sub.name)
+    .then(on_agent, report);
+}
+
+/// Answers the hook, after the subagent step when there is one.
+void conclude(caf::event_based_actor* self, const api_env& env,
+              const api_call& call, const hook_plan& plan,
+              const agent_ref& session, json answer) {
+  if (!plan.subagent)
+    return call.reply(status::ok, answer);
+  if (plan.what == hook_plan::action::start_task)
+    start_subagent(self, env, call, plan, session, std::move(answer));
+  else
+    end_subagent(self, env, call, plan, session, std::move(answer));
+}
+
 /// Runs the plan's task step on the agent and answers.
 void apply(caf::event_based_actor* self, const api_env& env,
            const api_call& call, const hook_plan& plan, agent_ref ref) {
   auto answer = hook_answer(plan, ref);
+  // A hook must never hold up its caller: failed steps are reported in the
+  // answer, not as errors.
+  auto step_failed = [=](const char* done, caf::error& err) mutable {
+    answer["task"]
+      = {{"id", plan.task_id}, {done, false}, {"reason", describe(err)}};
+    conclude(self, env, call, plan, ref, answer);
+  };
   switch (plan.what) {
     case hook_plan::action::none: call.reply(status::ok, answer); return;
     case hook_plan::action::start_task: {
@@ -33,16 +168,12 @@ void apply(caf::event_based_actor* self, const api_env& env,
       task.description = plan.description;
       self->request(ref.handle, env.timeout, atom::assign::value, task)
         .then(
-          [call, answer, plan](agent_info&) mutable {
+          [=](agent_info&) mutable {
             answer["task"] = {{"id", plan.task_id}, {"started", true}};
-            call.reply(status::ok, answer);
+            conclude(self, env, call, plan, ref, answer);
           },
-          [call, answer, plan](caf::error& err) mutable {
-            // A hook must never hold up its caller: report, don't fail.
-            answer["task"] = {{"id", plan.task_id},
-                              {"started", false},
-                              {"reason", describe(err)}};
-            call.reply(status::ok, answer);
+          [step_failed](caf::error& err) mutable {
+            step_failed("started", err);
           });
       return;
     }
@@ -51,56 +182,17 @@ void apply(caf::event_based_actor* self, const api_env& env,
         ->request(ref.handle, env.timeout, atom::complete::value, plan.task_id,
                   plan.success, plan.output)
         .then(
-          [call, answer, plan](task_result& res) mutable {
+          [=](task_result& res) mutable {
             answer["task"] = {{"id", plan.task_id},
                               {"completed", true},
                               {"success", res.success}};
-            call.reply(status::ok, answer);
+            conclude(self, env, call, plan, ref, answer);
           },
-          [call, answer, plan](caf::error& err) mutable {
-            answer["task"] = {{"id", plan.task_id},
-                              {"completed", false},
-                              {"reason", describe(err)}};
-            call.reply(status::ok, answer);
+          [step_failed](caf::error& err) mutable {
+            step_failed("completed", err);
           });
       return;
   }
-}
-
-/// Finds the plan's agent, creating it on first sight; `then(ref)` follows.
-void with_hook_agent(caf::event_based_actor* self, const api_env& env,
-                     const api_call& call, const hook_plan& plan,
-                     std::function<void(agent_ref&)> then) {
-  self->request(env.registry, env.timeout, atom::get::value, plan.agent_name)
-    .then([then](agent_ref& ref) { then(ref); },
-          [=](caf::error& err) {
-            if (code_of(err) != ec::not_found)
-              return call.fail(err);
-            agent_spec spec;
-            spec.name = plan.agent_name;
-            spec.type = plan.agent_type;
-            spec.metadata = plan.agent_metadata.dump();
-            spec.origin = provenance::measured;
-            self->request(env.registry, env.timeout, atom::spawn::value, spec)
-              .then(
-                [=](agent_info&) {
-                  self
-                    ->request(env.registry, env.timeout, atom::get::value,
-                              plan.agent_name)
-                    .then([then](agent_ref& ref) { then(ref); },
-                          api_env::on_error(call));
-                },
-                [=](caf::error& err) {
-                  // Another hook of the session created it first.
-                  if (code_of(err) != ec::conflict)
-                    return call.fail(err);
-                  self
-                    ->request(env.registry, env.timeout, atom::get::value,
-                              plan.agent_name)
-                    .then([then](agent_ref& ref) { then(ref); },
-                          api_env::on_error(call));
-                });
-          });
 }
 
 void ingest(const api_env& env, api_call call) {
@@ -119,8 +211,10 @@ void ingest(const api_env& env, api_call call) {
   if (env.tel)
     env.tel->hook_event(event);
   env.act(call, [env, call, plan = *plan](caf::event_based_actor* self) {
-    with_hook_agent(self, env, call, plan,
-                    [=](agent_ref& ref) { apply(self, env, call, plan, ref); });
+    ensure_agent(
+      self, env, plan.agent_name, plan.agent_type, plan.agent_metadata,
+      [=](agent_ref& ref) { apply(self, env, call, plan, ref); },
+      [call](caf::error& err) { call.fail(err); });
   });
 }
 

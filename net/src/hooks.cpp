@@ -104,6 +104,24 @@ bool tool_succeeded(const json& body) {
   return r->find("error") == r->end() || (*r)["error"].is_null();
 }
 
+/// The subagent a `Task` tool call runs; `use` identifies the call.
+hook_plan::subagent_plan subagent_of(const json& body,
+                                     const std::string& session,
+                                     const std::string& use) {
+  hook_plan::subagent_plan sub;
+  sub.name = "subagent-" + use;
+  sub.task_id = "task-" + use;
+  std::string kind;
+  if (auto input = body.find("tool_input");
+      input != body.end() && input->is_object()) {
+    kind = safe_name(text(*input, "subagent_type"));
+    sub.description = clip(text(*input, "description"), max_description);
+  }
+  sub.metadata = json{
+    {"source", "claude-code"}, {"session", session}, {"subagentType", kind}};
+  return sub;
+}
+
 parsed<hook_plan> claude_plan(const std::string& event, const json& body) {
   hook_plan plan;
   plan.event = event;
@@ -126,6 +144,8 @@ parsed<hook_plan> claude_plan(const std::string& event, const json& body) {
     }
     plan.task_id = "tool-" + tool + "-" + use;
     plan.task_kind = "tool";
+    if (tool == "Task")
+      plan.subagent = subagent_of(body, session, use);
     if (event == "PreToolUse") {
       plan.what = hook_plan::action::start_task;
       plan.description = tool_summary(body);

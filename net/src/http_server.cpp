@@ -2,6 +2,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include "agent_lists.hpp"
 #include "av/config.hpp"
 #include "av/log.hpp"
 #include "io_thread.hpp"
@@ -55,10 +56,16 @@ http_server::http_server(const config::settings& cfg, caf::actor_system& sys,
   env.ports = std::make_shared<http::listener_ports>();
   env.ports->ws = cfg.ws_port;
   env.ports->viewers = std::move(viewers);
+  env.lists = std::make_shared<http::agent_lists>(env.ctx);
   auto ports = env.ports;
   core_ = std::make_shared<http::server_core>(cfg, std::move(env), lim);
   port_ = net::listen_on(core_->acceptor, cfg.bind_address, cfg.api_port);
   ports->api = port_;
+  // Only once nothing can throw: the watcher lives until `stop`.
+  http::agent_lists::watch(core_->env.lists, sys, core_->env.registry,
+                           core_->env.bus);
+  if (core_->env.tel)
+    core_->env.tel->watch_also(core_->env.lists->status());
   if (core_->cors.wildcard_ignored())
     log::warn("ALLOWED_ORIGINS: '*' ignored because authentication is on");
   log::info("http api listening", {{"address", cfg.bind_address},
@@ -78,6 +85,7 @@ void http_server::stop() {
     return;
   core_->shutdown();
   thread_.join();
+  core_->drain();
   log::info("http api stopped");
 }
 

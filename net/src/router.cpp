@@ -129,6 +129,9 @@ std::string allow_header(const std::vector<verb>& methods) {
   for (auto m : methods) {
     result += std::string{boost::beast::http::to_string(m)};
     result += ", ";
+    // Every GET route answers HEAD.
+    if (m == verb::get)
+      result += "HEAD, ";
   }
   result += "OPTIONS";
   return result;

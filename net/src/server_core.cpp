@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "agent_lists.hpp"
 #include "api_history.hpp"
 #include "av/config.hpp"
 #include "av/log.hpp"
@@ -20,6 +21,9 @@ server_core::server_core(const config::settings& cfg, api_env env_arg,
     limiter(static_cast<uint32_t>(cfg.rate_limit_max_requests),
             std::chrono::milliseconds{cfg.rate_limit_window_ms}),
     cors(cfg.allowed_origins, auth.enabled()), files(cfg.web_root) {
+  // The settings were checked when they were read.
+  if (auto list = trusted_proxies::parse(cfg.trusted_proxies))
+    proxies = *list;
   add_system_routes(routes, env);
   add_agent_routes(routes, env);
   add_coordination_routes(routes, env);
@@ -58,8 +62,19 @@ void server_core::remove(session* s) {
     --*env.connections;
 }
 
+void server_core::drain() {
+  {
+    std::lock_guard<std::mutex> guard{post_mtx_};
+    ended_ = true;
+  }
+  ioc.restart();
+  ioc.poll();
+}
+
 void server_core::shutdown() {
   stopping = true;
+  if (env.lists)
+    env.lists->stop();
   net::close_acceptor(shared_from_this(), acceptor);
   sessions_.close_all();
 }

@@ -2,9 +2,11 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 
 #include "api.hpp"
 #include "av/http/auth.hpp"
@@ -12,6 +14,7 @@
 #include "av/http/rate_limiter.hpp"
 #include "av/http/router.hpp"
 #include "av/http/static_files.hpp"
+#include "av/http/trusted_proxies.hpp"
 #include "av/http_server.hpp"
 #include "session_set.hpp"
 
@@ -35,6 +38,7 @@ struct server_core : std::enable_shared_from_this<server_core> {
   http::rate_limiter limiter;
   http::cors_policy cors;
   http::static_files files;
+  http::trusted_proxies proxies;
   std::atomic<bool> stopping{false};
 
   /// Starts the next accept.
@@ -48,8 +52,29 @@ struct server_core : std::enable_shared_from_this<server_core> {
   /// Sets `stopping` and closes the listener and every session.
   void shutdown();
 
+  /// Queues `fn` on `ex` unless the I/O thread has ended for good: a handler
+  /// queued then would never run, and as it holds its session, which holds
+  /// this core and its io_context, nothing of the server would ever be freed
+  /// (nor the actor handles in `env`, which keeps the actor system from
+  /// shutting down). Returns whether it queued.
+  template <class Executor, class F>
+  bool post(const Executor& ex, F&& fn) {
+    std::lock_guard<std::mutex> guard{post_mtx_};
+    if (ended_)
+      return false;
+    boost::asio::post(ex, std::forward<F>(fn));
+    return true;
+  }
+
+  /// Once the I/O thread has ended: refuses further posts and runs what was
+  /// queued after the thread ran out of work (sessions closed by `shutdown`
+  /// just then, answers of actors that saw the server still running).
+  void drain();
+
 private:
   net::session_set<session> sessions_;
+  std::mutex post_mtx_;
+  bool ended_ = false;
 };
 
 } // namespace av::http

@@ -1,7 +1,6 @@
 #include "session.hpp"
 
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/post.hpp>
 
 #include "av/log.hpp"
 
@@ -33,7 +32,10 @@ session::session(std::shared_ptr<server_core> core, asio::ip::tcp::socket sock)
   : core_(std::move(core)), stream_(std::move(sock)) {
   beast::error_code err;
   auto peer = stream_.socket().remote_endpoint(err);
-  client_ = err ? "unknown" : peer.address().to_string();
+  if (!err)
+    peer_ = peer.address();
+  peer_text_ = err ? "unknown" : peer_.to_string();
+  client_ = peer_text_;
 }
 
 session::~session() {
@@ -46,8 +48,8 @@ void session::start() {
 }
 
 void session::close() {
-  asio::post(stream_.get_executor(),
-             [self = shared_from_this()] { self->do_close(); });
+  core_->post(stream_.get_executor(),
+              [self = shared_from_this()] { self->do_close(); });
 }
 
 void session::do_close() {
@@ -90,6 +92,9 @@ void session::on_read_error(beast::error_code err) {
   method_ = "-";
   path_ = "-";
   origin_.clear();
+  head_ = false;
+  if_none_match_.clear();
+  client_ = peer_text_;
   if (err == bhttp::error::body_limit)
     return reject(make_error(status::payload_too_large, "payload_too_large",
                              "the body exceeds "
@@ -116,7 +121,7 @@ api_call::send_fn session::sender() {
   return [self = shared_from_this()](reply x) {
     if (self->core_->stopping)
       return;
-    asio::post(
+    self->core_->post(
       self->stream_.get_executor(),
       [self, x = std::move(x)]() mutable { self->write(std::move(x)); });
   };
@@ -135,6 +140,13 @@ void session::handle() {
   ++served_;
   auto method = req.method();
   method_ = std::string{req.method_string()};
+  head_ = method == verb::head;
+  if_none_match_ = std::string{req[bhttp::field::if_none_match]};
+  auto forwarded = req["X-Forwarded-For"];
+  client_
+    = core_->proxies.empty() || peer_text_ == "unknown"
+        ? peer_text_
+        : core_->proxies.client(peer_, {forwarded.data(), forwarded.size()});
   auto target = req.target();
   path_ = std::string{target.substr(0, target.find('?'))};
   route_ = "none";
@@ -154,14 +166,15 @@ void session::handle() {
       make_error(status::forbidden, "origin_not_allowed",
                  "origin " + origin_ + " is not in ALLOWED_ORIGINS"),
       false);
-  auto found = core_->routes.find(method, path);
+  // HEAD is GET without the body.
+  auto found = core_->routes.find(head_ ? verb::get : method, path);
   if (found.hit)
     route_ = found.hit->pattern;
   else if (!found.allowed.empty())
     route_ = "unmatched";
   // The dashboard's files: open like /health, since the page must load
   // before it can ask for credentials.
-  if (found.allowed.empty() && method == verb::get
+  if (found.allowed.empty() && (method == verb::get || head_)
       && (path.empty() || path.front() != "api")) {
     if (auto x = core_->files.get(path)) {
       route_ = "static";
@@ -267,10 +280,27 @@ void session::preflight(const std::vector<verb>& allowed) {
   write(std::move(x));
 }
 
+void session::revalidate(reply& x) const {
+  if (x.code != status::ok || if_none_match_.empty())
+    return;
+  for (auto& kvp : x.headers) {
+    if (kvp.first != "ETag")
+      continue;
+    // A list of tags or `*`; ours carry no commas.
+    if (if_none_match_ == "*"
+        || if_none_match_.find(kvp.second) != std::string::npos) {
+      x.code = status::not_modified;
+      x.body.clear();
+    }
+    return;
+  }
+}
+
 void session::write(reply x) {
+  revalidate(x);
   auto res = std::make_shared<response>(x.code, 11);
   res->set(bhttp::field::server, "agent-visualizer");
-  if (x.code != status::no_content) {
+  if (x.code != status::no_content && x.code != status::not_modified) {
     res->set(bhttp::field::content_type, "application/json");
     res->body() = std::move(x.body);
   }
@@ -288,7 +318,15 @@ void session::write(reply x) {
     }
   }
   res->keep_alive(keep_alive_);
-  res->prepare_payload();
+  if (head_) {
+    // The length GET would send, and no body.
+    auto size = res->body().size();
+    res->body().clear();
+    if (x.code != status::no_content && x.code != status::not_modified)
+      res->content_length(size);
+  } else {
+    res->prepare_payload();
+  }
   if (core_->env.tel) {
     auto s = std::chrono::duration<double>(std::chrono::steady_clock::now()
                                            - started_)

@@ -44,6 +44,8 @@ private:
   /// Answers from the strand with an error and closes afterwards.
   void reject(const api_error& err, bool close_after);
   void write(reply x);
+  /// 304 instead of `x` when the client holds its ETag already.
+  void revalidate(reply& x) const;
   void on_write(bool close_after, boost::beast::error_code err, size_t);
   void do_close();
   /// Half-closes and discards further input, then closes.
@@ -62,6 +64,11 @@ private:
   boost::beast::flat_buffer buffer_;
   std::optional<request_parser> parser_;
   std::shared_ptr<response> res_;
+  boost::asio::ip::address peer_;
+  /// The peer address as text, or `unknown`.
+  std::string peer_text_;
+  /// Who sent the request being answered: the peer, or the client a trusted
+  /// proxy names. Rate limits and logs go by it.
   std::string client_;
   uint32_t served_ = 0;
   // The request being answered.
@@ -71,6 +78,10 @@ private:
   /// series per agent.
   std::string route_ = "none";
   std::string origin_;
+  /// A HEAD request: answered like GET, without the body.
+  bool head_ = false;
+  /// The request's If-None-Match, matched against an answer's ETag.
+  std::string if_none_match_;
   bool origin_ok_ = true;
   bool keep_alive_ = false;
   std::chrono::steady_clock::time_point started_;

@@ -45,6 +45,11 @@ public:
   caf::actor_system* sys = nullptr;
   telemetry_sources src;
 
+  void add(status_actor x) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    more_.push_back(std::move(x));
+  }
+
   std::vector<pm::MetricFamily> Collect() const override {
     std::vector<pm::MetricFamily> result;
     caf::scoped_actor self{*sys};
@@ -87,7 +92,12 @@ public:
       account(xs);
       collect_physics(xs, result);
     }
-    for (auto& other : src.others)
+    auto others = src.others;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      others.insert(others.end(), more_.begin(), more_.end());
+    }
+    for (auto& other : others)
       if (ask(other, xs))
         account(xs);
     if (src.stream)
@@ -104,6 +114,10 @@ public:
   }
 
 private:
+  mutable std::mutex mtx_;
+  /// Added by `telemetry::watch_also`.
+  std::vector<status_actor> more_;
+
   static void collect_registry(const caf::settings& xs,
                                std::vector<pm::MetricFamily>& out) {
     auto coords = family("agentviz_coordinations", "Coordinations by status.",
@@ -200,6 +214,8 @@ struct telemetry::impl {
   std::shared_ptr<node_collector> collector;
   std::unique_ptr<pm::Exposer> exposer;
   std::mutex mtx;
+  /// From `watch_also` before `watch`.
+  std::vector<status_actor> more;
   std::thread closer;
   uint16_t port = 0;
   pm::Family<pm::Counter>* requests = nullptr;
@@ -276,9 +292,20 @@ void telemetry::watch(caf::actor_system& sys, telemetry_sources sources) {
   c->sys = &sys;
   c->src = std::move(sources);
   std::lock_guard<std::mutex> guard{impl_->mtx};
+  for (auto& x : impl_->more)
+    c->add(std::move(x));
+  impl_->more.clear();
   impl_->collector = c;
   if (impl_->exposer)
     impl_->exposer->RegisterCollectable(c);
+}
+
+void telemetry::watch_also(status_actor x) {
+  std::lock_guard<std::mutex> guard{impl_->mtx};
+  if (impl_->collector)
+    impl_->collector->add(std::move(x));
+  else
+    impl_->more.push_back(std::move(x));
 }
 
 void telemetry::stop() {

@@ -129,7 +129,7 @@ CAF_TEST(defaults) {
 
 CAF_TEST(every documented variable is described) {
   auto rows = describe(settings{});
-  CAF_CHECK_EQUAL(rows.size(), 46u);
+  CAF_CHECK_EQUAL(rows.size(), 47u);
   for (auto name : {"BIND_ADDRESS",
                     "API_PORT",
                     "WS_PORT",
@@ -525,5 +525,17 @@ CAF_TEST(origins) {
     CAF_MESSAGE("origins " << bad);
     r = start_env({{"ALLOWED_ORIGINS", bad}});
     check_rejected(r, {"ALLOWED_ORIGINS", "scheme://host[:port]"});
+  }
+}
+
+CAF_TEST(trusted proxies) {
+  auto r = start_env({{"TRUSTED_PROXIES", "10.0.0.1, 192.168.0.0/16, ::1"}});
+  CAF_REQUIRE_EQUAL(r.code(), -1);
+  CAF_CHECK_EQUAL(r.res.cfg.trusted_proxies, "10.0.0.1, 192.168.0.0/16, ::1");
+  CAF_CHECK_EQUAL(start_env({}).res.cfg.trusted_proxies, "");
+  for (auto bad : {"10.0.0.0/33", "proxy.example", "10.0.0.1,,10.0.0.2"}) {
+    CAF_MESSAGE("proxies " << bad);
+    r = start_env({{"TRUSTED_PROXIES", bad}});
+    check_rejected(r, {"TRUSTED_PROXIES", "CIDR"});
   }
 }

@@ -276,7 +276,7 @@ CAF_TEST(unknown paths and methods are answered in JSON) {
   CAF_CHECK_EQUAL(code(res), "not_found");
   res = client.request(verb::patch, "/api/agents", "{}");
   CAF_CHECK_EQUAL(res.status, 405);
-  CAF_CHECK_EQUAL(res.header("allow"), "GET, POST, OPTIONS");
+  CAF_CHECK_EQUAL(res.header("allow"), "GET, HEAD, POST, OPTIONS");
   CAF_CHECK_EQUAL(code(res), "method_not_allowed");
 }
 

@@ -75,7 +75,7 @@ public:
     });
     if (!run(done, result) || fail(err, result))
       return result;
-    read_response(result);
+    read_response(result, method == verb::head);
     return result;
   }
 
@@ -153,10 +153,12 @@ private:
     return true;
   }
 
-  void read_response(http_result& result) {
+  /// `head`: the answer to HEAD, whose Content-Length has no body behind it.
+  void read_response(http_result& result, bool head = false) {
     namespace http = boost::beast::http;
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
+    parser.skip(head);
     bool done = false;
     boost::beast::error_code err;
     http::async_read(stream_, buffer_, parser,

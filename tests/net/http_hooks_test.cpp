@@ -14,9 +14,7 @@ namespace {
 
 /// The text of a fixture under tests/net/hooks/.
 std::string fixture(const std::string& name) {
-  std::string dir = __FILE__;
-  dir = dir.substr(0, dir.find_last_of('/'));
-  std::ifstream in{dir + "/hooks/" + name};
+  std::ifstream in{std::string{AV_SOURCE_DIR} + "/tests/net/hooks/" + name};
   if (!in)
     CAF_FAIL("missing fixture " << name);
   return std::string{std::istreambuf_iterator<char>{in}, {}};
@@ -91,6 +89,43 @@ CAF_TEST(a claude code session becomes an agent with tool tasks) {
   // One agent for the whole session.
   auto page = get("/api/agents?type=claude-code");
   CAF_CHECK_EQUAL(page.json["total"], 1);
+}
+
+CAF_TEST(a task tool call runs a subagent of its own) {
+  constexpr const char* subagent = "/api/agents/subagent-toolu_01Task";
+  CAF_REQUIRE_EQUAL(hook("SessionStart", "session_start.json").status, 200);
+  auto res = hook("PreToolUse", "pre_tool_use_task.json");
+  CAF_REQUIRE_EQUAL(res.status, 200);
+  CAF_CHECK_EQUAL(res.json["task"]["started"], true);
+  CAF_CHECK_EQUAL(res.json["subagent"]["done"], true);
+  CAF_CHECK_EQUAL(res.json["subagent"]["name"], "subagent-toolu_01Task");
+  auto sub = get(subagent);
+  CAF_REQUIRE_EQUAL(sub.status, 200);
+  CAF_CHECK_EQUAL(sub.json["type"], "claude-subagent");
+  CAF_CHECK_EQUAL(sub.json["provenance"], "measured");
+  CAF_CHECK_EQUAL(sub.json["state"], "BUSY");
+  CAF_CHECK_EQUAL(sub.json["currentTask"], "task-toolu_01Task");
+  CAF_CHECK_EQUAL(sub.json["metadata"]["subagentType"], "code-reviewer");
+  CAF_CHECK_EQUAL(sub.json["metadata"]["session"], "5f0c2a9e-hooks-test");
+  // The session asked the subagent, and waits on its tool call.
+  CAF_CHECK_EQUAL(sub.json["messagesReceived"], 1);
+  auto session = get(session_agent);
+  CAF_CHECK_EQUAL(session.json["messagesSent"], 1);
+  CAF_CHECK_EQUAL(session.json["state"], "BUSY");
+  res = hook("PostToolUse", "post_tool_use_task.json");
+  CAF_REQUIRE_EQUAL(res.status, 200);
+  CAF_CHECK_EQUAL(res.json["task"]["completed"], true);
+  CAF_CHECK_EQUAL(res.json["subagent"]["done"], true);
+  // The subagent answered and ended.
+  session = get(session_agent);
+  CAF_CHECK_EQUAL(session.json["messagesReceived"], 1);
+  CAF_CHECK_EQUAL(session.json["state"], "IDLE");
+  sub = get(subagent);
+  CAF_CHECK(sub.status == 404 || sub.json["state"] == "TERMINATED");
+  // A second PostToolUse finds no subagent: reported, not failed.
+  res = hook("PostToolUse", "post_tool_use_task.json");
+  CAF_CHECK_EQUAL(res.status, 200);
+  CAF_CHECK_EQUAL(res.json["subagent"]["done"], false);
 }
 
 CAF_TEST(a post without its pre is reported not failed) {

@@ -80,6 +80,24 @@ struct rate_fixture : api_fixture {
   }
 };
 
+/// Two requests a minute per client, behind a proxy on loopback.
+struct proxy_fixture : api_fixture {
+  proxy_fixture()
+    : api_fixture([] {
+        auto cfg = test_settings();
+        cfg.rate_limit_max_requests = 2;
+        cfg.rate_limit_window_ms = 60000;
+        cfg.trusted_proxies = "127.0.0.1";
+        return cfg;
+      }()) {
+    // nop
+  }
+
+  int get_as(const std::string& forwarded) {
+    return get("/api/agents", {{"X-Forwarded-For", forwarded}}).status;
+  }
+};
+
 } // namespace
 
 CAF_TEST_FIXTURE_SCOPE(auth_tests, auth_fixture)
@@ -171,6 +189,18 @@ CAF_TEST(clients over their budget get 429 with retry after) {
   CAF_CHECK_EQUAL(get("/health").status, 200);
 }
 
+CAF_TEST(x forwarded for from an untrusted peer is ignored) {
+  // Without TRUSTED_PROXIES the header cannot buy a fresh budget.
+  CAF_CHECK_EQUAL(get("/api/agents", {{"X-Forwarded-For", "10.0.0.1"}}).status,
+                  200);
+  CAF_CHECK_EQUAL(get("/api/agents", {{"X-Forwarded-For", "10.0.0.2"}}).status,
+                  200);
+  CAF_CHECK_EQUAL(get("/api/agents", {{"X-Forwarded-For", "10.0.0.3"}}).status,
+                  200);
+  CAF_CHECK_EQUAL(get("/api/agents", {{"X-Forwarded-For", "10.0.0.4"}}).status,
+                  429);
+}
+
 CAF_TEST(the token bucket refills with time) {
   using namespace std::chrono;
   av::http::rate_limiter limiter{2, milliseconds{1000}};
@@ -206,7 +236,7 @@ CAF_TEST(allowed origins get cors headers and others are refused) {
                         {"Access-Control-Request-Method", "POST"}});
   CAF_CHECK_EQUAL(res.status, 204);
   CAF_CHECK_EQUAL(res.header("access-control-allow-methods"),
-                  "GET, POST, OPTIONS");
+                  "GET, HEAD, POST, OPTIONS");
   CAF_CHECK_EQUAL(res.header("access-control-allow-origin"),
                   "http://localhost:3000");
   CAF_CHECK(res.header("access-control-allow-headers").find("Authorization")
@@ -217,6 +247,24 @@ CAF_TEST(allowed origins get cors headers and others are refused) {
   CAF_CHECK_EQUAL(res.status, 403);
   res = client.request(http_client::verb::options, "/api/nowhere");
   CAF_CHECK_EQUAL(res.status, 404);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+CAF_TEST_FIXTURE_SCOPE(proxy_tests, proxy_fixture)
+
+CAF_TEST(a trusted proxy names the client that the rate limit counts) {
+  CAF_CHECK_EQUAL(get_as("203.0.113.1"), 200);
+  CAF_CHECK_EQUAL(get_as("203.0.113.1"), 200);
+  CAF_CHECK_EQUAL(get_as("203.0.113.1"), 429);
+  // Another client behind the same proxy has its own budget.
+  CAF_CHECK_EQUAL(get_as("203.0.113.2"), 200);
+  // Hops a client adds on the left do not change who it is.
+  CAF_CHECK_EQUAL(get_as("198.51.100.7, 203.0.113.1"), 429);
+  // The proxy's own requests count for the proxy.
+  CAF_CHECK_EQUAL(get("/api/agents").status, 200);
+  CAF_CHECK_EQUAL(get("/api/agents").status, 200);
+  CAF_CHECK_EQUAL(get("/api/agents").status, 429);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

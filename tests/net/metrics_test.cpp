@@ -109,6 +109,9 @@ CAF_TEST(metrics describe agents actors and requests) {
   CAF_CHECK_GREATER_OR_EQUAL(*processed, 3.0);
   CAF_CHECK(value_of(text, R"(agentviz_actor_mailbox_depth{kind="physics"})"));
   CAF_CHECK(value_of(text, R"(agentviz_actor_mailbox_depth{kind="bus"})"));
+  // The watcher that keeps agent listings current.
+  CAF_CHECK(
+    value_of(text, R"(agentviz_actor_mailbox_depth{kind="agent_lists"})"));
   auto ticks = value_of(text, "agentviz_physics_tick_seconds_count");
   auto inf
     = value_of(text, R"(agentviz_physics_tick_seconds_bucket{le="+Inf"})");

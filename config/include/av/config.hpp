@@ -66,6 +66,8 @@ struct settings {
                                            "http://127.0.0.1:3000"};
   int rate_limit_window_ms = 60000;
   int rate_limit_max_requests = 100;
+  /// Proxies whose X-Forwarded-For is believed (addresses, CIDR ranges).
+  std::string trusted_proxies;
 
   // -- WebSocket --------------------------------------------------------------
   int ws_max_connections = 1000;

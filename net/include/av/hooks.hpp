@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -36,6 +37,20 @@ struct hook_plan {
   std::string description;
   bool success = true;
   std::string output;
+
+  /// A subagent of Claude Code's `Task` tool: an agent of its own, named
+  /// after the tool call, with one task. PreToolUse starts it (the session
+  /// sends it a `request` message), PostToolUse ends it (it answers with an
+  /// `inform` message and is terminated).
+  struct subagent_plan {
+    std::string name;
+    std::string type = "claude-subagent";
+    nlohmann::json metadata;
+    std::string task_id;
+    std::string description;
+  };
+
+  std::optional<subagent_plan> subagent;
 };
 
 /// Whether `event` is a hook event the node knows.

@@ -51,6 +51,10 @@ public:
   /// Reads the actors' status and the stream's counters on every scrape.
   void watch(caf::actor_system& sys, telemetry_sources sources);
 
+  /// Adds an actor counted under the `kind` of its status, before or after
+  /// `watch` (listeners add theirs as they start).
+  void watch_also(status_actor x);
+
   /// Starts closing the listener in the background (civetweb takes about
   /// two seconds); later scrapes fail to connect. Idempotent.
   void stop();

@@ -42,6 +42,10 @@ public:
   void reply(http::status code, const nlohmann::json& body,
              header_list headers = {}) const;
 
+  /// Answers with `code` and JSON text rendered before.
+  void reply_text(http::status code, std::string body,
+                  header_list headers = {}) const;
+
   /// Answers with an API error.
   void fail(const api_error& err) const;
 

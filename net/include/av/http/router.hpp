@@ -65,7 +65,7 @@ private:
 bool parse_target(std::string_view target, std::vector<std::string>& path,
                   param_list& query);
 
-/// `GET, POST, OPTIONS` for an Allow header.
+/// `GET, HEAD, POST, OPTIONS` for an Allow header (HEAD with every GET).
 std::string allow_header(const std::vector<verb>& methods);
 
 } // namespace av::http

@@ -1,0 +1,103 @@
+#include "av/http/trusted_proxies.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "av/text.hpp"
+
+namespace av::http {
+
+namespace asio = boost::asio;
+
+namespace {
+
+bool parse_address(std::string_view text, asio::ip::address& out) {
+  boost::system::error_code err;
+  out = asio::ip::make_address(std::string{text}, err);
+  return !err;
+}
+
+} // namespace
+
+std::array<uint8_t, 16> trusted_proxies::bytes_of(const asio::ip::address& x) {
+  if (x.is_v6())
+    return x.to_v6().to_bytes();
+  return asio::ip::make_address_v6(asio::ip::v4_mapped, x.to_v4()).to_bytes();
+}
+
+parsed<trusted_proxies> trusted_proxies::parse(std::string_view text) {
+  trusted_proxies result;
+  if (net::trim(text).empty())
+    return result;
+  for (;;) {
+    auto comma = text.find(',');
+    auto entry = net::trim(text.substr(0, comma));
+    auto slash = entry.find('/');
+    asio::ip::address addr;
+    if (!parse_address(entry.substr(0, slash), addr))
+      return parse_error{"entry \"" + std::string{entry}
+                         + "\" is no IP address or CIDR range"};
+    unsigned max_bits = addr.is_v4() ? 32 : 128;
+    unsigned bits = max_bits;
+    if (slash != std::string_view::npos) {
+      auto digits = entry.substr(slash + 1);
+      auto last = digits.data() + digits.size();
+      auto res = std::from_chars(digits.data(), last, bits);
+      if (digits.empty() || res.ec != std::errc{} || res.ptr != last
+          || bits > max_bits)
+        return parse_error{"entry \"" + std::string{entry}
+                           + "\" has a bad prefix length (0 to "
+                           + std::to_string(max_bits) + ")"};
+    }
+    // IPv4 ranges live in the mapped part of the IPv6 space.
+    result.ranges_.push_back({bytes_of(addr), addr.is_v4() ? bits + 96 : bits});
+    if (comma == std::string_view::npos)
+      break;
+    text.remove_prefix(comma + 1);
+  }
+  return result;
+}
+
+bool trusted_proxies::contains(const asio::ip::address& x) const {
+  auto bytes = bytes_of(x);
+  for (auto& r : ranges_) {
+    unsigned whole = r.bits / 8;
+    unsigned rest = r.bits % 8;
+    bool match
+      = std::equal(bytes.begin(), bytes.begin() + whole, r.bytes.begin());
+    if (match && rest > 0) {
+      auto mask = static_cast<uint8_t>(0xFF << (8 - rest));
+      match = (bytes[whole] & mask) == (r.bytes[whole] & mask);
+    }
+    if (match)
+      return true;
+  }
+  return false;
+}
+
+std::string trusted_proxies::client(const asio::ip::address& peer,
+                                    std::string_view forwarded) const {
+  if (forwarded.empty() || !contains(peer))
+    return peer.to_string();
+  // Walks from the nearest hop outwards; the first one we do not trust is
+  // the client. A hop that is no address ends the walk at the last good one.
+  auto nearest = peer;
+  while (!forwarded.empty()) {
+    auto comma = forwarded.rfind(',');
+    auto hop = net::trim(comma == std::string_view::npos
+                           ? forwarded
+                           : forwarded.substr(comma + 1));
+    asio::ip::address addr;
+    if (!parse_address(hop, addr))
+      break;
+    if (!contains(addr))
+      return addr.to_string();
+    nearest = addr;
+    if (comma == std::string_view::npos)
+      break;
+    forwarded = forwarded.substr(0, comma);
+  }
+  return nearest.to_string();
+}
+
+} // namespace av::http
