@@ -293,4 +293,123 @@ CAF_TEST(the registry lists coordinations by status) {
   CAF_CHECK(!bad);
 }
 
+CAF_TEST(a pipeline resumed from its checkpoint goes on at the open stage) {
+  auto m = team(3);
+  auto c = start(pattern::pipeline, m, "raw data");
+  complete(m[0], true, "cleaned");
+  settle();
+  // What PostgreSQL holds now, resumed over fresh agents as after a restart
+  // (a stored run comes back under its own id; a fresh one avoids the
+  // original still running here).
+  auto stored = status(c.id);
+  CAF_REQUIRE(!stored.checkpoint.empty());
+  auto fresh = team(3);
+  stored.id = make_uuid();
+  for (size_t i = 0; i < fresh.size(); ++i)
+    stored.participants[i].agent = fresh[i];
+  auto resumed = ask<coordination_info>(reg, atom::coordinate::value, stored);
+  CAF_REQUIRE(resumed);
+  settle();
+  auto now = status(stored.id);
+  CAF_CHECK_EQUAL(now.status, coord_status::active);
+  CAF_CHECK_EQUAL(now.steps_done, 1u);
+  CAF_CHECK_EQUAL(now.reason, "resumed after a restart at step 1 of 3");
+  // The first stage does not run again; the second gets its task.
+  CAF_CHECK(info(fresh[0]).current_task.empty());
+  CAF_REQUIRE(!info(fresh[1]).current_task.empty());
+  auto tasks = events_of<task_event>();
+  CAF_CHECK(std::any_of(tasks.begin(), tasks.end(), [&](auto& e) {
+    return e.agent == fresh[1] && e.description == "stage 2 of raw data";
+  }));
+  complete(fresh[1], true, "analyzed");
+  settle();
+  complete(fresh[2], true, "report");
+  settle();
+  auto done = status(stored.id);
+  CAF_CHECK_EQUAL(done.status, coord_status::completed);
+  CAF_CHECK_EQUAL(done.steps_done, 3u);
+  CAF_CHECK_EQUAL(done.result, "report");
+  CAF_CHECK(done.checkpoint.empty());
+}
+
+CAF_TEST(a consensus resumed keeps its votes and asks only the open voters) {
+  auto m = team(3);
+  coordination_info stored;
+  stored.id = make_uuid();
+  stored.kind = pattern::consensus;
+  stored.status = coord_status::active;
+  stored.task = "adopt v2";
+  for (auto num : m)
+    stored.participants.push_back({num, "voter", true});
+  stored.checkpoint = R"({"stepsDone":1,"stepsTotal":3,"timeoutMs":0,)"
+                      R"("open":[1,2],"votes":[1,0,0]})";
+  CAF_REQUIRE(ask<coordination_info>(reg, atom::coordinate::value, stored));
+  settle();
+  CAF_CHECK(info(m[0]).current_task.empty());
+  CAF_CHECK(!info(m[1]).current_task.empty());
+  CAF_CHECK(!info(m[2]).current_task.empty());
+  complete(m[1], true, "yes");
+  settle();
+  auto done = status(stored.id);
+  CAF_CHECK_EQUAL(done.status, coord_status::completed);
+  CAF_CHECK_EQUAL(done.result, "accepted (2 yes, 0 no, 0 abstained)");
+}
+
+CAF_TEST(a resumed coordination whose participants are gone fails or replans) {
+  auto m = team(2);
+  coordination_info pipeline;
+  pipeline.id = make_uuid();
+  pipeline.kind = pattern::pipeline;
+  pipeline.status = coord_status::active;
+  pipeline.task = "raw";
+  pipeline.participants = {{m[0], "stage", true}, {999, "stage", true}};
+  pipeline.checkpoint = R"({"stepsDone":1,"stepsTotal":2,"timeoutMs":0,)"
+                        R"("open":[1],"input":"x"})";
+  CAF_REQUIRE(ask<coordination_info>(reg, atom::coordinate::value, pipeline));
+  settle();
+  auto failed = status(pipeline.id);
+  CAF_CHECK_EQUAL(failed.status, coord_status::failed);
+  CAF_CHECK_EQUAL(failed.reason, "stage agent 999 left the pipeline");
+  CAF_CHECK(!failed.participants[1].active);
+  // A mesh plans the missing peer out and finishes with the others.
+  auto peers = team(2);
+  coordination_info mesh;
+  mesh.id = make_uuid();
+  mesh.kind = pattern::mesh;
+  mesh.status = coord_status::active;
+  mesh.task = "sync";
+  mesh.participants = {{peers[0], "peer", true},
+                       {peers[1], "peer", true},
+                       {998, "peer", true}};
+  mesh.checkpoint = R"({"stepsDone":0,"stepsTotal":6,"timeoutMs":0,"open":[],)"
+                    R"("exchanges":[[)"
+                    + std::to_string(peers[0]) + "," + std::to_string(peers[1])
+                    + "],[" + std::to_string(peers[1]) + ","
+                    + std::to_string(peers[0]) + "],[" + std::to_string(peers[0])
+                    + ",998]]}";
+  CAF_REQUIRE(ask<coordination_info>(reg, atom::coordinate::value, mesh));
+  settle();
+  auto meshed = status(mesh.id);
+  CAF_CHECK_EQUAL(meshed.status, coord_status::completed);
+  CAF_CHECK_EQUAL(meshed.steps_done, 2u);
+}
+
+CAF_TEST(a stored run without a checkpoint starts over under its id) {
+  auto m = team(2);
+  coordination_info stored;
+  stored.id = make_uuid();
+  stored.kind = pattern::pipeline;
+  stored.status = coord_status::forming;
+  stored.task = "raw";
+  stored.participants = {{m[0], "stage", true}, {m[1], "stage", true}};
+  stored.checkpoint = "{}";
+  CAF_REQUIRE(ask<coordination_info>(reg, atom::coordinate::value, stored));
+  settle();
+  auto now = status(stored.id);
+  CAF_CHECK_EQUAL(now.status, coord_status::active);
+  CAF_CHECK_EQUAL(now.steps_done, 0u);
+  CAF_CHECK(!info(m[0]).current_task.empty());
+  CAF_CHECK(!ask<coordination_info>(reg, atom::coordinate::value, stored));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
