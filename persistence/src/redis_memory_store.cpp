@@ -22,23 +22,31 @@ constexpr const char* bytes_key = "memory:__bytes";
 constexpr size_t max_key_bytes = 512;
 constexpr size_t max_ns_bytes = 64;
 
-/// Forgets entries whose TTL ran out (Redis deleted them already).
-/// KEYS: sizes, expiry, bytes. ARGV: now in ms.
-constexpr const char* sweep_lua = R"lua(
-local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
-for _, k in ipairs(gone) do
-  if redis.call('EXISTS', k) == 0 then
-    local size = tonumber(redis.call('ZSCORE', KEYS[1], k) or '0')
-    redis.call('ZREM', KEYS[1], k)
-    redis.call('ZREM', KEYS[2], k)
-    redis.call('DECRBY', KEYS[3], size)
+/// Forgets entries whose TTL ran out (Redis deleted them already); the
+/// scripts below name their keys.
+constexpr const char* sweep_fn = R"lua(
+local function sweep(sizes, expiry, bytes, now)
+  local gone = redis.call('ZRANGEBYSCORE', expiry, '-inf', now)
+  for _, k in ipairs(gone) do
+    if redis.call('EXISTS', k) == 0 then
+      local size = tonumber(redis.call('ZSCORE', sizes, k) or '0')
+      redis.call('ZREM', sizes, k)
+      redis.call('ZREM', expiry, k)
+      redis.call('DECRBY', bytes, size)
+    end
   end
 end
 )lua";
 
+/// KEYS: sizes, expiry, bytes. ARGV: now in ms.
+const std::string sweep_lua
+  = std::string{sweep_fn} + "sweep(KEYS[1], KEYS[2], KEYS[3], ARGV[1])\n";
+
 /// KEYS: entry, sizes, expiry, bytes. ARGV: now ms, value, ttl s, size, cap.
 /// Returns the new total, or -1 when the cap would be exceeded.
-const std::string store_lua = std::string{sweep_lua} + R"lua(
+const std::string store_lua = std::string{sweep_fn}
+                              + "sweep(KEYS[2], KEYS[3], KEYS[4], ARGV[1])\n"
+                              + R"lua(
 local old = tonumber(redis.call('ZSCORE', KEYS[2], KEYS[1]) or '0')
 local total = tonumber(redis.call('GET', KEYS[4]) or '0')
 local size = tonumber(ARGV[4])

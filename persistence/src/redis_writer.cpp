@@ -44,15 +44,16 @@ void publish_status(self_ptr self) {
 /// Counts `count` written commands by their name (hset, zadd, publish, ...).
 void count_commands(self_ptr self, size_t count) {
   auto& st = self->state;
+  static const std::string unnamed;
   std::map<std::string, uint64_t> kinds;
-  for (size_t i = 0; i < count; ++i) {
-    auto name = st.pending[i].empty() ? std::string{} : st.pending[i].front();
-    for (auto& c : name)
+  for (size_t i = 0; i < count; ++i)
+    ++kinds[st.pending[i].empty() ? unnamed : st.pending[i].front()];
+  for (const auto& [name, n] : kinds) {
+    auto kind = name;
+    for (auto& c : kind)
       c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    ++kinds[name];
-  }
-  for (const auto& [kind, n] : kinds)
     st.status->count_written(kind, n);
+  }
 }
 
 void lost(self_ptr self, const char* what) {
