@@ -26,7 +26,8 @@ void collect_stores(const std::vector<store_status_ptr>& stores,
             "Writes waiting in the store writer's buffer.", gauge,
             [](const store_status& s) { return s.buffered.load(); });
   per_store("agentviz_store_retries_total",
-            "Writes tried again because the connection broke under them.",
+            "Transactions (PostgreSQL) or pipelines (Redis) kept to be tried "
+            "again because the connection broke under them.",
             counter, [](const store_status& s) { return s.retries.load(); });
   per_store("agentviz_store_dropped_total",
             "Position samples dropped because the buffer was full.", counter,
