@@ -22,6 +22,13 @@ void publish(self_ptr self, event_payload payload, int64_t time_ms = now_ms()) {
   self->state.ctx->bus.publish(std::move(payload), time_ms);
 }
 
+/// The event recording `msg`, delivered or not.
+message_event message_of(const agent_message& msg, bool success,
+                         int64_t latency_ns) {
+  return {msg.id,  msg.from,   msg.to,     msg.type,
+          msg.prio, success, latency_ns, msg.content};
+}
+
 void set_state(self_ptr self, agent_state to, std::string reason) {
   auto& info = self->state.info;
   if (info.state == to)
@@ -156,8 +163,7 @@ bool post(self_ptr self, agent_message msg) {
   auto& st = self->state;
   auto dest = st.routes.find(st.ctx->agents, msg.to);
   if (!dest) {
-    publish(self, message_event{msg.id, msg.from, msg.to, msg.type, msg.prio,
-                                false, 0});
+    publish(self, message_of(msg, false, 0));
     return false;
   }
   ++st.info.messages_sent;
@@ -194,7 +200,7 @@ message_receipt accept(self_ptr self, agent_message& msg) {
   st.info.last_seen_ms = now / 1000000;
   publish(
     self,
-    message_event{msg.id, msg.from, msg.to, msg.type, msg.prio, true, latency},
+    message_of(msg, true, latency),
     st.info.last_seen_ms);
   if (msg.reply_budget > 0 && simulated(self)) {
     outgoing_message answer{
@@ -206,8 +212,7 @@ message_receipt accept(self_ptr self, agent_message& msg) {
 
 /// Records a message that reached an agent after it ended.
 caf::error refuse(self_ptr self, const agent_message& msg) {
-  publish(self, message_event{msg.id, msg.from, msg.to, msg.type, msg.prio,
-                              false, 0});
+  publish(self, message_of(msg, false, 0));
   return make_error(ec::terminated,
                     "agent " + self->state.info.id + " is TERMINATED");
 }
@@ -425,8 +430,7 @@ agent_actor::behavior_type agent(self_ptr self, node_context_ptr ctx,
       auto msg = make_message(self, std::move(out));
       auto dest = st.routes.find(st.ctx->agents, msg.to);
       if (!dest) {
-        publish(self, message_event{msg.id, msg.from, msg.to, msg.type,
-                                    msg.prio, false, 0});
+        publish(self, message_of(msg, false, 0));
         return make_error(ec::unreachable,
                           "no agent with number " + std::to_string(msg.to));
       }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "av/error.hpp"
 
 namespace av {
@@ -9,6 +11,7 @@ namespace av {
 namespace {
 
 using self_ptr = coordination_actor::stateful_pointer<coordination_data>;
+using json = nlohmann::json;
 
 constexpr int64_t default_timeout_ms = 30000;
 /// Hierarchical parts are re-assigned this often before the run fails.
@@ -19,9 +22,12 @@ bool over(self_ptr self) {
   return s == coord_status::completed || s == coord_status::failed;
 }
 
+std::string checkpoint_of(self_ptr self);
+
 void publish(self_ptr self, std::string detail = {},
              bool with_participants = false) {
   auto& info = self->state.info;
+  info.checkpoint = over(self) ? std::string{} : checkpoint_of(self);
   info.progress = info.steps_total > 0
                     ? static_cast<double>(info.steps_done)
                         / static_cast<double>(info.steps_total)
@@ -125,9 +131,20 @@ void assign_part(self_ptr self, size_t part, num_id exclude = 0) {
          {}, part);
 }
 
+void assign_gather(self_ptr self) {
+  auto& st = self->state;
+  std::string gathered;
+  for (auto& x : st.outputs) {
+    if (!gathered.empty())
+      gathered += "\n";
+    gathered += x;
+  }
+  assign(self, st.info.participants.front().agent, "gather",
+         "gather: " + st.info.task, std::move(gathered), gather_slot);
+}
+
 void hierarchical_done(self_ptr self, size_t slot, task_result& res) {
   auto& st = self->state;
-  auto leader = st.info.participants.front().agent;
   if (slot == split_slot) {
     if (!res.success) {
       finish(self, coord_status::failed,
@@ -163,17 +180,10 @@ void hierarchical_done(self_ptr self, size_t slot, task_result& res) {
     return;
   }
   st.outputs[slot] = std::move(res.output);
+  st.done[slot] = true;
   step(self);
-  if (st.info.steps_done + 1 == st.info.steps_total) {
-    std::string gathered;
-    for (auto& x : st.outputs) {
-      if (!gathered.empty())
-        gathered += "\n";
-      gathered += x;
-    }
-    assign(self, leader, "gather", "gather: " + st.info.task,
-           std::move(gathered), gather_slot);
-  }
+  if (st.info.steps_done + 1 == st.info.steps_total)
+    assign_gather(self);
 }
 
 // -- pipeline -----------------------------------------------------------------
@@ -186,6 +196,7 @@ void assign_stage(self_ptr self, size_t stage, std::string input) {
            "stage " + std::to_string(stage + 1) + " left the pipeline");
     return;
   }
+  st.stage_input = input;
   assign(self, p.agent, "stage",
          "stage " + std::to_string(stage + 1) + " of " + st.info.task,
          std::move(input), stage);
@@ -198,6 +209,8 @@ void pipeline_done(self_ptr self, size_t stage, task_result& res) {
            "stage " + std::to_string(stage + 1) + " failed: " + res.output);
     return;
   }
+  // The next stage's input, in the checkpoint the step publishes.
+  st.stage_input = res.output;
   step(self);
   if (stage + 1 == st.info.participants.size())
     finish(self, coord_status::completed, res.output);
@@ -224,8 +237,10 @@ void tally(self_ptr self) {
     finish(self, coord_status::failed, "every voter left " + counts);
 }
 
-void consensus_done(self_ptr self, task_result& res) {
+void consensus_done(self_ptr self, size_t voter, task_result& res) {
   auto& st = self->state;
+  if (voter < st.done.size())
+    st.done[voter] = true;
   if (!res.success)
     ++st.abstain;
   else if (res.output == "no")
@@ -297,6 +312,8 @@ void mesh_replan(self_ptr self, num_id gone) {
 
 // -- common -------------------------------------------------------------------
 
+void reopen(self_ptr self, const std::vector<size_t>& open);
+
 void start(self_ptr self) {
   auto& st = self->state;
   auto& parts = st.info.participants;
@@ -307,6 +324,7 @@ void start(self_ptr self) {
         = static_cast<uint32_t>(n + 1); // split, parts, gather
       st.outputs.assign(n - 1, {});
       st.retries.assign(n - 1, 0);
+      st.done.assign(n - 1, false);
       break;
     case pattern::mesh:
       st.info.steps_total = static_cast<uint32_t>(n * (n - 1));
@@ -316,27 +334,29 @@ void start(self_ptr self) {
             st.exchanges.emplace(std::make_pair(x.agent, y.agent), true);
       break;
     case pattern::pipeline:
+      st.info.steps_total = static_cast<uint32_t>(n);
+      st.stage_input = st.info.task;
+      break;
     case pattern::consensus:
       st.info.steps_total = static_cast<uint32_t>(n);
+      st.done.assign(n, false);
       break;
   }
   st.info.status = coord_status::active;
   publish(self, "started", true);
+  // The first tasks: the split, the first stage, every vote (mesh runs on
+  // its exchanges).
+  std::vector<size_t> first;
   switch (st.info.kind) {
-    case pattern::hierarchical:
-      assign(self, parts.front().agent, "split", "split: " + st.info.task, {},
-             split_slot);
-      break;
-    case pattern::mesh:
-      for (auto& kvp : std::map<std::pair<num_id, num_id>, bool>{st.exchanges})
-        exchange(self, kvp.first.first, kvp.first.second);
-      break;
-    case pattern::pipeline: assign_stage(self, 0, st.info.task); break;
+    case pattern::hierarchical: first = {split_slot}; break;
+    case pattern::mesh: break;
+    case pattern::pipeline: first = {0}; break;
     case pattern::consensus:
       for (size_t i = 0; i < n; ++i)
-        assign(self, parts[i].agent, "vote", "vote: " + st.info.task, {}, i);
+        first.push_back(i);
       break;
   }
+  reopen(self, first);
 }
 
 /// Reacts to a participant that left for good.
@@ -380,6 +400,151 @@ caf::settings status_of(self_ptr self, status_verbosity) {
                        st.processed);
 }
 
+// -- restart ------------------------------------------------------------------
+
+/// The slots whose tasks are to run (or running): the split, the parts not
+/// done or the gather; the stage after those done; the voters not counted.
+/// Derived from progress, as a step is published before the next task is
+/// given.
+std::vector<size_t> pending_slots(self_ptr self) {
+  auto& st = self->state;
+  std::vector<size_t> result;
+  auto not_done = [&] {
+    for (size_t i = 0; i < st.done.size(); ++i)
+      if (!st.done[i])
+        result.push_back(i);
+  };
+  switch (st.info.kind) {
+    case pattern::hierarchical:
+      if (st.info.steps_done == 0)
+        return {split_slot};
+      not_done();
+      if (result.empty())
+        result.push_back(gather_slot);
+      break;
+    case pattern::pipeline: result.push_back(st.info.steps_done); break;
+    case pattern::consensus: not_done(); break;
+    case pattern::mesh: break;
+  }
+  return result;
+}
+
+/// What a resumed run needs: counts, the tasks to give (by slot) and what
+/// the pattern gathered so far.
+std::string checkpoint_of(self_ptr self) {
+  auto& st = self->state;
+  json x{{"stepsDone", st.info.steps_done},
+         {"stepsTotal", st.info.steps_total},
+         {"timeoutMs", st.spec.timeout_ms},
+         {"open", pending_slots(self)}};
+  switch (st.info.kind) {
+    case pattern::hierarchical:
+      x["outputs"] = st.outputs;
+      x["retries"] = st.retries;
+      break;
+    case pattern::pipeline: x["input"] = st.stage_input; break;
+    case pattern::consensus:
+      x["votes"] = {st.yes, st.no, st.abstain};
+      break;
+    case pattern::mesh: {
+      json left = json::array();
+      for (auto& kvp : st.exchanges)
+        left.push_back({kvp.first.first, kvp.first.second});
+      x["exchanges"] = std::move(left);
+      break;
+    }
+  }
+  return x.dump();
+}
+
+/// Takes the state of a checkpoint; false when there is none to take.
+bool restore_checkpoint(self_ptr self, std::vector<size_t>& open) {
+  auto& st = self->state;
+  auto x = json::parse(st.info.checkpoint, nullptr, false);
+  if (!x.is_object() || !x.contains("open"))
+    return false;
+  try {
+    st.info.steps_done = x.at("stepsDone").get<uint32_t>();
+    st.info.steps_total = x.at("stepsTotal").get<uint32_t>();
+    st.spec.timeout_ms = x.at("timeoutMs").get<int64_t>();
+    open = x.at("open").get<std::vector<size_t>>();
+    // Slots are done unless open.
+    auto done_unless_open = [&](size_t n, bool done) {
+      st.done.assign(n, done);
+      for (auto slot : open)
+        if (slot < n)
+          st.done[slot] = false;
+    };
+    switch (st.info.kind) {
+      case pattern::hierarchical: {
+        st.outputs = x.at("outputs").get<std::vector<std::string>>();
+        st.retries = x.at("retries").get<std::vector<uint32_t>>();
+        // With the split open, no part is done.
+        done_unless_open(st.outputs.size(),
+                         std::count(open.begin(), open.end(), split_slot) == 0);
+        break;
+      }
+      case pattern::pipeline:
+        st.stage_input = x.at("input").get<std::string>();
+        break;
+      case pattern::consensus: {
+        auto votes = x.at("votes").get<std::vector<uint32_t>>();
+        if (votes.size() != 3)
+          return false;
+        st.yes = votes[0];
+        st.no = votes[1];
+        st.abstain = votes[2];
+        done_unless_open(st.info.participants.size(), true);
+        break;
+      }
+      case pattern::mesh:
+        for (auto& e : x.at("exchanges"))
+          st.exchanges.emplace(
+            std::make_pair(e.at(0).get<num_id>(), e.at(1).get<num_id>()),
+            true);
+        break;
+    }
+  } catch (const json::exception&) {
+    return false;
+  }
+  return true;
+}
+
+/// Gives the tasks of the `open` slots (again, after a restart); mesh runs
+/// every exchange left.
+void reopen(self_ptr self, const std::vector<size_t>& open) {
+  auto& st = self->state;
+  auto& parts = st.info.participants;
+  switch (st.info.kind) {
+    case pattern::hierarchical:
+      for (auto slot : open) {
+        if (slot == split_slot)
+          assign(self, parts.front().agent, "split",
+                 "split: " + st.info.task, {}, split_slot);
+        else if (slot == gather_slot)
+          assign_gather(self);
+        else if (slot < st.outputs.size())
+          assign_part(self, slot);
+      }
+      break;
+    case pattern::pipeline:
+      for (auto slot : open)
+        if (slot < parts.size())
+          assign_stage(self, slot, st.stage_input);
+      break;
+    case pattern::consensus:
+      for (auto slot : open)
+        if (slot < parts.size())
+          assign(self, parts[slot].agent, "vote", "vote: " + st.info.task, {},
+                 slot);
+      break;
+    case pattern::mesh:
+      for (auto& kvp : std::map<std::pair<num_id, num_id>, bool>{st.exchanges})
+        exchange(self, kvp.first.first, kvp.first.second);
+      break;
+  }
+}
+
 } // namespace
 
 std::vector<participant> participants_of(const coordination_spec& spec) {
@@ -397,28 +562,21 @@ std::vector<participant> participants_of(const coordination_spec& spec) {
   return result;
 }
 
-coordination_actor::behavior_type coordination(self_ptr self,
-                                               node_context_ptr ctx,
-                                               coordination_spec spec,
-                                               registry_actor registry) {
+namespace {
+
+/// Resolves the handles of the active participants, watches them, and asks
+/// the registry again for one that crashed (it may have been restarted).
+void watch_participants(self_ptr self) {
   auto& st = self->state;
-  st.ctx = std::move(ctx);
-  st.registry = std::move(registry);
-  auto& info = st.info;
-  info.id = spec.id;
-  info.kind = spec.kind;
-  info.task = spec.task;
-  info.metadata = spec.metadata;
-  info.started_ms = now_ms();
-  info.participants = participants_of(spec);
-  for (auto& p : info.participants) {
+  for (auto& p : st.info.participants) {
     auto num = p.agent;
+    if (!p.active)
+      continue;
     if (auto handle = st.ctx->agents.find(num)) {
       st.handles.emplace(num, handle);
       self->monitor(handle);
     }
   }
-  st.spec = std::move(spec);
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
     for (auto& kvp : st.handles) {
@@ -429,7 +587,6 @@ coordination_actor::behavior_type coordination(self_ptr self,
         participant_left(self, num);
         return;
       }
-      // A crashed agent may have been restarted: ask for its new handle.
       self
         ->request(st.registry, caf::infinite, atom::get::value,
                   std::to_string(num))
@@ -444,17 +601,26 @@ coordination_actor::behavior_type coordination(self_ptr self,
       return;
     }
   });
-  publish(self, "forming");
+}
+
+void arm_deadline(self_ptr self) {
+  auto& st = self->state;
   auto timeout
     = st.spec.timeout_ms > 0 ? st.spec.timeout_ms : default_timeout_ms;
   self->delayed_send(self, std::chrono::milliseconds{timeout},
                      atom::timeout::value, st.deadline_generation);
-  start(self);
-  // Agents that ended between the registry's check and now count as having
-  // left at once.
-  for (auto& p : std::vector<participant>{info.participants})
-    if (st.handles.count(p.agent) == 0)
+}
+
+/// Participants without a handle (ended before the run could watch them)
+/// count as having left.
+void drop_missing(self_ptr self) {
+  auto& st = self->state;
+  for (auto& p : std::vector<participant>{st.info.participants})
+    if (p.active && st.handles.count(p.agent) == 0)
       participant_left(self, p.agent);
+}
+
+coordination_actor::behavior_type running(self_ptr self) {
   return {
     [=](atom::get) {
       ++self->state.processed;
@@ -471,7 +637,7 @@ coordination_actor::behavior_type coordination(self_ptr self,
       switch (st.info.kind) {
         case pattern::hierarchical: hierarchical_done(self, slot, res); break;
         case pattern::pipeline: pipeline_done(self, slot, res); break;
-        case pattern::consensus: consensus_done(self, res); break;
+        case pattern::consensus: consensus_done(self, slot, res); break;
         case pattern::mesh: break; // mesh runs on messages, not tasks
       }
     },
@@ -489,6 +655,72 @@ coordination_actor::behavior_type coordination(self_ptr self,
       return status_of(self, v);
     },
   };
+}
+
+} // namespace
+
+coordination_actor::behavior_type coordination(self_ptr self,
+                                               node_context_ptr ctx,
+                                               coordination_spec spec,
+                                               registry_actor registry) {
+  auto& st = self->state;
+  st.ctx = std::move(ctx);
+  st.registry = std::move(registry);
+  auto& info = st.info;
+  info.id = spec.id;
+  info.kind = spec.kind;
+  info.task = spec.task;
+  info.metadata = spec.metadata;
+  info.started_ms = now_ms();
+  info.participants = participants_of(spec);
+  st.spec = std::move(spec);
+  watch_participants(self);
+  publish(self, "forming");
+  arm_deadline(self);
+  start(self);
+  // Agents that ended between the registry's check and now count as having
+  // left at once.
+  drop_missing(self);
+  return running(self);
+}
+
+coordination_actor::behavior_type
+resumed_coordination(self_ptr self, node_context_ptr ctx,
+                     coordination_info info, registry_actor registry) {
+  auto& st = self->state;
+  st.ctx = std::move(ctx);
+  st.registry = std::move(registry);
+  st.info = std::move(info);
+  st.spec.id = st.info.id;
+  st.spec.kind = st.info.kind;
+  st.spec.task = st.info.task;
+  st.spec.metadata = st.info.metadata;
+  for (auto& p : st.info.participants)
+    st.spec.participants.push_back(p.agent);
+  std::vector<size_t> open;
+  // A run stored while forming had given no task yet; mesh runs have none.
+  auto resumable = st.info.status == coord_status::active
+                   && restore_checkpoint(self, open)
+                   && (!open.empty() || st.info.kind == pattern::mesh);
+  watch_participants(self);
+  arm_deadline(self);
+  if (!resumable) {
+    // Stored before it started: run it from the beginning.
+    st.info.steps_done = 0;
+    start(self);
+    drop_missing(self);
+    return running(self);
+  }
+  st.info.status = coord_status::active;
+  st.info.reason = "resumed after a restart at step "
+                   + std::to_string(st.info.steps_done) + " of "
+                   + std::to_string(st.info.steps_total);
+  publish(self, st.info.reason);
+  // Leavers first, so that no task goes to an agent that is gone.
+  drop_missing(self);
+  if (!over(self))
+    reopen(self, open);
+  return running(self);
 }
 
 } // namespace av

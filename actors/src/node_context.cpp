@@ -144,4 +144,23 @@ bool is_uuid(std::string_view str) {
   return true;
 }
 
+void store_status::count_written(const std::string& kind, uint64_t n) {
+  written += n;
+  std::lock_guard<std::mutex> guard{kinds_mtx_};
+  kinds_[kind] += n;
+}
+
+void store_status::count_flush(double seconds) {
+  size_t i = 0;
+  while (i < flush_buckets.size() && seconds > flush_buckets[i])
+    ++i;
+  ++flushes[i];
+  flush_us_sum += static_cast<uint64_t>(seconds * 1e6);
+}
+
+std::map<std::string, uint64_t> store_status::written_by_kind() const {
+  std::lock_guard<std::mutex> guard{kinds_mtx_};
+  return kinds_;
+}
+
 } // namespace av

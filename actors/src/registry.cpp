@@ -406,6 +406,24 @@ registry_actor::behavior_type registry(self_ptr self, node_context_ptr ctx,
         id, registry_data::coordination_entry{std::move(info), handle});
       return self->delegate(handle, atom::get::value);
     },
+    [=](atom::coordinate,
+        coordination_info& stored) -> caf::result<coordination_info> {
+      auto& st = self->state;
+      ++st.processed;
+      if (!is_uuid(stored.id))
+        return make_error(ec::invalid_argument, "id: expected a UUID");
+      if (st.coordinations.count(stored.id) > 0)
+        return make_error(ec::conflict,
+                          "id: coordination " + stored.id + " exists");
+      auto id = stored.id;
+      auto info = stored;
+      info.checkpoint.clear();
+      auto handle = self->spawn<caf::linked>(resumed_coordination, st.ctx,
+                                             std::move(stored), self);
+      st.coordinations.emplace(
+        id, registry_data::coordination_entry{std::move(info), handle});
+      return self->delegate(handle, atom::get::value);
+    },
     [=](atom::coordinate, atom::get,
         const std::string& id) -> caf::result<coordination_ref> {
       auto& st = self->state;

@@ -16,6 +16,14 @@ using json = nlohmann::json;
 /// Default range when `from` is absent: the last hour.
 constexpr int64_t default_span_ms = 3600 * 1000;
 
+/// Answers 400 naming the query parameter (or path part) `name`.
+void fail_param(const api_call& call, const std::string& name,
+                const std::string& expected) {
+  auto err = bad_request(name + ": " + expected);
+  err.field = name;
+  call.fail(err);
+}
+
 /// Reads an integer query parameter in [lo, hi]; answers 400 and returns
 /// nothing when it is malformed.
 template <class T>
@@ -29,8 +37,9 @@ std::optional<T> query_number(const api_call& call, const char* name,
   auto res = std::from_chars(text->data(), last, value);
   if (text->empty() || res.ec != std::errc{} || res.ptr != last || value < lo
       || value > hi) {
-    fail_parse(call, std::string{name} + ": expected an integer from "
-                       + std::to_string(lo) + " to " + std::to_string(hi));
+    fail_param(call, name,
+               "expected an integer from " + std::to_string(lo) + " to "
+                 + std::to_string(hi));
     return std::nullopt;
   }
   return value;
@@ -41,7 +50,7 @@ bool valid_agent(const api_call& call, const std::string& id,
                  const char* field) {
   if (id.empty() || is_uuid(id))
     return true;
-  fail_parse(call, std::string{field} + ": expected an agent UUID");
+  fail_param(call, field, "expected an agent UUID");
   return false;
 }
 
@@ -55,6 +64,10 @@ bool read_range(const api_call& call, history_query& q) {
     = query_number<int64_t>(call, "from", *to - default_span_ms, 0, max_ms);
   if (!from)
     return false;
+  if (*from > *to) {
+    fail_param(call, "from", "must not be after to");
+    return false;
+  }
   auto limit = query_number<uint32_t>(call, "limit", 1000, 1, 10000);
   if (!limit)
     return false;
@@ -121,8 +134,8 @@ void coordination_history(const api_env& env, api_call call) {
   if (auto x = call.query("status")) {
     coord_status parsed_status;
     if (!parse(*x, parsed_status))
-      return fail_parse(call, "status: expected FORMING, ACTIVE, COMPLETED "
-                              "or FAILED");
+      return fail_param(call, "status",
+                        "expected FORMING, ACTIVE, COMPLETED or FAILED");
     q.status = to_string(parsed_status);
   }
   if (!read_range(call, q))

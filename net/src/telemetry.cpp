@@ -102,6 +102,7 @@ public:
         account(xs);
     if (src.stream)
       metrics::collect_stream(*src.stream, result);
+    metrics::collect_stores(src.stores, result);
     for (auto& [kind, values] : by_kind) {
       processed.metric.push_back(
         sample({{"kind", kind}}, values.first, pm::MetricType::Counter));

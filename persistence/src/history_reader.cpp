@@ -1,6 +1,10 @@
 #include "av/history_reader.hpp"
 
+#include <algorithm>
+#include <deque>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include <caf/sec.hpp>
 #include <caf/stateful_actor.hpp>
@@ -55,11 +59,14 @@ json positions(pqxx::work& tx, const history_query& q) {
 }
 
 json metrics(pqxx::work& tx, const history_query& q) {
+  // Samples of the same millisecond keep the order they were written in.
   auto rows = tx.exec_params(
-    "SELECT * FROM (SELECT " + ms("timestamp")
+    "SELECT t, tasks_completed, success_rate, avg_response_time, "
+    "resource_utilization FROM (SELECT id, "
+      + ms("timestamp")
       + " AS t, tasks_completed, success_rate, avg_response_time, "
         "resource_utilization FROM agent_metrics WHERE agent_id = $1 AND "
-      + range + " ORDER BY timestamp DESC LIMIT $4) m ORDER BY t",
+      + range + " ORDER BY timestamp DESC, id DESC LIMIT $4) m ORDER BY t, id",
     q.agent, q.from_ms, q.to_ms, static_cast<int>(q.limit));
   json samples = json::array();
   for (const auto& r : rows)
@@ -77,7 +84,8 @@ json messages(pqxx::work& tx, const history_query& q) {
     "SELECT * FROM (SELECT id, from_agent, to_agent, message_type, "
     "priority, "
       + ms("sent_at")
-      + " AS t, latency_ms, success FROM messages WHERE sent_at >= "
+      + " AS t, latency_ms, success, coalesce(content ->> 'text', '') FROM "
+        "messages WHERE sent_at >= "
         "to_timestamp($2::float8 / 1000) AND sent_at < to_timestamp($3::float8 "
         "/ 1000) AND ($1 = '' OR (from_agent::text = $1 AND ($5 = '' OR "
         "to_agent::text = $5)) OR (to_agent::text = $1 AND ($5 = '' OR "
@@ -93,7 +101,8 @@ json messages(pqxx::work& tx, const history_query& q) {
        {"priority", r[4].as<std::string>()},
        {"sentAt", r[5].as<int64_t>()},
        {"latencyMs", r[6].is_null() ? json{} : json(r[6].as<int64_t>())},
-       {"success", r[7].as<bool>()}});
+       {"success", r[7].as<bool>()},
+       {"content", r[8].as<std::string>()}});
   return {{"messages", out}};
 }
 
@@ -133,12 +142,8 @@ struct reader_state {
   std::unique_ptr<pqxx::connection> conn;
 };
 
-} // namespace
-
-history_actor spawn_history_reader(caf::actor_system& sys,
-                                   std::string database_url) {
-  auto url = parse_postgres_url(database_url);
-  auto conninfo = url ? to_conninfo(*url) + " connect_timeout=2" : database_url;
+/// One connection, in a thread of its own (queries block).
+history_actor spawn_reader(caf::actor_system& sys, std::string conninfo) {
   return sys.spawn<caf::detached>(
     [conninfo](history_actor::stateful_pointer<reader_state> self)
       -> history_actor::behavior_type {
@@ -170,6 +175,87 @@ history_actor spawn_history_reader(caf::actor_system& sys,
         },
       };
     });
+}
+
+using promise = caf::typed_response_promise<std::string>;
+
+struct pool_state {
+  static inline const char* name = "history_pool";
+  std::string conninfo;
+  size_t max_readers = 1;
+  /// Shared with the functor that ends them with the pool.
+  std::shared_ptr<std::vector<history_actor>> readers
+    = std::make_shared<std::vector<history_actor>>();
+  std::vector<history_actor> idle;
+  /// Queries waiting for a reader, oldest first.
+  std::deque<std::pair<history_query, promise>> waiting;
+};
+
+using pool_ptr = history_actor::stateful_pointer<pool_state>;
+
+void dispatch(pool_ptr self, history_query q, promise rp);
+
+void release(pool_ptr self, history_actor reader) {
+  auto& st = self->state;
+  st.idle.push_back(std::move(reader));
+  if (st.waiting.empty())
+    return;
+  auto [q, rp] = std::move(st.waiting.front());
+  st.waiting.pop_front();
+  dispatch(self, std::move(q), std::move(rp));
+}
+
+/// Runs `q` on an idle reader, on a new one while fewer than the maximum
+/// run, or queues it.
+void dispatch(pool_ptr self, history_query q, promise rp) {
+  auto& st = self->state;
+  if (st.idle.empty() && st.readers->size() < st.max_readers) {
+    st.readers->push_back(spawn_reader(self->system(), st.conninfo));
+    st.idle.push_back(st.readers->back());
+  }
+  if (st.idle.empty()) {
+    st.waiting.emplace_back(std::move(q), std::move(rp));
+    return;
+  }
+  auto reader = st.idle.back();
+  st.idle.pop_back();
+  self->request(reader, caf::infinite, atom::history::value, std::move(q))
+    .then(
+      [=](std::string& text) mutable {
+        rp.deliver(std::move(text));
+        release(self, reader);
+      },
+      [=](caf::error& err) mutable {
+        rp.deliver(std::move(err));
+        release(self, reader);
+      });
+}
+
+} // namespace
+
+history_actor spawn_history_reader(caf::actor_system& sys,
+                                   std::string database_url,
+                                   size_t connections) {
+  auto url = parse_postgres_url(database_url);
+  auto conninfo = url ? to_conninfo(*url) + " connect_timeout=2" : database_url;
+  conninfo += " application_name=agentviz-history";
+  return sys.spawn([conninfo, connections](
+                     pool_ptr self) -> history_actor::behavior_type {
+    self->state.conninfo = conninfo;
+    self->state.max_readers = std::max<size_t>(connections, 1);
+    // The readers end with the pool.
+    self->attach_functor([readers = self->state.readers](const caf::error&) {
+      for (auto& reader : *readers)
+        caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
+    });
+    return {
+      [=](atom::history, history_query& q) -> caf::result<std::string> {
+        auto rp = self->make_response_promise<std::string>();
+        dispatch(self, std::move(q), rp);
+        return rp;
+      },
+    };
+  });
 }
 
 } // namespace av::persistence

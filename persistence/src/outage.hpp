@@ -81,6 +81,50 @@ private:
   std::unordered_map<num_id, int64_t> last_ms_;
 };
 
+/// Asks the writer `self` to write what is buffered: one flush message at a
+/// time, however many events arrive before it is handled.
+template <class Self>
+void request_flush(Self self) {
+  auto& st = self->state;
+  if (st.flush_requested)
+    return;
+  st.flush_requested = true;
+  self->send(self, atom::flush::value);
+}
+
+/// Tells /health and the API how much is buffered (`buffered`), and whether
+/// the writes that must not be dropped (`held`) reached the bound.
+inline void publish_buffer(store_status& status, size_t buffered, size_t held,
+                           size_t bound) {
+  status.buffered = buffered;
+  status.full = held >= bound;
+}
+
+/// The counters every writer adds to its status answer.
+inline void put_counters(caf::settings& out, const store_status& status) {
+  caf::put(out, "written", status.written.load());
+  caf::put(out, "dropped_samples", status.dropped_samples.load());
+  caf::put(out, "reconnects", status.reconnects.load());
+  caf::put(out, "retries", status.retries.load());
+}
+
+/// Measures one flush for the latency histogram.
+class flush_timer {
+public:
+  explicit flush_timer(store_status& status) : status_(status) {}
+
+  /// Counts the flush as done now.
+  void done() {
+    std::chrono::duration<double> took = clock::now() - start_;
+    status_.count_flush(took.count());
+  }
+
+private:
+  using clock = std::chrono::steady_clock;
+  store_status& status_;
+  clock::time_point start_ = clock::now();
+};
+
 /// Counts a position sample dropped because the buffer is full; logs one
 /// line per 10,000.
 inline void count_dropped(store_status& status) {

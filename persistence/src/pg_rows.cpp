@@ -64,7 +64,8 @@ void translate(const event& e, uuid_map& ids, std::deque<queued_op>& out) {
       auto to = find_id(ids, x.to);
       if (from && to)
         push(message_row{make_uuid(), *from, *to, x.type, to_string(x.prio),
-                         x.success, e.time_ms, x.latency_ns / 1000000});
+                         x.success, e.time_ms, x.latency_ns / 1000000,
+                         x.content});
       break;
     }
     case event_kind::coordination: {
@@ -116,20 +117,22 @@ void prepare_statements(pqxx::connection& conn) {
                  + at(6) + ")");
   conn.prepare("message_insert",
                "INSERT INTO messages (id, from_agent, to_agent, message_type, "
-               "priority, sent_at, received_at, latency_ms, success) VALUES "
-               "($1, $2, $3, $4, $5, "
+               "priority, sent_at, received_at, latency_ms, success, content) "
+               "VALUES ($1, $2, $3, $4, $5, "
                  + at(6) + ", " + at(7)
-                 + ", $8, $9) ON CONFLICT (id) DO NOTHING");
+                 + ", $8, $9, jsonb_build_object('text', $10::text)) ON "
+                   "CONFLICT (id) DO NOTHING");
   conn.prepare("coordination_upsert",
                "INSERT INTO coordinations (id, pattern, status, progress, "
-               "task, result, reason, started_at, completed_at, metadata) "
-               "VALUES ($1, $2, $3, $4, $5, $6, $7, "
+               "task, result, reason, started_at, completed_at, metadata, "
+               "checkpoint) VALUES ($1, $2, $3, $4, $5, $6, $7, "
                  + at(8) + ", CASE WHEN $9::float8 > 0 THEN " + at(9)
-                 + " END, $10::jsonb) ON CONFLICT (id) DO UPDATE SET status "
-                   "= EXCLUDED.status, progress = EXCLUDED.progress, result "
-                   "= EXCLUDED.result, reason = EXCLUDED.reason, "
-                   "completed_at = EXCLUDED.completed_at, metadata = "
-                   "EXCLUDED.metadata");
+                 + " END, $10::jsonb, $11::jsonb) ON CONFLICT (id) DO UPDATE "
+                   "SET status = EXCLUDED.status, progress = "
+                   "EXCLUDED.progress, result = EXCLUDED.result, reason = "
+                   "EXCLUDED.reason, completed_at = EXCLUDED.completed_at, "
+                   "metadata = EXCLUDED.metadata, checkpoint = "
+                   "EXCLUDED.checkpoint");
   conn.prepare("participant_upsert",
                "INSERT INTO coordination_participants (coordination_id, "
                "agent_id, role, position, active) VALUES ($1, $2, $3, $4, $5) "
@@ -159,13 +162,14 @@ void apply_op(pqxx::work& tx, const pg_op& op) {
       } else if constexpr (std::is_same_v<T, message_row>) {
         tx.exec_prepared("message_insert", x.id, x.from, x.to, x.type, x.prio,
                          x.sent_ms, x.sent_ms + x.latency_ms, x.latency_ms,
-                         x.success);
+                         x.success, x.content);
       } else {
         const auto& c = x.info;
         tx.exec_prepared("coordination_upsert", c.id, to_string(c.kind),
                          to_string(c.status), c.progress, c.task, c.result,
                          c.reason, c.started_ms, c.completed_ms,
-                         json_or_empty(c.metadata));
+                         json_or_empty(c.metadata),
+                         json_or_empty(c.checkpoint));
         int position = 0;
         for (const auto& [agent_id, p] : x.members)
           tx.exec_prepared("participant_upsert", c.id, agent_id, p.role,
@@ -193,7 +197,7 @@ void copy_positions(pqxx::work& tx, const std::deque<position_row>& rows,
 
 const char* kind_of(const pg_op& op) {
   static constexpr const char* names[]
-    = {"agent", "agent state", "metrics", "message", "coordination"};
+    = {"agent", "agent_state", "metrics", "message", "coordination"};
   return names[op.index()];
 }
 

@@ -49,6 +49,8 @@ struct message_row {
   bool success = true;
   int64_t sent_ms = 0;
   int64_t latency_ms = 0;
+  /// Stored as {"text": content}.
+  std::string content;
 };
 
 struct coordination_row {
@@ -90,7 +92,7 @@ void apply_op(pqxx::work& tx, const pg_op& op);
 void copy_positions(pqxx::work& tx, const std::deque<position_row>& rows,
                     size_t count);
 
-/// Name of an op's kind, for logs.
+/// Name of an op's kind, for logs and metrics.
 const char* kind_of(const pg_op& op);
 
 } // namespace av::persistence::detail

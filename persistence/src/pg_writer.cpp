@@ -62,8 +62,8 @@ using self_ptr = pg_writer_actor::stateful_pointer<pg_writer_state>;
 
 void publish_status(self_ptr self) {
   auto& st = self->state;
-  st.status->buffered = st.queue.size() + st.samples.size();
-  st.status->full = st.queue.size() >= st.cfg.buffer_size;
+  publish_buffer(*st.status, st.queue.size() + st.samples.size(),
+                 st.queue.size(), st.cfg.buffer_size);
 }
 
 void advance(self_ptr self) {
@@ -127,9 +127,15 @@ void write_batch(self_ptr self, const batch& b) {
 
 void done_with(self_ptr self, const batch& b) {
   auto& st = self->state;
+  std::map<std::string, uint64_t> kinds;
+  for (size_t i = 0; i < b.ops; ++i)
+    ++kinds[kind_of(st.queue[i].op)];
+  if (b.rows > 0)
+    kinds["position"] += b.rows;
+  for (const auto& [kind, n] : kinds)
+    st.status->count_written(kind, n);
   st.queue.erase(st.queue.begin(), st.queue.begin() + b.ops);
   st.samples.erase(st.samples.begin(), st.samples.begin() + b.rows);
-  st.status->written += b.ops + b.rows;
   st.inflight.reset();
 }
 
@@ -171,9 +177,11 @@ bool write_some(self_ptr self, bool positions) {
     st.inflight = batch{st.next_batch++, ops, rows};
   }
   auto b = *st.inflight;
+  flush_timer timer{*st.status};
   try {
     try {
       write_batch(self, b);
+      timer.done();
       done_with(self, b);
     } catch (const pqxx::sql_error& e) {
       if (connection_trouble(e, st.conn.get()))
@@ -184,6 +192,7 @@ bool write_some(self_ptr self, bool positions) {
   } catch (const std::exception& e) {
     // Broken connection, a commit whose outcome is unknown, or the server
     // shutting down: keep the batch (and its number) and retry later.
+    ++st.status->retries;
     lost(self, e.what());
     publish_status(self);
     return false;
@@ -191,14 +200,6 @@ bool write_some(self_ptr self, bool positions) {
   advance(self);
   publish_status(self);
   return !st.queue.empty() || st.samples.size() >= st.cfg.max_copy_rows;
-}
-
-void request_flush(self_ptr self) {
-  auto& st = self->state;
-  if (st.flush_requested)
-    return;
-  st.flush_requested = true;
-  self->send(self, atom::flush::value);
 }
 
 void sample(self_ptr self, const position_batch& frame) {
@@ -283,9 +284,7 @@ pg_writer_actor::behavior_type pg_writer(self_ptr self, pg_writer_config cfg,
       caf::put(result, "buffered", static_cast<uint64_t>(st.queue.size()));
       caf::put(result, "samples", static_cast<uint64_t>(st.samples.size()));
       caf::put(result, "committed_seq", st.committed);
-      caf::put(result, "written", st.status->written.load());
-      caf::put(result, "dropped_samples", st.status->dropped_samples.load());
-      caf::put(result, "reconnects", st.status->reconnects.load());
+      put_counters(result, *st.status);
       return result;
     },
   };

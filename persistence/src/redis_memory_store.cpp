@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
 #include <mutex>
+#include <vector>
 
 #include "av/node_context.hpp"
 #include "av/redis_client.hpp"
@@ -20,23 +22,31 @@ constexpr const char* bytes_key = "memory:__bytes";
 constexpr size_t max_key_bytes = 512;
 constexpr size_t max_ns_bytes = 64;
 
-/// Forgets entries whose TTL ran out (Redis deleted them already).
-/// KEYS: sizes, expiry, bytes. ARGV: now in ms.
-constexpr const char* sweep_lua = R"lua(
-local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
-for _, k in ipairs(gone) do
-  if redis.call('EXISTS', k) == 0 then
-    local size = tonumber(redis.call('ZSCORE', KEYS[1], k) or '0')
-    redis.call('ZREM', KEYS[1], k)
-    redis.call('ZREM', KEYS[2], k)
-    redis.call('DECRBY', KEYS[3], size)
+/// Forgets entries whose TTL ran out (Redis deleted them already); the
+/// scripts below name their keys.
+constexpr const char* sweep_fn = R"lua(
+local function sweep(sizes, expiry, bytes, now)
+  local gone = redis.call('ZRANGEBYSCORE', expiry, '-inf', now)
+  for _, k in ipairs(gone) do
+    if redis.call('EXISTS', k) == 0 then
+      local size = tonumber(redis.call('ZSCORE', sizes, k) or '0')
+      redis.call('ZREM', sizes, k)
+      redis.call('ZREM', expiry, k)
+      redis.call('DECRBY', bytes, size)
+    end
   end
 end
 )lua";
 
+/// KEYS: sizes, expiry, bytes. ARGV: now in ms.
+const std::string sweep_lua
+  = std::string{sweep_fn} + "sweep(KEYS[1], KEYS[2], KEYS[3], ARGV[1])\n";
+
 /// KEYS: entry, sizes, expiry, bytes. ARGV: now ms, value, ttl s, size, cap.
 /// Returns the new total, or -1 when the cap would be exceeded.
-const std::string store_lua = std::string{sweep_lua} + R"lua(
+const std::string store_lua = std::string{sweep_fn}
+                              + "sweep(KEYS[2], KEYS[3], KEYS[4], ARGV[1])\n"
+                              + R"lua(
 local old = tonumber(redis.call('ZSCORE', KEYS[2], KEYS[1]) or '0')
 local total = tonumber(redis.call('GET', KEYS[4]) or '0')
 local size = tonumber(ARGV[4])
@@ -107,8 +117,10 @@ std::string text(const redisReply* r) {
 
 class redis_memory_store : public memory_store {
 public:
-  redis_memory_store(connection_url url, uint64_t max_bytes)
-    : url_(std::move(url)), max_bytes_(max_bytes) {}
+  redis_memory_store(connection_url url, uint64_t max_bytes,
+                     size_t connections)
+    : url_(std::move(url)), max_bytes_(max_bytes),
+      max_connections_(std::max<size_t>(connections, 1)) {}
 
   void store(const std::string& ns, const std::string& key,
              const std::string& value, std::chrono::seconds ttl) override {
@@ -178,22 +190,58 @@ private:
     return "memory:" + ns + ":" + key;
   }
 
+  using client_ptr = std::unique_ptr<redis_client>;
+
+  /// An idle connection, or null when the caller may open one; waits while
+  /// REDIS_POOL_SIZE connections are in use.
+  client_ptr lease() {
+    std::unique_lock<std::mutex> guard{mtx_};
+    cv_.wait(guard,
+             [&] { return !idle_.empty() || open_ < max_connections_; });
+    if (idle_.empty()) {
+      ++open_;
+      return nullptr;
+    }
+    auto result = std::move(idle_.back());
+    idle_.pop_back();
+    return result;
+  }
+
+  /// Puts a leased connection back; null gives its place up.
+  void give_back(client_ptr client) {
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      if (client)
+        idle_.push_back(std::move(client));
+      else
+        --open_;
+    }
+    cv_.notify_one();
+  }
+
   reply_ptr run(const command& cmd) {
-    std::lock_guard<std::mutex> guard{mtx_};
+    auto client = lease();
     for (int attempt = 0;; ++attempt) {
       try {
-        if (!client_)
-          client_
+        if (!client) {
+          client
             = std::make_unique<redis_client>(url_, std::chrono::seconds{2});
-        return client_->run(cmd);
+          client->run({"CLIENT", "SETNAME", "agentviz-memory"});
+        }
+        auto reply = client->run(cmd);
+        give_back(std::move(client));
+        return reply;
       } catch (const redis_unavailable& e) {
         // One retry on a fresh connection: the old one may have been
         // dropped while idle.
-        client_.reset();
-        if (attempt > 0)
+        client.reset();
+        if (attempt > 0) {
+          give_back(nullptr);
           throw memory_error(kind::unavailable,
                              std::string{"Redis is unavailable: "} + e.what());
+        }
       } catch (const redis_refused& e) {
+        give_back(std::move(client));
         throw memory_error(kind::unavailable,
                            std::string{"Redis refused: "} + e.what());
       }
@@ -251,18 +299,23 @@ private:
 
   connection_url url_;
   uint64_t max_bytes_;
+  size_t max_connections_;
   std::mutex mtx_;
-  std::unique_ptr<redis_client> client_;
+  std::condition_variable cv_;
+  /// Connections open (idle or leased).
+  size_t open_ = 0;
+  std::vector<client_ptr> idle_;
 };
 
 } // namespace
 
 memory_store_ptr make_redis_memory_store(const std::string& redis_url,
-                                         uint64_t max_bytes) {
+                                         uint64_t max_bytes,
+                                         size_t connections) {
   auto url = parse_redis_url(redis_url);
   if (!url)
     throw memory_error(kind::invalid, "REDIS_URL: " + url.error());
-  return std::make_shared<redis_memory_store>(*url, max_bytes);
+  return std::make_shared<redis_memory_store>(*url, max_bytes, connections);
 }
 
 } // namespace av::persistence

@@ -1,5 +1,7 @@
 #include "av/redis_writer.hpp"
 
+#include <cctype>
+#include <map>
 #include <unordered_map>
 
 #include "av/connection_url.hpp"
@@ -35,8 +37,23 @@ using self_ptr = redis_writer_actor::stateful_pointer<redis_writer_state>;
 
 void publish_status(self_ptr self) {
   auto& st = self->state;
-  st.status->buffered = st.pending.size();
-  st.status->full = st.pending.size() >= st.cfg.buffer_size;
+  publish_buffer(*st.status, st.pending.size(), st.pending.size(),
+                 st.cfg.buffer_size);
+}
+
+/// Counts `count` written commands by their name (hset, zadd, publish, ...).
+void count_commands(self_ptr self, size_t count) {
+  auto& st = self->state;
+  static const std::string unnamed;
+  std::map<std::string, uint64_t> kinds;
+  for (size_t i = 0; i < count; ++i)
+    ++kinds[st.pending[i].empty() ? unnamed : st.pending[i].front()];
+  for (const auto& [name, n] : kinds) {
+    auto kind = name;
+    for (auto& c : kind)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    st.status->count_written(kind, n);
+  }
 }
 
 void lost(self_ptr self, const char* what) {
@@ -83,6 +100,7 @@ bool write_some(self_ptr self) {
   if (st.pending.empty() || !ensure_connected(self))
     return false;
   auto count = std::min(st.pending.size(), st.cfg.max_pipeline);
+  flush_timer timer{*st.status};
   try {
     if (auto errors = st.client->pipeline(st.pending, count)) {
       st.status->failed_writes += errors;
@@ -91,22 +109,16 @@ bool write_some(self_ptr self) {
   } catch (const std::exception& e) {
     // Commands are idempotent (HSET, ZADD of the same member) except
     // PUBLISH, which may then reach subscribers twice.
+    ++st.status->retries;
     lost(self, e.what());
     publish_status(self);
     return false;
   }
+  timer.done();
+  count_commands(self, count);
   st.pending.erase(st.pending.begin(), st.pending.begin() + count);
-  st.status->written += count;
   publish_status(self);
   return !st.pending.empty();
-}
-
-void request_flush(self_ptr self) {
-  auto& st = self->state;
-  if (st.flush_requested)
-    return;
-  st.flush_requested = true;
-  self->send(self, atom::flush::value);
 }
 
 void on_event(self_ptr self, const event& e) {
@@ -230,9 +242,7 @@ redis_writer(self_ptr self, redis_writer_config cfg, store_status_ptr status) {
                                     + " commands buffered",
                                   ++st.processed);
       caf::put(result, "buffered", static_cast<uint64_t>(st.pending.size()));
-      caf::put(result, "written", st.status->written.load());
-      caf::put(result, "dropped_samples", st.status->dropped_samples.load());
-      caf::put(result, "reconnects", st.status->reconnects.load());
+      put_counters(result, *st.status);
       return result;
     },
   };

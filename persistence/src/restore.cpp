@@ -1,6 +1,7 @@
 #include "av/restore.hpp"
 
 #include <algorithm>
+#include <memory>
 
 #include <pqxx/pqxx>
 
@@ -9,10 +10,20 @@
 
 namespace av::persistence {
 
+namespace {
+
+std::unique_ptr<pqxx::connection> connect(const std::string& database_url) {
+  auto url = parse_postgres_url(database_url);
+  return std::make_unique<pqxx::connection>(url ? to_conninfo(*url)
+                                                : database_url);
+}
+
+} // namespace
+
 std::vector<agent_snapshot> load_agents(const std::string& database_url,
                                         size_t history) {
-  auto url = parse_postgres_url(database_url);
-  pqxx::connection conn{url ? to_conninfo(*url) : database_url};
+  auto db = connect(database_url);
+  auto& conn = *db;
   pqxx::read_transaction tx{conn};
   std::vector<agent_snapshot> result;
   for (const auto& row : tx.exec(
@@ -44,6 +55,42 @@ std::vector<agent_snapshot> load_agents(const std::string& database_url,
     if (!snap.history.empty())
       info.metrics = snap.history.back();
     result.push_back(std::move(snap));
+  }
+  return result;
+}
+
+std::vector<coordination_info>
+load_coordinations(const std::string& database_url) {
+  auto db = connect(database_url);
+  pqxx::read_transaction tx{*db};
+  std::vector<coordination_info> result;
+  for (const auto& row : tx.exec(
+         "SELECT id, pattern, status, progress, task, result, reason, "
+         "(extract(epoch FROM started_at) * 1000)::bigint, metadata::text, "
+         "checkpoint::text FROM coordinations WHERE status IN ('FORMING', "
+         "'ACTIVE') ORDER BY started_at, id")) {
+    coordination_info info;
+    info.id = row[0].as<std::string>();
+    if (!parse(row[1].as<std::string>(), info.kind)
+        || !parse(row[2].as<std::string>(), info.status))
+      continue;
+    info.progress = row[3].as<double>();
+    info.task = row[4].as<std::string>();
+    info.result = row[5].as<std::string>();
+    info.reason = row[6].as<std::string>();
+    info.started_ms = row[7].as<int64_t>();
+    info.metadata = row[8].as<std::string>();
+    info.checkpoint = row[9].as<std::string>();
+    // Numbers of terminated agents stay in `agents`, so every participant
+    // keeps its number; those not restored count as having left.
+    for (const auto& p : tx.exec_params(
+           "SELECT a.num_id, p.role, p.active FROM coordination_participants "
+           "p JOIN agents a ON a.id = p.agent_id WHERE p.coordination_id = $1 "
+           "ORDER BY p.position",
+           info.id))
+      info.participants.push_back(
+        {p[0].as<num_id>(), p[1].as<std::string>(), p[2].as<bool>()});
+    result.push_back(std::move(info));
   }
   return result;
 }

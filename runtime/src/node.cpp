@@ -51,7 +51,8 @@ start_stores(caf::actor_system& sys, const config::settings& cfg,
     ctx.durability = writer;
     frame_sinks.push_back(writer);
     result.push_back(caf::actor_cast<caf::actor>(writer));
-    auto reader = persistence::spawn_history_reader(sys, cfg.database_url);
+    auto reader = persistence::spawn_history_reader(
+      sys, cfg.database_url, static_cast<size_t>(cfg.database_pool_size));
     sys.registry().put(history_actor_name,
                        caf::actor_cast<caf::strong_actor_ptr>(reader));
     result.push_back(caf::actor_cast<caf::actor>(reader));
@@ -74,29 +75,42 @@ start_stores(caf::actor_system& sys, const config::settings& cfg,
   return result;
 }
 
-/// Respawns the agents PostgreSQL holds, with their numbers, state and
-/// metrics history.
-void restore_agents(caf::actor_system& sys, const config::settings& cfg,
-                    const node_limits& limits, registry_actor registry) {
-  if (cfg.database_url.empty())
-    return;
-  auto snaps = persistence::load_agents(cfg.database_url, limits.history);
+/// Hands each stored item to the registry (`atom`, item) and logs what it
+/// refused and how many it took; `what` names the items in the log.
+template <class Result, class Atom, class T, class IdOf>
+void hand_over(caf::actor_system& sys, registry_actor registry, Atom atom,
+               std::vector<T> stored, IdOf id_of, const std::string& what) {
   caf::scoped_actor self{sys};
-  size_t restored = 0;
-  for (auto& snap : snaps) {
-    auto id = snap.info.id;
-    self
-      ->request(registry, std::chrono::seconds{10}, atom::spawn::value,
-                std::move(snap))
-      .receive([&](agent_info&) { ++restored; },
+  size_t taken = 0;
+  for (auto& x : stored) {
+    auto id = id_of(x);
+    self->request(registry, std::chrono::seconds{10}, atom, std::move(x))
+      .receive([&](Result&) { ++taken; },
                [&](caf::error& err) {
-                 log::warn("agent not restored",
-                           {{"agent", id}, {"error", describe(err)}});
+                 log::warn(what + " not restored",
+                           {{"id", id}, {"error", describe(err)}});
                });
   }
-  if (!snaps.empty())
-    log::info("agents restored from PostgreSQL",
-              {{"restored", restored}, {"stored", snaps.size()}});
+  if (!stored.empty())
+    log::info(what + "s restored from PostgreSQL",
+              {{"restored", taken}, {"stored", stored.size()}});
+}
+
+/// Respawns the agents PostgreSQL holds, with their numbers, state and
+/// metrics history, then resumes the coordinations that were active
+/// (docs/persistence.md, "Restart").
+void restore(caf::actor_system& sys, const config::settings& cfg,
+             const node_limits& limits, registry_actor registry) {
+  if (cfg.database_url.empty())
+    return;
+  hand_over<agent_info>(
+    sys, registry, atom::spawn::value,
+    persistence::load_agents(cfg.database_url, limits.history),
+    [](const agent_snapshot& x) { return x.info.id; }, "agent");
+  hand_over<coordination_info>(
+    sys, registry, atom::coordinate::value,
+    persistence::load_coordinations(cfg.database_url),
+    [](const coordination_info& x) { return x.id; }, "coordination");
 }
 
 } // namespace
@@ -146,10 +160,10 @@ node::node(const config::settings& cfg, bool mcp_http)
   stores_ = start_stores(system_, cfg, *ctx_, bus_, frame_sinks);
   registry_ = system_.spawn(av::registry, ctx_, bus_);
   try {
-    restore_agents(system_, cfg, ctx_->limits, registry_);
+    restore(system_, cfg, ctx_->limits, registry_);
   } catch (const std::exception& e) {
     shutdown();
-    throw std::runtime_error(std::string{"cannot restore agents: "} + e.what());
+    throw std::runtime_error(std::string{"cannot restore agents and coordinations: "} + e.what());
   }
   std::string why;
   std::shared_ptr<layout::engine> engine
@@ -189,6 +203,10 @@ node::node(const config::settings& cfg, bool mcp_http)
     telemetry_sources sources{registry_, physics_, {}, ws_->stats()};
     sources.others.push_back(caf::actor_cast<status_actor>(bus_));
     sources.others.push_back(caf::actor_cast<status_actor>(ws_->hub()));
+    // The frame sinks are the store writers.
+    for (auto& writer : frame_sinks)
+      sources.others.push_back(caf::actor_cast<status_actor>(writer));
+    sources.stores = ctx_->stores;
     if (demo_)
       sources.others.push_back(caf::actor_cast<status_actor>(demo_));
     telemetry_->watch(system_, std::move(sources));
@@ -214,8 +232,9 @@ node::node(const config::settings& cfg, bool mcp_http)
   // of a cluster sees the same values.
   memory_ = cfg.redis_url.empty()
               ? make_local_memory_store(cfg.memory_max_bytes)
-              : persistence::make_redis_memory_store(cfg.redis_url,
-                                                     cfg.memory_max_bytes);
+              : persistence::make_redis_memory_store(
+                  cfg.redis_url, cfg.memory_max_bytes,
+                  static_cast<size_t>(cfg.redis_pool_size));
   try {
     mcp_ = std::make_unique<mcp_server>(cfg, system_, registry_, bus_, physics_,
                                         ctx_, telemetry_, memory_, mcp_http);

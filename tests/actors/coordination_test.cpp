@@ -40,6 +40,36 @@ struct fixture : test::node_fixture {
     return *x;
   }
 
+  /// A coordination as PostgreSQL holds it after a stop: active, with
+  /// `members` (agent, role) and `checkpoint`.
+  static coordination_info
+  stored_run(pattern kind, std::vector<std::pair<num_id, std::string>> members,
+             std::string checkpoint) {
+    coordination_info result;
+    result.id = make_uuid();
+    result.kind = kind;
+    result.status = coord_status::active;
+    result.task = "raw";
+    for (auto& [num, role] : members)
+      result.participants.push_back({num, role, true});
+    result.checkpoint = std::move(checkpoint);
+    return result;
+  }
+
+  /// Resumes `stored` as a restarted node does; returns its state after.
+  coordination_info resume(const coordination_info& stored) {
+    if (!ask<coordination_info>(reg, atom::coordinate::value, stored))
+      CAF_FAIL("resume refused");
+    settle();
+    return status(stored.id);
+  }
+
+  /// Completes the running task of `num` successfully and lets the run go on.
+  void succeed(num_id num, std::string output) {
+    CAF_REQUIRE(complete(num, true, std::move(output)));
+    settle();
+  }
+
   task_spec running(num_id num) {
     auto x = info(num);
     CAF_CHECK(!x.current_task.empty());
@@ -291,6 +321,91 @@ CAF_TEST(the registry lists coordinations by status) {
   auto bad = ask<std::vector<coordination_info>>(
     reg, atom::coordinate::value, atom::list::value, std::string{"DONE"});
   CAF_CHECK(!bad);
+}
+
+CAF_TEST(a pipeline resumed from its checkpoint goes on at the open stage) {
+  auto m = team(3);
+  auto c = start(pattern::pipeline, m, "raw data");
+  succeed(m[0], "cleaned");
+  // What PostgreSQL holds now, resumed over fresh agents as after a restart
+  // (a stored run comes back under its own id; a fresh one avoids the
+  // original still running here).
+  auto stored = status(c.id);
+  CAF_REQUIRE(!stored.checkpoint.empty());
+  auto fresh = team(3);
+  stored.id = make_uuid();
+  for (size_t i = 0; i < fresh.size(); ++i)
+    stored.participants[i].agent = fresh[i];
+  auto now = resume(stored);
+  CAF_CHECK_EQUAL(now.status, coord_status::active);
+  CAF_CHECK_EQUAL(now.steps_done, 1u);
+  CAF_CHECK_EQUAL(now.reason, "resumed after a restart at step 1 of 3");
+  // The first stage does not run again; the second gets its task.
+  CAF_CHECK(info(fresh[0]).current_task.empty());
+  CAF_REQUIRE(!info(fresh[1]).current_task.empty());
+  auto tasks = events_of<task_event>();
+  CAF_CHECK(std::any_of(tasks.begin(), tasks.end(), [&](auto& e) {
+    return e.agent == fresh[1] && e.description == "stage 2 of raw data";
+  }));
+  succeed(fresh[1], "analyzed");
+  succeed(fresh[2], "report");
+  auto done = status(stored.id);
+  CAF_CHECK_EQUAL(done.status, coord_status::completed);
+  CAF_CHECK_EQUAL(done.steps_done, 3u);
+  CAF_CHECK_EQUAL(done.result, "report");
+  CAF_CHECK(done.checkpoint.empty());
+}
+
+CAF_TEST(a consensus resumed keeps its votes and asks only the open voters) {
+  auto m = team(3);
+  auto stored = stored_run(pattern::consensus,
+                           {{m[0], "voter"}, {m[1], "voter"}, {m[2], "voter"}},
+                           R"({"stepsDone":1,"stepsTotal":3,"timeoutMs":0,)"
+                           R"("open":[1,2],"votes":[1,0,0]})");
+  CAF_CHECK_EQUAL(resume(stored).steps_done, 1u);
+  CAF_CHECK(info(m[0]).current_task.empty());
+  CAF_CHECK(!info(m[1]).current_task.empty());
+  CAF_CHECK(!info(m[2]).current_task.empty());
+  succeed(m[1], "yes");
+  auto done = status(stored.id);
+  CAF_CHECK_EQUAL(done.status, coord_status::completed);
+  CAF_CHECK_EQUAL(done.result, "accepted (2 yes, 0 no, 0 abstained)");
+}
+
+CAF_TEST(a resumed coordination whose participants are gone fails or replans) {
+  auto m = team(2);
+  auto failed = resume(stored_run(pattern::pipeline,
+                                  {{m[0], "stage"}, {999, "stage"}},
+                                  R"({"stepsDone":1,"stepsTotal":2,)"
+                                  R"("timeoutMs":0,"open":[1],"input":"x"})"));
+  CAF_CHECK_EQUAL(failed.status, coord_status::failed);
+  CAF_CHECK_EQUAL(failed.reason, "stage agent 999 left the pipeline");
+  CAF_CHECK(!failed.participants[1].active);
+  // A mesh plans the missing peer out and finishes with the others.
+  auto p = team(2);
+  auto pair = [](num_id x, num_id y) {
+    return "[" + std::to_string(x) + "," + std::to_string(y) + "]";
+  };
+  auto meshed = resume(stored_run(
+    pattern::mesh, {{p[0], "peer"}, {p[1], "peer"}, {998, "peer"}},
+    R"({"stepsDone":0,"stepsTotal":6,"timeoutMs":0,"open":[],"exchanges":[)"
+      + pair(p[0], p[1]) + "," + pair(p[1], p[0]) + "," + pair(p[0], 998)
+      + "]}"));
+  CAF_CHECK_EQUAL(meshed.status, coord_status::completed);
+  CAF_CHECK_EQUAL(meshed.steps_done, 2u);
+}
+
+CAF_TEST(a stored run without a checkpoint starts over under its id) {
+  auto m = team(2);
+  auto stored
+    = stored_run(pattern::pipeline, {{m[0], "stage"}, {m[1], "stage"}}, "{}");
+  stored.status = coord_status::forming;
+  auto now = resume(stored);
+  CAF_CHECK_EQUAL(now.status, coord_status::active);
+  CAF_CHECK_EQUAL(now.steps_done, 0u);
+  CAF_CHECK(!info(m[0]).current_task.empty());
+  // The id is taken now.
+  CAF_CHECK(!ask<coordination_info>(reg, atom::coordinate::value, stored));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

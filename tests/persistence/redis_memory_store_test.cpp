@@ -4,8 +4,12 @@
 
 #include <caf/test/unit_test.hpp>
 
+#include <atomic>
 #include <random>
+#include <thread>
+#include <vector>
 
+#include "av/redis_client.hpp"
 #include "redis_fixture.hpp"
 #include "writer_fixture.hpp"
 
@@ -96,6 +100,20 @@ CAF_TEST(entries expire after their TTL and free their bytes) {
     test::eventually([&] { return store->totals().bytes == before; }, 5s));
 }
 
+CAF_TEST(a store after an entry expired sweeps it and keeps the count) {
+  AV_REQUIRE_REDIS(url);
+  auto store = persistence::make_redis_memory_store(url, 100'000'000);
+  auto ns = fresh_ns();
+  auto before = store->totals().bytes;
+  store->store(ns, "short", "lived", 1s);
+  // Redis drops it; nothing has swept the accounting yet.
+  CAF_REQUIRE(test::eventually(
+    [&] { return !store->retrieve(ns, "short").has_value(); }, 5s));
+  store->store(ns, "next", "value", 60s);
+  CAF_CHECK_EQUAL(store->totals().bytes, before + 9);
+  store->remove(ns, "next");
+}
+
 CAF_TEST(the size cap refuses what would exceed it) {
   AV_REQUIRE_REDIS(url);
   auto ns = fresh_ns();
@@ -129,4 +147,44 @@ CAF_TEST(an unreachable Redis is reported as unavailable) {
     = persistence::make_redis_memory_store("redis://127.0.0.1:1/0", 1000);
   CAF_CHECK(fails_with(memory_error::kind::unavailable,
                        [&] { store->retrieve("ns", "k"); }));
+}
+
+CAF_TEST(calls from several threads share at most the pool s connections) {
+  AV_REQUIRE_REDIS(url);
+  auto ns = fresh_ns();
+  auto store = persistence::make_redis_memory_store(url, 100'000'000, 3);
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        try {
+          auto key = std::to_string(t) + "-" + std::to_string(i);
+          store->store(ns, key, "v", 60s);
+          if (!store->retrieve(ns, key))
+            ++failures;
+        } catch (const std::exception&) {
+          ++failures;
+        }
+      }
+    });
+  for (auto& x : threads)
+    x.join();
+  CAF_CHECK_EQUAL(failures.load(), 0);
+  CAF_CHECK_EQUAL(store->list(ns, "", 1000).size(), 400u);
+  // The store's connections carry its name; no more than three were open.
+  auto parsed = persistence::parse_redis_url(url);
+  CAF_REQUIRE(parsed);
+  persistence::detail::redis_client admin{*parsed, 2s};
+  auto list = admin.run({"CLIENT", "LIST"});
+  std::string text{list->str, list->len};
+  size_t named = 0;
+  for (size_t at = 0;
+       (at = text.find("name=agentviz-memory ", at)) != std::string::npos; ++at)
+    ++named;
+  CAF_CHECK_GREATER_OR_EQUAL(named, 1u);
+  CAF_CHECK_LESS_OR_EQUAL(named, 3u);
+  // Leave the shared byte count as it was for the other tests.
+  for (auto& entry : store->list(ns, "", 1000))
+    store->remove(ns, entry.key);
 }

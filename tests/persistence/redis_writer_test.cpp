@@ -4,6 +4,8 @@
 
 #include <caf/test/unit_test.hpp>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "av/redis_client.hpp"
@@ -136,22 +138,36 @@ CAF_TEST(a Redis restart loses nothing : the buffer drains and state returns) {
   }
   // Redis runs without persistence: a restart loses everything.
   CAF_REQUIRE(test::shell(std::string{ctl} + " stop"));
-  for (num_id i = 1; i <= 20; ++i) {
+  // A steady stream while Redis is down (test::outage_length(), 10 s):
+  // each step waits until the writer holds its commands.
+  int64_t published = 0;
+  auto step = [&] {
+    auto before = f.status->buffered.load();
+    auto num = static_cast<num_id>(published % 20 + 1);
+    bus.publish(metrics_event{num, {now_ms(), double(published), 1, 1, 1}, {}});
+    ++published;
+    test::eventually([&] { return f.status->buffered.load() > before; }, 1s);
+  };
+  for (num_id i = 1; i <= 20; ++i)
     bus.publish(
       agent_state_changed{i, agent_state::idle, agent_state::busy, "task"});
-    for (int k = 0; k < 10; ++k)
-      bus.publish(metrics_event{i, {now_ms() + k, double(k), 1, 1, 1}, {}});
-  }
-  CAF_CHECK(test::eventually([&] { return !f.status->up.load(); }));
+  CAF_REQUIRE(test::stream_through_outage(
+    step, [&] { return !f.status->up.load(); }));
+  CAF_MESSAGE(published << " metrics samples published during the outage");
   CAF_CHECK_GREATER(f.status->buffered.load(), 0u);
   CAF_REQUIRE(test::shell(std::string{ctl} + " start"));
   auto c = connect(url);
   CAF_CHECK(test::eventually(
     [&] { return f.status->up.load() && f.status->buffered.load() == 0; }));
-  for (const auto& id : ids) {
+  // Stored = published: every agent's samples (up to the history bound of
+  // 1000) are in its history.
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const auto& id = ids[i];
+    auto expected = published / 20 + (static_cast<int64_t>(i) < published % 20);
     CAF_CHECK_EQUAL(hget(*c, "agent:" + id, "state"), "BUSY");
     CAF_CHECK_EQUAL(hget(*c, "agent:" + id, "type"), "coder");
-    CAF_CHECK_EQUAL(zcard(*c, "agent:" + id + ":metrics:history"), 10);
+    CAF_CHECK_EQUAL(zcard(*c, "agent:" + id + ":metrics:history"),
+                    std::min<int64_t>(expected, 1000));
   }
   CAF_CHECK_GREATER_OR_EQUAL(f.status->reconnects.load(), 1u);
 }

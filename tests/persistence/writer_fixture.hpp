@@ -31,6 +31,32 @@ inline bool eventually(const std::function<bool()>& cond,
   }
 }
 
+/// How long the outage tests keep a store down while writes stream in:
+/// AV_TEST_OUTAGE_S seconds, 10 by default.
+inline std::chrono::milliseconds outage_length() {
+  auto text = std::getenv("AV_TEST_OUTAGE_S");
+  auto seconds = text && *text ? std::atoi(text) : 10;
+  return std::chrono::seconds{seconds > 0 ? seconds : 10};
+}
+
+/// Runs `step` over and over: until `down` holds (the writer noticed the
+/// outage; at most 20 s), then for `outage_length()` more. Returns whether
+/// the writer noticed.
+inline bool stream_through_outage(const std::function<void()>& step,
+                                  const std::function<bool()>& down) {
+  using clock = std::chrono::steady_clock;
+  auto limit = clock::now() + std::chrono::seconds{20};
+  while (!down()) {
+    if (clock::now() >= limit)
+      return false;
+    step();
+  }
+  auto until = clock::now() + outage_length();
+  while (clock::now() < until)
+    step();
+  return true;
+}
+
 /// Runs a shell command (the store control scripts of scripts/test).
 inline bool shell(const std::string& cmd) {
   return std::system(cmd.c_str()) == 0;
@@ -39,16 +65,22 @@ inline bool shell(const std::string& cmd) {
 /// A migrated scratch database, an actor system with a bus, and a
 /// PostgreSQL writer subscribed to it.
 struct pg_writer_fixture {
+  /// With `wc.database_url` set, the writer writes there instead of `db`.
   explicit pg_writer_fixture(const persistence::connection_url& server,
                              persistence::pg_writer_config wc = {})
     : db(server) {
-    persistence::prepare_database(db.url(), true);
-    wc.database_url = db.url();
+    if (wc.database_url.empty()) {
+      persistence::prepare_database(db.url(), true);
+      wc.database_url = db.url();
+    }
     bus = sys.spawn(av::bus, ctx);
     writer = persistence::spawn_pg_writer(sys, wc, bus, status);
   }
 
-  ~pg_writer_fixture() {
+  ~pg_writer_fixture() { stop(); }
+
+  /// Ends the writer, the bus and every other actor of `sys`.
+  void stop() {
     caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(bus, caf::exit_reason::user_shutdown);
     sys.await_all_actors_done();

@@ -143,3 +143,15 @@ drop_scratch_database() {
   psql -q "$scratch_admin" -c "DROP DATABASE IF EXISTS $scratch_db WITH (FORCE)" \
     || true
 }
+
+# Usage: start_ready NAME ARGS...; start_server, then ends the test (exit 1,
+# with the log) unless the node is ready within 20 s.
+start_ready() {
+  start_server "$@"
+  if ! wait_for_log "node ready" 20; then
+    fail "the server started"
+    show_log
+    finish
+    exit 1
+  fi
+}

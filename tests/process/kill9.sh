@@ -11,13 +11,7 @@ export RATE_LIMIT_MAX_REQUESTS=1000000 AUTO_MIGRATE=true
 use_scratch_database "av_process_kill9_$$"
 api="http://127.0.0.1:$API_PORT"
 
-start_server first --prometheus-enabled=false
-if ! wait_for_log "node ready" 20; then
-  fail "the server started"
-  show_log
-  finish
-  exit 1
-fi
+start_ready first --prometheus-enabled=false
 
 # Spawns agents one after another and records the id of each answered 201.
 spawner() {

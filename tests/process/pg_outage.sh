@@ -32,13 +32,7 @@ wait_code() {
   done
 }
 
-start_server outage --demo 30 --prometheus-enabled=false
-if ! wait_for_log "node ready" 20; then
-  fail "the server started"
-  show_log
-  finish
-  exit 1
-fi
+start_ready outage --demo 30 --prometheus-enabled=false
 check "/health is ok while PostgreSQL runs" wait_code 200 10 "$api/health"
 
 "$AV_TEST_PG_CTL" stop >/dev/null

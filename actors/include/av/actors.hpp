@@ -139,6 +139,9 @@ using registry_actor = caf::typed_actor<
   caf::replies_to<atom::terminate, std::string, std::string>::with<agent_info>,
   // Starts a coordination.
   caf::replies_to<atom::coordinate, coordination_spec>::with<coordination_info>,
+  // Resumes a coordination stored in PostgreSQL at start-up, from its
+  // checkpoint; participants that are gone count as having left.
+  caf::replies_to<atom::coordinate, coordination_info>::with<coordination_info>,
   // Finds a coordination by id.
   caf::replies_to<atom::coordinate, atom::get,
                   std::string>::with<coordination_ref>,

@@ -22,10 +22,14 @@ struct coordination_data {
   /// Outstanding tasks: task id -> what the task stands for (a part index,
   /// stage index or voter).
   std::unordered_map<std::string, size_t> open_tasks;
-  /// Hierarchical: part outputs and retries; pipeline: stage outputs.
+  /// Hierarchical: part outputs and retries.
   std::vector<std::string> outputs;
   std::vector<uint32_t> retries;
+  /// Hierarchical: parts done; consensus: votes counted (for checkpoints).
+  std::vector<bool> done;
   size_t next_worker = 0;
+  /// Pipeline: the input of the stage that runs.
+  std::string stage_input;
   /// Consensus tallies.
   uint32_t yes = 0;
   uint32_t no = 0;
@@ -43,6 +47,15 @@ coordination_actor::behavior_type
 coordination(coordination_actor::stateful_pointer<coordination_data> self,
              node_context_ptr ctx, coordination_spec spec,
              registry_actor registry);
+
+/// Behavior of a coordination resumed from `info` as stored (at start-up,
+/// after a restart of the node): it goes on from `info.checkpoint`, giving
+/// the tasks that were running when the node stopped again; participants
+/// that are gone count as having left. Without a checkpoint the run starts
+/// over.
+coordination_actor::behavior_type resumed_coordination(
+  coordination_actor::stateful_pointer<coordination_data> self,
+  node_context_ptr ctx, coordination_info info, registry_actor registry);
 
 /// The participants of `spec` with their roles ("leader" and "worker",
 /// "peer", "stage" or "voter" by pattern), all active.

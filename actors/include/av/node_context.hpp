@@ -1,7 +1,9 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <cstdint>
 #include <mutex>
 #include <shared_mutex>
@@ -110,6 +112,30 @@ struct store_status {
   std::atomic<uint64_t> dropped_samples{0};
   std::atomic<uint64_t> reconnects{0};
   std::atomic<uint64_t> failed_writes{0};
+  /// Writes tried again because the connection broke under them.
+  std::atomic<uint64_t> retries{0};
+
+  /// Upper bounds of the flush latency buckets, in seconds.
+  static constexpr std::array<double, 11> flush_buckets{
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1};
+  /// Flushes (transactions, pipelines) by latency bucket; the last counts
+  /// those slower than every bound.
+  std::array<std::atomic<uint64_t>, flush_buckets.size() + 1> flushes{};
+  std::atomic<uint64_t> flush_us_sum{0};
+
+  /// Adds `n` writes of `kind` ("agent", "position", "hset", ...) to
+  /// `written` and to the count by kind.
+  void count_written(const std::string& kind, uint64_t n);
+
+  /// Counts one flush that took `seconds`.
+  void count_flush(double seconds);
+
+  /// Writes so far by kind.
+  std::map<std::string, uint64_t> written_by_kind() const;
+
+private:
+  mutable std::mutex kinds_mtx_;
+  std::map<std::string, uint64_t> kinds_;
 };
 
 using store_status_ptr = std::shared_ptr<store_status>;

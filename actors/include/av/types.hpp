@@ -264,6 +264,9 @@ struct coordination_info {
   int64_t started_ms = 0;
   int64_t completed_ms = 0;
   std::string metadata;
+  /// What the run needs to go on after a restart of the node (a JSON
+  /// object, by pattern; empty before it starts). Stored, never shown.
+  std::string checkpoint;
 };
 
 // -- layout -------------------------------------------------------------------
@@ -370,6 +373,8 @@ struct message_event {
   priority prio = priority::normal;
   bool success = true;
   int64_t latency_ns = 0;
+  /// The message text, for the stores.
+  std::string content;
 };
 
 /// A coordination changed status or made progress.
@@ -564,7 +569,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, coordination_info& x) {
   return f(caf::meta::type_name("coordination_info"), x.id, x.kind, x.status,
            x.progress, x.steps_done, x.steps_total, x.participants, x.task,
-           x.result, x.reason, x.started_ms, x.completed_ms, x.metadata);
+           x.result, x.reason, x.started_ms, x.completed_ms, x.metadata,
+           x.checkpoint);
 }
 
 template <class Inspector>
@@ -626,7 +632,7 @@ typename Inspector::result_type inspect(Inspector& f, metrics_event& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, message_event& x) {
   return f(caf::meta::type_name("message_event"), x.id, x.from, x.to, x.type,
-           x.prio, x.success, x.latency_ns);
+           x.prio, x.success, x.latency_ns, x.content);
 }
 
 template <class Inspector>

@@ -8,6 +8,7 @@
 #include <caf/fwd.hpp>
 
 #include "av/actors.hpp"
+#include "av/node_context.hpp"
 #include "av/ws_hub.hpp"
 
 namespace av {
@@ -20,6 +21,8 @@ struct telemetry_sources {
   std::vector<status_actor> others;
   /// Counters of the WebSocket stream; null when there is none.
   ws_stats_ptr stream;
+  /// Counters of the store writers (PostgreSQL, Redis) that run.
+  std::vector<store_status_ptr> stores;
 };
 
 /// Prometheus metrics of a node (docs/api.md, "Metrics"): owns the metric

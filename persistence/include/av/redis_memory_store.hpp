@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -12,8 +13,11 @@ namespace av::persistence {
 /// `memory:__sizes` and `memory:__expiry` (sorted sets) and
 /// `memory:__bytes` account for the size cap. Stores run as one Lua script,
 /// so the cap holds with several servers. Throws memory_error
-/// (`unavailable` when Redis cannot be reached).
+/// (`unavailable` when Redis cannot be reached). Calls from several threads
+/// run at once on up to `connections` connections (REDIS_POOL_SIZE, named
+/// `agentviz-memory`, opened as needed); more wait for one to be free.
 memory_store_ptr make_redis_memory_store(const std::string& redis_url,
-                                         uint64_t max_bytes);
+                                         uint64_t max_bytes,
+                                         size_t connections = 1);
 
 } // namespace av::persistence

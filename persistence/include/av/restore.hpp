@@ -14,4 +14,10 @@ namespace av::persistence {
 std::vector<agent_snapshot> load_agents(const std::string& database_url,
                                         size_t history);
 
+/// The coordinations PostgreSQL holds as FORMING or ACTIVE, oldest first,
+/// with their participants (by number, in order) and checkpoints, ready for
+/// the registry to resume. Throws on database errors.
+std::vector<coordination_info>
+load_coordinations(const std::string& database_url);
+
 } // namespace av::persistence
