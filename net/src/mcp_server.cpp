@@ -15,6 +15,13 @@ constexpr uint32_t training_kinds = kind_bit(event_kind::agent_spawned)
                                     | kind_bit(event_kind::task)
                                     | kind_bit(event_kind::metrics);
 
+/// Events the event streams carry (mcp_sse.cpp picks their levels).
+constexpr uint32_t notified_kinds
+  = kind_bit(event_kind::agent_spawned) | kind_bit(event_kind::agent_state)
+    | kind_bit(event_kind::task) | kind_bit(event_kind::coordination)
+    | kind_bit(event_kind::agent_terminated)
+    | kind_bit(event_kind::tool_called) | kind_bit(event_kind::formation);
+
 mcp::settings load(const config::settings& cfg) {
   // The default path may be absent (a node run outside the source tree);
   // a path someone set must be readable.
@@ -62,6 +69,14 @@ mcp_server::mcp_server(const config::settings& cfg, caf::actor_system& sys,
                               {"path", "/mcp"},
                               {"auth", cfg.api_key.empty() ? "off" : "key"}});
   core_->accept();
+  notifier_ = sys.spawn(
+    [core = core_]() -> event_sink_actor::behavior_type {
+      return {[core](event_batch& batch) {
+        for (auto& e : *batch.events)
+          core->streams.publish(e);
+      }};
+    });
+  caf::anon_send(bus, atom::subscribe::value, notifier_, notified_kinds);
   thread_ = net::run_io_thread(core_, core_->ioc, "mcp");
 }
 
@@ -83,9 +98,9 @@ bool mcp_server::handle_line(const std::string& line,
     engine_->open_session_named(who.session);
   bool answers = msg.kind == mcp::rpc::kind::request
                  || msg.kind == mcp::rpc::kind::invalid;
-  engine_->handle(msg, who, [reply](mcp::json answer) {
-    if (!answer.is_null())
-      reply(http::dump(answer));
+  engine_->handle(msg, who, [reply](mcp::answer a) {
+    if (!a.text.empty())
+      reply(std::move(a.text));
   });
   return answers;
 }
@@ -93,10 +108,11 @@ bool mcp_server::handle_line(const std::string& line,
 void mcp_server::stop() {
   if (engine_)
     engine_->stop();
-  if (sink_) {
-    caf::anon_send_exit(sink_, caf::exit_reason::user_shutdown);
-    sink_ = nullptr;
-  }
+  for (auto* sink : {&sink_, &notifier_})
+    if (*sink) {
+      caf::anon_send_exit(*sink, caf::exit_reason::user_shutdown);
+      *sink = nullptr;
+    }
   if (!thread_.joinable())
     return;
   core_->shutdown();

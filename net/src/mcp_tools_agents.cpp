@@ -59,8 +59,8 @@ void list(const tool_env& env, const json& args, tool_done done) {
     query.emplace_back("type", args["type"].get<std::string>());
   if (args.contains("state"))
     query.emplace_back("state", args["state"].get<std::string>());
-  rest_then(env, verb::get, "/api/agents", std::move(query), json::object(),
-            done, [](json& body) { return std::move(body); });
+  rest_pass(env, verb::get, "/api/agents", std::move(query), json::object(),
+            done);
 }
 
 void status(const tool_env& env, const json& args, tool_done done) {
@@ -94,14 +94,14 @@ void position(const tool_env& env, const json& args, tool_done done) {
   json body{{"position", args["position"]}};
   if (args.contains("velocity"))
     body["velocity"] = args["velocity"];
-  rest_then(env, verb::put, agent_path(args, "/position"), {}, std::move(body),
-            done, [](json& body) { return std::move(body); });
+  rest_pass(env, verb::put, agent_path(args, "/position"), {}, std::move(body),
+            done);
 }
 
 void monitor(const tool_env& env, const json& args, tool_done done) {
   auto read = [env, args, done] {
-    rest_then(env, verb::get, agent_path(args, "/metrics"), {}, json::object(),
-              done, [](json& body) { return std::move(body); });
+    rest_pass(env, verb::get, agent_path(args, "/metrics"), {}, json::object(),
+              done);
   };
   if (!args.contains("metrics"))
     return read();

@@ -63,6 +63,8 @@ private:
   std::shared_ptr<mcp::http_core> core_;
   /// Feeds the training log from the event bus.
   event_sink_actor sink_;
+  /// Feeds the `GET /mcp` event streams from the event bus.
+  event_sink_actor notifier_;
   std::thread thread_;
   uint16_t port_ = 0;
 };
