@@ -13,7 +13,9 @@ constexpr size_t debug = 0;
 constexpr size_t info = 1;
 constexpr size_t warning = 3;
 
-std::optional<size_t> level_of(const event& e) {
+} // namespace
+
+std::optional<size_t> notification_level(const event& e) {
   switch (e.kind()) {
     case event_kind::agent_spawned:
     case event_kind::agent_terminated:
@@ -35,6 +37,8 @@ std::optional<size_t> level_of(const event& e) {
   }
 }
 
+namespace {
+
 /// One SSE event; the JSON text holds no newline.
 std::string frame(uint64_t id, const std::string& data) {
   return "id: " + std::to_string(id) + "\ndata: " + data + "\n\n";
@@ -42,17 +46,14 @@ std::string frame(uint64_t id, const std::string& data) {
 
 } // namespace
 
-std::optional<notification> notification_of(const event& e) {
-  auto level = level_of(e);
-  if (!level)
-    return std::nullopt;
+std::string notification_text(const event& e, size_t level) {
   json msg{{"jsonrpc", "2.0"},
            {"method", "notifications/message"},
            {"params",
-            {{"level", engine::log_levels()[*level]},
+            {{"level", engine::log_levels()[level]},
              {"logger", "agent-visualizer"},
              {"data", event_json(e)}}}};
-  return notification{*level, http::dump(msg)};
+  return http::dump(msg);
 }
 
 sse_streams::sse_streams(std::shared_ptr<engine> eng) : eng_(std::move(eng)) {
@@ -78,7 +79,11 @@ void sse_streams::attach(const std::string& session,
 }
 
 void sse_streams::publish(const event& e) {
-  std::optional<notification> note;
+  auto level = notification_level(e);
+  if (!level)
+    return;
+  // Written once, when the first session wants it.
+  std::string text;
   std::lock_guard<std::mutex> guard{mtx_};
   for (auto i = channels_.begin(); i != channels_.end();) {
     auto& [session, ch] = *i;
@@ -89,16 +94,16 @@ void sse_streams::publish(const event& e) {
       continue;
     }
     ++i;
-    if (!note && !(note = notification_of(e)))
-      return;
-    if (note->level < eng_->log_level(session))
+    if (*level < eng_->log_level(session))
       continue;
+    if (text.empty())
+      text = notification_text(e, *level);
     auto id = ++ch.last_id;
-    ch.recent.emplace_back(id, note->text);
+    ch.recent.emplace_back(id, text);
     if (ch.recent.size() > kept)
       ch.recent.pop_front();
     if (stream)
-      stream->push(frame(id, note->text));
+      stream->push(frame(id, text));
   }
 }
 

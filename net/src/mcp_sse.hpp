@@ -16,17 +16,13 @@ namespace av::mcp {
 class engine;
 class http_session;
 
-/// A node event as an MCP `notifications/message`.
-struct notification {
-  /// Index into `engine::log_levels()`.
-  size_t level = 0;
-  /// The JSON-RPC message.
-  std::string text;
-};
+/// The log level of an event's notification (an index into
+/// `engine::log_levels()`); none for metrics samples and agent messages,
+/// which come too often to be worth a model's attention.
+std::optional<size_t> notification_level(const event& e);
 
-/// The notification of an event; none for metrics samples and agent
-/// messages, which come too often to be worth a model's attention.
-std::optional<notification> notification_of(const event& e);
+/// The event as an MCP `notifications/message` at `level`.
+std::string notification_text(const event& e, size_t level);
 
 /// The server-to-client streams of the Streamable HTTP transport (`GET
 /// /mcp`): per session its open stream and its recent notifications,
