@@ -19,6 +19,7 @@ const { values: opt } = parseArgs({
     warmup: { type: "string", default: "200" },
     only: { type: "string" },
     clients: { type: "string", default: "1" },
+    threads: { type: "string", default: "2" },
     client: { type: "string", default: "sdk" },
     worker: { type: "boolean" },
   },
@@ -46,6 +47,7 @@ unless --url names a running node. Ends with one JSON object per line:
   --clients N         client processes sharing the --concurrency calls of the
                       throughput runs (default 1): more than one shows whether
                       a single Node.js client is the limit
+  --threads N         the started node's WORKER_THREADS (default 2)
   --client KIND       sdk (default) or fetch: plain fetch POSTs of the same
                       JSON-RPC, no SDK, to measure the client's share
   -h, --help          this text`);
@@ -66,7 +68,7 @@ const concurrency = Number(opt.concurrency);
 const warmup = Number(opt.warmup);
 const clients = Number(opt.clients);
 for (const [name, x] of [["agents", agents], ["calls", calls], ["concurrency", concurrency],
-                         ["warmup", warmup], ["clients", clients]])
+                         ["warmup", warmup], ["clients", clients], ["threads", Number(opt.threads)]])
   if (!Number.isInteger(x) || x < (name === "warmup" || name === "agents" ? 0 : 1)) {
     console.error(`--${name}: expected a whole number, got ${opt[name]}`);
     process.exit(2);
@@ -85,6 +87,7 @@ if (clients > concurrency) {
 async function startNode(harness) {
   return harness.startServer({
     MAX_AGENTS: "1000000",
+    WORKER_THREADS: opt.threads,
     PROMETHEUS_ENABLED: "true",
     MCP_CONFIG: harness.configFile((c) => {
       for (const t of ["agent_spawn", "agent_list", "memory_usage"])

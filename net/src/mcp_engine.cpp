@@ -7,6 +7,7 @@
 
 #include "av/log.hpp"
 #include "av/mcp/schema.hpp"
+#include "mcp_json_text.hpp"
 
 namespace av::mcp {
 
@@ -48,13 +49,12 @@ std::string call_answer(const json& id, const tool_result& res) {
       id, json{{"content", {{{"type", "text"}, {"text", res.text}}}},
                {"isError", true}}));
   auto structured = res.raw.empty() ? http::dump(res.structured) : res.raw;
-  auto quoted = http::dump(json(structured));
   std::string out;
-  out.reserve(structured.size() + quoted.size() + 128);
+  out.reserve(2 * structured.size() + structured.size() / 4 + 128);
   out += R"({"jsonrpc":"2.0","id":)";
   out += http::dump(id);
   out += R"(,"result":{"content":[{"type":"text","text":)";
-  out += quoted;
+  append_quoted(out, structured);
   out += R"(}],"structuredContent":)";
   out += structured;
   out += R"(,"isError":false}})";

@@ -34,6 +34,13 @@ std::string decode(const std::string& x) {
 
 } // namespace
 
+tool_result tool_result::from(const caf::error& err) {
+  auto api = http::from_caf(err);
+  return fail(api.message, api.code == http::status::gateway_timeout
+                             ? "timeout"
+                             : "error");
+}
+
 std::string rest_reply::error_text() const {
   if (body.is_object() && body.contains("error") && body["error"].is_object()) {
     auto& err = body["error"];

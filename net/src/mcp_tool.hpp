@@ -45,6 +45,9 @@ struct tool_result {
     return r;
   }
 
+  /// The failure of a request to an actor, as the REST API words it.
+  static tool_result from(const caf::error& err);
+
   static tool_result fail(std::string text, std::string outcome = "error") {
     tool_result r;
     r.is_error = true;
