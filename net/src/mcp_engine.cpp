@@ -390,6 +390,11 @@ bool engine::known(const std::string& id) const {
   return i != sessions_.end() && clock::now() - i->second.used <= cfg_.session_ttl;
 }
 
+bool engine::exists(const std::string& id) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return sessions_.count(id) > 0;
+}
+
 size_t engine::log_level(const std::string& id) const {
   std::lock_guard<std::mutex> guard{mtx_};
   auto i = sessions_.find(id);

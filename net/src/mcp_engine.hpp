@@ -67,6 +67,9 @@ public:
   /// Whether the session is open, without refreshing it.
   bool known(const std::string& id) const;
 
+  /// Whether the session was opened and not closed, however long idle.
+  bool exists(const std::string& id) const;
+
   /// The least severe log level the session wants notifications of (an
   /// index into `log_levels`); `logging/setLevel` sets it, `info` before.
   size_t log_level(const std::string& id) const;

@@ -15,6 +15,9 @@ constexpr uint32_t training_kinds = kind_bit(event_kind::agent_spawned)
                                     | kind_bit(event_kind::task)
                                     | kind_bit(event_kind::metrics);
 
+/// The one session of the stdio transport.
+const std::string stdio_session = "stdio";
+
 /// Events the event streams carry (mcp_sse.cpp picks their levels).
 constexpr uint32_t notified_kinds
   = kind_bit(event_kind::agent_spawned) | kind_bit(event_kind::agent_state)
@@ -38,7 +41,8 @@ mcp_server::mcp_server(const config::settings& cfg, caf::actor_system& sys,
                        registry_actor registry, bus_actor bus,
                        physics_actor physics, node_context_ptr ctx,
                        std::shared_ptr<telemetry> tel, memory_store_ptr memory,
-                       bool listen) {
+                       bool listen)
+  : sys_(&sys), bus_(bus) {
   mcp::tool_env env;
   env.api.sys = &sys;
   env.api.registry = std::move(registry);
@@ -93,7 +97,7 @@ bool mcp_server::handle_line(const std::string& line,
       mcp::rpc::error(nullptr, mcp::rpc::parse_error, "Parse error")));
     return true;
   }
-  mcp::caller who{"stdio", true, "stdio"};
+  mcp::caller who{stdio_session, true, stdio_session};
   if (msg.method == "initialize")
     engine_->open_session_named(who.session);
   bool answers = msg.kind == mcp::rpc::kind::request
@@ -103,6 +107,23 @@ bool mcp_server::handle_line(const std::string& line,
       reply(std::move(a.text));
   });
   return answers;
+}
+
+void mcp_server::notify_stdio(std::function<void(std::string)> write) {
+  auto eng = engine_;
+  notifier_ = sys_->spawn(
+    [eng, write]() -> event_sink_actor::behavior_type {
+      return {[eng, write](event_batch& batch) {
+        // Nothing before initialize; the stdio session never expires.
+        if (!eng->exists(stdio_session))
+          return;
+        auto wanted = eng->log_level(stdio_session);
+        for (auto& e : *batch.events)
+          if (auto level = mcp::notification_level(e); level && *level >= wanted)
+            write(mcp::notification_text(e, *level));
+      }};
+    });
+  caf::anon_send(bus_, atom::subscribe::value, notifier_, notified_kinds);
 }
 
 void mcp_server::stop() {

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { stdioClient, binary, serverEnv, startServer, httpClient, key } from "./harness.js";
 
@@ -23,6 +24,26 @@ test("the SDK drives the tools over stdio", async () => {
   await client.close();
 });
 
+test("the stdio client gets node events as log notifications", async () => {
+  const { client } = await stdioClient();
+  const got = [];
+  let wake;
+  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+    got.push(n.params);
+    wake?.();
+  });
+  await client.setLoggingLevel("debug");
+  await client.callTool({ name: "agent_spawn", arguments: { type: "stdio-events", name: "told" } });
+  const seen = (type, pick) => got.find((p) => p.data.type === type && pick(p.data.data));
+  const deadline = Date.now() + 5000;
+  while (!(seen("agent.spawned", (d) => d.name === "told") && seen("tool.called", (d) => d.tool === "agent_spawn"))
+         && Date.now() < deadline)
+    await new Promise((r) => { wake = r; setTimeout(r, 100); });
+  assert.equal(seen("agent.spawned", (d) => d.name === "told")?.level, "info");
+  assert.equal(seen("tool.called", (d) => d.tool === "agent_spawn")?.level, "debug");
+  await client.close();
+});
+
 test("stdout carries only JSON-RPC lines, one per answer", async () => {
   const proc = spawn(binary, ["mcp", "--stdio"], {
     env: await serverEnv(), stdio: ["pipe", "pipe", "pipe"],
@@ -40,7 +61,9 @@ test("stdout carries only JSON-RPC lines, one per answer", async () => {
   proc.stdin.end();
   const code = await new Promise((r) => proc.on("exit", r));
   assert.equal(code, 0);
-  const answers = out.trim().split("\n").map((l) => JSON.parse(l));
+  const received = out.trim().split("\n").map((l) => JSON.parse(l));
+  // Node events may come as notifications between the answers.
+  const answers = received.filter((x) => x.method !== "notifications/message");
   assert.equal(answers.length, 3);
   assert.equal(answers[0].result.protocolVersion, "2025-06-18");
   assert.deepEqual(answers[1], { jsonrpc: "2.0", id: 2, result: {} });
@@ -64,6 +87,8 @@ test("--connect relays stdio to a running node", async () => {
   const server = await startServer({ MCP_API_KEY: key });
   try {
     const relayed = await relayClient(server.mcpUrl.href, key);
+    const notes = [];
+    relayed.setNotificationHandler(LoggingMessageNotificationSchema, (n) => notes.push(n.params));
     const { tools } = await relayed.listTools();
     assert.equal(tools.length, 13);
     const spawned = await relayed.callTool({ name: "agent_spawn", arguments: { type: "relayed", count: 2 } });
@@ -72,6 +97,12 @@ test("--connect relays stdio to a running node", async () => {
     const { client: direct } = await httpClient(server);
     const listed = await direct.callTool({ name: "agent_list", arguments: { type: "relayed" } });
     assert.equal(listed.structuredContent.total, 2);
+    // The node's event stream comes through the relay as notifications.
+    await direct.callTool({ name: "agent_spawn", arguments: { type: "relayed", name: "seen-by-relay" } });
+    const deadline = Date.now() + 5000;
+    const seen = () => notes.find((p) => p.data.type === "agent.spawned" && p.data.data.name === "seen-by-relay");
+    while (!seen() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(seen()?.level, "info");
     await assert.rejects(relayed.callTool({ name: "nope", arguments: {} }), (err) => err.code === -32602);
     await direct.close();
     await relayed.close();
