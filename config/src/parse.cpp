@@ -183,10 +183,9 @@ parse_result parse(int argc, const char* const* argv, const env_lookup& env,
       commands.back()->add_flag("--status", migrate_status,
                                 "list applied and pending migrations only");
     if (sub.cmd == command::mcp) {
-      auto* stdio
-        = commands.back()->add_flag("--stdio", result.stdio,
-                                    "newline-delimited JSON-RPC on "
-                                    "stdin/stdout, logs on stderr");
+      auto* stdio = commands.back()->add_flag("--stdio", result.stdio,
+                                              "newline-delimited JSON-RPC on "
+                                              "stdin/stdout, logs on stderr");
       commands.back()
         ->add_option("--connect", result.connect,
                      "with --stdio: relay to a running node's MCP endpoint, "

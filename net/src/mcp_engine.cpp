@@ -149,9 +149,9 @@ json engine::initialize(const rpc::message& msg, const caller& who) {
 }
 
 const std::vector<std::string>& engine::log_levels() {
-  static const std::vector<std::string> xs{
-    "debug", "info", "notice", "warning", "error", "critical", "alert",
-    "emergency"};
+  static const std::vector<std::string> xs{"debug",   "info",     "notice",
+                                           "warning", "error",    "critical",
+                                           "alert",   "emergency"};
   return xs;
 }
 
@@ -311,18 +311,19 @@ void engine::after_commit(tool_result res, std::chrono::milliseconds timeout,
   if (!ctx->durability)
     return k(std::move(res));
   auto seq = ctx->bus.last_seq();
-  base_.api.sys->spawn([ctx, seq, timeout, res = std::move(res),
-                        k](caf::event_based_actor* self) {
-    self->request(ctx->durability, timeout, atom::durable::value, seq)
-      .then([res, k](uint64_t) { k(res); },
-            [res, k](caf::error& err) {
-              auto why = http::from_caf(err).message;
-              k(tool_result::fail(
-                res.is_error ? res.text + "; and " + why
-                             : "done, but not confirmed stored in "
-                               "PostgreSQL: " + why));
-            });
-  });
+  base_.api.sys->spawn(
+    [ctx, seq, timeout, res = std::move(res), k](caf::event_based_actor* self) {
+      self->request(ctx->durability, timeout, atom::durable::value, seq)
+        .then([res, k](uint64_t) { k(res); },
+              [res, k](caf::error& err) {
+                auto why = http::from_caf(err).message;
+                k(tool_result::fail(res.is_error
+                                      ? res.text + "; and " + why
+                                      : "done, but not confirmed stored in "
+                                        "PostgreSQL: "
+                                          + why));
+              });
+    });
 }
 
 void engine::finish(const tool& t, const std::string& client,
@@ -360,8 +361,7 @@ std::string engine::open_session() {
 
 std::string engine::open_session_named(const std::string& id) {
   std::lock_guard<std::mutex> guard{mtx_};
-  sessions_[id]
-    = session_state{clock::now(), "unknown", versions().front(), 1};
+  sessions_[id] = session_state{clock::now(), "unknown", versions().front(), 1};
   return id;
 }
 
@@ -387,7 +387,8 @@ bool engine::close(const std::string& id) {
 bool engine::known(const std::string& id) const {
   std::lock_guard<std::mutex> guard{mtx_};
   auto i = sessions_.find(id);
-  return i != sessions_.end() && clock::now() - i->second.used <= cfg_.session_ttl;
+  return i != sessions_.end()
+         && clock::now() - i->second.used <= cfg_.session_ttl;
 }
 
 bool engine::exists(const std::string& id) const {

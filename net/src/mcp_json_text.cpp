@@ -39,7 +39,8 @@ void append_quoted(std::string& out, std::string_view s) {
   out += '"';
 }
 
-std::string agent_page_text(const agent_page& page, const agent_filter& filter) {
+std::string agent_page_text(const agent_page& page,
+                            const agent_filter& filter) {
   std::string out;
   out.reserve(64 + page.agents.size() * 160);
   out += R"({"agents":[)";

@@ -95,7 +95,9 @@ public:
               std::function<void(const std::string&)> write)
     : to_(std::move(to)), headers_(std::move(headers)),
       write_(std::move(write)) {
-    thread_ = std::thread{[this] { run(); }};
+    thread_ = std::thread{[this] {
+      run();
+    }};
   }
 
   ~event_relay() { stop(); }
@@ -237,7 +239,8 @@ std::optional<relay_target> parse_relay_url(const std::string& url,
   result.target = slash == std::string::npos ? "/mcp" : rest.substr(slash);
   // [::1]:3001, host:3001, host
   auto colon = authority.rfind(':');
-  if (colon != std::string::npos && authority.find(']', colon) == std::string::npos) {
+  if (colon != std::string::npos
+      && authority.find(']', colon) == std::string::npos) {
     result.host = authority.substr(0, colon);
     result.port = authority.substr(colon + 1);
   } else {
@@ -301,15 +304,14 @@ int relay_stdio(const std::string& url, const std::string& api_key,
     try {
       auto res = request(bhttp::verb::post, line);
       // initialize answered: later requests name its session and revision.
-      if (res.result() == bhttp::status::ok
-          && !res["Mcp-Session-Id"].empty()) {
+      if (res.result() == bhttp::status::ok && !res["Mcp-Session-Id"].empty()) {
         session = std::string{res["Mcp-Session-Id"]};
         auto init = json::parse(res.body(), nullptr, false);
         if (init.is_object() && init.contains("result"))
           version = init["result"].value("protocolVersion", "");
         events.reset();
-        events = std::make_unique<event_relay>(*to, session_headers(),
-                                               write_line);
+        events
+          = std::make_unique<event_relay>(*to, session_headers(), write_line);
       }
       answer = std::move(res.body());
       // Errors the transport answered before reading the message (a bad
@@ -324,9 +326,9 @@ int relay_stdio(const std::string& url, const std::string& api_key,
       log::warn("mcp relay: the node did not answer",
                 {{"url", url}, {"error", e.what()}});
       if (!id.is_null())
-        answer = http::dump(mcp::rpc::error(
-          id, mcp::rpc::internal_error,
-          "cannot reach the node at " + url + ": " + e.what()));
+        answer = http::dump(
+          mcp::rpc::error(id, mcp::rpc::internal_error,
+                          "cannot reach the node at " + url + ": " + e.what()));
     }
     if (!answer.empty())
       write_line(answer);

@@ -22,8 +22,8 @@ const std::string stdio_session = "stdio";
 constexpr uint32_t notified_kinds
   = kind_bit(event_kind::agent_spawned) | kind_bit(event_kind::agent_state)
     | kind_bit(event_kind::task) | kind_bit(event_kind::coordination)
-    | kind_bit(event_kind::agent_terminated)
-    | kind_bit(event_kind::tool_called) | kind_bit(event_kind::formation);
+    | kind_bit(event_kind::agent_terminated) | kind_bit(event_kind::tool_called)
+    | kind_bit(event_kind::formation);
 
 mcp::settings load(const config::settings& cfg) {
   // The default path may be absent (a node run outside the source tree);
@@ -73,13 +73,12 @@ mcp_server::mcp_server(const config::settings& cfg, caf::actor_system& sys,
                               {"path", "/mcp"},
                               {"auth", cfg.api_key.empty() ? "off" : "key"}});
   core_->accept();
-  notifier_ = sys.spawn(
-    [core = core_]() -> event_sink_actor::behavior_type {
-      return {[core](event_batch& batch) {
-        for (auto& e : *batch.events)
-          core->streams.publish(e);
-      }};
-    });
+  notifier_ = sys.spawn([core = core_]() -> event_sink_actor::behavior_type {
+    return {[core](event_batch& batch) {
+      for (auto& e : *batch.events)
+        core->streams.publish(e);
+    }};
+  });
   caf::anon_send(bus, atom::subscribe::value, notifier_, notified_kinds);
   thread_ = net::run_io_thread(core_, core_->ioc, "mcp");
 }
@@ -111,25 +110,25 @@ bool mcp_server::handle_line(const std::string& line,
 
 void mcp_server::notify_stdio(std::function<void(std::string)> write) {
   auto eng = engine_;
-  notifier_ = sys_->spawn(
-    [eng, write]() -> event_sink_actor::behavior_type {
-      return {[eng, write](event_batch& batch) {
-        // Nothing before initialize; the stdio session never expires.
-        if (!eng->exists(stdio_session))
-          return;
-        auto wanted = eng->log_level(stdio_session);
-        for (auto& e : *batch.events)
-          if (auto level = mcp::notification_level(e); level && *level >= wanted)
-            write(mcp::notification_text(e, *level));
-      }};
-    });
-  caf::anon_send(bus_, atom::subscribe::value, notifier_, notified_kinds);
+  stdio_notifier_ = sys_->spawn([eng,
+                                 write]() -> event_sink_actor::behavior_type {
+    return {[eng, write](event_batch& batch) {
+      // Nothing before initialize; the stdio session never expires.
+      if (!eng->exists(stdio_session))
+        return;
+      auto wanted = eng->log_level(stdio_session);
+      for (auto& e : *batch.events)
+        if (auto level = mcp::notification_level(e); level && *level >= wanted)
+          write(mcp::notification_text(e, *level));
+    }};
+  });
+  caf::anon_send(bus_, atom::subscribe::value, stdio_notifier_, notified_kinds);
 }
 
 void mcp_server::stop() {
   if (engine_)
     engine_->stop();
-  for (auto* sink : {&sink_, &notifier_})
+  for (auto* sink : {&sink_, &notifier_, &stdio_notifier_})
     if (*sink) {
       caf::anon_send_exit(*sink, caf::exit_reason::user_shutdown);
       *sink = nullptr;

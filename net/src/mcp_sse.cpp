@@ -20,8 +20,7 @@ std::optional<size_t> notification_level(const event& e) {
     case event_kind::agent_spawned:
     case event_kind::agent_terminated:
     case event_kind::coordination:
-    case event_kind::formation:
-      return info;
+    case event_kind::formation: return info;
     case event_kind::agent_state:
       return caf::get<agent_state_changed>(e.payload).to == agent_state::error
                ? warning
@@ -30,10 +29,8 @@ std::optional<size_t> notification_level(const event& e) {
       return caf::get<task_event>(e.payload).phase == task_phase::failed
                ? warning
                : debug;
-    case event_kind::tool_called:
-      return debug;
-    default:
-      return std::nullopt;
+    case event_kind::tool_called: return debug;
+    default: return std::nullopt;
   }
 }
 

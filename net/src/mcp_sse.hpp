@@ -35,7 +35,8 @@ public:
   /// Makes `s` the session's stream, closing one opened before, primes it
   /// with the current event id and sends the kept notifications numbered
   /// after `last_id`.
-  void attach(const std::string& session, const std::shared_ptr<http_session>& s,
+  void attach(const std::string& session,
+              const std::shared_ptr<http_session>& s,
               std::optional<uint64_t> last_id);
 
   /// Sends `e` to each session with a stream whose level admits it.

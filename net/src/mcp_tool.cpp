@@ -36,9 +36,8 @@ std::string decode(const std::string& x) {
 
 tool_result tool_result::from(const caf::error& err) {
   auto api = http::from_caf(err);
-  return fail(api.message, api.code == http::status::gateway_timeout
-                             ? "timeout"
-                             : "error");
+  return fail(api.message,
+              api.code == http::status::gateway_timeout ? "timeout" : "error");
 }
 
 std::string rest_reply::error_text() const {
@@ -89,7 +88,8 @@ void rest_text(const tool_env& env, http::verb method, const std::string& path,
     segments.push_back(decode(s));
   auto found = env.routes->find(method, segments);
   if (!found.hit)
-    return k(404, http::dump(json{{"error", {{"message", "no route for " + path}}}}));
+    return k(
+      404, http::dump(json{{"error", {{"message", "no route for " + path}}}}));
   auto send = [k](http::reply x) {
     k(static_cast<int>(x.code), std::move(x.body));
   };

@@ -12,9 +12,13 @@ namespace {
 
 /// Names that take every path of the writer: escapes, control characters,
 /// UTF-8 and bytes that are not UTF-8.
-const std::vector<std::string> names{
-  "plain-name", "quote\" and \\ backslash", std::string{"nul\0x", 5},
-  "tab\tnew\nline\r\x01\x1f\x7f", "caf\xc3\xa9 \xe2\x9c\x93", "bad \xff byte", ""};
+const std::vector<std::string> names{"plain-name",
+                                     "quote\" and \\ backslash",
+                                     std::string{"nul\0x", 5},
+                                     "tab\tnew\nline\r\x01\x1f\x7f",
+                                     "caf\xc3\xa9 \xe2\x9c\x93",
+                                     "bad \xff byte",
+                                     ""};
 
 } // namespace
 
@@ -37,8 +41,7 @@ CAF_TEST(agent listings are byte for byte the body of GET /api/agents) {
   num_id num = 1;
   for (auto& x : names)
     page.agents.push_back(agent_summary{"id-" + std::to_string(num), num++, x,
-                                        x.empty() ? "t" : x,
-                                        agent_state::busy,
+                                        x.empty() ? "t" : x, agent_state::busy,
                                         provenance::simulated});
   page.total = 42;
   agent_filter filter{"", "", 5, 7};

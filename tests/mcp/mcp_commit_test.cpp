@@ -43,7 +43,7 @@ struct stored_node {
     pqxx::nontransaction tx{*conn};
     auto rows = tx.exec_params(sql, param);
     return rows.empty() || rows[0][0].is_null() ? std::string{}
-                                                 : rows[0][0].as<std::string>();
+                                                : rows[0][0].as<std::string>();
   }
 };
 
@@ -53,35 +53,32 @@ CAF_TEST(write tools answer once PostgreSQL holds their changes) {
   AV_REQUIRE_POSTGRES(server);
   stored_node n{*server};
   auto spawned = n.ok("agent_spawn", json{{"type", "stored"}, {"count", 3}});
-  CAF_CHECK_EQUAL(n.row("SELECT count(*) FROM agents WHERE type = $1", "stored"),
-                  "3");
+  CAF_CHECK_EQUAL(
+    n.row("SELECT count(*) FROM agents WHERE type = $1", "stored"), "3");
   auto first = spawned["agents"][0]["id"].get<std::string>();
   auto second = spawned["agents"][1]["id"].get<std::string>();
-  n.ok("monitor_agent_performance",
-       json{{"agentId", first},
-            {"metrics",
-             {{"tasksCompleted", 4},
-              {"successRate", 0.75},
-              {"averageResponseTime", 120},
-              {"resourceUtilization", 0.5}}}});
-  CAF_CHECK_EQUAL(n.row("SELECT count(*) FROM agent_metrics WHERE agent_id = $1", first),
-                  "1");
+  n.ok("monitor_agent_performance", json{{"agentId", first},
+                                         {"metrics",
+                                          {{"tasksCompleted", 4},
+                                           {"successRate", 0.75},
+                                           {"averageResponseTime", 120},
+                                           {"resourceUtilization", 0.5}}}});
+  CAF_CHECK_EQUAL(
+    n.row("SELECT count(*) FROM agent_metrics WHERE agent_id = $1", first),
+    "1");
   auto coordination
     = n.ok("agent_coordinate",
            json{{"pattern", "mesh"}, {"participants", {first, second}}});
-  auto coordination_id
-    = coordination["coordination"]["id"].get<std::string>();
+  auto coordination_id = coordination["coordination"]["id"].get<std::string>();
   CAF_CHECK_EQUAL(n.row("SELECT count(*) FROM coordination_participants "
                         "WHERE coordination_id = $1",
                         coordination_id),
                   "2");
-  n.ok("swarm_init", json{{"topology", "ring"},
-                                       {"maxAgents", 4},
-                                       {"types", {"swarmed"}}});
-  CAF_CHECK_EQUAL(n.row("SELECT count(*) FROM agents WHERE type = $1", "swarmed"),
-                  "4");
-  n.ok("agent_terminate", json{{"agentId", second}});
+  n.ok("swarm_init",
+       json{{"topology", "ring"}, {"maxAgents", 4}, {"types", {"swarmed"}}});
   CAF_CHECK_EQUAL(
-    n.row("SELECT state FROM agents WHERE id = $1", second),
-    "TERMINATED");
+    n.row("SELECT count(*) FROM agents WHERE type = $1", "swarmed"), "4");
+  n.ok("agent_terminate", json{{"agentId", second}});
+  CAF_CHECK_EQUAL(n.row("SELECT state FROM agents WHERE id = $1", second),
+                  "TERMINATED");
 }

@@ -69,9 +69,10 @@ private:
   std::shared_ptr<mcp::http_core> core_;
   /// Feeds the training log from the event bus.
   event_sink_actor sink_;
-  /// Feeds the `GET /mcp` event streams, or the stdio client, from the
-  /// event bus.
+  /// Feeds the `GET /mcp` event streams from the event bus.
   event_sink_actor notifier_;
+  /// Feeds the stdio client from the event bus.
+  event_sink_actor stdio_notifier_;
   caf::actor_system* sys_ = nullptr;
   bus_actor bus_;
   std::thread thread_;
