@@ -182,10 +182,16 @@ parse_result parse(int argc, const char* const* argv, const env_lookup& env,
     if (sub.cmd == command::migrate)
       commands.back()->add_flag("--status", migrate_status,
                                 "list applied and pending migrations only");
-    if (sub.cmd == command::mcp)
-      commands.back()->add_flag("--stdio", result.stdio,
-                                "newline-delimited JSON-RPC on stdin/stdout, "
-                                "logs on stderr");
+    if (sub.cmd == command::mcp) {
+      auto* stdio = commands.back()->add_flag("--stdio", result.stdio,
+                                              "newline-delimited JSON-RPC on "
+                                              "stdin/stdout, logs on stderr");
+      commands.back()
+        ->add_option("--connect", result.connect,
+                     "with --stdio: relay to a running node's MCP endpoint, "
+                     "e.g. http://127.0.0.1:3001/mcp, instead of hosting one")
+        ->needs(stdio);
+    }
   }
   app.require_subcommand(0, 1);
   // CLI11 reads argv[0]; a process may be started with an empty argv.

@@ -1,11 +1,13 @@
 #include "mcp_engine.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include <openssl/rand.h>
 
 #include "av/log.hpp"
 #include "av/mcp/schema.hpp"
+#include "mcp_json_text.hpp"
 
 namespace av::mcp {
 
@@ -35,14 +37,28 @@ json tool_json(const tool& t) {
               {"annotations", {{"readOnlyHint", !t.control}}}};
 }
 
-json result_json(const tool_result& res) {
+answer of(const json& x) {
+  return answer{http::dump(x), x.contains("error")};
+}
+
+/// The answer to tools/call, written out directly: the structured content
+/// is serialized once and appears twice, raw and as the text block's string.
+std::string call_answer(const json& id, const tool_result& res) {
   if (res.is_error)
-    return json{{"content", {{{"type", "text"}, {"text", res.text}}}},
-                {"isError", true}};
-  return json{
-    {"content", {{{"type", "text"}, {"text", http::dump(res.structured)}}}},
-    {"structuredContent", res.structured},
-    {"isError", false}};
+    return http::dump(rpc::result(
+      id, json{{"content", {{{"type", "text"}, {"text", res.text}}}},
+               {"isError", true}}));
+  auto structured = res.raw.empty() ? http::dump(res.structured) : res.raw;
+  std::string out;
+  out.reserve(2 * structured.size() + structured.size() / 4 + 128);
+  out += R"({"jsonrpc":"2.0","id":)";
+  out += http::dump(id);
+  out += R"(,"result":{"content":[{"type":"text","text":)";
+  append_quoted(out, structured);
+  out += R"(}],"structuredContent":)";
+  out += structured;
+  out += R"(,"isError":false}})";
+  return out;
 }
 
 } // namespace
@@ -76,23 +92,25 @@ engine::engine(tool_env base, settings cfg, std::shared_ptr<telemetry> tel)
 }
 
 void engine::handle(const rpc::message& msg, const caller& who,
-                    std::function<void(json)> reply) {
+                    reply_fn reply) {
   if (msg.kind == rpc::kind::invalid)
-    return reply(rpc::error(msg.id, rpc::invalid_request, msg.error));
+    return reply(of(rpc::error(msg.id, rpc::invalid_request, msg.error)));
   if (msg.kind != rpc::kind::request) {
     // notifications/initialized, cancellations and answers need nothing.
-    return reply(nullptr);
+    return reply(answer{});
   }
   if (msg.method == "initialize")
-    return reply(initialize(msg, who));
+    return reply(of(initialize(msg, who)));
   if (msg.method == "ping")
-    return reply(rpc::result(msg.id, json::object()));
+    return reply(of(rpc::result(msg.id, json::object())));
   if (msg.method == "tools/list")
-    return reply(list_tools(msg));
+    return reply(of(list_tools(msg)));
+  if (msg.method == "logging/setLevel")
+    return reply(of(set_log_level(msg, who)));
   if (msg.method == "tools/call")
     return call_tool(msg, who, std::move(reply));
-  reply(rpc::error(msg.id, rpc::method_not_found,
-                   "Method not found: " + msg.method));
+  reply(of(rpc::error(msg.id, rpc::method_not_found,
+                      "Method not found: " + msg.method)));
 }
 
 json engine::initialize(const rpc::message& msg, const caller& who) {
@@ -119,7 +137,8 @@ json engine::initialize(const rpc::message& msg, const caller& who) {
   return rpc::result(
     msg.id,
     json{{"protocolVersion", version},
-         {"capabilities", {{"tools", {{"listChanged", false}}}}},
+         {"capabilities",
+          {{"tools", {{"listChanged", false}}}, {"logging", json::object()}}},
          {"serverInfo",
           {{"name", "agent-visualizer"},
            {"title", "Agent Visualizer"},
@@ -127,6 +146,29 @@ json engine::initialize(const rpc::message& msg, const caller& who) {
          {"instructions",
           "Tools act on the live agents of an Agent Visualizer node; every "
           "call shows up at once in its event stream and dashboard."}});
+}
+
+const std::vector<std::string>& engine::log_levels() {
+  static const std::vector<std::string> xs{"debug",   "info",     "notice",
+                                           "warning", "error",    "critical",
+                                           "alert",   "emergency"};
+  return xs;
+}
+
+json engine::set_log_level(const rpc::message& msg, const caller& who) {
+  auto& xs = log_levels();
+  auto v = msg.params.find("level");
+  auto i = v != msg.params.end() && v->is_string()
+             ? std::find(xs.begin(), xs.end(), v->get<std::string>())
+             : xs.end();
+  if (i == xs.end())
+    return rpc::error(msg.id, rpc::invalid_params,
+                      "params.level: expected debug, info, notice, warning, "
+                      "error, critical, alert or emergency");
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (auto s = sessions_.find(who.session); s != sessions_.end())
+    s->second.log_level = static_cast<size_t>(i - xs.begin());
+  return rpc::result(msg.id, json::object());
 }
 
 json engine::list_tools(const rpc::message& msg) {
@@ -151,22 +193,22 @@ json engine::list_tools(const rpc::message& msg) {
 }
 
 void engine::call_tool(const rpc::message& msg, const caller& who,
-                       std::function<void(json)> reply) {
+                       reply_fn reply) {
   auto started = clock::now();
   auto& p = msg.params;
   auto name = p.find("name");
   if (name == p.end() || !name->is_string())
-    return reply(rpc::error(msg.id, rpc::invalid_params,
-                            "params.name: expected a tool name"));
+    return reply(of(rpc::error(msg.id, rpc::invalid_params,
+                               "params.name: expected a tool name")));
   auto t = find_tool(name->get<std::string>());
   if (!t || !cfg_.tool(t->name).enabled)
-    return reply(rpc::error(msg.id, rpc::invalid_params,
-                            "Unknown tool: " + name->get<std::string>()));
+    return reply(of(rpc::error(msg.id, rpc::invalid_params,
+                               "Unknown tool: " + name->get<std::string>())));
   json args = json::object();
   if (auto a = p.find("arguments"); a != p.end() && !a->is_null()) {
     if (!a->is_object())
-      return reply(rpc::error(msg.id, rpc::invalid_params,
-                              "params.arguments: expected an object"));
+      return reply(of(rpc::error(msg.id, rpc::invalid_params,
+                                 "params.arguments: expected an object")));
     args = *a;
   }
   auto limits = cfg_.tool(t->name);
@@ -227,8 +269,14 @@ void engine::call_tool(const rpc::message& msg, const caller& who,
     });
   }
   caf::delayed_anon_send(watchdog_, deadline, atom::timeout::value, call);
+  // Writes answer once stored, as the REST API's do.
+  tool_done finished = done;
+  if (t->control && t->persisted)
+    finished = [this, done, timeout = env.api.timeout](tool_result res) {
+      after_commit(std::move(res), timeout, done);
+    };
   try {
-    t->run(env, args, done);
+    t->run(env, args, finished);
   } catch (const std::exception& e) {
     log::error("mcp tool failed", {{"tool", t->name}, {"error", e.what()}});
     done(tool_result::fail("the tool failed: internal error"));
@@ -257,9 +305,30 @@ void engine::stop() {
   caf::anon_send_exit(watchdog_, caf::exit_reason::user_shutdown);
 }
 
+void engine::after_commit(tool_result res, std::chrono::milliseconds timeout,
+                          tool_done k) const {
+  auto& ctx = base_.api.ctx;
+  if (!ctx->durability)
+    return k(std::move(res));
+  auto seq = ctx->bus.last_seq();
+  base_.api.sys->spawn(
+    [ctx, seq, timeout, res = std::move(res), k](caf::event_based_actor* self) {
+      self->request(ctx->durability, timeout, atom::durable::value, seq)
+        .then([res, k](uint64_t) { k(res); },
+              [res, k](caf::error& err) {
+                auto why = http::from_caf(err).message;
+                k(tool_result::fail(res.is_error
+                                      ? res.text + "; and " + why
+                                      : "done, but not confirmed stored in "
+                                        "PostgreSQL: "
+                                          + why));
+              });
+    });
+}
+
 void engine::finish(const tool& t, const std::string& client,
                     clock::time_point started, const tool_result& res,
-                    const json& id, const std::function<void(json)>& reply) {
+                    const json& id, const reply_fn& reply) {
   auto elapsed = clock::now() - started;
   if (cfg_.log_metrics && tel_)
     tel_->mcp_call(t.name, res.outcome,
@@ -269,7 +338,7 @@ void engine::finish(const tool& t, const std::string& client,
       t.name, res.outcome,
       std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count(),
       client});
-  reply(rpc::result(id, result_json(res)));
+  reply(answer{call_answer(id, res), false});
 }
 
 std::string engine::client_of(const std::string& session) const {
@@ -286,13 +355,13 @@ std::string engine::open_session() {
     expire(now);
   if (sessions_.size() >= cfg_.max_sessions)
     return {};
-  sessions_.emplace(id, session_state{now, "unknown", versions().front()});
+  sessions_.emplace(id, session_state{now, "unknown", versions().front(), 1});
   return id;
 }
 
 std::string engine::open_session_named(const std::string& id) {
   std::lock_guard<std::mutex> guard{mtx_};
-  sessions_[id] = session_state{clock::now(), "unknown", versions().front()};
+  sessions_[id] = session_state{clock::now(), "unknown", versions().front(), 1};
   return id;
 }
 
@@ -313,6 +382,24 @@ bool engine::touch(const std::string& id) {
 bool engine::close(const std::string& id) {
   std::lock_guard<std::mutex> guard{mtx_};
   return sessions_.erase(id) > 0;
+}
+
+bool engine::known(const std::string& id) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = sessions_.find(id);
+  return i != sessions_.end()
+         && clock::now() - i->second.used <= cfg_.session_ttl;
+}
+
+bool engine::exists(const std::string& id) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return sessions_.count(id) > 0;
+}
+
+size_t engine::log_level(const std::string& id) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = sessions_.find(id);
+  return i != sessions_.end() ? i->second.log_level : 1;
 }
 
 size_t engine::sessions() const {

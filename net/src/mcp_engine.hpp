@@ -26,6 +26,16 @@ struct caller {
   std::string bucket;
 };
 
+/// A serialized JSON-RPC answer.
+struct answer {
+  /// Empty for a notification or a response: nothing to send.
+  std::string text;
+  /// An error answer (a failed initialize opens no session).
+  bool error = false;
+};
+
+using reply_fn = std::function<void(answer)>;
+
 /// The protocol, independent of the transport: lifecycle, tools/list and
 /// tools/call with the hooks around every call. Thread-safe.
 class engine {
@@ -36,10 +46,9 @@ public:
   /// `base` reaches the node; `tel` may be null.
   engine(tool_env base, settings cfg, std::shared_ptr<telemetry> tel);
 
-  /// Answers one message; `reply` receives the answer, or null for a
-  /// notification or response. May call back on another thread.
-  void handle(const rpc::message& msg, const caller& who,
-              std::function<void(json)> reply);
+  /// Answers one message; `reply` receives the answer (empty for a
+  /// notification or response). May call back on another thread.
+  void handle(const rpc::message& msg, const caller& who, reply_fn reply);
 
   // -- sessions ---------------------------------------------------------------
 
@@ -54,6 +63,19 @@ public:
 
   /// Ends a session; false when unknown.
   bool close(const std::string& id);
+
+  /// Whether the session is open, without refreshing it.
+  bool known(const std::string& id) const;
+
+  /// Whether the session was opened and not closed, however long idle.
+  bool exists(const std::string& id) const;
+
+  /// The least severe log level the session wants notifications of (an
+  /// index into `log_levels`); `logging/setLevel` sets it, `info` before.
+  size_t log_level(const std::string& id) const;
+
+  /// The MCP (syslog) levels, least severe first.
+  static const std::vector<std::string>& log_levels();
 
   size_t sessions() const;
 
@@ -71,17 +93,21 @@ private:
     std::chrono::steady_clock::time_point used;
     std::string client;
     std::string version;
+    size_t log_level = 1;
   };
 
   json initialize(const rpc::message& msg, const caller& who);
   json list_tools(const rpc::message& msg);
-  void call_tool(const rpc::message& msg, const caller& who,
-                 std::function<void(json)> reply);
+  json set_log_level(const rpc::message& msg, const caller& who);
+  void call_tool(const rpc::message& msg, const caller& who, reply_fn reply);
   /// Post-execution hooks, then the answer.
   void finish(const tool& t, const std::string& client,
               std::chrono::steady_clock::time_point started,
-              const tool_result& res, const json& id,
-              const std::function<void(json)>& reply);
+              const tool_result& res, const json& id, const reply_fn& reply);
+  /// Calls `k(res)` once PostgreSQL holds everything published so far (at
+  /// once without DATABASE_URL), as the REST API answers its writes.
+  void after_commit(tool_result res, std::chrono::milliseconds timeout,
+                    tool_done k) const;
   std::string client_of(const std::string& session) const;
   /// Drops the deadline of a call that ended.
   void forget(uint64_t call);

@@ -1,5 +1,7 @@
 #include "mcp_http.hpp"
 
+#include <charconv>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
@@ -21,6 +23,9 @@ namespace {
 /// connection.
 constexpr std::chrono::seconds read_timeout{60};
 constexpr std::chrono::seconds write_timeout{30};
+/// Comment lines on an idle event stream, so proxies keep it open and a
+/// vanished client is noticed.
+constexpr std::chrono::seconds ping_interval{15};
 
 bool loopback(const std::string& address) {
   return address == "127.0.0.1" || address == "localhost" || address == "::1";
@@ -46,7 +51,7 @@ std::string header(const bhttp::request<bhttp::string_body>& req,
 } // namespace
 
 http_core::http_core(const config::settings& cfg, std::shared_ptr<engine> e)
-  : eng(std::move(e)),
+  : eng(std::move(e)), streams(eng),
     auth(cfg.api_key, cfg.jwt_secret, cfg.jwt_expiry_s, true),
     cors(cfg.allowed_origins, !cfg.api_key.empty()) {
   if (loopback(cfg.bind_address))
@@ -81,7 +86,8 @@ void http_core::shutdown() {
 
 http_session::http_session(std::shared_ptr<http_core> core,
                            asio::ip::tcp::socket sock)
-  : core_(std::move(core)), stream_(std::move(sock)) {
+  : core_(std::move(core)), stream_(std::move(sock)),
+    ping_timer_(stream_.get_executor()) {
   // nop
 }
 
@@ -100,6 +106,9 @@ void http_session::close() {
 }
 
 void http_session::do_close() {
+  streaming_ = false;
+  frames_.clear();
+  ping_timer_.cancel();
   beast::error_code err;
   stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, err);
   stream_.close();
@@ -166,9 +175,7 @@ void http_session::handle(request& req) {
     who.authenticated = verdict == http::authenticator::verdict::ok;
   }
   if (req.method() == bhttp::verb::get)
-    return fail(status::method_not_allowed, rpc::invalid_request,
-                "this server sends no server-initiated messages; GET is not "
-                "supported");
+    return open_stream(req);
   auto session = header(req, "Mcp-Session-Id");
   if (req.method() == bhttp::verb::delete_) {
     if (session.empty())
@@ -177,11 +184,13 @@ void http_session::handle(request& req) {
     if (!core_->eng->close(session))
       return fail(status::not_found, rpc::session_not_found,
                   "Session not found");
+    core_->streams.drop(session);
     return send(status::ok, {});
   }
   if (req.method() != bhttp::verb::post)
     return fail(status::method_not_allowed, rpc::invalid_request,
-                "use POST, or DELETE to end a session");
+                "use POST, GET for the event stream, or DELETE to end a "
+                "session");
   who.session = session;
   post(req, who);
 }
@@ -213,34 +222,159 @@ void http_session::post(request& req, const caller& base) {
     if (who.session.empty())
       return fail(status::service_unavailable, rpc::internal_error,
                   "too many open sessions; retry later", msg.id);
-  } else {
-    if (who.session.empty())
-      return fail(status::bad_request, rpc::invalid_request,
-                  "Bad Request: Mcp-Session-Id header is required", msg.id);
-    if (!core_->eng->touch(who.session))
-      return fail(status::not_found, rpc::session_not_found,
-                  "Session not found", msg.id);
-    auto version = header(req, "MCP-Protocol-Version");
-    auto& known = engine::versions();
-    if (!version.empty()
-        && std::find(known.begin(), known.end(), version) == known.end())
-      return fail(status::bad_request, rpc::invalid_request,
-                  "Unsupported MCP-Protocol-Version: " + version, msg.id);
+  } else if (!session_ok(req, who.session, msg.id)) {
+    return;
   }
   who.bucket = who.session;
   auto self = shared_from_this();
   auto session_id = init ? who.session : std::string{};
-  core_->eng->handle(msg, who, [self, session_id](json answer) {
+  core_->eng->handle(msg, who, [self, session_id](answer a) {
     asio::post(self->stream_.get_executor(),
-               [self, session_id, answer = std::move(answer)] {
-                 if (answer.is_null())
+               [self, session_id, a = std::move(a)]() mutable {
+                 if (a.text.empty())
                    return self->send(status::accepted, {});
-                 bool failed = answer.contains("error");
-                 if (failed && !session_id.empty())
+                 if (a.error && !session_id.empty())
                    self->core_->eng->close(session_id);
-                 self->send(status::ok, http::dump(answer),
-                            failed ? std::string{} : session_id);
+                 self->send(status::ok, std::move(a.text),
+                            a.error ? std::string{} : session_id);
                });
+  });
+}
+
+bool http_session::session_ok(request& req, const std::string& session,
+                              const json& id) {
+  if (session.empty()) {
+    fail(status::bad_request, rpc::invalid_request,
+         "Bad Request: Mcp-Session-Id header is required", id);
+    return false;
+  }
+  if (!core_->eng->touch(session)) {
+    fail(status::not_found, rpc::session_not_found, "Session not found", id);
+    return false;
+  }
+  auto version = header(req, "MCP-Protocol-Version");
+  auto& known = engine::versions();
+  if (!version.empty()
+      && std::find(known.begin(), known.end(), version) == known.end()) {
+    fail(status::bad_request, rpc::invalid_request,
+         "Unsupported MCP-Protocol-Version: " + version, id);
+    return false;
+  }
+  return true;
+}
+
+void http_session::open_stream(request& req) {
+  if (!contains(header(req, "Accept"), "text/event-stream"))
+    return fail(status::not_acceptable, rpc::invalid_request,
+                "Accept must include text/event-stream");
+  auto session = header(req, "Mcp-Session-Id");
+  if (!session_ok(req, session, nullptr))
+    return;
+  std::optional<uint64_t> last_id;
+  if (auto text = header(req, "Last-Event-ID"); !text.empty()) {
+    uint64_t x = 0;
+    auto end = text.data() + text.size();
+    auto res = std::from_chars(text.data(), end, x);
+    if (res.ec != std::errc{} || res.ptr != end)
+      return fail(status::bad_request, rpc::invalid_request,
+                  "Last-Event-ID: expected an event id of this session's "
+                  "stream");
+    last_id = x;
+  }
+  streaming_ = true;
+  keep_alive_ = false;
+  stream_session_ = session;
+  head_ = std::make_shared<bhttp::response<bhttp::empty_body>>(status::ok, 11);
+  decorate(*head_);
+  head_->set(bhttp::field::content_type, "text/event-stream");
+  head_->set("X-Accel-Buffering", "no");
+  head_->chunked(true);
+  head_writer_
+    = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head_);
+  writing_ = true;
+  stream_.expires_after(write_timeout);
+  bhttp::async_write_header(
+    stream_, *head_writer_,
+    [self = shared_from_this()](beast::error_code err, size_t) {
+      self->writing_ = false;
+      if (err)
+        return self->do_close();
+      self->write_frames();
+    });
+  core_->streams.attach(session, shared_from_this(), last_id);
+  watch();
+  ping();
+}
+
+void http_session::push(std::string frame) {
+  asio::post(stream_.get_executor(), [self = shared_from_this(),
+                                      frame = std::move(frame)]() mutable {
+    if (!self->streaming_)
+      return;
+    if (self->frames_.size() >= max_queued) {
+      log::warn("mcp event stream dropped: the client reads too slowly",
+                {{"queued", max_queued}});
+      return self->do_close();
+    }
+    self->frames_.push_back(std::move(frame));
+    self->write_frames();
+  });
+}
+
+void http_session::end_stream() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->ending_ = true;
+    self->write_frames();
+  });
+}
+
+void http_session::write_frames() {
+  if (writing_ || !streaming_)
+    return;
+  if (frames_.empty()) {
+    if (!ending_)
+      return;
+    writing_ = true;
+    stream_.expires_after(write_timeout);
+    asio::async_write(stream_, bhttp::make_chunk_last(),
+                      [self = shared_from_this()](beast::error_code, size_t) {
+                        self->do_close();
+                      });
+    return;
+  }
+  writing_ = true;
+  stream_.expires_after(write_timeout);
+  asio::async_write(stream_, bhttp::make_chunk(asio::buffer(frames_.front())),
+                    [self = shared_from_this()](beast::error_code err, size_t) {
+                      self->writing_ = false;
+                      if (err || !self->streaming_)
+                        return self->do_close();
+                      self->frames_.pop_front();
+                      self->write_frames();
+                    });
+}
+
+void http_session::watch() {
+  // The client sends nothing on this connection; reading ends when it goes.
+  stream_.socket().async_read_some(
+    asio::buffer(probe_),
+    [self = shared_from_this()](beast::error_code err, size_t) {
+      if (err || !self->streaming_)
+        return self->do_close();
+      self->watch();
+    });
+}
+
+void http_session::ping() {
+  ping_timer_.expires_after(ping_interval);
+  ping_timer_.async_wait([self = shared_from_this()](beast::error_code err) {
+    if (err || !self->streaming_)
+      return;
+    // An open stream keeps its session; a session that ended ends it.
+    if (!self->core_->eng->touch(self->stream_session_))
+      return self->do_close();
+    self->push(": ping\n\n");
+    self->ping();
   });
 }
 
@@ -249,28 +383,33 @@ void http_session::fail(status code, int rpc_code, const std::string& text,
   send(code, http::dump(rpc::error(id, rpc_code, text)));
 }
 
+template <class Response>
+void http_session::decorate(Response& res) {
+  res.set(bhttp::field::server, "agent-visualizer");
+  res.set(bhttp::field::cache_control, "no-store");
+  if (res.result() == status::unauthorized)
+    res.set(bhttp::field::www_authenticate, "Bearer");
+  if (res.result() == status::method_not_allowed)
+    res.set(bhttp::field::allow, "GET, POST, DELETE");
+  if (!origin_.empty() && core_->cors.allowed(origin_)) {
+    res.set(bhttp::field::vary, "Origin");
+    res.set(bhttp::field::access_control_allow_origin,
+            core_->cors.allow_origin(origin_));
+    res.set(bhttp::field::access_control_expose_headers, "Mcp-Session-Id");
+    res.set(bhttp::field::access_control_allow_headers,
+            "Authorization, Content-Type, Mcp-Session-Id, "
+            "MCP-Protocol-Version, Last-Event-ID");
+    res.set(bhttp::field::access_control_allow_methods, "GET, POST, DELETE");
+  }
+}
+
 void http_session::send(status code, std::string body, std::string session_id) {
   auto res = std::make_shared<response>(code, 11);
-  res->set(bhttp::field::server, "agent-visualizer");
-  res->set(bhttp::field::cache_control, "no-store");
+  decorate(*res);
   if (!body.empty())
     res->set(bhttp::field::content_type, "application/json");
   if (!session_id.empty())
     res->set("Mcp-Session-Id", session_id);
-  if (code == status::unauthorized)
-    res->set(bhttp::field::www_authenticate, "Bearer");
-  if (code == status::method_not_allowed)
-    res->set(bhttp::field::allow, "POST, DELETE");
-  if (!origin_.empty() && core_->cors.allowed(origin_)) {
-    res->set(bhttp::field::vary, "Origin");
-    res->set(bhttp::field::access_control_allow_origin,
-             core_->cors.allow_origin(origin_));
-    res->set(bhttp::field::access_control_expose_headers, "Mcp-Session-Id");
-    res->set(bhttp::field::access_control_allow_headers,
-             "Authorization, Content-Type, Mcp-Session-Id, "
-             "MCP-Protocol-Version");
-    res->set(bhttp::field::access_control_allow_methods, "POST, DELETE");
-  }
   res->body() = std::move(body);
   res->keep_alive(keep_alive_ && !core_->stopping);
   res->prepare_payload();

@@ -5,14 +5,18 @@
 #include <optional>
 #include <string>
 
+#include <deque>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include "av/http/auth.hpp"
 #include "av/http/cors.hpp"
 #include "mcp_engine.hpp"
+#include "mcp_sse.hpp"
 #include "session_set.hpp"
 
 namespace av::config {
@@ -30,6 +34,8 @@ struct http_core : std::enable_shared_from_this<http_core> {
   boost::asio::io_context ioc{1};
   boost::asio::ip::tcp::acceptor acceptor{ioc};
   std::shared_ptr<engine> eng;
+  /// The open `GET /mcp` streams.
+  sse_streams streams;
   http::authenticator auth;
   http::cors_policy cors;
   /// Host names a request may name (DNS-rebinding protection); empty when
@@ -50,8 +56,9 @@ private:
   net::session_set<http_session> sessions_;
 };
 
-/// One connection: reads requests to `/mcp` and answers each with JSON
-/// (never SSE), keeping the connection alive in between.
+/// One connection: reads requests to `/mcp` and answers each with JSON,
+/// keeping the connection alive in between; or, after a GET, streams the
+/// session's notifications as server-sent events until either side closes.
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
   http_session(std::shared_ptr<http_core> core,
@@ -64,6 +71,17 @@ public:
   /// Closes the connection; callable from any thread.
   void close();
 
+  /// Queues one server-sent event on the stream; callable from any thread.
+  void push(std::string frame);
+
+  /// Ends the stream after the queued events (the session ended, or a newer
+  /// stream took over); callable from any thread.
+  void end_stream();
+
+  /// Frames queued for a client that reads too slowly, before it is cut
+  /// off (it may reconnect with Last-Event-ID).
+  static constexpr size_t max_queued = 4096;
+
 private:
   using request = boost::beast::http::request<boost::beast::http::string_body>;
   using response
@@ -73,6 +91,19 @@ private:
   void on_read(boost::beast::error_code err, size_t);
   void handle(request& req);
   void post(request& req, const caller& who);
+  /// Checks the session and protocol headers of a request after
+  /// initialize; answers the error and returns false when they fail.
+  bool session_ok(request& req, const std::string& session,
+                  const nlohmann::json& id);
+  /// GET: turns the connection into the session's event stream.
+  void open_stream(request& req);
+  void write_frames();
+  /// Notices the client going away while the stream only writes.
+  void watch();
+  /// Keeps the stream and its session alive; ends it with the session.
+  void ping();
+  template <class Response>
+  void decorate(Response& res);
   /// Answers with a JSON-RPC error body.
   void fail(boost::beast::http::status code, int rpc_code,
             const std::string& text, const nlohmann::json& id = nullptr);
@@ -90,6 +121,20 @@ private:
   std::shared_ptr<response> res_;
   std::string origin_;
   bool keep_alive_ = true;
+  // -- the event stream -------------------------------------------------------
+  bool streaming_ = false;
+  bool writing_ = false;
+  /// Set by `end_stream`: the last chunk follows the queued events.
+  bool ending_ = false;
+  std::string stream_session_;
+  std::deque<std::string> frames_;
+  std::shared_ptr<boost::beast::http::response<boost::beast::http::empty_body>>
+    head_;
+  std::shared_ptr<
+    boost::beast::http::response_serializer<boost::beast::http::empty_body>>
+    head_writer_;
+  boost::asio::steady_timer ping_timer_;
+  char probe_[256];
 };
 
 } // namespace av::mcp

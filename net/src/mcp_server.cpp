@@ -15,6 +15,16 @@ constexpr uint32_t training_kinds = kind_bit(event_kind::agent_spawned)
                                     | kind_bit(event_kind::task)
                                     | kind_bit(event_kind::metrics);
 
+/// The one session of the stdio transport.
+const std::string stdio_session = "stdio";
+
+/// Events the event streams carry (mcp_sse.cpp picks their levels).
+constexpr uint32_t notified_kinds
+  = kind_bit(event_kind::agent_spawned) | kind_bit(event_kind::agent_state)
+    | kind_bit(event_kind::task) | kind_bit(event_kind::coordination)
+    | kind_bit(event_kind::agent_terminated) | kind_bit(event_kind::tool_called)
+    | kind_bit(event_kind::formation);
+
 mcp::settings load(const config::settings& cfg) {
   // The default path may be absent (a node run outside the source tree);
   // a path someone set must be readable.
@@ -31,7 +41,8 @@ mcp_server::mcp_server(const config::settings& cfg, caf::actor_system& sys,
                        registry_actor registry, bus_actor bus,
                        physics_actor physics, node_context_ptr ctx,
                        std::shared_ptr<telemetry> tel, memory_store_ptr memory,
-                       bool listen) {
+                       bool listen)
+  : sys_(&sys), bus_(bus) {
   mcp::tool_env env;
   env.api.sys = &sys;
   env.api.registry = std::move(registry);
@@ -62,6 +73,13 @@ mcp_server::mcp_server(const config::settings& cfg, caf::actor_system& sys,
                               {"path", "/mcp"},
                               {"auth", cfg.api_key.empty() ? "off" : "key"}});
   core_->accept();
+  notifier_ = sys.spawn([core = core_]() -> event_sink_actor::behavior_type {
+    return {[core](event_batch& batch) {
+      for (auto& e : *batch.events)
+        core->streams.publish(e);
+    }};
+  });
+  caf::anon_send(bus, atom::subscribe::value, notifier_, notified_kinds);
   thread_ = net::run_io_thread(core_, core_->ioc, "mcp");
 }
 
@@ -78,25 +96,43 @@ bool mcp_server::handle_line(const std::string& line,
       mcp::rpc::error(nullptr, mcp::rpc::parse_error, "Parse error")));
     return true;
   }
-  mcp::caller who{"stdio", true, "stdio"};
+  mcp::caller who{stdio_session, true, stdio_session};
   if (msg.method == "initialize")
     engine_->open_session_named(who.session);
   bool answers = msg.kind == mcp::rpc::kind::request
                  || msg.kind == mcp::rpc::kind::invalid;
-  engine_->handle(msg, who, [reply](mcp::json answer) {
-    if (!answer.is_null())
-      reply(http::dump(answer));
+  engine_->handle(msg, who, [reply](mcp::answer a) {
+    if (!a.text.empty())
+      reply(std::move(a.text));
   });
   return answers;
+}
+
+void mcp_server::notify_stdio(std::function<void(std::string)> write) {
+  auto eng = engine_;
+  stdio_notifier_ = sys_->spawn([eng,
+                                 write]() -> event_sink_actor::behavior_type {
+    return {[eng, write](event_batch& batch) {
+      // Nothing before initialize; the stdio session never expires.
+      if (!eng->exists(stdio_session))
+        return;
+      auto wanted = eng->log_level(stdio_session);
+      for (auto& e : *batch.events)
+        if (auto level = mcp::notification_level(e); level && *level >= wanted)
+          write(mcp::notification_text(e, *level));
+    }};
+  });
+  caf::anon_send(bus_, atom::subscribe::value, stdio_notifier_, notified_kinds);
 }
 
 void mcp_server::stop() {
   if (engine_)
     engine_->stop();
-  if (sink_) {
-    caf::anon_send_exit(sink_, caf::exit_reason::user_shutdown);
-    sink_ = nullptr;
-  }
+  for (auto* sink : {&sink_, &notifier_, &stdio_notifier_})
+    if (*sink) {
+      caf::anon_send_exit(*sink, caf::exit_reason::user_shutdown);
+      *sink = nullptr;
+    }
   if (!thread_.joinable())
     return;
   core_->shutdown();

@@ -19,6 +19,11 @@ void serve_stdio(mcp_server& server, std::istream& in, std::ostream& out,
   };
   auto st = std::make_shared<shared>();
   auto* os = &out;
+  server.notify_stdio([st, os](std::string line) {
+    std::lock_guard<std::mutex> guard{st->mtx};
+    *os << line << '\n';
+    os->flush();
+  });
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty() || line == "\r")

@@ -34,6 +34,12 @@ std::string decode(const std::string& x) {
 
 } // namespace
 
+tool_result tool_result::from(const caf::error& err) {
+  auto api = http::from_caf(err);
+  return fail(api.message,
+              api.code == http::status::gateway_timeout ? "timeout" : "error");
+}
+
 std::string rest_reply::error_text() const {
   if (body.is_object() && body.contains("error") && body["error"].is_object()) {
     auto& err = body["error"];
@@ -74,24 +80,18 @@ std::shared_ptr<const http::router> make_routes(const http::api_env& api) {
   return routes;
 }
 
-void rest(const tool_env& env, http::verb method, const std::string& path,
-          http::param_list query, json body,
-          std::function<void(rest_reply)> k) {
+void rest_text(const tool_env& env, http::verb method, const std::string& path,
+               http::param_list query, json body,
+               std::function<void(int, std::string)> k) {
   std::vector<std::string> segments;
   for (auto& s : split_path(path))
     segments.push_back(decode(s));
   auto found = env.routes->find(method, segments);
-  if (!found.hit) {
-    k(rest_reply{404, json{{"error", {{"message", "no route for " + path}}}}});
-    return;
-  }
+  if (!found.hit)
+    return k(
+      404, http::dump(json{{"error", {{"message", "no route for " + path}}}}));
   auto send = [k](http::reply x) {
-    rest_reply r;
-    r.status = static_cast<int>(x.code);
-    r.body = json::parse(x.body, nullptr, false);
-    if (r.body.is_discarded())
-      r.body = json::object();
-    k(std::move(r));
+    k(static_cast<int>(x.code), std::move(x.body));
   };
   http::api_call call{std::move(found.params), std::move(query),
                       std::move(body), send};
@@ -100,6 +100,29 @@ void rest(const tool_env& env, http::verb method, const std::string& path,
   } catch (const std::exception&) {
     call.fail(http::api_env::internal_error());
   }
+}
+
+void rest(const tool_env& env, http::verb method, const std::string& path,
+          http::param_list query, json body,
+          std::function<void(rest_reply)> k) {
+  rest_text(env, method, path, std::move(query), std::move(body),
+            [k](int status, std::string text) {
+              rest_reply r{status, json::parse(text, nullptr, false)};
+              if (r.body.is_discarded())
+                r.body = json::object();
+              k(std::move(r));
+            });
+}
+
+void rest_pass(const tool_env& env, http::verb method, const std::string& path,
+               http::param_list query, json body, tool_done done) {
+  rest_text(env, method, path, std::move(query), std::move(body),
+            [done](int status, std::string text) {
+              if (status >= 200 && status < 300)
+                return done(tool_result::ok_raw(std::move(text)));
+              rest_reply r{status, json::parse(text, nullptr, false)};
+              done(r.failure());
+            });
 }
 
 void rest_then(const tool_env& env, http::verb method, const std::string& path,

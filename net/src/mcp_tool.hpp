@@ -25,6 +25,9 @@ using json = nlohmann::json;
 struct tool_result {
   bool is_error = false;
   json structured;
+  /// The structured content already serialized (a REST handler's body
+  /// passed on unchanged); used instead of `structured` when not empty.
+  std::string raw;
   std::string text;
   /// For metrics and the `tool.called` event: ok, error, invalid, denied,
   /// rate_limited, busy or timeout.
@@ -35,6 +38,15 @@ struct tool_result {
     r.structured = std::move(x);
     return r;
   }
+
+  static tool_result ok_raw(std::string text) {
+    tool_result r;
+    r.raw = std::move(text);
+    return r;
+  }
+
+  /// The failure of a request to an actor, as the REST API words it.
+  static tool_result from(const caf::error& err);
 
   static tool_result fail(std::string text, std::string outcome = "error") {
     tool_result r;
@@ -69,6 +81,9 @@ struct tool {
   /// Control tools change the node; read tools only look.
   bool control = false;
   std::function<void(const tool_env&, const json& args, tool_done)> run;
+  /// Whether PostgreSQL keeps what the control tool changes: its answer
+  /// then waits for the commit.
+  bool persisted = true;
 };
 
 /// Every tool, in the order tools/list shows them.
@@ -104,6 +119,16 @@ std::shared_ptr<const http::router> make_routes(const http::api_env& api);
 /// receives its answer on an actor thread.
 void rest(const tool_env& env, http::verb method, const std::string& path,
           http::param_list query, json body, std::function<void(rest_reply)> k);
+
+/// Runs the REST handler; `k` receives its status and body as written.
+void rest_text(const tool_env& env, http::verb method, const std::string& path,
+               http::param_list query, json body,
+               std::function<void(int, std::string)> k);
+
+/// Runs one REST call and ends the tool with its body, unchanged and not
+/// parsed again, or the error.
+void rest_pass(const tool_env& env, http::verb method, const std::string& path,
+               http::param_list query, json body, tool_done done);
 
 /// Runs one REST call and ends the tool with `shape(body)` or the error.
 void rest_then(const tool_env& env, http::verb method, const std::string& path,

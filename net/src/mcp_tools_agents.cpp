@@ -1,3 +1,4 @@
+#include "mcp_json_text.hpp"
 #include "mcp_schemas.hpp"
 #include "mcp_tool.hpp"
 
@@ -52,15 +53,20 @@ void spawn(const tool_env& env, const json& args, tool_done done) {
     });
 }
 
+/// Straight to the registry, and its page straight to text: the most
+/// frequent call of orchestrators, with the largest answer.
 void list(const tool_env& env, const json& args, tool_done done) {
-  http::param_list query{{"offset", std::to_string(args["offset"].get<int>())},
-                         {"limit", std::to_string(args["limit"].get<int>())}};
-  if (args.contains("type"))
-    query.emplace_back("type", args["type"].get<std::string>());
-  if (args.contains("state"))
-    query.emplace_back("state", args["state"].get<std::string>());
-  rest_then(env, verb::get, "/api/agents", std::move(query), json::object(),
-            done, [](json& body) { return std::move(body); });
+  agent_filter filter{args.value("type", ""), args.value("state", ""),
+                      args["offset"].get<uint32_t>(),
+                      args["limit"].get<uint32_t>()};
+  env.api.sys->spawn([env, filter, done](caf::event_based_actor* self) {
+    self->request(env.api.registry, env.api.timeout, atom::list::value, filter)
+      .then(
+        [filter, done](agent_page& page) {
+          done(tool_result::ok_raw(agent_page_text(page, filter)));
+        },
+        [done](caf::error& err) { done(tool_result::from(err)); });
+  });
 }
 
 void status(const tool_env& env, const json& args, tool_done done) {
@@ -94,14 +100,14 @@ void position(const tool_env& env, const json& args, tool_done done) {
   json body{{"position", args["position"]}};
   if (args.contains("velocity"))
     body["velocity"] = args["velocity"];
-  rest_then(env, verb::put, agent_path(args, "/position"), {}, std::move(body),
-            done, [](json& body) { return std::move(body); });
+  rest_pass(env, verb::put, agent_path(args, "/position"), {}, std::move(body),
+            done);
 }
 
 void monitor(const tool_env& env, const json& args, tool_done done) {
   auto read = [env, args, done] {
-    rest_then(env, verb::get, agent_path(args, "/metrics"), {}, json::object(),
-              done, [](json& body) { return std::move(body); });
+    rest_pass(env, verb::get, agent_path(args, "/metrics"), {}, json::object(),
+              done);
   };
   if (!args.contains("metrics"))
     return read();

@@ -129,7 +129,7 @@ void add_memory_tools(std::vector<tool>& out) {
                     {"entries", s::array_of(entry)},
                     {"totals", s::type("object")}},
                {"action", "namespace", "totals"}),
-     true, memory_usage});
+     true, memory_usage, false});
   out.back().input_schema["properties"]["namespace"]["default"] = "default";
 }
 

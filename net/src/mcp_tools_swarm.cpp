@@ -284,8 +284,7 @@ void orchestrate(const tool_env& env, const json& args, tool_done done) {
 }
 
 void formation(const tool_env& env, const json& args, tool_done done) {
-  rest_then(env, verb::post, "/api/formations", {}, args, done,
-            [](json& x) { return std::move(x); });
+  rest_pass(env, verb::post, "/api/formations", {}, args, done);
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 
 #include "av/config.hpp"
 #include "av/log.hpp"
+#include "av/mcp_relay.hpp"
 #include "av/migrations.hpp"
 #include "av/node.hpp"
 
@@ -22,6 +23,9 @@ int main(int argc, char** argv) {
     switch (parsed.cmd) {
       case av::config::command::serve: return av::serve(cfg);
       case av::config::command::mcp:
+        if (!parsed.connect.empty())
+          return av::relay_stdio(parsed.connect, cfg.api_key, std::cin,
+                                 std::cout);
         return parsed.stdio ? av::serve_mcp_stdio(cfg) : av::serve(cfg);
       case av::config::command::migrate:
         return av::persistence::migrate_command(

@@ -1,9 +1,8 @@
 #define CAF_SUITE mcp.events
 #include "caf/test/unit_test.hpp"
 
-#include <future>
-
 #include "../ws/ws_fixture.hpp"
+#include "mcp_call.hpp"
 
 using namespace av;
 using namespace av::test;
@@ -14,17 +13,10 @@ namespace {
 struct fixture : ws_fixture {
   /// One line through the stdio entry point; waits for the answer.
   json call(const std::string& tool, const json& args) {
-    json msg{{"jsonrpc", "2.0"},
-             {"id", 1},
-             {"method", "tools/call"},
-             {"params", {{"name", tool}, {"arguments", args}}}};
-    auto answer = std::make_shared<std::promise<std::string>>();
-    auto got = answer->get_future();
-    node->mcp().handle_line(msg.dump(),
-                            [answer](std::string x) { answer->set_value(x); });
-    if (got.wait_for(std::chrono::seconds{10}) != std::future_status::ready)
+    auto answer = call_tool(node->mcp(), tool, args);
+    if (answer.is_null())
       CAF_FAIL("no answer from " << tool);
-    return json::parse(got.get());
+    return answer;
   }
 };
 

@@ -44,7 +44,7 @@ test("initialize negotiates the revision and issues a session", async () => {
     }, auth);
     assert.equal(res.status, 200);
     assert.equal(res.body.result.protocolVersion, got);
-    assert.deepEqual(res.body.result.capabilities, { tools: { listChanged: false } });
+    assert.deepEqual(res.body.result.capabilities, { tools: { listChanged: false }, logging: {} });
     assert.equal(res.body.result.serverInfo.name, "agent-visualizer");
     assert.match(res.headers.get("mcp-session-id"), /^[0-9a-f]{64}$/);
   }
@@ -139,12 +139,13 @@ test("Origin and Host are checked against DNS rebinding", async () => {
   assert.equal(status, 403);
 });
 
-test("GET answers 405 and DELETE ends a session", async () => {
+test("DELETE ends a session; other methods answer 405", async () => {
   const { session } = await initialize(server, auth);
-  const get = await fetch(server.mcpUrl, {
-    headers: { ...auth, Accept: "text/event-stream", "Mcp-Session-Id": session },
+  const put = await fetch(server.mcpUrl, {
+    method: "PUT", headers: { ...auth, "Mcp-Session-Id": session },
   });
-  assert.equal(get.status, 405);
+  assert.equal(put.status, 405);
+  assert.equal(put.headers.get("allow"), "GET, POST, DELETE");
   const del = await fetch(server.mcpUrl, { method: "DELETE", headers: { ...auth, "Mcp-Session-Id": session } });
   assert.equal(del.status, 200);
   const after = await post(server, { jsonrpc: "2.0", id: 1, method: "ping" }, { ...auth, "Mcp-Session-Id": session });

@@ -107,6 +107,9 @@ struct parse_result {
   command cmd = command::serve;
   /// `mcp --stdio`: serve the MCP tools on stdin/stdout.
   bool stdio = false;
+  /// `mcp --stdio --connect URL`: relay stdin/stdout to the Streamable HTTP
+  /// endpoint of a running node instead of hosting one.
+  std::string connect;
   /// `migrate --status`: list applied and pending migrations only.
   bool migrate_status = false;
   settings cfg;

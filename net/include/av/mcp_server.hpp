@@ -54,6 +54,12 @@ public:
   bool handle_line(const std::string& line,
                    std::function<void(std::string)> reply);
 
+  /// Writes the node's events as `notifications/message` lines through
+  /// `write` (the stdio transport) once the stdio client initialized, at
+  /// the level it set with `logging/setLevel`; until `stop`. Possibly on
+  /// another thread.
+  void notify_stdio(std::function<void(std::string)> write);
+
   /// Closes the listener and every connection and joins the thread;
   /// idempotent.
   void stop();
@@ -63,6 +69,12 @@ private:
   std::shared_ptr<mcp::http_core> core_;
   /// Feeds the training log from the event bus.
   event_sink_actor sink_;
+  /// Feeds the `GET /mcp` event streams from the event bus.
+  event_sink_actor notifier_;
+  /// Feeds the stdio client from the event bus.
+  event_sink_actor stdio_notifier_;
+  caf::actor_system* sys_ = nullptr;
+  bus_actor bus_;
   std::thread thread_;
   uint16_t port_ = 0;
 };

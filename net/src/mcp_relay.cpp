@@ -1,0 +1,347 @@
+#include "av/mcp_relay.hpp"
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <istream>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <ostream>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
+
+#include "av/http/api_call.hpp"
+#include "av/log.hpp"
+#include "av/mcp/json_rpc.hpp"
+
+namespace av {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using json = nlohmann::json;
+using tcp = asio::ip::tcp;
+
+/// One keep-alive connection to the node, opened again when it drops.
+class relay_client {
+public:
+  explicit relay_client(relay_target to) : to_(std::move(to)) {}
+
+  /// Sends one request; reconnects and retries once when the kept-alive
+  /// connection turns out closed.
+  bhttp::response<bhttp::string_body>
+  send(bhttp::request<bhttp::string_body>& req) {
+    req.set(bhttp::field::host, to_.host + ":" + to_.port);
+    req.keep_alive(true);
+    req.prepare_payload();
+    for (int attempt = 0;; ++attempt) {
+      try {
+        if (!stream_.socket().is_open())
+          connect();
+        bhttp::write(stream_, req);
+        bhttp::response<bhttp::string_body> res;
+        bhttp::read(stream_, buffer_, res);
+        if (!res.keep_alive())
+          close();
+        return res;
+      } catch (const boost::system::system_error&) {
+        close();
+        if (attempt > 0)
+          throw;
+      }
+    }
+  }
+
+private:
+  void connect() {
+    tcp::resolver resolver{ioc_};
+    asio::connect(stream_.socket(), resolver.resolve(to_.host, to_.port));
+    stream_.socket().set_option(tcp::no_delay{true});
+  }
+
+  void close() {
+    beast::error_code err;
+    stream_.socket().close(err);
+    buffer_.clear();
+  }
+
+  relay_target to_;
+  asio::io_context ioc_;
+  beast::tcp_stream stream_{ioc_};
+  beast::flat_buffer buffer_;
+};
+
+/// Follows the session's event stream (`GET`) on a thread of its own and
+/// hands on each notification; when the stream ends it reconnects with
+/// Last-Event-ID, until stopped or refused.
+class event_relay {
+public:
+  using header_list = std::vector<std::pair<std::string, std::string>>;
+
+  event_relay(relay_target to, header_list headers,
+              std::function<void(const std::string&)> write)
+    : to_(std::move(to)), headers_(std::move(headers)),
+      write_(std::move(write)) {
+    thread_ = std::thread{[this] {
+      run();
+    }};
+  }
+
+  ~event_relay() { stop(); }
+
+  void stop() {
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      stopping_ = true;
+      if (fd_ >= 0)
+        ::shutdown(fd_, SHUT_RDWR);
+    }
+    cv_.notify_all();
+    if (thread_.joinable())
+      thread_.join();
+  }
+
+  /// Pause before reconnecting, as the node's `retry` field suggests.
+  static constexpr std::chrono::milliseconds retry{1000};
+
+private:
+  void run() {
+    for (;;) {
+      bool again = true;
+      try {
+        again = follow();
+      } catch (const std::exception& e) {
+        log::warn("mcp relay: event stream", {{"error", e.what()}});
+      }
+      std::unique_lock<std::mutex> guard{mtx_};
+      if (!again || cv_.wait_for(guard, retry, [this] { return stopping_; }))
+        return;
+    }
+  }
+
+  /// One connection; false when reconnecting is of no use.
+  bool follow() {
+    asio::io_context ioc;
+    tcp::socket sock{ioc};
+    tcp::resolver resolver{ioc};
+    asio::connect(sock, resolver.resolve(to_.host, to_.port));
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      if (stopping_)
+        return false;
+      fd_ = sock.native_handle();
+    }
+    struct forget_fd {
+      event_relay* self;
+      ~forget_fd() {
+        std::lock_guard<std::mutex> guard{self->mtx_};
+        self->fd_ = -1;
+      }
+    } forget{this};
+    bhttp::request<bhttp::empty_body> req{bhttp::verb::get, to_.target, 11};
+    req.set(bhttp::field::host, to_.host + ":" + to_.port);
+    req.set(bhttp::field::accept, "text/event-stream");
+    for (auto& [name, value] : headers_)
+      req.set(name, value);
+    if (!last_id_.empty())
+      req.set("Last-Event-ID", last_id_);
+    bhttp::write(sock, req);
+    beast::flat_buffer buffer;
+    bhttp::response_parser<bhttp::buffer_body> parser;
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    bhttp::read_header(sock, buffer, parser);
+    if (parser.get().result() != bhttp::status::ok) {
+      log::warn("mcp relay: no event stream",
+                {{"status", parser.get().result_int()}});
+      return false;
+    }
+    std::string pending;
+    char chunk[8192];
+    while (!parser.is_done()) {
+      parser.get().body().data = chunk;
+      parser.get().body().size = sizeof(chunk);
+      beast::error_code err;
+      bhttp::read_some(sock, buffer, parser, err);
+      if (err && err != bhttp::error::need_buffer)
+        return true;
+      pending.append(chunk, sizeof(chunk) - parser.get().body().size);
+      // An event ends with an empty line.
+      for (auto end = pending.find("\n\n"); end != std::string::npos;
+           end = pending.find("\n\n")) {
+        handle(pending.substr(0, end));
+        pending.erase(0, end + 2);
+      }
+    }
+    return true;
+  }
+
+  void handle(const std::string& block) {
+    size_t start = 0;
+    while (start < block.size()) {
+      auto end = block.find('\n', start);
+      if (end == std::string::npos)
+        end = block.size();
+      auto line = std::string_view{block}.substr(start, end - start);
+      if (line.substr(0, 4) == "id: ")
+        last_id_ = std::string{line.substr(4)};
+      else if (line.substr(0, 6) == "data: " && line.size() > 6)
+        write_(std::string{line.substr(6)});
+      start = end + 1;
+    }
+  }
+
+  relay_target to_;
+  header_list headers_;
+  std::function<void(const std::string&)> write_;
+  std::string last_id_;
+  std::mutex mtx_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  int fd_ = -1;
+  std::thread thread_;
+};
+
+/// The message's id, null when it has none or is not JSON.
+json id_of(const std::string& line) {
+  auto x = json::parse(line, nullptr, false);
+  if (x.is_object())
+    if (auto i = x.find("id"); i != x.end())
+      return *i;
+  return nullptr;
+}
+
+} // namespace
+
+std::optional<relay_target> parse_relay_url(const std::string& url,
+                                            std::string& error) {
+  const std::string scheme = "http://";
+  if (url.compare(0, scheme.size(), scheme) != 0) {
+    error = "--connect: expected http://host:port/path, got " + url;
+    return std::nullopt;
+  }
+  auto rest = url.substr(scheme.size());
+  auto slash = rest.find('/');
+  auto authority = rest.substr(0, slash);
+  relay_target result;
+  result.target = slash == std::string::npos ? "/mcp" : rest.substr(slash);
+  // [::1]:3001, host:3001, host
+  auto colon = authority.rfind(':');
+  if (colon != std::string::npos
+      && authority.find(']', colon) == std::string::npos) {
+    result.host = authority.substr(0, colon);
+    result.port = authority.substr(colon + 1);
+  } else {
+    result.host = authority;
+    result.port = "80";
+  }
+  if (result.host.size() > 1 && result.host.front() == '[')
+    result.host = result.host.substr(1, result.host.size() - 2);
+  if (result.host.empty() || result.port.empty()
+      || result.port.find_first_not_of("0123456789") != std::string::npos) {
+    error = "--connect: expected http://host:port/path, got " + url;
+    return std::nullopt;
+  }
+  return result;
+}
+
+int relay_stdio(const std::string& url, const std::string& api_key,
+                std::istream& in, std::ostream& out) {
+  std::string error;
+  auto to = parse_relay_url(url, error);
+  if (!to) {
+    log::error("mcp relay", {{"error", error}});
+    return 2;
+  }
+  relay_client client{*to};
+  std::string session;
+  std::string version;
+  auto session_headers = [&] {
+    event_relay::header_list result;
+    if (!api_key.empty())
+      result.emplace_back("Authorization", "Bearer " + api_key);
+    if (!session.empty())
+      result.emplace_back("Mcp-Session-Id", session);
+    if (!version.empty())
+      result.emplace_back("MCP-Protocol-Version", version);
+    return result;
+  };
+  auto request = [&](bhttp::verb method, std::string body) {
+    bhttp::request<bhttp::string_body> req{method, to->target, 11};
+    req.set(bhttp::field::content_type, "application/json");
+    req.set(bhttp::field::accept, "application/json, text/event-stream");
+    for (auto& [name, value] : session_headers())
+      req.set(name, value);
+    req.body() = std::move(body);
+    return client.send(req);
+  };
+  // Answers and notifications share stdout, one whole line at a time.
+  std::mutex out_mtx;
+  auto write_line = [&out, &out_mtx](const std::string& text) {
+    std::lock_guard<std::mutex> guard{out_mtx};
+    out << text << '\n' << std::flush;
+  };
+  std::unique_ptr<event_relay> events;
+  log::info("mcp relay", {{"url", url}});
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line == "\r")
+      continue;
+    auto id = id_of(line);
+    std::string answer;
+    try {
+      auto res = request(bhttp::verb::post, line);
+      // initialize answered: later requests name its session and revision.
+      if (res.result() == bhttp::status::ok && !res["Mcp-Session-Id"].empty()) {
+        session = std::string{res["Mcp-Session-Id"]};
+        auto init = json::parse(res.body(), nullptr, false);
+        if (init.is_object() && init.contains("result"))
+          version = init["result"].value("protocolVersion", "");
+        events.reset();
+        events
+          = std::make_unique<event_relay>(*to, session_headers(), write_line);
+      }
+      answer = std::move(res.body());
+      // Errors the transport answered before reading the message (a bad
+      // key, an unknown session) carry no id: give them the request's.
+      auto x = json::parse(answer, nullptr, false);
+      if (x.is_object() && x.contains("error") && x["id"].is_null()
+          && !id.is_null()) {
+        x["id"] = id;
+        answer = http::dump(x);
+      }
+    } catch (const std::exception& e) {
+      log::warn("mcp relay: the node did not answer",
+                {{"url", url}, {"error", e.what()}});
+      if (!id.is_null())
+        answer = http::dump(
+          mcp::rpc::error(id, mcp::rpc::internal_error,
+                          "cannot reach the node at " + url + ": " + e.what()));
+    }
+    if (!answer.empty())
+      write_line(answer);
+  }
+  events.reset();
+  if (!session.empty()) {
+    try {
+      request(bhttp::verb::delete_, {});
+    } catch (const std::exception&) {
+      // The node went first; nothing to end.
+    }
+  }
+  return 0;
+}
+
+} // namespace av
