@@ -3,6 +3,7 @@
 
 #include "agent_lists.hpp"
 #include "api.hpp"
+#include "json_text.hpp"
 #include "av/json_mapping.hpp"
 #include "av/metrics.hpp"
 
@@ -60,10 +61,7 @@ void read_agents(caf::event_based_actor* self, const api_env& env,
   self->request(env.registry, env.timeout, atom::list::value, filter)
     .then(
       [call, filter, lists, at](agent_page& page) {
-        auto body = dump(json{{"agents", page.agents},
-                              {"total", page.total},
-                              {"offset", filter.offset},
-                              {"limit", filter.limit}});
+        auto body = agent_page_text(page, filter);
         if (!at)
           return call.reply_text(status::ok, std::move(body));
         auto kept = lists->store(agent_list_key(filter), *at, std::move(body));

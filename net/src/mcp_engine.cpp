@@ -7,7 +7,7 @@
 
 #include "av/log.hpp"
 #include "av/mcp/schema.hpp"
-#include "mcp_json_text.hpp"
+#include "json_text.hpp"
 
 namespace av::mcp {
 

@@ -1,4 +1,4 @@
-#include "mcp_json_text.hpp"
+#include "json_text.hpp"
 #include "mcp_schemas.hpp"
 #include "mcp_tool.hpp"
 

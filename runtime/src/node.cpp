@@ -200,7 +200,7 @@ node::node(const config::settings& cfg, bool mcp_http)
                              + std::to_string(cfg.ws_port) + ": " + e.what());
   }
   if (telemetry_) {
-    telemetry_sources sources{registry_, physics_, {}, ws_->stats()};
+    telemetry_sources sources{registry_, physics_, {}, ws_->stats(), {}};
     sources.others.push_back(caf::actor_cast<status_actor>(bus_));
     sources.others.push_back(caf::actor_cast<status_actor>(ws_->hub()));
     // The frame sinks are the store writers.

@@ -1,10 +1,10 @@
-#include "mcp_json_text.hpp"
+#include "json_text.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include "av/http/api_call.hpp"
 
-namespace av::mcp {
+namespace av {
 
 void append_quoted(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
@@ -71,4 +71,4 @@ std::string agent_page_text(const agent_page& page,
   return out;
 }
 
-} // namespace av::mcp
+} // namespace av

@@ -7,7 +7,7 @@
 
 /// JSON written straight into text, for the answers that are large and
 /// frequent (tools/call results, agent listings): no json tree in between.
-namespace av::mcp {
+namespace av {
 
 /// Appends `s` as a JSON string (quotes included). Plain ASCII is escaped
 /// here; text with other bytes goes through nlohmann::json, which also
@@ -18,4 +18,4 @@ void append_quoted(std::string& out, std::string_view s);
 /// with each agent as `to_json(agent_summary)` writes it.
 std::string agent_page_text(const agent_page& page, const agent_filter& filter);
 
-} // namespace av::mcp
+} // namespace av

@@ -1,7 +1,7 @@
-#define CAF_SUITE mcp.json_text
+#define CAF_SUITE net.json_text
 #include "caf/test/unit_test.hpp"
 
-#include "../../net/src/mcp_json_text.hpp"
+#include "../../net/src/json_text.hpp"
 #include "av/http/api_call.hpp"
 #include "av/json_mapping.hpp"
 
@@ -25,14 +25,14 @@ const std::vector<std::string> names{"plain-name",
 CAF_TEST(quoted strings are byte for byte what nlohmann writes) {
   for (auto& x : names) {
     std::string out = "prefix:";
-    mcp::append_quoted(out, x);
+    append_quoted(out, x);
     CAF_CHECK_EQUAL(out, "prefix:" + http::dump(json(x)));
   }
   std::string all;
   for (int c = 0; c < 128; ++c)
     all += static_cast<char>(c);
   std::string out;
-  mcp::append_quoted(out, all);
+  append_quoted(out, all);
   CAF_CHECK_EQUAL(out, http::dump(json(all)));
 }
 
@@ -49,7 +49,7 @@ CAF_TEST(agent listings are byte for byte the body of GET /api/agents) {
                                   {"total", page.total},
                                   {"offset", filter.offset},
                                   {"limit", filter.limit}});
-  CAF_CHECK_EQUAL(mcp::agent_page_text(page, filter), expected);
-  CAF_CHECK_EQUAL(mcp::agent_page_text(agent_page{}, filter),
+  CAF_CHECK_EQUAL(agent_page_text(page, filter), expected);
+  CAF_CHECK_EQUAL(agent_page_text(agent_page{}, filter),
                   R"({"agents":[],"limit":7,"offset":5,"total":0})");
 }
