@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # HTTP API benchmark: starts an agent-server, spawns --agents agents, then
 # drives `GET /api/agents?limit=<agents>` and `POST /api/agents/{id}/metrics`
-# with wrk for --seconds each. wrk shares the machine with the server, so
+# with wrk for --seconds each; then lists a live demo swarm of as many
+# agents, whose states change all the time (the listing is rendered anew
+# after every change instead of being reused). wrk shares the machine with the server, so
 # the CPU both used is reported next to the rates. Prints a summary per case,
 # then one JSON line per figure:
 # {"bench":"http.<case>.<rps|p50|p99|server_cpu|wrk_cpu>","params",…,"value","unit"}.
@@ -71,21 +73,30 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$(free_port)
-API_PORT=$port METRICS_PORT=$(free_port) WS_PORT=$(free_port) MCP_PORT=$(free_port) \
-  RATE_LIMIT_MAX_REQUESTS=10000000 LOG_LEVEL=warn \
-  "$bin" >"$work/server.log" 2>&1 &
-server=$!
-base="http://127.0.0.1:$port"
-for _ in $(seq 100); do
-  curl -sf "$base/ready" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -sf "$base/ready" >/dev/null || {
+# Starts a node with the arguments given and waits until it is ready.
+start_server() {
+  local port
+  port=$(free_port)
+  API_PORT=$port METRICS_PORT=$(free_port) WS_PORT=$(free_port) \
+    MCP_PORT=$(free_port) RATE_LIMIT_MAX_REQUESTS=10000000 LOG_LEVEL=warn \
+    "$bin" "$@" >"$work/server.log" 2>&1 &
+  server=$!
+  base="http://127.0.0.1:$port"
+  for _ in $(seq 100); do
+    curl -sf "$base/ready" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
   echo "the server did not get ready:" >&2
   cat "$work/server.log" >&2
   exit 1
 }
+
+stop_server() {
+  kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+  server=""
+}
+
+start_server
 
 ids=()
 for i in $(seq "$agents"); do
@@ -154,3 +165,6 @@ run_case() {
 
 run_case list_agents "$base/api/agents?limit=$agents"
 run_case report_metrics -s "$work/metrics.lua" "$base"
+stop_server
+start_server --demo "$agents"
+run_case list_live_agents "$base/api/agents?limit=$agents"
