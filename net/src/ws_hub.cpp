@@ -79,6 +79,7 @@ void join(self_ptr self, ws_subscription& sub) {
   g->second.members.push_back(sub.id);
   auto& m = st.members[sub.id];
   m.session = sub.session;
+  m.outlet = sub.outlet;
   m.group = key;
   json hello{{"type", "subscribed"},
              {"seq", st.last_seq},
@@ -207,8 +208,10 @@ void on_events(self_ptr self, const event_batch& batch) {
         a->second.state = x->to;
     }
     r.before(ev);
+    auto bit = kind_bit(ev.kind());
+    // `shows` also keeps the visible set, so it runs for every group.
     for (auto& [key, g] : st.groups)
-      if (r.shows(ev, g))
+      if (r.shows(ev, g) && (g.filter.events & bit) != 0)
         out[key].push_back(payloads[i]);
     r.after(ev);
   }
@@ -227,6 +230,7 @@ void on_frame(self_ptr self, const position_batch& x) {
   auto& st = self->state;
   ++st.frames;
   ws_payload common;
+  std::unordered_map<ws_lane*, std::vector<ws_lane::delivery>> lanes;
   for (auto& [key, g] : st.groups) {
     ws_payload payload;
     for (auto id : g.members) {
@@ -253,9 +257,18 @@ void on_frame(self_ptr self, const position_batch& x) {
             ws::encode_frame(x, g.visible));
         }
       }
-      self->send(m.session, ws_push{ws_push::what::frame, {payload}, x.frame});
+      auto conn = m.outlet.lock();
+      if (!conn)
+        self->send(m.session,
+                   ws_push{ws_push::what::frame, {payload}, x.frame});
+      else if (auto lane = conn->lane())
+        lanes[lane].push_back({std::move(conn), payload});
+      else
+        conn->push_frame(x.frame, payload);
     }
   }
+  for (auto& [lane, xs] : lanes)
+    lane->push_frames(x.frame, std::move(xs));
 }
 
 /// Seeds the index with agents that existed before the hub subscribed,
@@ -347,11 +360,16 @@ std::string ws_filter::key() const {
   out += '|';
   for (auto& x : coordinations)
     out += x + ',';
-  out += '|' + std::to_string(max_agents) + '|' + std::to_string(fps);
+  out += '|' + std::to_string(max_agents) + '|' + std::to_string(fps) + '|'
+         + std::to_string(events);
   return out;
 }
 
 ws_outlet::~ws_outlet() {
+  // nop
+}
+
+ws_lane::~ws_lane() {
   // nop
 }
 

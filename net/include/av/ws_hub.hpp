@@ -28,9 +28,29 @@ struct ws_filter {
   uint32_t max_agents = 500;
   /// Position frames per second (clamped to PHYSICS_UPDATE_RATE).
   uint32_t fps = 60;
+  /// Event kinds streamed, as `kind_bit`s: a viewer that draws only
+  /// positions asks for none.
+  uint32_t events = all_event_kinds;
 
   /// Sessions with equal keys share a filter group.
   std::string key() const;
+};
+
+class ws_outlet;
+
+/// The connections served by one I/O thread: a frame reaches all of them
+/// in one task on that thread rather than one task per connection.
+class ws_lane {
+public:
+  struct delivery {
+    std::shared_ptr<ws_outlet> to;
+    ws_payload frame;
+  };
+
+  virtual ~ws_lane();
+
+  /// Hands frame `frame` to every connection in `xs`; any thread.
+  virtual void push_frames(uint64_t frame, std::vector<delivery> xs) = 0;
 };
 
 /// Where the hub delivers a session's payloads. Implemented by the
@@ -38,6 +58,10 @@ struct ws_filter {
 class ws_outlet {
 public:
   virtual ~ws_outlet();
+
+  /// The lane that serves this connection; none: frames go one by one
+  /// through `push_frame`.
+  virtual ws_lane* lane() { return nullptr; }
 
   /// Events in sequence order; `last_seq` is the newest event handled,
   /// whether or not it passed the filter.
@@ -85,6 +109,10 @@ struct ws_subscription {
   uint64_t id = 0;
   ws_session_actor session;
   ws_filter filter;
+  /// The connection itself: position frames go straight to it, sparing a
+  /// mailbox hop per viewer and tick (frames are replaceable, the session
+  /// keeps only the newest). Without it they go through `session`.
+  std::weak_ptr<ws_outlet> outlet;
 };
 
 /// Counters of the WebSocket layer, shared by the sessions and read by the
@@ -150,6 +178,7 @@ struct hub_data {
 
   struct member {
     ws_session_actor session;
+    std::weak_ptr<ws_outlet> outlet;
     std::string group;
     /// Frame pacing: the frame being sent and whether this member gets it.
     uint64_t frame = ~uint64_t{0};
