@@ -29,7 +29,7 @@ class lane : public ws_lane {
 public:
   explicit lane(boost::asio::io_context& ioc) : ioc_(ioc) {}
 
-  void push_frames(uint64_t frame, std::vector<delivery> xs) override;
+  void push(std::vector<std::shared_ptr<ws_outlet>> to, ws_push x) override;
 
 private:
   boost::asio::io_context& ioc_;

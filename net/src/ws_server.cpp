@@ -38,10 +38,10 @@ core::core(const config::settings& cfg, http::api_env env_arg,
   }
 }
 
-void lane::push_frames(uint64_t frame, std::vector<delivery> xs) {
-  asio::post(ioc_, [frame, xs = std::move(xs)]() mutable {
-    for (auto& x : xs)
-      static_cast<session&>(*x.to).enqueue_frame(frame, std::move(x.frame));
+void lane::push(std::vector<std::shared_ptr<ws_outlet>> to, ws_push x) {
+  asio::post(ioc_, [to = std::move(to), x = std::move(x)] {
+    for (auto& conn : to)
+      static_cast<session&>(*conn).take(x);
   });
 }
 

@@ -376,10 +376,7 @@ void session::bad_message(const char* code, std::string message) {
 }
 
 void session::control(const json& msg) {
-  if (close_ || done_)
-    return;
-  queue_.push_back(item{text(msg), false, false});
-  pump();
+  enqueue_control(text(msg));
 }
 
 void session::push_events(std::vector<ws_payload> xs, uint64_t last_seq) {
@@ -404,11 +401,30 @@ void session::push_control(ws_payload x) {
     return;
   asio::post(ws_.get_executor(),
              [self = shared_from_this(), x = std::move(x)]() mutable {
-               if (self->close_ || self->done_)
-                 return;
-               self->queue_.push_back(item{std::move(x), false, false});
-               self->pump();
+               self->enqueue_control(std::move(x));
              });
+}
+
+void session::enqueue_control(ws_payload x) {
+  if (close_ || done_)
+    return;
+  queue_.push_back(item{std::move(x), false, false});
+  pump();
+}
+
+void session::take(const ws_push& x) {
+  switch (x.kind) {
+    case ws_push::what::events:
+      return enqueue_events(x.payloads, x.seq);
+    case ws_push::what::frame:
+      for (auto& p : x.payloads)
+        enqueue_frame(x.seq, p);
+      return;
+    case ws_push::what::control:
+      for (auto& p : x.payloads)
+        enqueue_control(p);
+      return;
+  }
 }
 
 ws_lane* session::lane() {
@@ -424,7 +440,8 @@ void session::clear_events() {
   queued_events_ = 0;
 }
 
-void session::enqueue_events(std::vector<ws_payload>& xs, uint64_t last_seq) {
+void session::enqueue_events(const std::vector<ws_payload>& xs,
+                             uint64_t last_seq) {
   if (close_ || done_ || !subscribed_)
     return;
   auto& lim = core_->limits;
@@ -448,7 +465,7 @@ void session::enqueue_events(std::vector<ws_payload>& xs, uint64_t last_seq) {
     return pump();
   }
   for (auto& x : xs)
-    queue_.push_back(item{std::move(x), false, true, 1});
+    queue_.push_back(item{x, false, true, 1});
   queued_events_ += xs.size();
   core_->stats->events_queued += xs.size();
   core_->stats->events_pending += static_cast<int64_t>(xs.size());

@@ -75,7 +75,10 @@ private:
   void command(const nlohmann::json& msg);
   void bad_message(const char* code, std::string message);
   void control(const nlohmann::json& msg);
-  void enqueue_events(std::vector<ws_payload>& xs, uint64_t last_seq);
+  /// A push from the hub, on this connection's I/O thread.
+  void take(const ws_push& x);
+  void enqueue_events(const std::vector<ws_payload>& xs, uint64_t last_seq);
+  void enqueue_control(ws_payload x);
   void enqueue_frame(uint64_t frame, ws_payload x);
   void pump();
   void on_write(item x, boost::beast::error_code err, size_t n);

@@ -36,22 +36,7 @@ struct ws_filter {
   std::string key() const;
 };
 
-class ws_outlet;
-
-/// The connections served by one I/O thread: a frame reaches all of them
-/// in one task on that thread rather than one task per connection.
-class ws_lane {
-public:
-  struct delivery {
-    std::shared_ptr<ws_outlet> to;
-    ws_payload frame;
-  };
-
-  virtual ~ws_lane();
-
-  /// Hands frame `frame` to every connection in `xs`; any thread.
-  virtual void push_frames(uint64_t frame, std::vector<delivery> xs) = 0;
-};
+class ws_lane;
 
 /// Where the hub delivers a session's payloads. Implemented by the
 /// WebSocket session; callable from any thread.
@@ -59,8 +44,8 @@ class ws_outlet {
 public:
   virtual ~ws_outlet();
 
-  /// The lane that serves this connection; none: frames go one by one
-  /// through `push_frame`.
+  /// The lane that serves this connection; none: the hub's pushes go
+  /// through the session actor.
   virtual ws_lane* lane() { return nullptr; }
 
   /// Events in sequence order; `last_seq` is the newest event handled,
@@ -82,6 +67,18 @@ struct ws_push {
   std::vector<ws_payload> payloads;
   /// Events: the newest event handled; frames: the frame number.
   uint64_t seq = 0;
+};
+
+/// The connections served by one I/O thread: a push reaches all of them in
+/// one task on that thread rather than one message and one task per
+/// connection. Pushes to one connection arrive in the order made.
+class ws_lane {
+public:
+  virtual ~ws_lane();
+
+  /// Hands `x` to every connection in `to`; callable from any thread.
+  virtual void push(std::vector<std::shared_ptr<ws_outlet>> to, ws_push x)
+    = 0;
 };
 
 /// The WS SESSION actor interface: one per WebSocket connection. Forwards
@@ -109,9 +106,9 @@ struct ws_subscription {
   uint64_t id = 0;
   ws_session_actor session;
   ws_filter filter;
-  /// The connection itself: position frames go straight to it, sparing a
-  /// mailbox hop per viewer and tick (frames are replaceable, the session
-  /// keeps only the newest). Without it they go through `session`.
+  /// The connection itself: when it has a lane, the hub's pushes go
+  /// through the lane, sparing a mailbox hop and a task per viewer and
+  /// push. Without one they go through `session`.
   std::weak_ptr<ws_outlet> outlet;
 };
 
