@@ -132,8 +132,10 @@ private:
 };
 
 /// agent-server with a demo swarm of `agents` ticking at `rate` Hz.
+/// `io_threads` 0 leaves WS_IO_THREADS at its default (one per core).
 inline running agent_server(const std::string& bin, uint32_t agents,
-                            uint32_t rate, uint32_t viewers) {
+                            uint32_t rate, uint32_t viewers,
+                            uint32_t io_threads) {
   auto api = free_port();
   auto ws = free_port();
   auto n = std::to_string(agents);
@@ -145,7 +147,8 @@ inline running agent_server(const std::string& bin, uint32_t agents,
              "MAX_VISIBLE_AGENTS=" + std::to_string(agents + 16),
              "POSITION_BATCH_SIZE=" + std::to_string(agents + 16),
              "WS_MAX_CONNECTIONS=" + std::to_string(viewers + 16),
-             "WS_COMPRESSION=false", "RATE_LIMIT_MAX_REQUESTS=10000000"},
+             "WS_COMPRESSION=false", "RATE_LIMIT_MAX_REQUESTS=10000000",
+             "WS_IO_THREADS=" + std::to_string(io_threads)},
             ws,
             "/tmp/av-ws-fanout-server.log"};
   r.api_port = api;

@@ -54,6 +54,10 @@ struct params {
   uint32_t threads = std::max(1u, std::thread::hardware_concurrency());
   uint32_t probe_ms = 50;
   std::string target = "both";
+  /// What our viewers subscribe to: `positions` (frames only, like the
+  /// peer; the probe viewer also takes `agent.metrics`) and/or `all`.
+  std::vector<std::string> streams{"positions", "all"};
+  uint32_t io_threads = 0;
 };
 
 int64_t now_us() {
@@ -114,6 +118,9 @@ struct run_state {
   std::atomic<uint32_t> ready{0};
   std::atomic<uint32_t> failed{0};
   std::atomic<uint32_t> closed{0};
+  /// The subscribe message of the probe viewer and of the others.
+  std::string probe_subscribe = R"({"type":"subscribe"})";
+  std::string subscribe = R"({"type":"subscribe"})";
   // Probe: send times by probe number, and the latencies seen.
   uint32_t probe_agent = 0;
   std::vector<std::atomic<int64_t>> probe_sent;
@@ -157,7 +164,8 @@ public:
 private:
   void subscribe() {
     ws_.text(true);
-    auto msg = std::make_shared<std::string>(R"({"type":"subscribe"})");
+    auto msg = std::make_shared<std::string>(probe_ ? st_.probe_subscribe
+                                                    : st_.subscribe);
     ws_.async_write(asio::buffer(*msg), [self = shared_from_this(),
                                          msg](beast::error_code err, size_t) {
       if (err)
@@ -281,6 +289,7 @@ private:
 
 struct result {
   std::string server;
+  std::string stream = "positions";
   uint32_t clients = 0;
   uint32_t connected = 0;
   double seconds = 0;
@@ -296,11 +305,16 @@ struct result {
 
 /// Runs `clients` viewers against `port` for the measured window.
 result measure(const params& p, uint32_t clients, uint16_t port,
-               uint16_t api_port, pid_t server_pid) {
+               uint16_t api_port, pid_t server_pid,
+               const std::string& stream) {
   auto probes = static_cast<size_t>(p.seconds + p.warmup + 5) * 1000
                 / std::max(1u, p.probe_ms);
   run_state st{probes};
   st.port = port;
+  if (stream == "positions") {
+    st.subscribe = R"({"type":"subscribe","events":[]})";
+    st.probe_subscribe = R"({"type":"subscribe","events":["agent.metrics"]})";
+  }
   std::unique_ptr<http_client> api;
   std::string probe_id;
   if (api_port != 0) {
@@ -387,11 +401,11 @@ result measure(const params& p, uint32_t clients, uint16_t port,
 
 void print(const params& p, const result& r) {
   auto ideal = static_cast<double>(r.clients) * p.rate * r.seconds;
-  std::printf("%-6s %5u clients (%u connected): %.1f%% of %u x %u Hz "
+  std::printf("%-6s %-9s %5u clients (%u connected): %.1f%% of %u x %u Hz "
               "delivered (%.0f frames/s, %.1f MB/s), tick to receipt p50 "
               "%.1f ms p99 %.1f ms max %.1f ms; server %.0f%% of a core, "
               "RSS %.0f MB, %.1f ticks/s produced",
-              r.server.c_str(), r.clients, r.connected,
+              r.server.c_str(), r.stream.c_str(), r.clients, r.connected,
               100.0 * static_cast<double>(r.frames) / ideal, r.clients, p.rate,
               static_cast<double>(r.frames) / r.seconds,
               static_cast<double>(r.bytes) / r.seconds / 1e6,
@@ -411,6 +425,7 @@ json to_json(const params& p, const result& r, const char* what, double value,
   return json{{"bench", "ws_fanout"},
               {"params",
                {{"server", r.server},
+                {"stream", r.stream},
                 {"clients", r.clients},
                 {"agents", p.agents},
                 {"rate_hz", p.rate},
@@ -470,6 +485,14 @@ int main(int argc, char** argv) {
                  "interval of the POST-to-event probe");
   app.add_option("--target", p.target, "both, ours or peer")
     ->check(CLI::IsMember({"both", "ours", "peer"}));
+  app
+    .add_option("--streams", p.streams,
+                "what our viewers subscribe to: positions (frames only, as "
+                "the peer sends), all (frames and events), or both")
+    ->delimiter(',')
+    ->check(CLI::IsMember({"positions", "all"}));
+  app.add_option("--io-threads", p.io_threads,
+                 "the server's WS_IO_THREADS (0: its default, one per core)");
   CLI11_PARSE(app, argc, argv);
   raise_fd_limit();
   std::signal(SIGPIPE, SIG_IGN);
@@ -477,35 +500,46 @@ int main(int argc, char** argv) {
   std::vector<result> ours;
   std::vector<result> peers;
   for (auto n : p.clients) {
-    if (p.target != "peer") {
-      auto srv = child_process::agent_server(p.server, p.agents, p.rate, n);
-      auto r = measure(p, n, srv.ws_port, srv.api_port, srv.pid());
+    for (auto& stream : p.streams) {
+      if (p.target == "peer")
+        break;
+      auto srv = child_process::agent_server(p.server, p.agents, p.rate, n,
+                                             p.io_threads);
+      auto r = measure(p, n, srv.ws_port, srv.api_port, srv.pid(), stream);
       r.server = "ours";
+      r.stream = stream;
       print(p, r);
       ours.push_back(r);
     }
     if (p.target != "ours") {
       auto peer = child_process::node_peer(p.peer, p.agents, p.rate);
-      auto r = measure(p, n, peer.ws_port, 0, peer.pid());
+      auto r = measure(p, n, peer.ws_port, 0, peer.pid(), "positions");
       r.server = "peer";
       print(p, r);
       peers.push_back(r);
     }
   }
-  for (size_t i = 0; i < ours.size() && i < peers.size(); ++i)
-    std::printf("ratio at %u clients: server CPU ours/peer %.2f, delivered "
-                "ours/peer %.2f\n",
-                ours[i].clients,
-                peers[i].cpu_cores > 0 ? ours[i].cpu_cores / peers[i].cpu_cores
-                                       : 0.0,
-                peers[i].frames > 0 ? static_cast<double>(ours[i].frames)
-                                        / static_cast<double>(peers[i].frames)
-                                    : 0.0);
+  std::vector<json> ratios;
+  for (auto& o : ours)
+    for (auto& q : peers)
+      if (q.clients == o.clients) {
+        auto cpu = q.cpu_cores > 0 ? o.cpu_cores / q.cpu_cores : 0.0;
+        ratios.push_back(to_json(p, o, "server_cpu_ratio_to_peer", cpu,
+                                 "ratio"));
+        std::printf("ratio at %u clients (%s): server CPU ours/peer %.2f, "
+                    "delivered ours/peer %.2f\n",
+                    o.clients, o.stream.c_str(), cpu,
+                    q.frames > 0 ? static_cast<double>(o.frames)
+                                     / static_cast<double>(q.frames)
+                                 : 0.0);
+      }
   for (auto& r : ours)
     for (auto& x : lines(p, r))
       std::printf("%s\n", x.dump().c_str());
   for (auto& r : peers)
     for (auto& x : lines(p, r))
       std::printf("%s\n", x.dump().c_str());
+  for (auto& x : ratios)
+    std::printf("%s\n", x.dump().c_str());
   return 0;
 }

@@ -1,7 +1,11 @@
 #pragma once
 
 #include <atomic>
+#include <thread>
 #include <memory>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -18,14 +22,36 @@ namespace av::ws {
 
 class session;
 
+/// The sessions of one io_context. Each context is run by exactly one
+/// thread, so a task posted to the context may touch any of its sessions:
+/// no session's strand handler runs at the same time.
+class lane : public ws_lane {
+public:
+  explicit lane(boost::asio::io_context& ioc) : ioc_(ioc) {}
+
+  void push(std::vector<std::shared_ptr<ws_outlet>> to, ws_push x) override;
+
+private:
+  boost::asio::io_context& ioc_;
+};
+
 /// Everything the WebSocket sessions share. Sessions hold it by shared_ptr,
 /// so the io_context outlives every socket.
 struct core : std::enable_shared_from_this<core> {
   core(const config::settings& cfg, http::api_env env, ws_server::limits lim,
        hub_actor hub, ws_stats_ptr stats);
 
+  /// Starts the I/O threads: `ioc`'s and one per further context.
+  std::vector<std::thread> run();
+
+  /// Runs the acceptor and a share of the sessions.
   boost::asio::io_context ioc{1};
   boost::asio::ip::tcp::acceptor acceptor{ioc};
+  /// One context per further I/O thread (WS_IO_THREADS): sessions are
+  /// spread over `ioc` and these, each run by a thread of its own.
+  std::vector<std::unique_ptr<boost::asio::io_context>> more;
+  /// One per context: `ioc`'s first, then `more`'s.
+  std::vector<std::unique_ptr<lane>> lanes;
   ws_server::limits limits;
   http::api_env env;
   /// The HTTP API's routes: commands run through the same handlers.
@@ -45,6 +71,13 @@ struct core : std::enable_shared_from_this<core> {
 
   void remove(uint64_t id);
 
+  /// The lane of the context that serves session `id`.
+  lane& lane_of(uint64_t id) { return *lanes[id % lanes.size()]; }
+
+  /// Moves an accepted socket to the context that serves session `id`.
+  boost::asio::ip::tcp::socket place(uint64_t id,
+                                     boost::asio::ip::tcp::socket sock);
+
   /// Sets `stopping` and closes the listener and every session.
   void shutdown();
 
@@ -53,6 +86,10 @@ private:
   /// Sessions admitted (refused ones are not counted).
   std::atomic<uint32_t> admitted_{0};
   net::session_set<session, uint64_t> sessions_;
+  /// Keep the further contexts running while they have no session yet.
+  std::vector<boost::asio::executor_work_guard<
+    boost::asio::io_context::executor_type>>
+    idle_guards_;
 
   friend class session;
 };

@@ -63,6 +63,23 @@ void leave(hub_data& st, uint64_t id) {
   st.members.erase(i);
 }
 
+/// Hands `x` to members `to`: one task per I/O thread for connections with
+/// a lane, a message to the session actor for the others.
+void deliver(self_ptr self, const std::vector<hub_data::member*>& to,
+             const ws_push& x) {
+  std::unordered_map<ws_lane*, std::vector<std::shared_ptr<ws_outlet>>> lanes;
+  for (auto m : to) {
+    auto conn = m->outlet.lock();
+    auto lane = conn ? conn->lane() : nullptr;
+    if (lane)
+      lanes[lane].push_back(std::move(conn));
+    else
+      self->send(m->session, x);
+  }
+  for (auto& [lane, conns] : lanes)
+    lane->push(std::move(conns), x);
+}
+
 void join(self_ptr self, ws_subscription& sub) {
   auto& st = self->state;
   if (st.members.count(sub.id) == 0)
@@ -79,16 +96,18 @@ void join(self_ptr self, ws_subscription& sub) {
   g->second.members.push_back(sub.id);
   auto& m = st.members[sub.id];
   m.session = sub.session;
+  m.outlet = sub.outlet;
   m.group = key;
   json hello{{"type", "subscribed"},
              {"seq", st.last_seq},
              {"maxAgents", sub.filter.max_agents},
              {"fps", sub.filter.fps},
              {"visible", g->second.visible.size()}};
-  self->send(sub.session,
-             ws_push{ws_push::what::control,
-                     {std::make_shared<const std::string>(hello.dump())},
-                     st.last_seq});
+  // The same path as the events that follow, so that none overtakes it.
+  deliver(self, {&m},
+          ws_push{ws_push::what::control,
+                  {std::make_shared<const std::string>(hello.dump())},
+                  st.last_seq});
 }
 
 /// Updates the index and the groups' visible sets for one event; returns
@@ -207,19 +226,23 @@ void on_events(self_ptr self, const event_batch& batch) {
         a->second.state = x->to;
     }
     r.before(ev);
+    auto bit = kind_bit(ev.kind());
+    // `shows` also keeps the visible set, so it runs for every group.
     for (auto& [key, g] : st.groups)
-      if (r.shows(ev, g))
+      if (r.shows(ev, g) && (g.filter.events & bit) != 0)
         out[key].push_back(payloads[i]);
     r.after(ev);
   }
   st.last_seq = batch.events->back().seq;
+  std::vector<hub_data::member*> to;
   for (auto& [key, g] : st.groups) {
     auto& xs = out[key];
     if (xs.empty())
       continue;
+    to.clear();
     for (auto id : g.members)
-      self->send(st.members[id].session,
-                 ws_push{ws_push::what::events, xs, st.last_seq});
+      to.push_back(&st.members[id]);
+    deliver(self, to, ws_push{ws_push::what::events, std::move(xs), st.last_seq});
   }
 }
 
@@ -227,8 +250,9 @@ void on_frame(self_ptr self, const position_batch& x) {
   auto& st = self->state;
   ++st.frames;
   ws_payload common;
+  std::vector<hub_data::member*> to;
   for (auto& [key, g] : st.groups) {
-    ws_payload payload;
+    to.clear();
     for (auto id : g.members) {
       auto& m = st.members[id];
       if (m.frame != x.frame) {
@@ -241,20 +265,21 @@ void on_frame(self_ptr self, const position_batch& x) {
         if (!m.frame_on)
           ++st.stats->frames_skipped;
       }
-      if (!m.frame_on)
-        continue;
-      if (!payload) {
-        if (!restricted(g.filter) && g.visible.size() >= st.agents.size()) {
-          if (!common)
-            common = std::make_shared<const std::string>(ws::encode_frame(x));
-          payload = common;
-        } else {
-          payload = std::make_shared<const std::string>(
-            ws::encode_frame(x, g.visible));
-        }
-      }
-      self->send(m.session, ws_push{ws_push::what::frame, {payload}, x.frame});
+      if (m.frame_on)
+        to.push_back(&m);
     }
+    if (to.empty())
+      continue;
+    ws_payload payload;
+    if (!restricted(g.filter) && g.visible.size() >= st.agents.size()) {
+      if (!common)
+        common = std::make_shared<const std::string>(ws::encode_frame(x));
+      payload = common;
+    } else {
+      payload
+        = std::make_shared<const std::string>(ws::encode_frame(x, g.visible));
+    }
+    deliver(self, to, ws_push{ws_push::what::frame, {payload}, x.frame});
   }
 }
 
@@ -347,11 +372,16 @@ std::string ws_filter::key() const {
   out += '|';
   for (auto& x : coordinations)
     out += x + ',';
-  out += '|' + std::to_string(max_agents) + '|' + std::to_string(fps);
+  out += '|' + std::to_string(max_agents) + '|' + std::to_string(fps) + '|'
+         + std::to_string(events);
   return out;
 }
 
 ws_outlet::~ws_outlet() {
+  // nop
+}
+
+ws_lane::~ws_lane() {
   // nop
 }
 

@@ -30,6 +30,41 @@ core::core(const config::settings& cfg, http::api_env env_arg,
   http::add_coordination_routes(routes, env);
   http::add_message_routes(routes, env);
   http::add_layout_routes(routes, env);
+  lanes.push_back(std::make_unique<lane>(ioc));
+  for (uint32_t i = 1; i < limits.io_threads; ++i) {
+    more.push_back(std::make_unique<asio::io_context>(1));
+    idle_guards_.emplace_back(more.back()->get_executor());
+    lanes.push_back(std::make_unique<lane>(*more.back()));
+  }
+}
+
+void lane::push(std::vector<std::shared_ptr<ws_outlet>> to, ws_push x) {
+  asio::post(ioc_, [to = std::move(to), x = std::move(x)] {
+    for (auto& conn : to)
+      static_cast<session&>(*conn).take(x);
+  });
+}
+
+std::vector<std::thread> core::run() {
+  std::vector<std::thread> threads;
+  threads.push_back(net::run_io_thread(shared_from_this(), ioc, "websocket"));
+  for (auto& x : more)
+    threads.push_back(net::run_io_thread(shared_from_this(), *x, "websocket"));
+  return threads;
+}
+
+asio::ip::tcp::socket core::place(uint64_t id, asio::ip::tcp::socket sock) {
+  auto i = id % lanes.size();
+  if (i == 0)
+    return sock;
+  // The descriptor moves to the other context's reactor; nothing is
+  // pending on it yet.
+  boost::system::error_code err;
+  auto protocol = sock.local_endpoint(err).protocol();
+  if (err)
+    return sock;
+  return asio::ip::tcp::socket{asio::make_strand(*more[i - 1]), protocol,
+                               sock.release()};
 }
 
 void core::accept() {
@@ -46,7 +81,8 @@ void core::accept() {
         log::warn("ws connection refused: too many open",
                   {{"limit", self->limits.max_connections}});
       auto id = ++self->next_id_;
-      auto s = std::make_shared<session>(self, std::move(sock), id, refuse);
+      auto s = std::make_shared<session>(
+        self, self->place(id, std::move(sock)), id, refuse);
       if (self->add(id, s))
         s->start();
       else
@@ -66,6 +102,9 @@ void core::shutdown() {
   stopping = true;
   net::close_acceptor(shared_from_this(), acceptor);
   sessions_.close_all();
+  // Each context's thread ends once its sessions are gone.
+  for (auto& g : idle_guards_)
+    g.reset();
 }
 
 } // namespace ws
@@ -79,6 +118,9 @@ ws_server::limits ws_server::limits_from(const config::settings& cfg) {
   result.compression = cfg.ws_compression;
   result.max_visible_agents = static_cast<uint32_t>(cfg.max_visible_agents);
   result.max_fps = static_cast<uint32_t>(cfg.physics_update_rate_hz);
+  result.io_threads = cfg.ws_io_threads > 0
+                        ? static_cast<uint32_t>(cfg.ws_io_threads)
+                        : std::max(1u, std::thread::hardware_concurrency());
   return result;
 }
 
@@ -107,9 +149,10 @@ ws_server::ws_server(const config::settings& cfg, caf::actor_system& sys,
   log::info("websocket listening", {{"address", cfg.bind_address},
                                     {"port", port_},
                                     {"max_connections", lim.max_connections},
+                                    {"io_threads", lim.io_threads},
                                     {"compression", lim.compression}});
   core_->accept();
-  thread_ = net::run_io_thread(core_, core_->ioc, "websocket");
+  threads_ = core_->run();
 }
 
 ws_server::~ws_server() {
@@ -117,10 +160,12 @@ ws_server::~ws_server() {
 }
 
 void ws_server::stop() {
-  if (!thread_.joinable())
+  if (threads_.empty())
     return;
   core_->shutdown();
-  thread_.join();
+  for (auto& t : threads_)
+    t.join();
+  threads_.clear();
   caf::anon_send_exit(hub_, caf::exit_reason::user_shutdown);
   log::info("websocket stopped");
 }

@@ -55,6 +55,15 @@ bool count(const json& msg, const char* key, uint32_t& out) {
   return true;
 }
 
+/// The event kind named `name` (`agent.spawned`, …) as its `kind_bit`;
+/// 0 for an unknown name.
+uint32_t event_bit(const std::string& name) {
+  for (uint8_t i = 0; i <= static_cast<uint8_t>(event_kind::formation); ++i)
+    if (name == to_string(static_cast<event_kind>(i)))
+      return kind_bit(static_cast<event_kind>(i));
+  return 0;
+}
+
 } // namespace
 
 session::session(std::shared_ptr<core> owner, asio::ip::tcp::socket sock,
@@ -122,6 +131,15 @@ void session::on_request(beast::error_code err, size_t) {
     ws_.set_option(pmd);
   }
   ws_.read_message_max(lim.max_message_bytes);
+  // Beast splits messages into 4 KiB fragments by default: one write call
+  // each. Whole messages cost one system call apiece.
+  ws_.auto_fragment(false);
+  // A small kernel buffer keeps a slow viewer's backlog here, where a newer
+  // frame replaces an unsent one, rather than in the socket, where frames
+  // would queue up for seconds.
+  beast::error_code ignored;
+  beast::get_lowest_layer(ws_).socket().set_option(
+    asio::socket_base::send_buffer_size(send_buffer_bytes), ignored);
   ws_.async_accept(
     req_, beast::bind_front_handler(&session::on_accept, shared_from_this()));
 }
@@ -233,6 +251,7 @@ void session::subscribe(const json& msg) {
   f.max_agents = core_->limits.max_visible_agents;
   f.fps = core_->limits.max_fps;
   std::vector<std::string> states;
+  std::vector<std::string> events;
   if (!strings(msg, "types", f.types))
     return bad_message("invalid_argument", "types: expected strings");
   if (!strings(msg, "states", states))
@@ -244,6 +263,19 @@ void session::subscribe(const json& msg) {
                        "maxAgents: expected a positive integer");
   if (!count(msg, "fps", f.fps))
     return bad_message("invalid_argument", "fps: expected a positive integer");
+  if (!strings(msg, "events", events))
+    return bad_message("invalid_argument", "events: expected strings");
+  if (msg.contains("events") && msg["events"].is_array()) {
+    // Listed kinds only; an empty list streams frames alone.
+    f.events = 0;
+    for (auto& x : events) {
+      auto bit = event_bit(x);
+      if (bit == 0)
+        return bad_message("invalid_argument",
+                           "events: unknown event type " + x);
+      f.events |= bit;
+    }
+  }
   for (auto& x : states) {
     agent_state s;
     if (!parse(x, s))
@@ -254,7 +286,8 @@ void session::subscribe(const json& msg) {
     token_ = msg["token"].get<std::string>();
   subscribed_ = true;
   caf::anon_send(core_->hub, atom::subscribe::value,
-                 ws_subscription{id_, actor_, std::move(f)});
+                 ws_subscription{id_, actor_, std::move(f),
+                                 weak_from_this()});
 }
 
 void session::command(const json& msg) {
@@ -343,10 +376,7 @@ void session::bad_message(const char* code, std::string message) {
 }
 
 void session::control(const json& msg) {
-  if (close_ || done_)
-    return;
-  queue_.push_back(item{text(msg), false, false});
-  pump();
+  enqueue_control(text(msg));
 }
 
 void session::push_events(std::vector<ws_payload> xs, uint64_t last_seq) {
@@ -371,11 +401,34 @@ void session::push_control(ws_payload x) {
     return;
   asio::post(ws_.get_executor(),
              [self = shared_from_this(), x = std::move(x)]() mutable {
-               if (self->close_ || self->done_)
-                 return;
-               self->queue_.push_back(item{std::move(x), false, false});
-               self->pump();
+               self->enqueue_control(std::move(x));
              });
+}
+
+void session::enqueue_control(ws_payload x) {
+  if (close_ || done_)
+    return;
+  queue_.push_back(item{std::move(x), false, false});
+  pump();
+}
+
+void session::take(const ws_push& x) {
+  switch (x.kind) {
+    case ws_push::what::events:
+      return enqueue_events(x.payloads, x.seq);
+    case ws_push::what::frame:
+      for (auto& p : x.payloads)
+        enqueue_frame(x.seq, p);
+      return;
+    case ws_push::what::control:
+      for (auto& p : x.payloads)
+        enqueue_control(p);
+      return;
+  }
+}
+
+ws_lane* session::lane() {
+  return &core_->lane_of(id_);
 }
 
 void session::clear_events() {
@@ -387,7 +440,8 @@ void session::clear_events() {
   queued_events_ = 0;
 }
 
-void session::enqueue_events(std::vector<ws_payload>& xs, uint64_t last_seq) {
+void session::enqueue_events(const std::vector<ws_payload>& xs,
+                             uint64_t last_seq) {
   if (close_ || done_ || !subscribed_)
     return;
   auto& lim = core_->limits;
@@ -411,7 +465,7 @@ void session::enqueue_events(std::vector<ws_payload>& xs, uint64_t last_seq) {
     return pump();
   }
   for (auto& x : xs)
-    queue_.push_back(item{std::move(x), false, true, 1});
+    queue_.push_back(item{x, false, true, 1});
   queued_events_ += xs.size();
   core_->stats->events_queued += xs.size();
   core_->stats->events_pending += static_cast<int64_t>(xs.size());
@@ -445,7 +499,12 @@ void session::pump() {
                            });
   }
   item next;
-  if (!queue_.empty() && queue_.front().event) {
+  if (!frames_.empty() && !last_was_frame_) {
+    // The newest frame overtakes queued events: a viewer that fell behind
+    // sees current positions. Turns alternate, so events still progress.
+    next = item{std::move(frames_.front()), true, false};
+    frames_.erase(frames_.begin());
+  } else if (!queue_.empty() && queue_.front().event) {
     next = take_events();
   } else if (!queue_.empty()) {
     next = std::move(queue_.front());
@@ -458,6 +517,7 @@ void session::pump() {
     return;
   }
   writing_ = true;
+  last_was_frame_ = next.binary;
   ws_.binary(next.binary);
   auto buf = asio::buffer(*next.data);
   ws_.async_write(buf, beast::bind_front_handler(&session::on_write,

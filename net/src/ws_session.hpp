@@ -20,7 +20,8 @@ namespace av::ws {
 /// everything here runs on the connection's strand, and the hub's pushes
 /// are posted onto it. One write is in flight at a time; behind it wait
 /// control messages and events (bounded: an overflow becomes a `resync`)
-/// and at most one position frame (a newer one replaces it).
+/// and at most one position frame (a newer one replaces it), which goes
+/// ahead of queued events, taking turns with them.
 class session : public ws_outlet, public std::enable_shared_from_this<session> {
 public:
   session(std::shared_ptr<core> owner, boost::asio::ip::tcp::socket sock,
@@ -40,7 +41,10 @@ public:
 
   void push_control(ws_payload x) override;
 
+  ws_lane* lane() override;
+
 private:
+  friend class lane;
   using socket_stream = boost::beast::tcp_stream;
   using request = boost::beast::http::request<boost::beast::http::string_body>;
 
@@ -58,6 +62,8 @@ private:
 
   /// Largest message of coalesced events.
   static constexpr size_t max_coalesced_bytes = 64 * 1024;
+  /// SO_SNDBUF of a session's socket (the kernel doubles it): a few frames.
+  static constexpr int send_buffer_bytes = 64 * 1024;
 
   void on_request(boost::beast::error_code err, size_t);
   void reject(boost::beast::http::status code, std::string why);
@@ -69,7 +75,10 @@ private:
   void command(const nlohmann::json& msg);
   void bad_message(const char* code, std::string message);
   void control(const nlohmann::json& msg);
-  void enqueue_events(std::vector<ws_payload>& xs, uint64_t last_seq);
+  /// A push from the hub, on this connection's I/O thread.
+  void take(const ws_push& x);
+  void enqueue_events(const std::vector<ws_payload>& xs, uint64_t last_seq);
+  void enqueue_control(ws_payload x);
   void enqueue_frame(uint64_t frame, ws_payload x);
   void pump();
   void on_write(item x, boost::beast::error_code err, size_t n);
@@ -105,6 +114,8 @@ private:
   std::vector<ws_payload> frames_;
   uint64_t frame_ = 0;
   bool writing_ = false;
+  /// Whether the write in flight (or the last one) is a frame.
+  bool last_was_frame_ = false;
   uint32_t resyncs_in_row_ = 0;
   uint32_t bad_ = 0;
   std::optional<boost::beast::websocket::close_reason> close_;

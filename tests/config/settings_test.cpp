@@ -108,6 +108,7 @@ CAF_TEST(defaults) {
   CAF_CHECK_EQUAL(cfg.ws_max_connections, 1000);
   CAF_CHECK_EQUAL(cfg.ws_heartbeat_interval_ms, 30000);
   CAF_CHECK_EQUAL(cfg.ws_compression, true);
+  CAF_CHECK_EQUAL(cfg.ws_io_threads, 0);
   CAF_CHECK_EQUAL(cfg.enable_gpu_physics, true);
   CAF_CHECK_EQUAL(cfg.max_visible_agents, 500);
   CAF_CHECK_EQUAL(cfg.physics_update_rate_hz, 60);
@@ -158,6 +159,7 @@ CAF_TEST(every documented variable is described) {
                     "WS_MAX_CONNECTIONS",
                     "WS_HEARTBEAT_INTERVAL",
                     "WS_COMPRESSION",
+                    "WS_IO_THREADS",
                     "ENABLE_GPU_PHYSICS",
                     "MAX_VISIBLE_AGENTS",
                     "PHYSICS_UPDATE_RATE",

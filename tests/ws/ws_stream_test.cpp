@@ -76,6 +76,39 @@ CAF_TEST(filters select agent types for events and frames) {
   CAF_CHECK_EQUAL(seen.count(coder), 0u);
 }
 
+CAF_TEST(an event list limits the events streamed but not the frames) {
+  auto c = connect();
+  subscribe(*c, json{{"events", {"agent.terminated"}}});
+  auto agent = spawn("coder");
+  auto num = agent["numId"].get<num_id>();
+  auto seen = frame_agents(*c, {num}, std::chrono::seconds{10});
+  CAF_CHECK_EQUAL(seen.count(num), 1u);
+  CAF_REQUIRE_EQUAL(del("/api/agents/" + agent["id"].get<std::string>()).status,
+                    200);
+  // Every event up to the termination passed through the filter: the first
+  // event to arrive is the termination, not the earlier spawn.
+  std::optional<json> first;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+  while (!first && std::chrono::steady_clock::now() < deadline) {
+    auto msg = c->read(std::chrono::milliseconds{500});
+    if (msg && !msg->binary && msg->json.contains("seq"))
+      first = msg->json;
+  }
+  CAF_REQUIRE(first);
+  CAF_CHECK_EQUAL((*first)["type"], "agent.terminated");
+  CAF_CHECK_EQUAL((*first)["data"]["numId"], num);
+}
+
+CAF_TEST(an unknown event type in the event list is named in the error) {
+  auto c = connect();
+  c->send(json{{"type", "subscribe"}, {"events", {"agent.spawned", "nope"}}});
+  auto err = c->read_type("error");
+  CAF_REQUIRE(err);
+  CAF_CHECK_EQUAL((*err)["code"], "invalid_argument");
+  CAF_CHECK_NOT_EQUAL((*err)["message"].get<std::string>().find("nope"),
+                      std::string::npos);
+}
+
 CAF_TEST(the agent cap limits what a viewer sees) {
   auto c = connect();
   auto sub = subscribe(*c, json{{"maxAgents", 2}});

@@ -73,6 +73,8 @@ struct settings {
   int ws_max_connections = 1000;
   int ws_heartbeat_interval_ms = 30000;
   bool ws_compression = true;
+  /// Threads writing to WebSocket sessions; 0: one per core.
+  int ws_io_threads = 0;
 
   // -- visualization ----------------------------------------------------------
   bool enable_gpu_physics = true;

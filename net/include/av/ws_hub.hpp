@@ -28,16 +28,25 @@ struct ws_filter {
   uint32_t max_agents = 500;
   /// Position frames per second (clamped to PHYSICS_UPDATE_RATE).
   uint32_t fps = 60;
+  /// Event kinds streamed, as `kind_bit`s: a viewer that draws only
+  /// positions asks for none.
+  uint32_t events = all_event_kinds;
 
   /// Sessions with equal keys share a filter group.
   std::string key() const;
 };
+
+class ws_lane;
 
 /// Where the hub delivers a session's payloads. Implemented by the
 /// WebSocket session; callable from any thread.
 class ws_outlet {
 public:
   virtual ~ws_outlet();
+
+  /// The lane that serves this connection; none: the hub's pushes go
+  /// through the session actor.
+  virtual ws_lane* lane() { return nullptr; }
 
   /// Events in sequence order; `last_seq` is the newest event handled,
   /// whether or not it passed the filter.
@@ -58,6 +67,18 @@ struct ws_push {
   std::vector<ws_payload> payloads;
   /// Events: the newest event handled; frames: the frame number.
   uint64_t seq = 0;
+};
+
+/// The connections served by one I/O thread: a push reaches all of them in
+/// one task on that thread rather than one message and one task per
+/// connection. Pushes to one connection arrive in the order made.
+class ws_lane {
+public:
+  virtual ~ws_lane();
+
+  /// Hands `x` to every connection in `to`; callable from any thread.
+  virtual void push(std::vector<std::shared_ptr<ws_outlet>> to, ws_push x)
+    = 0;
 };
 
 /// The WS SESSION actor interface: one per WebSocket connection. Forwards
@@ -85,6 +106,10 @@ struct ws_subscription {
   uint64_t id = 0;
   ws_session_actor session;
   ws_filter filter;
+  /// The connection itself: when it has a lane, the hub's pushes go
+  /// through the lane, sparing a mailbox hop and a task per viewer and
+  /// push. Without one they go through `session`.
+  std::weak_ptr<ws_outlet> outlet;
 };
 
 /// Counters of the WebSocket layer, shared by the sessions and read by the
@@ -150,6 +175,7 @@ struct hub_data {
 
   struct member {
     ws_session_actor session;
+    std::weak_ptr<ws_outlet> outlet;
     std::string group;
     /// Frame pacing: the frame being sent and whether this member gets it.
     uint64_t frame = ~uint64_t{0};

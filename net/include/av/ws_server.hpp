@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include <caf/fwd.hpp>
 
@@ -22,8 +23,8 @@ struct core;
 namespace av {
 
 /// The WebSocket stream (docs/protocol.md): a Boost.Beast server on
-/// BIND_ADDRESS:WS_PORT, path `/ws`, with one Asio thread, and the hub
-/// actor that feeds its sessions.
+/// BIND_ADDRESS:WS_PORT, path `/ws`, on WS_IO_THREADS Asio threads (each
+/// session stays on one), and the hub actor that feeds its sessions.
 class ws_server {
 public:
   /// Limits of the WebSocket layer.
@@ -49,6 +50,9 @@ public:
     /// MAX_VISIBLE_AGENTS and PHYSICS_UPDATE_RATE.
     uint32_t max_visible_agents = 500;
     uint32_t max_fps = 60;
+    /// Asio threads writing to the sessions (WS_IO_THREADS; 0 in the
+    /// configuration means one per core).
+    uint32_t io_threads = 1;
   };
 
   /// The limits as configured.
@@ -80,7 +84,7 @@ private:
   ws_stats_ptr stats_;
   hub_actor hub_;
   std::shared_ptr<ws::core> core_;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
   uint16_t port_ = 0;
 };
 
