@@ -60,7 +60,7 @@ CAF_TEST(a viewer below the tick rate gets every kth frame and keyframes) {
   ws_filter filter;
   filter.fps = 25;
   caf::anon_send(node->hub(), atom::subscribe::value,
-                 ws_subscription{7001, session, filter});
+                 ws_subscription{7001, session, filter, {}});
   CAF_REQUIRE(outlet->wait([&] { return outlet->subscribed; }));
   for (uint64_t n = 1001; n <= 1009; ++n)
     caf::anon_send(node->hub(), frame(n, n == 1004));
@@ -76,7 +76,7 @@ CAF_TEST(a viewer at the tick rate gets every frame) {
   auto outlet = std::make_shared<recording_outlet>();
   auto session = node->system().spawn(ws_session, outlet, uint64_t{7002});
   caf::anon_send(node->hub(), atom::subscribe::value,
-                 ws_subscription{7002, session, ws_filter{}});
+                 ws_subscription{7002, session, ws_filter{}, {}});
   CAF_REQUIRE(outlet->wait([&] { return outlet->subscribed; }));
   for (uint64_t n = 2001; n <= 2030; ++n)
     caf::anon_send(node->hub(), frame(n, false));
