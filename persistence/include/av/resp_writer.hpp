@@ -1,0 +1,42 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+/// Commands in RESP, the Redis protocol, appended to a reused buffer: the
+/// Redis writer hands hiredis whole pipelines of them instead of argument
+/// vectors it would format one by one.
+namespace av::persistence::detail {
+
+/// Appends `x` as nlohmann::json::dump() writes a number: the seed's clients
+/// read these digits from hashes and messages ("null" when not finite).
+void append_json_number(std::string& out, double x);
+
+/// Appends `x` in decimal.
+void append_integer(std::string& out, int64_t x);
+
+/// Writes one command at a time into `out`: begin() with the number of
+/// arguments, then exactly that many arg() calls.
+class resp_writer {
+public:
+  explicit resp_writer(std::string& out) : out_(out) {}
+
+  /// "*<args>\r\n".
+  void begin(size_t args);
+
+  /// A bulk string: "$<length>\r\n<bytes>\r\n"; any bytes, empty included.
+  void arg(std::string_view bytes);
+
+  /// An integer argument in decimal.
+  void arg(int64_t x);
+
+  /// A number argument as JSON writes it (append_json_number).
+  void arg_number(double x);
+
+private:
+  std::string& out_;
+};
+
+} // namespace av::persistence::detail

@@ -1,0 +1,71 @@
+#include "av/resp_writer.hpp"
+
+#include <charconv>
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+namespace av::persistence::detail {
+
+namespace {
+
+// Room for any double as Grisu2 writes it and any int64_t.
+constexpr size_t number_room = 64;
+using number_buffer = char[number_room];
+
+/// Appends "<prefix><n>\r\n".
+void header(std::string& out, char prefix, size_t n) {
+  number_buffer buf;
+  buf[0] = prefix;
+  auto end = std::to_chars(buf + 1, buf + number_room, n).ptr;
+  *end++ = '\r';
+  *end++ = '\n';
+  out.append(buf, end);
+}
+
+std::string_view json_number(number_buffer& buf, double x) {
+  if (!std::isfinite(x))
+    return "null";
+  // The function json::dump() itself calls, so the digits cannot differ.
+  auto end = nlohmann::detail::to_chars(buf, buf + number_room, x);
+  return {buf, static_cast<size_t>(end - buf)};
+}
+
+std::string_view integer(number_buffer& buf, int64_t x) {
+  auto end = std::to_chars(buf, buf + number_room, x).ptr;
+  return {buf, static_cast<size_t>(end - buf)};
+}
+
+} // namespace
+
+void append_json_number(std::string& out, double x) {
+  number_buffer buf;
+  out.append(json_number(buf, x));
+}
+
+void append_integer(std::string& out, int64_t x) {
+  number_buffer buf;
+  out.append(integer(buf, x));
+}
+
+void resp_writer::begin(size_t args) {
+  header(out_, '*', args);
+}
+
+void resp_writer::arg(std::string_view bytes) {
+  header(out_, '$', bytes.size());
+  out_.append(bytes);
+  out_ += "\r\n";
+}
+
+void resp_writer::arg(int64_t x) {
+  number_buffer buf;
+  arg(integer(buf, x));
+}
+
+void resp_writer::arg_number(double x) {
+  number_buffer buf;
+  arg(json_number(buf, x));
+}
+
+} // namespace av::persistence::detail
