@@ -1,4 +1,4 @@
-#include "redis_commands.hpp"
+#include "av/redis_commands.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -8,19 +8,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string num(double x) {
-  auto result = json(x).dump();
-  return result;
-}
-
-std::string key_of(const agent_mirror& a) {
-  return "agent:" + a.id;
-}
-
-json vec(const vec3f& v) {
-  return json{{"x", v.x}, {"y", v.y}, {"z", v.z}};
-}
-
 json metrics_json(const metrics_sample& m) {
   return json{{"tasksCompleted", m.tasks_completed},
               {"successRate", m.success_rate},
@@ -28,61 +15,112 @@ json metrics_json(const metrics_sample& m) {
               {"resourceUtilization", m.resource_utilization}};
 }
 
+void field(resp_writer& out, std::string_view name, double x) {
+  out.arg(name);
+  out.arg_number(x);
+}
+
+/// The position fields of HSET agent:{id}.
+void motion_fields(resp_writer& out, const agent_mirror& a) {
+  field(out, "posX", a.pos.x);
+  field(out, "posY", a.pos.y);
+  field(out, "posZ", a.pos.z);
+  field(out, "velX", a.vel.x);
+  field(out, "velY", a.vel.y);
+  field(out, "velZ", a.vel.z);
+}
+
+/// {"x":..,"y":..,"z":..} as json::dump() writes it.
+void append_vec(std::string& out, const vec3f& v) {
+  out += "{\"x\":";
+  append_json_number(out, v.x);
+  out += ",\"y\":";
+  append_json_number(out, v.y);
+  out += ",\"z\":";
+  append_json_number(out, v.z);
+  out += '}';
+}
+
+void publish(command_queue& out, std::string_view channel,
+             std::string_view message) {
+  auto w = out.start(command_kind::publish, 3);
+  w.arg("PUBLISH");
+  w.arg(channel);
+  w.arg(message);
+}
+
 } // namespace
 
-command agent_hash(const agent_mirror& a) {
-  return {"HSET",    key_of(a),
-          "name",    a.name,
-          "type",    a.type,
-          "state",   a.state,
-          "numId",   std::to_string(a.num),
-          "posX",    num(a.pos.x),
-          "posY",    num(a.pos.y),
-          "posZ",    num(a.pos.z),
-          "velX",    num(a.vel.x),
-          "velY",    num(a.vel.y),
-          "velZ",    num(a.vel.z),
-          "updated", std::to_string(a.updated_ms)};
+void set_id(agent_mirror& a, const std::string& id) {
+  a.id = id;
+  a.key = "agent:" + id;
+  a.id_json = json(id).dump();
+}
+
+void agent_hash(const agent_mirror& a, command_queue& out) {
+  auto w = out.start(command_kind::hset, 24);
+  w.arg("HSET");
+  w.arg(a.key);
+  w.arg("name");
+  w.arg(a.name);
+  w.arg("type");
+  w.arg(a.type);
+  w.arg("state");
+  w.arg(a.state);
+  w.arg("numId");
+  w.arg(int64_t{a.num});
+  motion_fields(w, a);
+  w.arg("updated");
+  w.arg(a.updated_ms);
 }
 
 void state_commands(const agent_mirror& a, const std::string& previous,
-                    std::deque<command>& out) {
-  out.push_back({"HSET", key_of(a), "state", a.state, "updated",
-                 std::to_string(a.updated_ms)});
+                    command_queue& out) {
+  auto w = out.start(command_kind::hset, 6);
+  w.arg("HSET");
+  w.arg(a.key);
+  w.arg("state");
+  w.arg(a.state);
+  w.arg("updated");
+  w.arg(a.updated_ms);
   json msg{{"agentId", a.id},          {"numId", a.num},
            {"name", a.name},           {"type", a.type},
            {"state", a.state},         {"previous", previous},
            {"timestamp", a.updated_ms}};
-  out.push_back({"PUBLISH", "agent:state:update", msg.dump()});
+  publish(out, "agent:state:update", msg.dump());
 }
 
-command metrics_hash(const agent_mirror& a) {
+void metrics_hash(const agent_mirror& a, command_queue& out) {
   const auto& m = a.metrics;
-  return {"HSET",
-          key_of(a) + ":metrics",
-          "tasksCompleted",
-          num(m.tasks_completed),
-          "successRate",
-          num(m.success_rate),
-          "averageResponseTime",
-          num(m.avg_response_ms),
-          "resourceUtilization",
-          num(m.resource_utilization),
-          "lastUpdate",
-          std::to_string(m.time_ms)};
+  auto w = out.start(command_kind::hset, 12);
+  w.arg("HSET");
+  w.arg(a.key + ":metrics");
+  field(w, "tasksCompleted", m.tasks_completed);
+  field(w, "successRate", m.success_rate);
+  field(w, "averageResponseTime", m.avg_response_ms);
+  field(w, "resourceUtilization", m.resource_utilization);
+  w.arg("lastUpdate");
+  w.arg(m.time_ms);
 }
 
 void metrics_commands(const agent_mirror& a, size_t history,
-                      std::deque<command>& out) {
+                      command_queue& out) {
   const auto& m = a.metrics;
-  out.push_back(metrics_hash(a));
+  metrics_hash(a, out);
   auto entry = metrics_json(m);
   entry["timestamp"] = m.time_ms;
-  auto history_key = key_of(a) + ":metrics:history";
-  out.push_back({"ZADD", history_key, std::to_string(m.time_ms), entry.dump()});
+  auto history_key = a.key + ":metrics:history";
+  auto zadd = out.start(command_kind::zadd, 4);
+  zadd.arg("ZADD");
+  zadd.arg(history_key);
+  zadd.arg(m.time_ms);
+  zadd.arg(entry.dump());
   // Keeps the newest `history` entries.
-  out.push_back({"ZREMRANGEBYRANK", history_key, "0",
-                 std::to_string(-static_cast<int64_t>(history) - 1)});
+  auto trim = out.start(command_kind::zremrangebyrank, 4);
+  trim.arg("ZREMRANGEBYRANK");
+  trim.arg(history_key);
+  trim.arg(int64_t{0});
+  trim.arg(-static_cast<int64_t>(history) - 1);
   json trends{{"successRateTrend", to_string(a.trends.success_rate)},
               {"responseTrend", to_string(a.trends.response_time)},
               {"utilizationTrend", to_string(a.trends.utilization)}};
@@ -90,19 +128,29 @@ void metrics_commands(const agent_mirror& a, size_t history,
            {"metrics", metrics_json(m)},
            {"trends", trends},
            {"timestamp", m.time_ms}};
-  out.push_back({"PUBLISH", "agent:metrics:update", msg.dump()});
+  publish(out, "agent:metrics:update", msg.dump());
 }
 
-void position_commands(const agent_mirror& a, std::deque<command>& out) {
-  out.push_back({"HSET", key_of(a), "posX", num(a.pos.x), "posY", num(a.pos.y),
-                 "posZ", num(a.pos.z), "velX", num(a.vel.x), "velY",
-                 num(a.vel.y), "velZ", num(a.vel.z), "updated",
-                 std::to_string(a.updated_ms)});
-  json msg{{"agentId", a.id},
-           {"position", vec(a.pos)},
-           {"velocity", vec(a.vel)},
-           {"timestamp", a.updated_ms}};
-  out.push_back({"PUBLISH", "agent:position:update", msg.dump()});
+void position_commands(const agent_mirror& a, std::string& scratch,
+                       command_queue& out) {
+  auto w = out.start(command_kind::hset, 16);
+  w.arg("HSET");
+  w.arg(a.key);
+  motion_fields(w, a);
+  w.arg("updated");
+  w.arg(a.updated_ms);
+  // The keys in json::dump()'s (sorted) order.
+  scratch.clear();
+  scratch += "{\"agentId\":";
+  scratch += a.id_json;
+  scratch += ",\"position\":";
+  append_vec(scratch, a.pos);
+  scratch += ",\"timestamp\":";
+  append_integer(scratch, a.updated_ms);
+  scratch += ",\"velocity\":";
+  append_vec(scratch, a.vel);
+  scratch += '}';
+  publish(out, "agent:position:update", scratch);
 }
 
 } // namespace av::persistence::detail
