@@ -20,8 +20,12 @@ command_queue::command_queue(size_t max_pipeline)
 
 resp_writer command_queue::start(command_kind kind, size_t args) {
   if (pipelines_.empty() || pipelines_.back().commands >= max_pipeline_) {
+    // As large as the one before: growing step by step would copy the
+    // bytes again and again while a backlog builds up.
+    auto expected = pipelines_.empty() ? 0 : pipelines_.back().bytes.size();
     auto& next = pipelines_.emplace_back();
     next.bytes.swap(spare_);
+    next.bytes.reserve(expected);
   }
   auto& back = pipelines_.back();
   ++back.commands;

@@ -20,26 +20,44 @@ void field(resp_writer& out, std::string_view name, double x) {
   out.arg_number(x);
 }
 
-/// The position fields of HSET agent:{id}.
-void motion_fields(resp_writer& out, const agent_mirror& a) {
-  field(out, "posX", a.pos.x);
-  field(out, "posY", a.pos.y);
-  field(out, "posZ", a.pos.z);
-  field(out, "velX", a.vel.x);
-  field(out, "velY", a.vel.y);
-  field(out, "velZ", a.vel.z);
-}
+/// The position and velocity as JSON numbers, formatted once for both the
+/// hash and the message.
+class motion_text {
+public:
+  explicit motion_text(const agent_mirror& a) {
+    const float xs[] = {a.pos.x, a.pos.y, a.pos.z, a.vel.x, a.vel.y, a.vel.z};
+    for (size_t i = 0; i < 6; ++i)
+      text_[i] = json_number(bufs_[i], xs[i]);
+  }
 
-/// {"x":..,"y":..,"z":..} as json::dump() writes it.
-void append_vec(std::string& out, const vec3f& v) {
-  out += "{\"x\":";
-  append_json_number(out, v.x);
-  out += ",\"y\":";
-  append_json_number(out, v.y);
-  out += ",\"z\":";
-  append_json_number(out, v.z);
-  out += '}';
-}
+  motion_text(const motion_text&) = delete;
+  motion_text& operator=(const motion_text&) = delete;
+
+  /// The fields posX ... velZ of HSET agent:{id}.
+  void fields(resp_writer& out) const {
+    static constexpr std::string_view names[]
+      = {"posX", "posY", "posZ", "velX", "velY", "velZ"};
+    for (size_t i = 0; i < 6; ++i) {
+      out.arg(names[i]);
+      out.arg(text_[i]);
+    }
+  }
+
+  /// {"x":..,"y":..,"z":..} of the position (0) or the velocity (3).
+  void append_vec(std::string& out, size_t first) const {
+    out += "{\"x\":";
+    out += text_[first];
+    out += ",\"y\":";
+    out += text_[first + 1];
+    out += ",\"z\":";
+    out += text_[first + 2];
+    out += '}';
+  }
+
+private:
+  number_buffer bufs_[6];
+  std::string_view text_[6];
+};
 
 void publish(command_queue& out, std::string_view channel,
              std::string_view message) {
@@ -69,7 +87,7 @@ void agent_hash(const agent_mirror& a, command_queue& out) {
   w.arg(a.state);
   w.arg("numId");
   w.arg(int64_t{a.num});
-  motion_fields(w, a);
+  motion_text{a}.fields(w);
   w.arg("updated");
   w.arg(a.updated_ms);
 }
@@ -133,22 +151,24 @@ void metrics_commands(const agent_mirror& a, size_t history,
 
 void position_commands(const agent_mirror& a, std::string& scratch,
                        command_queue& out) {
+  motion_text motion{a};
   auto w = out.start(command_kind::hset, 16);
   w.arg("HSET");
   w.arg(a.key);
-  motion_fields(w, a);
+  motion.fields(w);
   w.arg("updated");
   w.arg(a.updated_ms);
   // The keys in json::dump()'s (sorted) order.
+  number_buffer time;
   scratch.clear();
   scratch += "{\"agentId\":";
   scratch += a.id_json;
   scratch += ",\"position\":";
-  append_vec(scratch, a.pos);
+  motion.append_vec(scratch, 0);
   scratch += ",\"timestamp\":";
-  append_integer(scratch, a.updated_ms);
+  scratch += decimal(time, a.updated_ms);
   scratch += ",\"velocity\":";
-  append_vec(scratch, a.vel);
+  motion.append_vec(scratch, 3);
   scratch += '}';
   publish(out, "agent:position:update", scratch);
 }

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <iterator>
 
 #include <nlohmann/json.hpp>
 
@@ -9,43 +10,29 @@ namespace av::persistence::detail {
 
 namespace {
 
-// Room for any double as Grisu2 writes it and any int64_t.
-constexpr size_t number_room = 64;
-using number_buffer = char[number_room];
-
 /// Appends "<prefix><n>\r\n".
 void header(std::string& out, char prefix, size_t n) {
   number_buffer buf;
   buf[0] = prefix;
-  auto end = std::to_chars(buf + 1, buf + number_room, n).ptr;
+  auto end = std::to_chars(buf + 1, std::end(buf), n).ptr;
   *end++ = '\r';
   *end++ = '\n';
   out.append(buf, end);
 }
 
+} // namespace
+
 std::string_view json_number(number_buffer& buf, double x) {
   if (!std::isfinite(x))
     return "null";
   // The function json::dump() itself calls, so the digits cannot differ.
-  auto end = nlohmann::detail::to_chars(buf, buf + number_room, x);
+  auto end = nlohmann::detail::to_chars(buf, std::end(buf), x);
   return {buf, static_cast<size_t>(end - buf)};
 }
 
-std::string_view integer(number_buffer& buf, int64_t x) {
-  auto end = std::to_chars(buf, buf + number_room, x).ptr;
+std::string_view decimal(number_buffer& buf, int64_t x) {
+  auto end = std::to_chars(buf, std::end(buf), x).ptr;
   return {buf, static_cast<size_t>(end - buf)};
-}
-
-} // namespace
-
-void append_json_number(std::string& out, double x) {
-  number_buffer buf;
-  out.append(json_number(buf, x));
-}
-
-void append_integer(std::string& out, int64_t x) {
-  number_buffer buf;
-  out.append(integer(buf, x));
 }
 
 void resp_writer::begin(size_t args) {
@@ -60,7 +47,7 @@ void resp_writer::arg(std::string_view bytes) {
 
 void resp_writer::arg(int64_t x) {
   number_buffer buf;
-  arg(integer(buf, x));
+  arg(decimal(buf, x));
 }
 
 void resp_writer::arg_number(double x) {

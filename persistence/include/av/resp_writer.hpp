@@ -10,12 +10,16 @@
 /// vectors it would format one by one.
 namespace av::persistence::detail {
 
-/// Appends `x` as nlohmann::json::dump() writes a number: the seed's clients
-/// read these digits from hashes and messages ("null" when not finite).
-void append_json_number(std::string& out, double x);
+/// Room for any number the functions below write.
+using number_buffer = char[64];
 
-/// Appends `x` in decimal.
-void append_integer(std::string& out, int64_t x);
+/// `x` as nlohmann::json::dump() writes a number, in `buf`: the seed's
+/// clients read these digits from hashes and messages ("null" when not
+/// finite).
+std::string_view json_number(number_buffer& buf, double x);
+
+/// `x` in decimal, in `buf`.
+std::string_view decimal(number_buffer& buf, int64_t x);
 
 /// Writes one command at a time into `out`: begin() with the number of
 /// arguments, then exactly that many arg() calls.
