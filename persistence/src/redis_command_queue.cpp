@@ -15,8 +15,7 @@ const char* kind_name(command_kind x) {
 }
 
 command_queue::command_queue(size_t max_pipeline)
-  : max_pipeline_(std::max<size_t>(max_pipeline, 1)) {
-}
+  : max_pipeline_(std::max<size_t>(max_pipeline, 1)) {}
 
 resp_writer command_queue::start(command_kind kind, size_t args) {
   if (pipelines_.empty() || pipelines_.back().commands >= max_pipeline_) {

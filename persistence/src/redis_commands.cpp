@@ -15,11 +15,6 @@ json metrics_json(const metrics_sample& m) {
               {"resourceUtilization", m.resource_utilization}};
 }
 
-void field(resp_writer& out, std::string_view name, double x) {
-  out.arg(name);
-  out.arg_number(x);
-}
-
 /// The position and velocity as JSON numbers, formatted once for both the
 /// hash and the message.
 class motion_text {
@@ -33,15 +28,8 @@ public:
   motion_text(const motion_text&) = delete;
   motion_text& operator=(const motion_text&) = delete;
 
-  /// The fields posX ... velZ of HSET agent:{id}.
-  void fields(resp_writer& out) const {
-    static constexpr std::string_view names[]
-      = {"posX", "posY", "posZ", "velX", "velY", "velZ"};
-    for (size_t i = 0; i < 6; ++i) {
-      out.arg(names[i]);
-      out.arg(text_[i]);
-    }
-  }
+  /// posX, posY, posZ, velX, velY, velZ.
+  std::string_view operator[](size_t i) const { return text_[i]; }
 
   /// {"x":..,"y":..,"z":..} of the position (0) or the velocity (3).
   void append_vec(std::string& out, size_t first) const {
@@ -59,14 +47,6 @@ private:
   std::string_view text_[6];
 };
 
-void publish(command_queue& out, std::string_view channel,
-             std::string_view message) {
-  auto w = out.start(command_kind::publish, 3);
-  w.arg("PUBLISH");
-  w.arg(channel);
-  w.arg(message);
-}
-
 } // namespace
 
 void set_id(agent_mirror& a, const std::string& id) {
@@ -76,49 +56,32 @@ void set_id(agent_mirror& a, const std::string& id) {
 }
 
 void agent_hash(const agent_mirror& a, command_queue& out) {
-  auto w = out.start(command_kind::hset, 24);
-  w.arg("HSET");
-  w.arg(a.key);
-  w.arg("name");
-  w.arg(a.name);
-  w.arg("type");
-  w.arg(a.type);
-  w.arg("state");
-  w.arg(a.state);
-  w.arg("numId");
-  w.arg(int64_t{a.num});
-  motion_text{a}.fields(w);
-  w.arg("updated");
-  w.arg(a.updated_ms);
+  motion_text m{a};
+  out.push(command_kind::hset, "HSET", a.key, "name", a.name, "type", a.type,
+           "state", a.state, "numId", int64_t{a.num}, "posX", m[0], "posY",
+           m[1], "posZ", m[2], "velX", m[3], "velY", m[4], "velZ", m[5],
+           "updated", a.updated_ms);
 }
 
 void state_commands(const agent_mirror& a, const std::string& previous,
                     command_queue& out) {
-  auto w = out.start(command_kind::hset, 6);
-  w.arg("HSET");
-  w.arg(a.key);
-  w.arg("state");
-  w.arg(a.state);
-  w.arg("updated");
-  w.arg(a.updated_ms);
+  out.push(command_kind::hset, "HSET", a.key, "state", a.state, "updated",
+           a.updated_ms);
   json msg{{"agentId", a.id},          {"numId", a.num},
            {"name", a.name},           {"type", a.type},
            {"state", a.state},         {"previous", previous},
            {"timestamp", a.updated_ms}};
-  publish(out, "agent:state:update", msg.dump());
+  out.push(command_kind::publish, "PUBLISH", "agent:state:update", msg.dump());
 }
 
 void metrics_hash(const agent_mirror& a, command_queue& out) {
   const auto& m = a.metrics;
-  auto w = out.start(command_kind::hset, 12);
-  w.arg("HSET");
-  w.arg(a.key + ":metrics");
-  field(w, "tasksCompleted", m.tasks_completed);
-  field(w, "successRate", m.success_rate);
-  field(w, "averageResponseTime", m.avg_response_ms);
-  field(w, "resourceUtilization", m.resource_utilization);
-  w.arg("lastUpdate");
-  w.arg(m.time_ms);
+  number_buffer b[4];
+  out.push(command_kind::hset, "HSET", a.key + ":metrics", "tasksCompleted",
+           json_number(b[0], m.tasks_completed), "successRate",
+           json_number(b[1], m.success_rate), "averageResponseTime",
+           json_number(b[2], m.avg_response_ms), "resourceUtilization",
+           json_number(b[3], m.resource_utilization), "lastUpdate", m.time_ms);
 }
 
 void metrics_commands(const agent_mirror& a, size_t history,
@@ -128,17 +91,10 @@ void metrics_commands(const agent_mirror& a, size_t history,
   auto entry = metrics_json(m);
   entry["timestamp"] = m.time_ms;
   auto history_key = a.key + ":metrics:history";
-  auto zadd = out.start(command_kind::zadd, 4);
-  zadd.arg("ZADD");
-  zadd.arg(history_key);
-  zadd.arg(m.time_ms);
-  zadd.arg(entry.dump());
+  out.push(command_kind::zadd, "ZADD", history_key, m.time_ms, entry.dump());
   // Keeps the newest `history` entries.
-  auto trim = out.start(command_kind::zremrangebyrank, 4);
-  trim.arg("ZREMRANGEBYRANK");
-  trim.arg(history_key);
-  trim.arg(int64_t{0});
-  trim.arg(-static_cast<int64_t>(history) - 1);
+  out.push(command_kind::zremrangebyrank, "ZREMRANGEBYRANK", history_key,
+           int64_t{0}, -static_cast<int64_t>(history) - 1);
   json trends{{"successRateTrend", to_string(a.trends.success_rate)},
               {"responseTrend", to_string(a.trends.response_time)},
               {"utilizationTrend", to_string(a.trends.utilization)}};
@@ -146,31 +102,29 @@ void metrics_commands(const agent_mirror& a, size_t history,
            {"metrics", metrics_json(m)},
            {"trends", trends},
            {"timestamp", m.time_ms}};
-  publish(out, "agent:metrics:update", msg.dump());
+  out.push(command_kind::publish, "PUBLISH", "agent:metrics:update",
+           msg.dump());
 }
 
 void position_commands(const agent_mirror& a, std::string& scratch,
                        command_queue& out) {
-  motion_text motion{a};
-  auto w = out.start(command_kind::hset, 16);
-  w.arg("HSET");
-  w.arg(a.key);
-  motion.fields(w);
-  w.arg("updated");
-  w.arg(a.updated_ms);
+  motion_text m{a};
+  out.push(command_kind::hset, "HSET", a.key, "posX", m[0], "posY", m[1],
+           "posZ", m[2], "velX", m[3], "velY", m[4], "velZ", m[5], "updated",
+           a.updated_ms);
   // The keys in json::dump()'s (sorted) order.
   number_buffer time;
   scratch.clear();
   scratch += "{\"agentId\":";
   scratch += a.id_json;
   scratch += ",\"position\":";
-  motion.append_vec(scratch, 0);
+  m.append_vec(scratch, 0);
   scratch += ",\"timestamp\":";
   scratch += decimal(time, a.updated_ms);
   scratch += ",\"velocity\":";
-  motion.append_vec(scratch, 3);
+  m.append_vec(scratch, 3);
   scratch += '}';
-  publish(out, "agent:position:update", scratch);
+  out.push(command_kind::publish, "PUBLISH", "agent:position:update", scratch);
 }
 
 } // namespace av::persistence::detail

@@ -50,9 +50,4 @@ void resp_writer::arg(int64_t x) {
   arg(decimal(buf, x));
 }
 
-void resp_writer::arg_number(double x) {
-  number_buffer buf;
-  arg(json_number(buf, x));
-}
-
 } // namespace av::persistence::detail

@@ -7,34 +7,16 @@
 #include <string>
 #include <vector>
 
-#include <hiredis/hiredis.h>
 #include <nlohmann/json.hpp>
+
+#include "hiredis_format.hpp"
 
 using namespace av;
 using namespace av::persistence::detail;
 using json = nlohmann::json;
+using test::hiredis_format;
 
 namespace {
-
-/// The commands hiredis formats from argument vectors: what the writer sent
-/// before it encoded commands itself, and must still send byte for byte.
-std::string hiredis_format(const std::vector<std::vector<std::string>>& cmds) {
-  std::string result;
-  for (const auto& args : cmds) {
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
-    for (const auto& x : args) {
-      argv.push_back(x.data());
-      lens.push_back(x.size());
-    }
-    char* raw = nullptr;
-    auto len = redisFormatCommandArgv(&raw, static_cast<int>(args.size()),
-                                      argv.data(), lens.data());
-    result.append(raw, static_cast<size_t>(len));
-    redisFreeCommand(raw);
-  }
-  return result;
-}
 
 std::string num(double x) {
   return json(x).dump();
@@ -89,11 +71,11 @@ CAF_TEST(a position update is the seed HSET and PUBLISH) {
   auto key = "agent:" + a.id;
   CAF_CHECK_EQUAL(
     drain(q),
-    hiredis_format({{"HSET", key, "posX", num(a.pos.x), "posY", num(a.pos.y),
-                     "posZ", num(a.pos.z), "velX", num(a.vel.x), "velY",
-                     num(a.vel.y), "velZ", num(a.vel.z), "updated",
-                     std::to_string(a.updated_ms)},
-                    {"PUBLISH", "agent:position:update", msg.dump()}}));
+    hiredis_format(
+      {{"HSET", key, "posX", num(a.pos.x), "posY", num(a.pos.y), "posZ",
+        num(a.pos.z), "velX", num(a.vel.x), "velY", num(a.vel.y), "velZ",
+        num(a.vel.z), "updated", std::to_string(a.updated_ms)},
+       {"PUBLISH", "agent:position:update", msg.dump()}}));
 }
 
 CAF_TEST(an agent hash and state change are the seed HSET and PUBLISH) {
@@ -101,19 +83,18 @@ CAF_TEST(an agent hash and state change are the seed HSET and PUBLISH) {
   command_queue q{100};
   agent_hash(a, q);
   state_commands(a, "IDLE", q);
-  json msg{{"agentId", a.id},          {"numId", a.num},
-           {"name", a.name},           {"type", a.type},
-           {"state", a.state},         {"previous", "IDLE"},
+  json msg{{"agentId", a.id},          {"numId", a.num},   {"name", a.name},
+           {"type", a.type},           {"state", a.state}, {"previous", "IDLE"},
            {"timestamp", a.updated_ms}};
   auto key = "agent:" + a.id;
   auto updated = std::to_string(a.updated_ms);
   CAF_CHECK_EQUAL(
     drain(q),
     hiredis_format(
-      {{"HSET", key, "name", a.name, "type", a.type, "state", a.state, "numId",
-        "42", "posX", num(a.pos.x), "posY", num(a.pos.y), "posZ",
-        num(a.pos.z), "velX", num(a.vel.x), "velY", num(a.vel.y), "velZ",
-        num(a.vel.z), "updated", updated},
+      {{"HSET",  key,          "name",  a.name,       "type",    a.type,
+        "state", a.state,      "numId", "42",         "posX",    num(a.pos.x),
+        "posY",  num(a.pos.y), "posZ",  num(a.pos.z), "velX",    num(a.vel.x),
+        "velY",  num(a.vel.y), "velZ",  num(a.vel.z), "updated", updated},
        {"HSET", key, "state", a.state, "updated", updated},
        {"PUBLISH", "agent:state:update", msg.dump()}}));
 }
@@ -136,11 +117,10 @@ CAF_TEST(metrics are the seed HSET ZADD trim and PUBLISH) {
   auto time = std::to_string(m.time_ms);
   CAF_CHECK_EQUAL(
     drain(q),
-    hiredis_format(
-      {{"HSET", key, "tasksCompleted", "7.0", "successRate", "0.5",
-        "averageResponseTime", "123.25", "resourceUtilization",
-        num(m.resource_utilization), "lastUpdate", time},
-       {"ZADD", key + ":history", time, entry.dump()},
-       {"ZREMRANGEBYRANK", key + ":history", "0", "-6"},
-       {"PUBLISH", "agent:metrics:update", msg.dump()}}));
+    hiredis_format({{"HSET", key, "tasksCompleted", "7.0", "successRate", "0.5",
+                     "averageResponseTime", "123.25", "resourceUtilization",
+                     num(m.resource_utilization), "lastUpdate", time},
+                    {"ZADD", key + ":history", time, entry.dump()},
+                    {"ZREMRANGEBYRANK", key + ":history", "0", "-6"},
+                    {"PUBLISH", "agent:metrics:update", msg.dump()}}));
 }

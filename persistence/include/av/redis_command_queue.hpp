@@ -35,6 +35,14 @@ public:
   /// writes them to the returned writer.
   resp_writer start(command_kind kind, size_t args);
 
+  /// Appends a command of `kind`: its name and arguments, strings or
+  /// integers.
+  template <class... Ts>
+  void push(command_kind kind, const Ts&... args) {
+    auto out = start(kind, sizeof...(Ts));
+    (out.arg(args), ...);
+  }
+
   /// Commands waiting.
   size_t size() const { return size_; }
 

@@ -36,9 +36,6 @@ public:
   /// An integer argument in decimal.
   void arg(int64_t x);
 
-  /// A number argument as JSON writes it (append_json_number).
-  void arg_number(double x);
-
 private:
   std::string& out_;
 };
