@@ -1,7 +1,5 @@
 #include "av/redis_client.hpp"
 
-#include <algorithm>
-
 namespace av::persistence::detail {
 
 namespace {
@@ -69,12 +67,12 @@ reply_ptr redis_client::receive() {
   return read_reply(ctx_.get());
 }
 
-size_t redis_client::pipeline(const std::deque<command>& cmds, size_t count) {
-  auto last = std::min(cmds.size(), count);
-  for (size_t i = 0; i < last; ++i)
-    append(ctx_.get(), cmds[i]);
+size_t redis_client::pipeline(std::string_view bytes, size_t count) {
+  if (redisAppendFormattedCommand(ctx_.get(), bytes.data(), bytes.size())
+      != REDIS_OK)
+    throw redis_unavailable(ctx_->errstr);
   size_t errors = 0;
-  for (size_t i = 0; i < last; ++i)
+  for (size_t i = 0; i < count; ++i)
     if (read_reply(ctx_.get())->type == REDIS_REPLY_ERROR)
       ++errors;
   return errors;

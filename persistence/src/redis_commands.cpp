@@ -1,4 +1,4 @@
-#include "redis_commands.hpp"
+#include "av/redis_commands.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -8,19 +8,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string num(double x) {
-  auto result = json(x).dump();
-  return result;
-}
-
-std::string key_of(const agent_mirror& a) {
-  return "agent:" + a.id;
-}
-
-json vec(const vec3f& v) {
-  return json{{"x", v.x}, {"y", v.y}, {"z", v.z}};
-}
-
 json metrics_json(const metrics_sample& m) {
   return json{{"tasksCompleted", m.tasks_completed},
               {"successRate", m.success_rate},
@@ -28,61 +15,86 @@ json metrics_json(const metrics_sample& m) {
               {"resourceUtilization", m.resource_utilization}};
 }
 
+/// The position and velocity as JSON numbers, formatted once for both the
+/// hash and the message.
+class motion_text {
+public:
+  explicit motion_text(const agent_mirror& a) {
+    const float xs[] = {a.pos.x, a.pos.y, a.pos.z, a.vel.x, a.vel.y, a.vel.z};
+    for (size_t i = 0; i < 6; ++i)
+      text_[i] = json_number(bufs_[i], xs[i]);
+  }
+
+  motion_text(const motion_text&) = delete;
+  motion_text& operator=(const motion_text&) = delete;
+
+  /// posX, posY, posZ, velX, velY, velZ.
+  std::string_view operator[](size_t i) const { return text_[i]; }
+
+  /// {"x":..,"y":..,"z":..} of the position (0) or the velocity (3).
+  void append_vec(std::string& out, size_t first) const {
+    out += "{\"x\":";
+    out += text_[first];
+    out += ",\"y\":";
+    out += text_[first + 1];
+    out += ",\"z\":";
+    out += text_[first + 2];
+    out += '}';
+  }
+
+private:
+  number_buffer bufs_[6];
+  std::string_view text_[6];
+};
+
 } // namespace
 
-command agent_hash(const agent_mirror& a) {
-  return {"HSET",    key_of(a),
-          "name",    a.name,
-          "type",    a.type,
-          "state",   a.state,
-          "numId",   std::to_string(a.num),
-          "posX",    num(a.pos.x),
-          "posY",    num(a.pos.y),
-          "posZ",    num(a.pos.z),
-          "velX",    num(a.vel.x),
-          "velY",    num(a.vel.y),
-          "velZ",    num(a.vel.z),
-          "updated", std::to_string(a.updated_ms)};
+void set_id(agent_mirror& a, const std::string& id) {
+  a.id = id;
+  a.key = "agent:" + id;
+  a.id_json = json(id).dump();
+}
+
+void agent_hash(const agent_mirror& a, command_queue& out) {
+  motion_text m{a};
+  out.push(command_kind::hset, "HSET", a.key, "name", a.name, "type", a.type,
+           "state", a.state, "numId", int64_t{a.num}, "posX", m[0], "posY",
+           m[1], "posZ", m[2], "velX", m[3], "velY", m[4], "velZ", m[5],
+           "updated", a.updated_ms);
 }
 
 void state_commands(const agent_mirror& a, const std::string& previous,
-                    std::deque<command>& out) {
-  out.push_back({"HSET", key_of(a), "state", a.state, "updated",
-                 std::to_string(a.updated_ms)});
+                    command_queue& out) {
+  out.push(command_kind::hset, "HSET", a.key, "state", a.state, "updated",
+           a.updated_ms);
   json msg{{"agentId", a.id},          {"numId", a.num},
            {"name", a.name},           {"type", a.type},
            {"state", a.state},         {"previous", previous},
            {"timestamp", a.updated_ms}};
-  out.push_back({"PUBLISH", "agent:state:update", msg.dump()});
+  out.push(command_kind::publish, "PUBLISH", "agent:state:update", msg.dump());
 }
 
-command metrics_hash(const agent_mirror& a) {
+void metrics_hash(const agent_mirror& a, command_queue& out) {
   const auto& m = a.metrics;
-  return {"HSET",
-          key_of(a) + ":metrics",
-          "tasksCompleted",
-          num(m.tasks_completed),
-          "successRate",
-          num(m.success_rate),
-          "averageResponseTime",
-          num(m.avg_response_ms),
-          "resourceUtilization",
-          num(m.resource_utilization),
-          "lastUpdate",
-          std::to_string(m.time_ms)};
+  number_buffer b[4];
+  out.push(command_kind::hset, "HSET", a.key + ":metrics", "tasksCompleted",
+           json_number(b[0], m.tasks_completed), "successRate",
+           json_number(b[1], m.success_rate), "averageResponseTime",
+           json_number(b[2], m.avg_response_ms), "resourceUtilization",
+           json_number(b[3], m.resource_utilization), "lastUpdate", m.time_ms);
 }
 
 void metrics_commands(const agent_mirror& a, size_t history,
-                      std::deque<command>& out) {
+                      command_queue& out) {
   const auto& m = a.metrics;
-  out.push_back(metrics_hash(a));
+  metrics_hash(a, out);
   auto entry = metrics_json(m);
   entry["timestamp"] = m.time_ms;
-  auto history_key = key_of(a) + ":metrics:history";
-  out.push_back({"ZADD", history_key, std::to_string(m.time_ms), entry.dump()});
+  auto history_key = a.key + ":metrics:history";
+  out.push(command_kind::zadd, "ZADD", history_key, m.time_ms, entry.dump());
   // Keeps the newest `history` entries.
-  out.push_back({"ZREMRANGEBYRANK", history_key, "0",
-                 std::to_string(-static_cast<int64_t>(history) - 1)});
+  out.push(command_kind::zremrangebyrank, "ZREMRANGEBYRANK", history_key,
+           int64_t{0}, -static_cast<int64_t>(history) - 1);
   json trends{{"successRateTrend", to_string(a.trends.success_rate)},
               {"responseTrend", to_string(a.trends.response_time)},
               {"utilizationTrend", to_string(a.trends.utilization)}};
@@ -90,19 +102,29 @@ void metrics_commands(const agent_mirror& a, size_t history,
            {"metrics", metrics_json(m)},
            {"trends", trends},
            {"timestamp", m.time_ms}};
-  out.push_back({"PUBLISH", "agent:metrics:update", msg.dump()});
+  out.push(command_kind::publish, "PUBLISH", "agent:metrics:update",
+           msg.dump());
 }
 
-void position_commands(const agent_mirror& a, std::deque<command>& out) {
-  out.push_back({"HSET", key_of(a), "posX", num(a.pos.x), "posY", num(a.pos.y),
-                 "posZ", num(a.pos.z), "velX", num(a.vel.x), "velY",
-                 num(a.vel.y), "velZ", num(a.vel.z), "updated",
-                 std::to_string(a.updated_ms)});
-  json msg{{"agentId", a.id},
-           {"position", vec(a.pos)},
-           {"velocity", vec(a.vel)},
-           {"timestamp", a.updated_ms}};
-  out.push_back({"PUBLISH", "agent:position:update", msg.dump()});
+void position_commands(const agent_mirror& a, std::string& scratch,
+                       command_queue& out) {
+  motion_text m{a};
+  out.push(command_kind::hset, "HSET", a.key, "posX", m[0], "posY", m[1],
+           "posZ", m[2], "velX", m[3], "velY", m[4], "velZ", m[5], "updated",
+           a.updated_ms);
+  // The keys in json::dump()'s (sorted) order.
+  number_buffer time;
+  scratch.clear();
+  scratch += "{\"agentId\":";
+  scratch += a.id_json;
+  scratch += ",\"position\":";
+  m.append_vec(scratch, 0);
+  scratch += ",\"timestamp\":";
+  scratch += decimal(time, a.updated_ms);
+  scratch += ",\"velocity\":";
+  m.append_vec(scratch, 3);
+  scratch += '}';
+  out.push(command_kind::publish, "PUBLISH", "agent:position:update", scratch);
 }
 
 } // namespace av::persistence::detail

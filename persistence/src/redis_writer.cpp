@@ -1,13 +1,12 @@
 #include "av/redis_writer.hpp"
 
-#include <cctype>
-#include <map>
 #include <unordered_map>
 
 #include "av/connection_url.hpp"
 #include "av/log.hpp"
+#include "av/redis_client.hpp"
+#include "av/redis_commands.hpp"
 #include "outage.hpp"
-#include "redis_commands.hpp"
 
 namespace av::persistence {
 
@@ -24,7 +23,10 @@ struct redis_writer_state {
   connection_url url;
   store_status_ptr status;
   std::unique_ptr<redis_client> client;
-  std::deque<command> pending;
+  // Made again from cfg.max_pipeline when the writer starts.
+  command_queue pending{1};
+  // The message of a position update, built again for each.
+  std::string scratch;
   std::unordered_map<num_id, agent_mirror> agents;
   position_sampler sampler{0};
   bool flush_requested = false;
@@ -41,19 +43,13 @@ void publish_status(self_ptr self) {
                  st.cfg.buffer_size);
 }
 
-/// Counts `count` written commands by their name (hset, zadd, publish, ...).
-void count_commands(self_ptr self, size_t count) {
+/// Counts the commands of a written pipeline by their name (hset, zadd,
+/// publish, ...).
+void count_commands(self_ptr self, const command_queue::pipeline& written) {
   auto& st = self->state;
-  static const std::string unnamed;
-  std::map<std::string, uint64_t> kinds;
-  for (size_t i = 0; i < count; ++i)
-    ++kinds[st.pending[i].empty() ? unnamed : st.pending[i].front()];
-  for (const auto& [name, n] : kinds) {
-    auto kind = name;
-    for (auto& c : kind)
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    st.status->count_written(kind, n);
-  }
+  for (size_t i = 0; i < command_kinds; ++i)
+    if (auto n = written.by_kind[i])
+      st.status->count_written(kind_name(static_cast<command_kind>(i)), n);
 }
 
 void lost(self_ptr self, const char* what) {
@@ -68,9 +64,9 @@ void lost(self_ptr self, const char* what) {
 void rewrite_all(self_ptr self) {
   auto& st = self->state;
   for (const auto& [num, a] : st.agents) {
-    st.pending.push_back(agent_hash(a));
+    agent_hash(a, st.pending);
     if (a.has_metrics)
-      st.pending.push_back(metrics_hash(a));
+      metrics_hash(a, st.pending);
   }
 }
 
@@ -99,10 +95,10 @@ bool write_some(self_ptr self) {
   auto& st = self->state;
   if (st.pending.empty() || !ensure_connected(self))
     return false;
-  auto count = std::min(st.pending.size(), st.cfg.max_pipeline);
+  const auto& next = st.pending.front();
   flush_timer timer{*st.status};
   try {
-    if (auto errors = st.client->pipeline(st.pending, count)) {
+    if (auto errors = st.client->pipeline(next.bytes, next.commands)) {
       st.status->failed_writes += errors;
       log::error("Redis refused commands", {{"count", errors}});
     }
@@ -115,8 +111,8 @@ bool write_some(self_ptr self) {
     return false;
   }
   timer.done();
-  count_commands(self, count);
-  st.pending.erase(st.pending.begin(), st.pending.begin() + count);
+  count_commands(self, next);
+  st.pending.pop_front();
   publish_status(self);
   return !st.pending.empty();
 }
@@ -131,13 +127,13 @@ void on_event(self_ptr self, const event& e) {
     case event_kind::agent_spawned: {
       const auto& x = caf::get<agent_spawned>(e.payload).agent;
       auto& a = st.agents[x.num];
-      a.id = x.id;
+      set_id(a, x.id);
       a.num = x.num;
       a.name = x.name;
       a.type = x.type;
       a.state = to_string(x.state);
       a.updated_ms = e.time_ms;
-      st.pending.push_back(agent_hash(a));
+      agent_hash(a, st.pending);
       state_commands(a, "", st.pending);
       break;
     }
@@ -190,7 +186,7 @@ void sample(self_ptr self, const position_batch& frame) {
     if (st.pending.size() >= st.cfg.buffer_size)
       count_dropped(*st.status);
     else
-      position_commands(a, st.pending);
+      position_commands(a, st.scratch, st.pending);
   }
 }
 
@@ -198,6 +194,7 @@ redis_writer_actor::behavior_type
 redis_writer(self_ptr self, redis_writer_config cfg, store_status_ptr status) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
+  st.pending = command_queue{st.cfg.max_pipeline};
   st.status = std::move(status);
   st.sampler = position_sampler{st.cfg.position_hz};
   st.backoff = reconnect_backoff{st.cfg.max_backoff};

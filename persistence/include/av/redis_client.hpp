@@ -1,10 +1,10 @@
 #pragma once
 
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <hiredis/hiredis.h>
@@ -45,10 +45,10 @@ public:
   /// redis_refused for an error reply.
   reply_ptr run(const command& cmd);
 
-  /// Sends the first `count` commands, then reads their replies
-  /// (pipelining). Error replies do not stop the pipeline; returns how many
-  /// there were. Throws redis_unavailable.
-  size_t pipeline(const std::deque<command>& cmds, size_t count);
+  /// Sends `count` commands already in RESP (`bytes`), then reads their
+  /// replies (pipelining). Error replies do not stop the pipeline; returns
+  /// how many there were. Throws redis_unavailable.
+  size_t pipeline(std::string_view bytes, size_t count);
 
   /// Reads the next reply without sending anything (a subscriber's next
   /// message); throws redis_unavailable, also when the timeout passes.

@@ -1,10 +1,9 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <string>
 
-#include "av/redis_client.hpp"
+#include "av/redis_command_queue.hpp"
 #include "av/types.hpp"
 
 /// The seed's Redis keys and channels (docs/persistence.md), as commands.
@@ -14,6 +13,9 @@ namespace av::persistence::detail {
 /// outage.
 struct agent_mirror {
   std::string id;
+  /// "agent:{id}", and the id as a JSON string: made once, used per update.
+  std::string key;
+  std::string id_json;
   num_id num = 0;
   std::string name;
   std::string type;
@@ -26,22 +28,27 @@ struct agent_mirror {
   metric_trends trends;
 };
 
+/// Sets the id of `a` and what is made of it.
+void set_id(agent_mirror& a, const std::string& id);
+
 /// HSET agent:{id} with every field.
-command agent_hash(const agent_mirror& a);
+void agent_hash(const agent_mirror& a, command_queue& out);
 
 /// HSET agent:{id} of the state, and PUBLISH agent:state:update.
 void state_commands(const agent_mirror& a, const std::string& previous,
-                    std::deque<command>& out);
+                    command_queue& out);
 
 /// HSET agent:{id}:metrics, ZADD to the history trimmed to `history`
 /// entries, PUBLISH agent:metrics:update.
 void metrics_commands(const agent_mirror& a, size_t history,
-                      std::deque<command>& out);
+                      command_queue& out);
 
 /// HSET agent:{id}:metrics alone (for rewriting after an outage).
-command metrics_hash(const agent_mirror& a);
+void metrics_hash(const agent_mirror& a, command_queue& out);
 
-/// HSET of the position in agent:{id}, PUBLISH agent:position:update.
-void position_commands(const agent_mirror& a, std::deque<command>& out);
+/// HSET of the position in agent:{id}, PUBLISH agent:position:update; the
+/// message is built in `scratch`, reused between updates.
+void position_commands(const agent_mirror& a, std::string& scratch,
+                       command_queue& out);
 
 } // namespace av::persistence::detail
