@@ -1,6 +1,6 @@
 #include "agent_lists.hpp"
 
-#include <cstdio>
+#include "av/text.hpp"
 
 namespace av::http {
 
@@ -11,16 +11,7 @@ namespace {
 constexpr size_t max_entries = 64;
 
 std::string etag_of(const std::string& body) {
-  // FNV-1a: cheap, and only has to tell listings apart.
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : body) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char buf[24];
-  std::snprintf(buf, sizeof(buf), "\"%016llx\"",
-                static_cast<unsigned long long>(h));
-  return buf;
+  return '"' + net::hex_digest(body) + '"';
 }
 
 /// The watcher takes event batches and answers STATUS for /metrics.

@@ -1,8 +1,9 @@
 #include "av/hooks.hpp"
 
+#include "av/text.hpp"
+
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 
 namespace av {
 
@@ -50,20 +51,6 @@ std::string clip(std::string x, size_t n) {
     --n;
   x.resize(n);
   return x;
-}
-
-/// A stable short digest (FNV-1a), to pair a PostToolUse with its
-/// PreToolUse when the payload has no `tool_use_id`.
-std::string digest(const std::string& x) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : x) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx",
-                static_cast<unsigned long long>(h));
-  return buf;
 }
 
 /// Agent names are ids of sorts: keep them short and printable.
@@ -140,7 +127,10 @@ parsed<hook_plan> claude_plan(const std::string& event, const json& body) {
     auto use = safe_name(text(body, "tool_use_id"));
     if (use.empty()) {
       auto input = body.find("tool_input");
-      use = digest(input == body.end() ? std::string{} : input->dump());
+      // A digest pairs a PostToolUse with its PreToolUse when the payload
+      // has no `tool_use_id`.
+      use
+        = net::hex_digest(input == body.end() ? std::string{} : input->dump());
     }
     plan.task_id = "tool-" + tool + "-" + use;
     plan.task_kind = "tool";

@@ -1,9 +1,14 @@
 #include "av/text.hpp"
 
+#include <cstdint>
+#include <cstdio>
+
 namespace av::net {
 
 std::string_view trim(std::string_view x) {
-  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  auto blank = [](char c) {
+    return c == ' ' || c == '\t';
+  };
   while (!x.empty() && blank(x.front()))
     x.remove_prefix(1);
   while (!x.empty() && blank(x.back()))
@@ -19,6 +24,18 @@ int hex_value(char c) {
   if (c >= 'A' && c <= 'F')
     return c - 'A' + 10;
   return -1;
+}
+
+std::string hex_digest(std::string_view x) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : x) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx",
+                static_cast<unsigned long long>(h));
+  return buf;
 }
 
 } // namespace av::net

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 
 #include <caf/scoped_actor.hpp>
@@ -85,5 +87,25 @@ struct ws_fixture : api_fixture {
     return c.read_type(type, timeout);
   }
 };
+
+/// Reads frames until every agent in `want` appeared; returns those seen.
+inline std::set<num_id> frame_agents(ws_client& c, const std::set<num_id>& want,
+                                     std::chrono::milliseconds timeout) {
+  std::set<num_id> seen;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto msg = c.read(std::chrono::milliseconds{500});
+    if (!msg || !msg->binary)
+      continue;
+    position_batch x;
+    if (!ws::decode_frame(msg->data, x))
+      CAF_FAIL("undecodable frame of " << msg->data.size() << " bytes");
+    for (auto& a : x.agents)
+      seen.insert(a.agent);
+    if (std::includes(seen.begin(), seen.end(), want.begin(), want.end()))
+      break;
+  }
+  return seen;
+}
 
 } // namespace av::test

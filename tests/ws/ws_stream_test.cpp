@@ -11,30 +11,6 @@ using namespace av;
 using namespace av::test;
 using json = nlohmann::json;
 
-namespace {
-
-/// Reads frames until every agent in `want` appeared; returns those seen.
-std::set<num_id> frame_agents(ws_client& c, const std::set<num_id>& want,
-                              std::chrono::milliseconds timeout) {
-  std::set<num_id> seen;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto msg = c.read(std::chrono::milliseconds{500});
-    if (!msg || !msg->binary)
-      continue;
-    position_batch x;
-    if (!ws::decode_frame(msg->data, x))
-      CAF_FAIL("undecodable frame of " << msg->data.size() << " bytes");
-    for (auto& a : x.agents)
-      seen.insert(a.agent);
-    if (std::includes(seen.begin(), seen.end(), want.begin(), want.end()))
-      break;
-  }
-  return seen;
-}
-
-} // namespace
-
 CAF_TEST_FIXTURE_SCOPE(ws_stream_tests, ws_fixture)
 
 CAF_TEST(a session says hello then streams events after subscribing) {

@@ -24,21 +24,9 @@ struct fixture : ws_fixture {
   }
 };
 
-/// Reads until a frame lists `num`; false at the deadline.
+/// Whether a frame lists `num` within 10 s.
 bool frame_lists(ws_client& c, num_id num) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto msg = c.read(std::chrono::milliseconds{500});
-    if (!msg || !msg->binary)
-      continue;
-    position_batch x;
-    if (!ws::decode_frame(msg->data, x))
-      return false;
-    for (auto& a : x.agents)
-      if (a.agent == num)
-        return true;
-  }
-  return false;
+  return frame_agents(c, {num}, std::chrono::seconds{10}).count(num) > 0;
 }
 
 } // namespace
