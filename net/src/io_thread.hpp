@@ -28,4 +28,14 @@ std::thread run_io_thread(std::shared_ptr<Owner> owner,
   }};
 }
 
+/// Runs, on the calling thread, what was queued on `ioc` after its thread
+/// ran out of work (a close posted by shutdown just then, an actor's late
+/// answer). Left queued, such a handler would hold its session, the session
+/// its server and the server `ioc`: none would ever be freed, nor the actor
+/// handles the server keeps, and the actor system would wait for them.
+inline void run_leftovers(boost::asio::io_context& ioc) {
+  ioc.restart();
+  ioc.poll();
+}
+
 } // namespace av::net

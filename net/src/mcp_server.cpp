@@ -137,6 +137,7 @@ void mcp_server::stop() {
     return;
   core_->shutdown();
   thread_.join();
+  net::run_leftovers(core_->ioc);
   log::info("mcp stopped");
 }
 

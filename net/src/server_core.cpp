@@ -7,6 +7,7 @@
 #include "api_history.hpp"
 #include "av/config.hpp"
 #include "av/log.hpp"
+#include "io_thread.hpp"
 #include "listener.hpp"
 #include "session.hpp"
 
@@ -67,8 +68,7 @@ void server_core::drain() {
     std::lock_guard<std::mutex> guard{post_mtx_};
     ended_ = true;
   }
-  ioc.restart();
-  ioc.poll();
+  net::run_leftovers(ioc);
 }
 
 void server_core::shutdown() {

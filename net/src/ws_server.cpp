@@ -166,6 +166,9 @@ void ws_server::stop() {
   for (auto& t : threads_)
     t.join();
   threads_.clear();
+  net::run_leftovers(core_->ioc);
+  for (auto& x : core_->more)
+    net::run_leftovers(*x);
   caf::anon_send_exit(hub_, caf::exit_reason::user_shutdown);
   log::info("websocket stopped");
 }
