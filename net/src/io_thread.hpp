@@ -1,9 +1,11 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include "av/log.hpp"
 
@@ -37,5 +39,34 @@ inline void run_leftovers(boost::asio::io_context& ioc) {
   ioc.restart();
   ioc.poll();
 }
+
+/// Posts to an I/O context until its thread has ended for good. A handler
+/// queued after that would never run, and as it holds its session, which
+/// holds the server and its io_context, nothing of the server would ever be
+/// freed (nor the actor handles it keeps, which keeps the actor system from
+/// shutting down).
+class post_gate {
+public:
+  /// Queues `fn` on `ex` unless ended; returns whether it queued.
+  template <class Executor, class F>
+  bool post(const Executor& ex, F&& fn) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (ended_)
+      return false;
+    boost::asio::post(ex, std::forward<F>(fn));
+    return true;
+  }
+
+  /// Refuses further posts: once the contexts' threads have ended, before
+  /// running their leftovers.
+  void end() {
+    std::lock_guard<std::mutex> guard{mtx_};
+    ended_ = true;
+  }
+
+private:
+  std::mutex mtx_;
+  bool ended_ = false;
+};
 
 } // namespace av::net

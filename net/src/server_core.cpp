@@ -64,10 +64,7 @@ void server_core::remove(session* s) {
 }
 
 void server_core::drain() {
-  {
-    std::lock_guard<std::mutex> guard{post_mtx_};
-    ended_ = true;
-  }
+  gate_.end();
   net::run_leftovers(ioc);
 }
 

@@ -2,11 +2,9 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
 
 #include "api.hpp"
 #include "av/http/auth.hpp"
@@ -16,6 +14,7 @@
 #include "av/http/static_files.hpp"
 #include "av/http/trusted_proxies.hpp"
 #include "av/http_server.hpp"
+#include "io_thread.hpp"
 #include "session_set.hpp"
 
 namespace av::http {
@@ -52,18 +51,11 @@ struct server_core : std::enable_shared_from_this<server_core> {
   /// Sets `stopping` and closes the listener and every session.
   void shutdown();
 
-  /// Queues `fn` on `ex` unless the I/O thread has ended for good: a handler
-  /// queued then would never run, and as it holds its session, which holds
-  /// this core and its io_context, nothing of the server would ever be freed
-  /// (nor the actor handles in `env`, which keeps the actor system from
-  /// shutting down). Returns whether it queued.
+  /// Queues `fn` on `ex` unless the I/O thread has ended for good (see
+  /// net::post_gate). Returns whether it queued.
   template <class Executor, class F>
   bool post(const Executor& ex, F&& fn) {
-    std::lock_guard<std::mutex> guard{post_mtx_};
-    if (ended_)
-      return false;
-    boost::asio::post(ex, std::forward<F>(fn));
-    return true;
+    return gate_.post(ex, std::forward<F>(fn));
   }
 
   /// Once the I/O thread has ended: refuses further posts and runs what was
@@ -73,8 +65,7 @@ struct server_core : std::enable_shared_from_this<server_core> {
 
 private:
   net::session_set<session> sessions_;
-  std::mutex post_mtx_;
-  bool ended_ = false;
+  net::post_gate gate_;
 };
 
 } // namespace av::http

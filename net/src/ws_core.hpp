@@ -1,8 +1,8 @@
 #pragma once
 
 #include <atomic>
-#include <thread>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -16,23 +16,33 @@
 #include "av/http/rate_limiter.hpp"
 #include "av/http/router.hpp"
 #include "av/ws_server.hpp"
+#include "io_thread.hpp"
 #include "session_set.hpp"
 
 namespace av::ws {
 
 class session;
 
+/// A session's socket. Each context is run by one thread, so its sessions
+/// need no strand, and the concrete executor spares the type-erased one's
+/// cost on every write.
+using socket_stream
+  = boost::asio::basic_stream_socket<boost::asio::ip::tcp,
+                                     boost::asio::io_context::executor_type>;
+
 /// The sessions of one io_context. Each context is run by exactly one
 /// thread, so a task posted to the context may touch any of its sessions:
 /// no session's strand handler runs at the same time.
 class lane : public ws_lane {
 public:
-  explicit lane(boost::asio::io_context& ioc) : ioc_(ioc) {}
+  lane(boost::asio::io_context& ioc, net::post_gate& gate)
+    : ioc_(ioc), gate_(gate) {}
 
   void push(std::vector<std::shared_ptr<ws_outlet>> to, ws_push x) override;
 
 private:
   boost::asio::io_context& ioc_;
+  net::post_gate& gate_;
 };
 
 /// Everything the WebSocket sessions share. Sessions hold it by shared_ptr,
@@ -61,6 +71,8 @@ struct core : std::enable_shared_from_this<core> {
   http::rate_limiter limiter;
   hub_actor hub;
   ws_stats_ptr stats;
+  /// Every post onto the contexts goes through it (see net::post_gate).
+  net::post_gate gate;
   std::atomic<bool> stopping{false};
 
   /// Starts the next accept.
@@ -75,8 +87,7 @@ struct core : std::enable_shared_from_this<core> {
   lane& lane_of(uint64_t id) { return *lanes[id % lanes.size()]; }
 
   /// Moves an accepted socket to the context that serves session `id`.
-  boost::asio::ip::tcp::socket place(uint64_t id,
-                                     boost::asio::ip::tcp::socket sock);
+  socket_stream place(uint64_t id, boost::asio::ip::tcp::socket sock);
 
   /// Sets `stopping` and closes the listener and every session.
   void shutdown();
@@ -87,8 +98,8 @@ private:
   std::atomic<uint32_t> admitted_{0};
   net::session_set<session, uint64_t> sessions_;
   /// Keep the further contexts running while they have no session yet.
-  std::vector<boost::asio::executor_work_guard<
-    boost::asio::io_context::executor_type>>
+  std::vector<
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
     idle_guards_;
 
   friend class session;

@@ -30,16 +30,16 @@ core::core(const config::settings& cfg, http::api_env env_arg,
   http::add_coordination_routes(routes, env);
   http::add_message_routes(routes, env);
   http::add_layout_routes(routes, env);
-  lanes.push_back(std::make_unique<lane>(ioc));
+  lanes.push_back(std::make_unique<lane>(ioc, gate));
   for (uint32_t i = 1; i < limits.io_threads; ++i) {
     more.push_back(std::make_unique<asio::io_context>(1));
     idle_guards_.emplace_back(more.back()->get_executor());
-    lanes.push_back(std::make_unique<lane>(*more.back()));
+    lanes.push_back(std::make_unique<lane>(*more.back(), gate));
   }
 }
 
 void lane::push(std::vector<std::shared_ptr<ws_outlet>> to, ws_push x) {
-  asio::post(ioc_, [to = std::move(to), x = std::move(x)] {
+  gate_.post(ioc_.get_executor(), [to = std::move(to), x = std::move(x)] {
     for (auto& conn : to)
       static_cast<session&>(*conn).take(x);
   });
@@ -53,18 +53,16 @@ std::vector<std::thread> core::run() {
   return threads;
 }
 
-asio::ip::tcp::socket core::place(uint64_t id, asio::ip::tcp::socket sock) {
+socket_stream core::place(uint64_t id, asio::ip::tcp::socket sock) {
   auto i = id % lanes.size();
-  if (i == 0)
-    return sock;
-  // The descriptor moves to the other context's reactor; nothing is
-  // pending on it yet.
+  auto& ctx = i == 0 ? ioc : *more[i - 1];
+  // The descriptor moves to its context's reactor; nothing is pending on it
+  // yet.
   boost::system::error_code err;
   auto protocol = sock.local_endpoint(err).protocol();
   if (err)
-    return sock;
-  return asio::ip::tcp::socket{asio::make_strand(*more[i - 1]), protocol,
-                               sock.release()};
+    protocol = asio::ip::tcp::v4();
+  return socket_stream{ctx.get_executor(), protocol, sock.release()};
 }
 
 void core::accept() {
@@ -166,6 +164,7 @@ void ws_server::stop() {
   for (auto& t : threads_)
     t.join();
   threads_.clear();
+  core_->gate.end();
   net::run_leftovers(core_->ioc);
   for (auto& x : core_->more)
     net::run_leftovers(*x);

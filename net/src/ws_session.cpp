@@ -66,11 +66,28 @@ uint32_t event_bit(const std::string& name) {
 
 } // namespace
 
-session::session(std::shared_ptr<core> owner, asio::ip::tcp::socket sock,
-                 uint64_t id, bool refuse)
-  : core_(std::move(owner)), ws_(std::move(sock)), id_(id), refuse_(refuse) {
+template <class F>
+void session::post(F&& fn) {
+  core_->gate.post(ws_.get_executor(), std::forward<F>(fn));
+}
+
+void session::arm_deadline() {
+  deadline_.expires_after(core_->limits.handshake_timeout);
+  deadline_.async_wait([self = weak_from_this()](beast::error_code err) {
+    auto s = self.lock();
+    if (err || !s)
+      return;
+    beast::error_code ignored;
+    s->ws_.next_layer().close(ignored);
+  });
+}
+
+session::session(std::shared_ptr<core> owner, socket_stream sock, uint64_t id,
+                 bool refuse)
+  : core_(std::move(owner)), ws_(std::move(sock)),
+    deadline_(ws_.get_executor()), id_(id), refuse_(refuse) {
   beast::error_code err;
-  auto peer = beast::get_lowest_layer(ws_).socket().remote_endpoint(err);
+  auto peer = ws_.next_layer().remote_endpoint(err);
   client_ = err ? "unknown" : peer.address().to_string();
 }
 
@@ -84,12 +101,11 @@ session::~session() {
 
 void session::start() {
   asio::dispatch(ws_.get_executor(), [self = shared_from_this()] {
-    auto& lowest = beast::get_lowest_layer(self->ws_);
-    lowest.expires_after(self->core_->limits.handshake_timeout);
+    self->arm_deadline();
     self->parser_.emplace();
     self->parser_->body_limit(4096);
     self->parser_->header_limit(16 * 1024);
-    bhttp::async_read(lowest, self->buffer_, *self->parser_,
+    bhttp::async_read(self->ws_.next_layer(), self->buffer_, *self->parser_,
                       beast::bind_front_handler(&session::on_request, self));
   });
 }
@@ -112,7 +128,7 @@ void session::on_request(beast::error_code err, size_t) {
   auto auth = req_[bhttp::field::authorization];
   if (auth.starts_with("Bearer "))
     token_ = std::string{auth.substr(7)};
-  beast::get_lowest_layer(ws_).expires_never();
+  deadline_.cancel();
   auto& lim = core_->limits;
   websocket::stream_base::timeout opt;
   opt.handshake_timeout = lim.handshake_timeout;
@@ -138,7 +154,7 @@ void session::on_request(beast::error_code err, size_t) {
   // frame replaces an unsent one, rather than in the socket, where frames
   // would queue up for seconds.
   beast::error_code ignored;
-  beast::get_lowest_layer(ws_).socket().set_option(
+  ws_.next_layer().set_option(
     asio::socket_base::send_buffer_size(send_buffer_bytes), ignored);
   ws_.async_accept(
     req_, beast::bind_front_handler(&session::on_accept, shared_from_this()));
@@ -155,7 +171,7 @@ void session::reject(bhttp::status code, std::string why) {
   reason_
     = code == bhttp::status::forbidden ? "origin_rejected" : "bad_upgrade";
   bhttp::async_write(
-    beast::get_lowest_layer(ws_), *res,
+    ws_.next_layer(), *res,
     [self = shared_from_this(), res](beast::error_code, size_t) {
       self->finish("bad_upgrade");
     });
@@ -382,27 +398,25 @@ void session::control(const json& msg) {
 void session::push_events(std::vector<ws_payload> xs, uint64_t last_seq) {
   if (done_)
     return;
-  asio::post(ws_.get_executor(),
-             [self = shared_from_this(), xs = std::move(xs),
-              last_seq]() mutable { self->enqueue_events(xs, last_seq); });
+  post([self = shared_from_this(), xs = std::move(xs), last_seq]() mutable {
+    self->enqueue_events(xs, last_seq);
+  });
 }
 
 void session::push_frame(uint64_t frame, ws_payload x) {
   if (done_)
     return;
-  asio::post(ws_.get_executor(),
-             [self = shared_from_this(), frame, x = std::move(x)]() mutable {
-               self->enqueue_frame(frame, std::move(x));
-             });
+  post([self = shared_from_this(), frame, x = std::move(x)]() mutable {
+    self->enqueue_frame(frame, std::move(x));
+  });
 }
 
 void session::push_control(ws_payload x) {
   if (done_)
     return;
-  asio::post(ws_.get_executor(),
-             [self = shared_from_this(), x = std::move(x)]() mutable {
-               self->enqueue_control(std::move(x));
-             });
+  post([self = shared_from_this(), x = std::move(x)]() mutable {
+    self->enqueue_control(std::move(x));
+  });
 }
 
 void session::enqueue_control(ws_payload x) {
@@ -578,7 +592,7 @@ void session::close_with(websocket::close_code code, std::string reason,
 }
 
 void session::close() {
-  asio::post(ws_.get_executor(), [self = shared_from_this()] {
+  post([self = shared_from_this()] {
     if (!self->open_)
       return self->finish("shutdown");
     if (self->writing_) {
@@ -594,17 +608,16 @@ void session::linger(const char* reason) {
   if (reason_.empty())
     reason_ = reason;
   beast::error_code err;
-  auto& lowest = beast::get_lowest_layer(ws_);
-  lowest.socket().shutdown(asio::ip::tcp::socket::shutdown_send, err);
+  ws_.next_layer().shutdown(asio::ip::tcp::socket::shutdown_send, err);
   if (err)
     return finish(reason);
-  lowest.expires_after(core_->limits.handshake_timeout);
+  arm_deadline();
   drain();
 }
 
 void session::drain() {
   buffer_.consume(buffer_.size());
-  beast::get_lowest_layer(ws_).async_read_some(
+  ws_.next_layer().async_read_some(
     buffer_.prepare(64 * 1024),
     [self = shared_from_this()](beast::error_code err, size_t) {
       if (err)
@@ -630,7 +643,8 @@ void session::finish(const char* reason) {
   if (!refuse_)
     --core_->admitted_;
   beast::error_code ignored;
-  auto& sock = beast::get_lowest_layer(ws_).socket();
+  deadline_.cancel();
+  auto& sock = ws_.next_layer();
   sock.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   sock.close(ignored);
 }

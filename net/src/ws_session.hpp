@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
@@ -24,8 +25,8 @@ namespace av::ws {
 /// ahead of queued events, taking turns with them.
 class session : public ws_outlet, public std::enable_shared_from_this<session> {
 public:
-  session(std::shared_ptr<core> owner, boost::asio::ip::tcp::socket sock,
-          uint64_t id, bool refuse);
+  session(std::shared_ptr<core> owner, socket_stream sock, uint64_t id,
+          bool refuse);
 
   ~session() override;
 
@@ -45,7 +46,6 @@ public:
 
 private:
   friend class lane;
-  using socket_stream = boost::beast::tcp_stream;
   using request = boost::beast::http::request<boost::beast::http::string_body>;
 
   struct item {
@@ -94,8 +94,16 @@ private:
   void linger(const char* reason);
   void drain();
 
+  /// Queues `fn` on this connection's context unless the server has ended.
+  template <class F>
+  void post(F&& fn);
+  /// Closes the socket if the upgrade request (or a lingering peer) takes
+  /// longer than the handshake timeout.
+  void arm_deadline();
+
   std::shared_ptr<core> core_;
   boost::beast::websocket::stream<socket_stream> ws_;
+  boost::asio::steady_timer deadline_;
   boost::beast::flat_buffer buffer_;
   std::optional<
     boost::beast::http::request_parser<boost::beast::http::string_body>>
