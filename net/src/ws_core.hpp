@@ -18,17 +18,11 @@
 #include "av/ws_server.hpp"
 #include "io_thread.hpp"
 #include "session_set.hpp"
+#include "ws_frame_stream.hpp"
 
 namespace av::ws {
 
 class session;
-
-/// A session's socket. Each context is run by one thread, so its sessions
-/// need no strand, and the concrete executor spares the type-erased one's
-/// cost on every write.
-using socket_stream
-  = boost::asio::basic_stream_socket<boost::asio::ip::tcp,
-                                     boost::asio::io_context::executor_type>;
 
 /// The sessions of one io_context. Each context is run by exactly one
 /// thread, so a task posted to the context may touch any of its sessions:

@@ -78,7 +78,7 @@ void session::arm_deadline() {
     if (err || !s)
       return;
     beast::error_code ignored;
-    s->ws_.next_layer().close(ignored);
+    s->ws_.next_layer().socket().close(ignored);
   });
 }
 
@@ -87,7 +87,7 @@ session::session(std::shared_ptr<core> owner, socket_stream sock, uint64_t id,
   : core_(std::move(owner)), ws_(std::move(sock)),
     deadline_(ws_.get_executor()), id_(id), refuse_(refuse) {
   beast::error_code err;
-  auto peer = ws_.next_layer().remote_endpoint(err);
+  auto peer = ws_.next_layer().socket().remote_endpoint(err);
   client_ = err ? "unknown" : peer.address().to_string();
 }
 
@@ -105,7 +105,7 @@ void session::start() {
     self->parser_.emplace();
     self->parser_->body_limit(4096);
     self->parser_->header_limit(16 * 1024);
-    bhttp::async_read(self->ws_.next_layer(), self->buffer_, *self->parser_,
+    bhttp::async_read(self->ws_.next_layer().socket(), self->buffer_, *self->parser_,
                       beast::bind_front_handler(&session::on_request, self));
   });
 }
@@ -154,7 +154,7 @@ void session::on_request(beast::error_code err, size_t) {
   // frame replaces an unsent one, rather than in the socket, where frames
   // would queue up for seconds.
   beast::error_code ignored;
-  ws_.next_layer().set_option(
+  ws_.next_layer().socket().set_option(
     asio::socket_base::send_buffer_size(send_buffer_bytes), ignored);
   ws_.async_accept(
     req_, beast::bind_front_handler(&session::on_accept, shared_from_this()));
@@ -171,7 +171,7 @@ void session::reject(bhttp::status code, std::string why) {
   reason_
     = code == bhttp::status::forbidden ? "origin_rejected" : "bad_upgrade";
   bhttp::async_write(
-    ws_.next_layer(), *res,
+    ws_.next_layer().socket(), *res,
     [self = shared_from_this(), res](beast::error_code, size_t) {
       self->finish("bad_upgrade");
     });
@@ -499,44 +499,65 @@ void session::enqueue_frame(uint64_t frame, ws_payload x) {
 }
 
 void session::pump() {
-  if (writing_ || done_ || !open_)
-    return;
-  if (close_) {
-    if (close_sent_)
+  for (;;) {
+    if (writing_ || done_ || !open_)
       return;
-    close_sent_ = true;
+    if (close_) {
+      if (close_sent_)
+        return;
+      close_sent_ = true;
+      writing_ = true;
+      return ws_.async_close(*close_,
+                             [self = shared_from_this()](beast::error_code) {
+                               self->writing_ = false;
+                               self->finish("closed");
+                             });
+    }
+    item next;
+    if (!frames_.empty() && !last_was_frame_) {
+      // The newest frame overtakes queued events: a viewer that fell behind
+      // sees current positions. Turns alternate, so events still progress.
+      next = item{std::move(frames_.front()), true, false};
+      frames_.erase(frames_.begin());
+    } else if (!queue_.empty() && queue_.front().event) {
+      next = take_events();
+    } else if (!queue_.empty()) {
+      next = std::move(queue_.front());
+      queue_.pop_front();
+    } else if (!frames_.empty()) {
+      next = item{std::move(frames_.front()), true, false};
+      frames_.erase(frames_.begin());
+    } else {
+      resyncs_in_row_ = 0;
+      return;
+    }
     writing_ = true;
-    return ws_.async_close(*close_,
-                           [self = shared_from_this()](beast::error_code) {
-                             self->writing_ = false;
-                             self->finish("closed");
-                           });
+    last_was_frame_ = next.binary;
+    if (!next.binary || !ws_.is_open() || !ws_.next_layer().idle()) {
+      ws_.binary(next.binary);
+      auto buf = asio::buffer(*next.data);
+      return ws_.async_write(buf,
+                             beast::bind_front_handler(&session::on_write,
+                                                       shared_from_this(),
+                                                       std::move(next)));
+    }
+    // Frames skip Beast's write path (uncompressed even when
+    // permessage-deflate is on, which RFC 7692 allows per message).
+    beast::error_code err;
+    auto size = next.data->size();
+    auto whole = ws_.next_layer().write_frame(
+      next.data, err,
+      [self = shared_from_this(), next](beast::error_code err) mutable {
+        auto n = next.data->size();
+        self->on_write(std::move(next), err, n);
+      });
+    if (err)
+      return on_write(std::move(next), err, 0);
+    if (!whole)
+      return;
+    writing_ = false;
+    sent(next, size);
   }
-  item next;
-  if (!frames_.empty() && !last_was_frame_) {
-    // The newest frame overtakes queued events: a viewer that fell behind
-    // sees current positions. Turns alternate, so events still progress.
-    next = item{std::move(frames_.front()), true, false};
-    frames_.erase(frames_.begin());
-  } else if (!queue_.empty() && queue_.front().event) {
-    next = take_events();
-  } else if (!queue_.empty()) {
-    next = std::move(queue_.front());
-    queue_.pop_front();
-  } else if (!frames_.empty()) {
-    next = item{std::move(frames_.front()), true, false};
-    frames_.erase(frames_.begin());
-  } else {
-    resyncs_in_row_ = 0;
-    return;
-  }
-  writing_ = true;
-  last_was_frame_ = next.binary;
-  ws_.binary(next.binary);
-  auto buf = asio::buffer(*next.data);
-  ws_.async_write(buf, beast::bind_front_handler(&session::on_write,
-                                                 shared_from_this(),
-                                                 std::move(next)));
 }
 
 session::item session::take_events() {
@@ -568,14 +589,20 @@ session::item session::take_events() {
 
 void session::on_write(item x, beast::error_code err, size_t n) {
   writing_ = false;
-  core_->stats->events_pending -= x.events;
-  if (err)
+  if (err) {
+    core_->stats->events_pending -= x.events;
     return finish("connection_lost");
+  }
+  sent(x, n);
+  pump();
+}
+
+void session::sent(const item& x, size_t n) {
+  core_->stats->events_pending -= x.events;
   core_->stats->bytes_sent += n;
   if (x.binary)
     ++core_->stats->frames_sent;
   core_->stats->events_sent += x.events;
-  pump();
 }
 
 void session::close_with(websocket::close_code code, std::string reason,
@@ -608,7 +635,7 @@ void session::linger(const char* reason) {
   if (reason_.empty())
     reason_ = reason;
   beast::error_code err;
-  ws_.next_layer().shutdown(asio::ip::tcp::socket::shutdown_send, err);
+  ws_.next_layer().socket().shutdown(asio::ip::tcp::socket::shutdown_send, err);
   if (err)
     return finish(reason);
   arm_deadline();
@@ -617,7 +644,7 @@ void session::linger(const char* reason) {
 
 void session::drain() {
   buffer_.consume(buffer_.size());
-  ws_.next_layer().async_read_some(
+  ws_.next_layer().socket().async_read_some(
     buffer_.prepare(64 * 1024),
     [self = shared_from_this()](beast::error_code err, size_t) {
       if (err)
@@ -644,7 +671,7 @@ void session::finish(const char* reason) {
     --core_->admitted_;
   beast::error_code ignored;
   deadline_.cancel();
-  auto& sock = ws_.next_layer();
+  auto& sock = ws_.next_layer().socket();
   sock.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   sock.close(ignored);
 }

@@ -82,6 +82,8 @@ private:
   void enqueue_frame(uint64_t frame, ws_payload x);
   void pump();
   void on_write(item x, boost::beast::error_code err, size_t n);
+  /// Counts a message the kernel took.
+  void sent(const item& x, size_t n);
   /// Sends a close frame once the write in flight is done.
   void close_with(boost::beast::websocket::close_code code, std::string reason,
                   const char* metric);
@@ -102,7 +104,7 @@ private:
   void arm_deadline();
 
   std::shared_ptr<core> core_;
-  boost::beast::websocket::stream<socket_stream> ws_;
+  boost::beast::websocket::stream<frame_stream> ws_;
   boost::asio::steady_timer deadline_;
   boost::beast::flat_buffer buffer_;
   std::optional<

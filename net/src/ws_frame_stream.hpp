@@ -1,0 +1,169 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/role.hpp>
+#include <boost/beast/websocket/teardown.hpp>
+
+#include "av/ws_hub.hpp"
+
+namespace av::ws {
+
+/// A session's socket. Each context is run by one thread, so its sessions
+/// need no strand, and the concrete executor spares the type-erased one's
+/// cost on every write.
+using socket_stream
+  = boost::asio::basic_stream_socket<boost::asio::ip::tcp,
+                                     boost::asio::io_context::executor_type>;
+
+/// The socket under a session's websocket::stream. Position frames, most of
+/// the traffic, go straight to the socket as whole binary messages: one
+/// system call and no asynchronous operation when the kernel takes them at
+/// once. Beast's own writes (events, control messages, pings, pongs, the
+/// close) pass through `async_write_some`, which holds them back while the
+/// rest of a frame is still being written, so that two messages never
+/// interleave on the wire.
+class frame_stream {
+public:
+  using executor_type = socket_stream::executor_type;
+
+  explicit frame_stream(socket_stream sock);
+
+  /// Closes the socket: the rest of a frame fails, and so does what waits
+  /// behind it, rather than holding its context's thread.
+  ~frame_stream();
+
+  frame_stream(const frame_stream&) = delete;
+  frame_stream& operator=(const frame_stream&) = delete;
+
+  executor_type get_executor() noexcept { return state_->sock.get_executor(); }
+
+  socket_stream& socket() { return state_->sock; }
+
+  template <class Buffers, class Handler>
+  auto async_read_some(const Buffers& b, Handler&& h) {
+    return state_->sock.async_read_some(b, std::forward<Handler>(h));
+  }
+
+  template <class Buffers, class Handler>
+  auto async_write_some(const Buffers& b, Handler&& h) {
+    return boost::asio::async_initiate<Handler,
+                                       void(boost::beast::error_code, size_t)>(
+      [st = state_](auto handler, const Buffers& b) {
+        start_write(st, b, std::move(handler));
+      },
+      h, b);
+  }
+
+  /// Whether a frame may be written now: nothing else is being written.
+  bool idle() const { return !state_->frame_busy && state_->writes == 0; }
+
+  /// Writes `payload` as one unmasked binary message; call only when
+  /// `idle()`. True when the kernel took all of it; otherwise the rest is
+  /// written in the background and `done(err)` is called when it is out.
+  /// `err` is set (and `done` not called) when the connection failed.
+  template <class Done>
+  bool write_frame(const ws_payload& payload, boost::beast::error_code& err,
+                   Done done);
+
+private:
+  /// Shared with pending handlers, which may complete after the stream is
+  /// gone (with operation_aborted).
+  struct state {
+    explicit state(socket_stream s)
+      : sock(std::move(s)), resume(sock.get_executor()) {
+      resume.expires_at(boost::asio::steady_timer::time_point::max());
+    }
+    socket_stream sock;
+    /// Writes Beast has in flight.
+    uint32_t writes = 0;
+    /// The rest of a frame is being written.
+    bool frame_busy = false;
+    /// Beast's writes wait on it while `frame_busy`; cancelled to go on.
+    boost::asio::steady_timer resume;
+  };
+  using state_ptr = std::shared_ptr<state>;
+
+  template <class Buffers, class Handler>
+  static void start_write(const state_ptr& st, const Buffers& b, Handler h) {
+    if (st->frame_busy) {
+      st->resume.async_wait(
+        [st, b, h = std::move(h)](boost::beast::error_code) mutable {
+          start_write(st, b, std::move(h));
+        });
+      return;
+    }
+    ++st->writes;
+    st->sock.async_write_some(
+      b,
+      [st, h = std::move(h)](boost::beast::error_code err, size_t n) mutable {
+        --st->writes;
+        h(err, n);
+      });
+  }
+
+  /// Sends what it can at once; returns the bytes sent (header included).
+  size_t send_now(const std::string& payload, const uint8_t* header,
+                  size_t header_len, boost::beast::error_code& err);
+
+  /// Writes the rest of a frame after `sent` bytes, then calls `done`.
+  void write_rest(ws_payload payload, std::string header, size_t sent,
+                  std::function<void(boost::beast::error_code)> done);
+
+  state_ptr state_;
+};
+
+template <class Done>
+bool frame_stream::write_frame(const ws_payload& payload,
+                               boost::beast::error_code& err, Done done) {
+  uint8_t header[10];
+  size_t header_len = 2;
+  auto size = payload->size();
+  header[0] = 0x82; // FIN, binary
+  if (size < 126) {
+    header[1] = static_cast<uint8_t>(size);
+  } else if (size < 65536) {
+    header[1] = 126;
+    header[2] = static_cast<uint8_t>(size >> 8);
+    header[3] = static_cast<uint8_t>(size);
+    header_len = 4;
+  } else {
+    header[1] = 127;
+    for (int i = 0; i < 8; ++i)
+      header[2 + i] = static_cast<uint8_t>(uint64_t{size} >> (56 - 8 * i));
+    header_len = 10;
+  }
+  auto sent = send_now(*payload, header, header_len, err);
+  if (err)
+    return false;
+  if (sent == header_len + size)
+    return true;
+  write_rest(payload,
+             std::string{reinterpret_cast<const char*>(header), header_len},
+             sent, std::move(done));
+  return false;
+}
+
+// For Beast, found by argument-dependent lookup: closing on a timeout, and
+// the closing handshake.
+void beast_close_socket(frame_stream& s);
+
+void teardown(boost::beast::role_type role, frame_stream& s,
+              boost::beast::error_code& err);
+
+template <class Handler>
+void async_teardown(boost::beast::role_type role, frame_stream& s,
+                    Handler&& h) {
+  boost::beast::websocket::async_teardown(role, s.socket(),
+                                          std::forward<Handler>(h));
+}
+
+} // namespace av::ws
