@@ -24,13 +24,13 @@ using socket_stream
   = boost::asio::basic_stream_socket<boost::asio::ip::tcp,
                                      boost::asio::io_context::executor_type>;
 
-/// The socket under a session's websocket::stream. Position frames, most of
-/// the traffic, go straight to the socket as whole binary messages: one
-/// system call and no asynchronous operation when the kernel takes them at
-/// once. Beast's own writes (events, control messages, pings, pongs, the
-/// close) pass through `async_write_some`, which holds them back while the
-/// rest of a frame is still being written, so that two messages never
-/// interleave on the wire.
+/// The socket under a session's websocket::stream. Position frames and
+/// events, most of the traffic, go straight to the socket as whole
+/// uncompressed messages: one system call and no asynchronous operation
+/// when the kernel takes them at once. Beast's own writes (compressed
+/// messages, pings, pongs, the close) pass through `async_write_some`,
+/// which holds them back while the rest of a message is still being
+/// written, so that two messages never interleave on the wire.
 class frame_stream {
 public:
   using executor_type = socket_stream::executor_type;
@@ -63,16 +63,16 @@ public:
       h, b);
   }
 
-  /// Whether a frame may be written now: nothing else is being written.
+  /// Whether a message may be written now: nothing else is being written.
   bool idle() const { return !state_->frame_busy && state_->writes == 0; }
 
-  /// Writes `payload` as one unmasked binary message; call only when
-  /// `idle()`. True when the kernel took all of it; otherwise the rest is
+  /// Writes `payload` as one unmasked binary (or text) message; call only
+  /// when `idle()`. True when the kernel took all of it; otherwise the rest is
   /// written in the background and `done(err)` is called when it is out.
   /// `err` is set (and `done` not called) when the connection failed.
   template <class Done>
-  bool write_frame(const ws_payload& payload, boost::beast::error_code& err,
-                   Done done);
+  bool write_message(const ws_payload& payload, bool binary,
+                     boost::beast::error_code& err, Done done);
 
 private:
   /// Shared with pending handlers, which may complete after the stream is
@@ -122,12 +122,12 @@ private:
 };
 
 template <class Done>
-bool frame_stream::write_frame(const ws_payload& payload,
-                               boost::beast::error_code& err, Done done) {
+bool frame_stream::write_message(const ws_payload& payload, bool binary,
+                                 boost::beast::error_code& err, Done done) {
   uint8_t header[10];
   size_t header_len = 2;
   auto size = payload->size();
-  header[0] = 0x82; // FIN, binary
+  header[0] = binary ? 0x82 : 0x81; // FIN, binary or text
   if (size < 126) {
     header[1] = static_cast<uint8_t>(size);
   } else if (size < 65536) {

@@ -145,6 +145,10 @@ void session::on_request(beast::error_code err, size_t) {
     websocket::permessage_deflate pmd;
     pmd.server_enable = true;
     ws_.set_option(pmd);
+    // Beast agrees to what the client offers.
+    deflate_ = req_[bhttp::field::sec_websocket_extensions].find(
+                 "permessage-deflate")
+               != beast::string_view::npos;
   }
   ws_.read_message_max(lim.max_message_bytes);
   // Beast splits messages into 4 KiB fragments by default: one write call
@@ -533,7 +537,11 @@ void session::pump() {
     }
     writing_ = true;
     last_was_frame_ = next.binary;
-    if (!next.binary || !ws_.is_open() || !ws_.next_layer().idle()) {
+    // Frames, and text too unless it is to be compressed, skip Beast's
+    // write path (uncompressed frames even with permessage-deflate on, which
+    // RFC 7692 allows per message).
+    bool compress = !next.binary && deflate_;
+    if (compress || !ws_.is_open() || !ws_.next_layer().idle()) {
       ws_.binary(next.binary);
       auto buf = asio::buffer(*next.data);
       return ws_.async_write(buf,
@@ -541,12 +549,10 @@ void session::pump() {
                                                        shared_from_this(),
                                                        std::move(next)));
     }
-    // Frames skip Beast's write path (uncompressed even when
-    // permessage-deflate is on, which RFC 7692 allows per message).
     beast::error_code err;
     auto size = next.data->size();
-    auto whole = ws_.next_layer().write_frame(
-      next.data, err,
+    auto whole = ws_.next_layer().write_message(
+      next.data, next.binary, err,
       [self = shared_from_this(), next](beast::error_code err) mutable {
         auto n = next.data->size();
         self->on_write(std::move(next), err, n);

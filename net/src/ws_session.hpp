@@ -133,6 +133,8 @@ private:
   std::string reason_;
   std::atomic<bool> done_{false};
   bool open_ = false;
+  /// permessage-deflate was agreed: text messages go through Beast.
+  bool deflate_ = false;
 };
 
 } // namespace av::ws

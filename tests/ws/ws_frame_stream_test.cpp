@@ -70,7 +70,8 @@ CAF_TEST(a small frame goes out at once with a short header) {
   auto p = payload(100);
   error_code err;
   bool called = false;
-  CAF_CHECK(server->write_frame(p, err, [&](error_code) { called = true; }));
+  CAF_CHECK(
+    server->write_message(p, true, err, [&](error_code) { called = true; }));
   CAF_CHECK(!err);
   CAF_CHECK(server->idle());
   auto got = read(102);
@@ -85,7 +86,7 @@ CAF_TEST(the rest of a large frame goes out before a write that follows) {
   auto p = payload(300000);
   error_code err;
   bool done = false;
-  CAF_REQUIRE(!server->write_frame(p, err, [&](error_code e) {
+  CAF_REQUIRE(!server->write_message(p, true, err, [&](error_code e) {
     CAF_CHECK(!e);
     done = true;
   }));
@@ -113,11 +114,12 @@ CAF_TEST(the rest of a large frame goes out before a write that follows) {
   CAF_CHECK_EQUAL(got.substr(10 + p->size()), pong);
 }
 
-CAF_TEST(a medium frame carries a 16 bit length) {
+CAF_TEST(a medium text message carries a 16 bit length) {
   auto p = payload(1000);
   error_code err;
-  server->write_frame(p, err, [](error_code) {});
+  server->write_message(p, false, err, [](error_code) {});
   auto got = read(4 + 1000);
+  CAF_CHECK_EQUAL(static_cast<uint8_t>(got[0]), 0x81u);
   CAF_CHECK_EQUAL(static_cast<uint8_t>(got[1]), 126u);
   CAF_CHECK_EQUAL(
     (static_cast<uint8_t>(got[2]) << 8) | static_cast<uint8_t>(got[3]), 1000);
@@ -137,7 +139,8 @@ CAF_TEST(a closed peer is an error and not a crash) {
       ioc.restart();
       continue;
     }
-    server->write_frame(p, err, [&](error_code e) { failed = bool(e); });
+    server->write_message(p, true, err,
+                          [&](error_code e) { failed = bool(e); });
   }
   CAF_CHECK(err || failed);
 }

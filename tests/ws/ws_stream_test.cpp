@@ -209,6 +209,13 @@ CAF_TEST(compressed sessions work) {
   subscribe(*c);
   other.spawn("coder");
   CAF_CHECK(read_event(*c, "agent.spawned"));
+  // Frames go out uncompressed on a compressed session, which is allowed
+  // per message: the client still reads them.
+  std::optional<ws_client::message> frame;
+  for (int i = 0; i < 100 && !(frame && frame->binary); ++i)
+    frame = c->read(ms{2000});
+  CAF_REQUIRE(frame && frame->binary);
+  CAF_CHECK_EQUAL(frame->data.substr(0, 4), "AVPF");
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
