@@ -11,6 +11,7 @@
 #include "av/http/rate_limiter.hpp"
 #include "av/mcp/json_rpc.hpp"
 #include "av/mcp/settings.hpp"
+#include "mcp_deadlines.hpp"
 #include "mcp_tool.hpp"
 
 namespace av::mcp {
@@ -81,8 +82,8 @@ public:
 
   const settings& config() const { return cfg_; }
 
-  /// Ends the actor that enforces call deadlines; call before the actor
-  /// system stops.
+  /// Ends the timer of the call deadlines; call before the actor system
+  /// stops.
   void stop();
 
   /// How much longer than its timeout a whole call may take.
@@ -109,10 +110,6 @@ private:
   void after_commit(tool_result res, std::chrono::milliseconds timeout,
                     tool_done k) const;
   std::string client_of(const std::string& session) const;
-  /// Drops the deadline of a call that ended.
-  void forget(uint64_t call);
-  /// Ends a call whose deadline passed with a timeout error.
-  void expire_call(uint64_t call);
   void expire(std::chrono::steady_clock::time_point now);
 
   tool_env base_;
@@ -126,11 +123,9 @@ private:
     in_flight_;
   mutable std::mutex mtx_;
   std::unordered_map<std::string, session_state> sessions_;
-  /// Receives `(timeout, call)` when a call's deadline passes.
-  caf::actor watchdog_;
+  /// Ends calls that outlive their timeout.
+  call_deadlines deadlines_;
   std::atomic<uint64_t> next_call_{0};
-  std::mutex calls_mtx_;
-  std::unordered_map<uint64_t, std::function<void()>> deadlines_;
 };
 
 } // namespace av::mcp
