@@ -144,7 +144,7 @@ void mcp_server::stop() {
     return;
   core_->shutdown();
   thread_.join();
-  net::run_leftovers(core_->ioc);
+  core_->drain();
   log::info("mcp stopped");
 }
 

@@ -64,11 +64,7 @@ void server_core::remove(session* s) {
 }
 
 void server_core::drain() {
-  {
-    std::lock_guard<std::mutex> guard{post_mtx_};
-    ended_ = true;
-  }
-  net::run_leftovers(ioc);
+  gate_.close(ioc);
 }
 
 void server_core::shutdown() {

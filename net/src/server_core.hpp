@@ -16,6 +16,7 @@
 #include "av/http/static_files.hpp"
 #include "av/http/trusted_proxies.hpp"
 #include "av/http_server.hpp"
+#include "io_thread.hpp"
 #include "session_set.hpp"
 
 namespace av::http {
@@ -59,11 +60,7 @@ struct server_core : std::enable_shared_from_this<server_core> {
   /// shutting down). Returns whether it queued.
   template <class Executor, class F>
   bool post(const Executor& ex, F&& fn) {
-    std::lock_guard<std::mutex> guard{post_mtx_};
-    if (ended_)
-      return false;
-    boost::asio::post(ex, std::forward<F>(fn));
-    return true;
+    return gate_.post(ex, std::forward<F>(fn));
   }
 
   /// Once the I/O thread has ended: refuses further posts and runs what was
@@ -73,8 +70,7 @@ struct server_core : std::enable_shared_from_this<server_core> {
 
 private:
   net::session_set<session> sessions_;
-  std::mutex post_mtx_;
-  bool ended_ = false;
+  net::post_gate gate_;
 };
 
 } // namespace av::http
