@@ -23,7 +23,8 @@ struct caller {
   /// Whether the caller presented MCP_API_KEY (or none is configured, or it
   /// is the trusted stdio pipe).
   bool authenticated = true;
-  /// The rate-limit bucket: the key's digest or the session.
+  /// The rate-limit bucket: the credential's digest when the caller
+  /// presented one, else the session.
   std::string bucket;
 };
 

@@ -8,6 +8,7 @@
 
 #include "av/config.hpp"
 #include "av/log.hpp"
+#include "av/text.hpp"
 #include "listener.hpp"
 
 namespace av::mcp {
@@ -177,6 +178,9 @@ void http_session::handle(request& req) {
                       "<MCP_API_KEY>"
                     : "the credentials are not valid");
     who.authenticated = verdict == http::authenticator::verdict::ok;
+    // One rate-limit bucket per credential, shared by its sessions.
+    if (who.authenticated)
+      who.bucket = "key:" + net::hex_digest(header(req, "Authorization"));
   }
   if (req.method() == bhttp::verb::get)
     return open_stream(req);
@@ -229,7 +233,9 @@ void http_session::post(request& req, const caller& base) {
   } else if (!session_ok(req, who.session, msg.id)) {
     return;
   }
-  who.bucket = who.session;
+  // Without a key each session has a bucket of its own.
+  if (who.bucket.empty())
+    who.bucket = who.session;
   auto self = shared_from_this();
   auto session_id = init ? who.session : std::string{};
   core_->eng->handle(msg, who, [self, session_id](answer a) {
