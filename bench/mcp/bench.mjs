@@ -2,7 +2,7 @@
 // official MCP SDK client over loopback HTTP.
 import { cpus, loadavg } from "node:os";
 import { execFileSync, fork } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -37,7 +37,9 @@ agent_list (over --agents agents), agent_spawn, and memory_usage store and
 retrieve. Starts build/runtime/agent-server on free ports (rate limit off)
 unless --url names a running node. Around each throughput run it reads the
 CPU time (user + system) of the node it started (/proc/PID/stat) and of this
-client process, and prints both per call: what a call costs each side.
+client process, and prints both per call: what a call costs each side; and
+the node's context switches per call (/proc/PID/task/*/status), which count
+the hand-overs between its threads.
 Ends with one JSON object per line: {"bench", "params", "value", "unit"}.
 
   --binary PATH       agent-server to start (default build/runtime/agent-server)
@@ -111,16 +113,35 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
+/// Context switches of all a process's threads so far: each hand-over of a
+/// call from one thread to another costs at least one.
+function switches(pid) {
+  let n = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    let status;
+    try {
+      status = readFileSync(`/proc/${pid}/task/${task}/status`, "utf8");
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    for (const m of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)/gm)) n += Number(m[1]);
+  }
+  return n;
+}
+
 /// Runs `f` and returns its result with the CPU µs per call that the node
-/// (when started here) and this client process spent meanwhile.
+/// (when started here) and this client process spent meanwhile, and the
+/// node's context switches per call.
 async function measured(f, pid) {
   const server0 = pid ? cpuSeconds(pid) : 0;
+  const switches0 = pid ? switches(pid) : 0;
   const client0 = process.cpuUsage();
   const result = await f();
   const client = process.cpuUsage(client0);
   return {
     result,
     serverUs: pid ? ((cpuSeconds(pid) - server0) * 1e6) / calls : null,
+    serverSwitches: pid ? (switches(pid) - switches0) / calls : null,
     clientUs: (client.user + client.system) / calls,
   };
 }
@@ -259,7 +280,8 @@ for (const [label, [args, extra]] of Object.entries(cases)) {
   const clientUs = clients > 1 ? null : run.clientUs;
   console.log(`${label.padEnd(16)} p50 ${lat.p50.toFixed(3)} ms  p99 ${lat.p99.toFixed(3)} ms  ` +
               `${rate.toFixed(0)} calls/s at concurrency ${concurrency} over ${clients} client process(es)` +
-              (run.serverUs === null ? "" : `  server ${run.serverUs.toFixed(0)} µs/call`) +
+              (run.serverUs === null ? "" : `  server ${run.serverUs.toFixed(0)} µs/call ` +
+                                            `${run.serverSwitches.toFixed(2)} switches/call`) +
               (clientUs === null ? "" : `  client ${clientUs.toFixed(0)} µs/call`));
   const params = { calls, client: opt.client, clients, ...extra };
   lines.push({ bench: `mcp.${label}.p50`, params, value: lat.p50, unit: "ms" });
@@ -267,6 +289,8 @@ for (const [label, [args, extra]] of Object.entries(cases)) {
   lines.push({ bench: `mcp.${label}.throughput`, params: { ...params, concurrency }, value: rate, unit: "calls/s" });
   if (run.serverUs !== null)
     lines.push({ bench: `mcp.${label}.server_cpu`, params: { ...params, concurrency }, value: run.serverUs, unit: "us/call" });
+  if (run.serverSwitches !== null)
+    lines.push({ bench: `mcp.${label}.server_switches`, params: { ...params, concurrency }, value: run.serverSwitches, unit: "switches/call" });
   if (clientUs !== null)
     lines.push({ bench: `mcp.${label}.client_cpu`, params: { ...params, concurrency }, value: clientUs, unit: "us/call" });
 }
