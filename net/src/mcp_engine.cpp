@@ -315,11 +315,41 @@ void engine::finish(const tool& t, const std::string& client,
     tel_->mcp_call(t.name, res.outcome,
                    std::chrono::duration<double>(elapsed).count());
   if (cfg_.update_state)
-    base_.api.ctx->bus.publish(tool_called{
-      t.name, res.outcome,
-      std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count(),
-      client});
+    publish_called(
+      tool_called{
+        t.name, res.outcome,
+        std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count(),
+        client},
+      now_ms());
   reply(answer{call_answer(id, res), false});
+}
+
+void engine::batch_events(std::function<bool(std::function<void()>)> defer) {
+  defer_ = std::move(defer);
+}
+
+void engine::publish_called(tool_called x, int64_t time_ms) {
+  if (!defer_)
+    return base_.api.ctx->bus.publish(std::move(x), time_ms);
+  bool first = false;
+  {
+    std::lock_guard<std::mutex> guard{batch_mtx_};
+    first = batch_.empty();
+    batch_.emplace_back(std::move(x), time_ms);
+  }
+  if (first && !defer_([this] { publish_batch(); }))
+    publish_batch();
+}
+
+void engine::publish_batch() {
+  std::vector<std::pair<tool_called, int64_t>> xs;
+  {
+    std::lock_guard<std::mutex> guard{batch_mtx_};
+    xs.swap(batch_);
+  }
+  // The bus wakes on the first; the rest find it awake.
+  for (auto& [x, time_ms] : xs)
+    base_.api.ctx->bus.publish(std::move(x), time_ms);
 }
 
 std::string engine::client_of(const std::string& session) const {

@@ -83,6 +83,12 @@ public:
 
   const settings& config() const { return cfg_; }
 
+  /// Lets `defer(f)` run `f` on the transport's thread after what it has
+  /// queued already (false when it runs nothing any more), so that the
+  /// `tool.called` events of the calls it answers in one go reach the bus
+  /// together and wake it once. Set before the first call.
+  void batch_events(std::function<bool(std::function<void()>)> defer);
+
   /// Ends the timer of the call deadlines; call before the actor system
   /// stops.
   void stop();
@@ -111,6 +117,9 @@ private:
   void after_commit(tool_result res, std::chrono::milliseconds timeout,
                     tool_done k) const;
   std::string client_of(const std::string& session) const;
+  /// The `update-state` hook: publishes now, or with the batch `defer` runs.
+  void publish_called(tool_called x, int64_t time_ms);
+  void publish_batch();
   void expire(std::chrono::steady_clock::time_point now);
 
   tool_env base_;
@@ -126,6 +135,10 @@ private:
   std::unordered_map<std::string, session_state> sessions_;
   /// Ends calls that outlive their timeout.
   call_deadlines deadlines_;
+  std::function<bool(std::function<void()>)> defer_;
+  std::mutex batch_mtx_;
+  /// `tool.called` events waiting for the batch, with their times.
+  std::vector<std::pair<tool_called, int64_t>> batch_;
   std::atomic<uint64_t> next_call_{0};
 };
 

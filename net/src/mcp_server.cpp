@@ -72,6 +72,11 @@ mcp_server::mcp_server(const config::settings& cfg, caf::actor_system& sys,
   if (!listen)
     return;
   core_ = std::make_shared<mcp::http_core>(cfg, engine_);
+  engine_->batch_events(
+    [weak = std::weak_ptr<mcp::http_core>{core_}](std::function<void()> f) {
+      auto core = weak.lock();
+      return core && core->post(core->ioc.get_executor(), std::move(f));
+    });
   port_ = net::listen_on(core_->acceptor, cfg.bind_address, cfg.mcp_port);
   log::info("mcp listening", {{"address", cfg.bind_address},
                               {"port", port_},
