@@ -84,9 +84,11 @@ public:
   const settings& config() const { return cfg_; }
 
   /// Lets `defer(f)` run `f` on the transport's thread after what it has
-  /// queued already (false when it runs nothing any more), so that the
-  /// `tool.called` events of the calls it answers in one go reach the bus
-  /// together and wake it once. Set before the first call.
+  /// queued already, so that the `tool.called` events of the calls it
+  /// answers in one go reach the bus together and wake it once; `defer`
+  /// returns false (and the event goes at once) when called on another
+  /// thread or when its thread runs nothing any more. Set before the first
+  /// call.
   void batch_events(std::function<bool(std::function<void()>)> defer);
 
   /// Ends the timer of the call deadlines; call before the actor system

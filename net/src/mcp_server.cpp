@@ -72,10 +72,13 @@ mcp_server::mcp_server(const config::settings& cfg, caf::actor_system& sys,
   if (!listen)
     return;
   core_ = std::make_shared<mcp::http_core>(cfg, engine_);
+  // Only calls answered on the I/O thread batch their events: an actor
+  // thread publishing itself costs less than a hop to the I/O thread.
   engine_->batch_events(
     [weak = std::weak_ptr<mcp::http_core>{core_}](std::function<void()> f) {
       auto core = weak.lock();
-      return core && core->post(core->ioc.get_executor(), std::move(f));
+      return core && core->ioc.get_executor().running_in_this_thread()
+             && core->post(core->ioc.get_executor(), std::move(f));
     });
   port_ = net::listen_on(core_->acceptor, cfg.bind_address, cfg.mcp_port);
   log::info("mcp listening", {{"address", cfg.bind_address},
