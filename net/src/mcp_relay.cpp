@@ -272,6 +272,9 @@ public:
     // nop
   }
 
+  /// The event stream writes through this: it ends first.
+  ~relay_state() { stop_events(); }
+
   const relay_target& target() const { return to_; }
 
   /// Authorization, session and revision, as the node last issued them.
