@@ -1,6 +1,7 @@
 #include "av/local_memory_store.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <mutex>
 
@@ -75,7 +76,11 @@ public:
     auto& space = spaces_[ns];
     bytes_ -= stored_size(ns, key);
     bytes_ += size;
-    space[key] = record{value, now, now + ttl.count() * 1000};
+    auto expires = now + ttl.count() * 1000;
+    auto [i, added] = space.insert_or_assign(key, record{value, now, expires});
+    if (added)
+      ++entries_;
+    next_expiry_ = std::min(next_expiry_, expires);
   }
 
   std::optional<memory_entry> retrieve(const std::string& ns,
@@ -133,10 +138,7 @@ public:
   memory_totals totals() override {
     std::lock_guard<std::mutex> guard{mtx_};
     sweep(clock_());
-    uint64_t entries = 0;
-    for (auto& kvp : spaces_)
-      entries += kvp.second.size();
-    return {entries, bytes_, max_bytes_};
+    return {entries_, bytes_, max_bytes_};
   }
 
   std::string backend() const override { return "memory"; }
@@ -182,20 +184,27 @@ private:
 
   void erase(spaces_map::iterator space, space_map::iterator i) {
     bytes_ -= size_of(space->first, i->first, i->second);
+    --entries_;
     space->second.erase(i);
     if (space->second.empty())
       spaces_.erase(space);
   }
 
-  /// Drops every expired entry.
+  /// Drops every expired entry; looks at none before the earliest expiry
+  /// (totals are read on every call of the tool).
   void sweep(int64_t now) {
+    if (now < next_expiry_)
+      return;
+    next_expiry_ = std::numeric_limits<int64_t>::max();
     for (auto space = spaces_.begin(); space != spaces_.end();) {
       auto& xs = space->second;
       for (auto i = xs.begin(); i != xs.end();) {
         if (i->second.expires_ms <= now) {
           bytes_ -= size_of(space->first, i->first, i->second);
+          --entries_;
           i = xs.erase(i);
         } else {
+          next_expiry_ = std::min(next_expiry_, i->second.expires_ms);
           ++i;
         }
       }
@@ -229,6 +238,9 @@ private:
   std::mutex mtx_;
   spaces_map spaces_;
   uint64_t bytes_ = 0;
+  uint64_t entries_ = 0;
+  /// No entry expires before; none may be gone before then.
+  int64_t next_expiry_ = std::numeric_limits<int64_t>::max();
 };
 
 } // namespace

@@ -34,6 +34,8 @@ void event_bus::publish(event_payload payload, int64_t time_ms) {
     if (pending_.empty())
       wake = wake_;
     pending_.push_back(event{++seq_, time_ms, std::move(payload)});
+    if (pending_.back().kind() == event_kind::agent_state)
+      state_seq_ = seq_;
   }
   // One wake-up per batch: later publishers find the queue non-empty.
   if (wake)
@@ -53,6 +55,11 @@ std::vector<event> event_bus::take() {
 uint64_t event_bus::last_seq() const {
   std::lock_guard<std::mutex> guard{mtx_};
   return seq_;
+}
+
+uint64_t event_bus::last_state_seq() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return state_seq_;
 }
 
 void directory::put(num_id id, agent_actor handle) {

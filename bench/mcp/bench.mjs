@@ -1,7 +1,8 @@
 // tools/call latency (sequential) and throughput (concurrent) through the
 // official MCP SDK client over loopback HTTP.
 import { cpus, loadavg } from "node:os";
-import { fork } from "node:child_process";
+import { execFileSync, fork } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -34,8 +35,12 @@ Measures tools/call through the MCP SDK client on loopback: p50/p99 latency
 of sequential calls, and calls/s with --concurrency calls in flight, for
 agent_list (over --agents agents), agent_spawn, and memory_usage store and
 retrieve. Starts build/runtime/agent-server on free ports (rate limit off)
-unless --url names a running node. Ends with one JSON object per line:
-{"bench", "params", "value", "unit"}.
+unless --url names a running node. Around each throughput run it reads the
+CPU time (user + system) of the node it started (/proc/PID/stat) and of this
+client process, and prints both per call: what a call costs each side; and
+the node's context switches per call (/proc/PID/task/*/status), which count
+the hand-overs between its threads.
+Ends with one JSON object per line: {"bench", "params", "value", "unit"}.
 
   --binary PATH       agent-server to start (default build/runtime/agent-server)
   --url URL           use a running node's /mcp instead (its rate limit applies)
@@ -96,6 +101,49 @@ async function startNode(harness) {
       return c;
     }),
   });
+}
+
+const ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"]).toString());
+
+/// CPU seconds (user + system) a process has used so far.
+function cpuSeconds(pid) {
+  // The command name is in parentheses and may hold spaces: count after it.
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+/// Context switches of all a process's threads so far: each hand-over of a
+/// call from one thread to another costs at least one.
+function switches(pid) {
+  let n = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    let status;
+    try {
+      status = readFileSync(`/proc/${pid}/task/${task}/status`, "utf8");
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    for (const m of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)/gm)) n += Number(m[1]);
+  }
+  return n;
+}
+
+/// Runs `f` and returns its result with the CPU µs per call that the node
+/// (when started here) and this client process spent meanwhile, and the
+/// node's context switches per call.
+async function measured(f, pid) {
+  const server0 = pid ? cpuSeconds(pid) : 0;
+  const switches0 = pid ? switches(pid) : 0;
+  const client0 = process.cpuUsage();
+  const result = await f();
+  const client = process.cpuUsage(client0);
+  return {
+    result,
+    serverUs: pid ? ((cpuSeconds(pid) - server0) * 1e6) / calls : null,
+    serverSwitches: pid ? (switches(pid) - switches0) / calls : null,
+    clientUs: (client.user + client.system) / calls,
+  };
 }
 
 function quantile(sorted, q) {
@@ -224,15 +272,27 @@ for (const [label, [args, extra]] of Object.entries(cases)) {
   if (opt.only && opt.only !== label) continue;
   const tool = toolOf(label);
   const lat = await sequential(client, tool, args);
-  const rate = clients > 1
-    ? await acrossProcesses(url, label)
-    : calls / await concurrent(client, tool, args, calls, concurrency);
+  const run = await measured(async () => clients > 1
+    ? acrossProcesses(url, label)
+    : calls / await concurrent(client, tool, args, calls, concurrency), node?.proc.pid);
+  const rate = run.result;
+  // With several client processes this one only waits: its CPU says nothing.
+  const clientUs = clients > 1 ? null : run.clientUs;
   console.log(`${label.padEnd(16)} p50 ${lat.p50.toFixed(3)} ms  p99 ${lat.p99.toFixed(3)} ms  ` +
-              `${rate.toFixed(0)} calls/s at concurrency ${concurrency} over ${clients} client process(es)`);
+              `${rate.toFixed(0)} calls/s at concurrency ${concurrency} over ${clients} client process(es)` +
+              (run.serverUs === null ? "" : `  server ${run.serverUs.toFixed(0)} µs/call ` +
+                                            `${run.serverSwitches.toFixed(2)} switches/call`) +
+              (clientUs === null ? "" : `  client ${clientUs.toFixed(0)} µs/call`));
   const params = { calls, client: opt.client, clients, ...extra };
   lines.push({ bench: `mcp.${label}.p50`, params, value: lat.p50, unit: "ms" });
   lines.push({ bench: `mcp.${label}.p99`, params, value: lat.p99, unit: "ms" });
   lines.push({ bench: `mcp.${label}.throughput`, params: { ...params, concurrency }, value: rate, unit: "calls/s" });
+  if (run.serverUs !== null)
+    lines.push({ bench: `mcp.${label}.server_cpu`, params: { ...params, concurrency }, value: run.serverUs, unit: "us/call" });
+  if (run.serverSwitches !== null)
+    lines.push({ bench: `mcp.${label}.server_switches`, params: { ...params, concurrency }, value: run.serverSwitches, unit: "switches/call" });
+  if (clientUs !== null)
+    lines.push({ bench: `mcp.${label}.client_cpu`, params: { ...params, concurrency }, value: clientUs, unit: "us/call" });
 }
 console.log(`# ${cpus().length} CPUs (${cpus()[0].model}), node ${process.version}, ` +
             `load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}, ${new Date().toISOString()}`);

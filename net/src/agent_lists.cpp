@@ -112,7 +112,7 @@ void agent_lists::stop() {
 
 bool agent_lists::settled() const {
   return following_.load(std::memory_order_acquire)
-         && seen_.load(std::memory_order_acquire) >= ctx_->bus.last_seq();
+         && seen_.load(std::memory_order_acquire) >= ctx_->bus.last_state_seq();
 }
 
 std::optional<agent_lists::version> agent_lists::now() const {

@@ -23,7 +23,9 @@ namespace av::http {
 /// registry through the bus; a watcher subscribed after the registry counts
 /// them, so the count moves only once the change is queued at the registry,
 /// and an answer read after the count moved includes it. An answer is
-/// trusted only while the watcher has seen every published event.
+/// trusted only while the watcher has seen every published state change
+/// (other events, such as the `tool.called` of every MCP call, change no
+/// listing and must not keep answers from being reused).
 class agent_lists {
 public:
   struct version {
@@ -56,8 +58,8 @@ public:
   /// The watcher, for /metrics (kind `agent_lists`); null before `watch`.
   status_actor status() const;
 
-  /// Whether the watcher follows the bus and has seen every event published
-  /// so far; only then may a kept answer be reused.
+  /// Whether the watcher follows the bus and has seen every state change
+  /// published so far; only then may a kept answer be reused.
   bool settled() const;
 
   /// The version to tag an answer with, read before asking the registry;

@@ -71,12 +71,8 @@ const std::vector<std::string>& engine::versions() {
 
 engine::engine(tool_env base, settings cfg, std::shared_ptr<telemetry> tel)
   : base_(std::move(base)), cfg_(std::move(cfg)), tel_(std::move(tel)),
-    limiter_(cfg_.rate_max_calls, cfg_.rate_window) {
-  watchdog_ = base_.api.sys->spawn([this]() -> caf::behavior {
-    return {[this](atom::timeout, uint64_t call) {
-      expire_call(call);
-    }};
-  });
+    limiter_(cfg_.rate_max_calls, cfg_.rate_window),
+    deadlines_(*base_.api.sys) {
   // Tools that share a timeout share a router.
   std::map<int64_t, std::shared_ptr<const http::router>> by_timeout;
   for (auto& t : catalog()) {
@@ -252,23 +248,10 @@ void engine::call_tool(const rpc::message& msg, const caller& who,
   auto done = [this, end, &counter, once, call](tool_result res) {
     if (once->exchange(true))
       return;
-    forget(call);
+    deadlines_.remove(call);
     --counter;
     end(res);
   };
-  // The whole call is bounded too, not only each request it makes: a tool
-  // that waits elsewhere (a slow Redis) still ends. The margin lets the
-  // actors' own timeout error, which says more, arrive first.
-  auto deadline = env.api.timeout + deadline_margin;
-  {
-    std::lock_guard<std::mutex> guard{calls_mtx_};
-    deadlines_.emplace(call, [done, name = t->name, deadline] {
-      done(tool_result::fail(name + " timed out after "
-                               + std::to_string(deadline.count()) + " ms",
-                             "timeout"));
-    });
-  }
-  caf::delayed_anon_send(watchdog_, deadline, atom::timeout::value, call);
   // Writes answer once stored, as the REST API's do.
   tool_done finished = done;
   if (t->control && t->persisted)
@@ -281,28 +264,26 @@ void engine::call_tool(const rpc::message& msg, const caller& who,
     log::error("mcp tool failed", {{"tool", t->name}, {"error", e.what()}});
     done(tool_result::fail("the tool failed: internal error"));
   }
-}
-
-void engine::forget(uint64_t call) {
-  std::lock_guard<std::mutex> guard{calls_mtx_};
-  deadlines_.erase(call);
-}
-
-void engine::expire_call(uint64_t call) {
-  std::function<void()> fire;
-  {
-    std::lock_guard<std::mutex> guard{calls_mtx_};
-    auto i = deadlines_.find(call);
-    if (i == deadlines_.end())
-      return;
-    fire = std::move(i->second);
-    deadlines_.erase(i);
-  }
-  fire();
+  // Answered already (the in-process memory store, a kept listing): no
+  // deadline to keep.
+  if (once->load())
+    return;
+  // The whole call is bounded too, not only each request it makes: a tool
+  // that waits elsewhere (a slow Redis) still ends. The margin lets the
+  // actors' own timeout error, which says more, arrive first.
+  auto deadline = env.api.timeout + deadline_margin;
+  deadlines_.add(call, started + deadline, [done, name = t->name, deadline] {
+    done(tool_result::fail(name + " timed out after "
+                             + std::to_string(deadline.count()) + " ms",
+                           "timeout"));
+  });
+  // It ended while the deadline went in: `done` may have looked too early.
+  if (once->load())
+    deadlines_.remove(call);
 }
 
 void engine::stop() {
-  caf::anon_send_exit(watchdog_, caf::exit_reason::user_shutdown);
+  deadlines_.stop();
 }
 
 void engine::after_commit(tool_result res, std::chrono::milliseconds timeout,
@@ -334,11 +315,41 @@ void engine::finish(const tool& t, const std::string& client,
     tel_->mcp_call(t.name, res.outcome,
                    std::chrono::duration<double>(elapsed).count());
   if (cfg_.update_state)
-    base_.api.ctx->bus.publish(tool_called{
-      t.name, res.outcome,
-      std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count(),
-      client});
+    publish_called(
+      tool_called{
+        t.name, res.outcome,
+        std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count(),
+        client},
+      now_ms());
   reply(answer{call_answer(id, res), false});
+}
+
+void engine::batch_events(std::function<bool(std::function<void()>)> defer) {
+  defer_ = std::move(defer);
+}
+
+void engine::publish_called(tool_called x, int64_t time_ms) {
+  if (!defer_)
+    return base_.api.ctx->bus.publish(std::move(x), time_ms);
+  bool first = false;
+  {
+    std::lock_guard<std::mutex> guard{batch_mtx_};
+    first = batch_.empty();
+    batch_.emplace_back(std::move(x), time_ms);
+  }
+  if (first && !defer_([this] { publish_batch(); }))
+    publish_batch();
+}
+
+void engine::publish_batch() {
+  std::vector<std::pair<tool_called, int64_t>> xs;
+  {
+    std::lock_guard<std::mutex> guard{batch_mtx_};
+    xs.swap(batch_);
+  }
+  // The bus wakes on the first; the rest find it awake.
+  for (auto& [x, time_ms] : xs)
+    base_.api.ctx->bus.publish(std::move(x), time_ms);
 }
 
 std::string engine::client_of(const std::string& session) const {

@@ -11,6 +11,7 @@
 #include "av/http/rate_limiter.hpp"
 #include "av/mcp/json_rpc.hpp"
 #include "av/mcp/settings.hpp"
+#include "mcp_deadlines.hpp"
 #include "mcp_tool.hpp"
 
 namespace av::mcp {
@@ -22,7 +23,8 @@ struct caller {
   /// Whether the caller presented MCP_API_KEY (or none is configured, or it
   /// is the trusted stdio pipe).
   bool authenticated = true;
-  /// The rate-limit bucket: the key's digest or the session.
+  /// The rate-limit bucket: the credential's digest when the caller
+  /// presented one, else the session.
   std::string bucket;
 };
 
@@ -81,8 +83,16 @@ public:
 
   const settings& config() const { return cfg_; }
 
-  /// Ends the actor that enforces call deadlines; call before the actor
-  /// system stops.
+  /// Lets `defer(f)` run `f` on the transport's thread after what it has
+  /// queued already, so that the `tool.called` events of the calls it
+  /// answers in one go reach the bus together and wake it once; `defer`
+  /// returns false (and the event goes at once) when called on another
+  /// thread or when its thread runs nothing any more. Set before the first
+  /// call.
+  void batch_events(std::function<bool(std::function<void()>)> defer);
+
+  /// Ends the timer of the call deadlines; call before the actor system
+  /// stops.
   void stop();
 
   /// How much longer than its timeout a whole call may take.
@@ -109,10 +119,9 @@ private:
   void after_commit(tool_result res, std::chrono::milliseconds timeout,
                     tool_done k) const;
   std::string client_of(const std::string& session) const;
-  /// Drops the deadline of a call that ended.
-  void forget(uint64_t call);
-  /// Ends a call whose deadline passed with a timeout error.
-  void expire_call(uint64_t call);
+  /// The `update-state` hook: publishes now, or with the batch `defer` runs.
+  void publish_called(tool_called x, int64_t time_ms);
+  void publish_batch();
   void expire(std::chrono::steady_clock::time_point now);
 
   tool_env base_;
@@ -126,11 +135,13 @@ private:
     in_flight_;
   mutable std::mutex mtx_;
   std::unordered_map<std::string, session_state> sessions_;
-  /// Receives `(timeout, call)` when a call's deadline passes.
-  caf::actor watchdog_;
+  /// Ends calls that outlive their timeout.
+  call_deadlines deadlines_;
+  std::function<bool(std::function<void()>)> defer_;
+  std::mutex batch_mtx_;
+  /// `tool.called` events waiting for the batch, with their times.
+  std::vector<std::pair<tool_called, int64_t>> batch_;
   std::atomic<uint64_t> next_call_{0};
-  std::mutex calls_mtx_;
-  std::unordered_map<uint64_t, std::function<void()>> deadlines_;
 };
 
 } // namespace av::mcp

@@ -8,6 +8,7 @@
 
 #include "av/config.hpp"
 #include "av/log.hpp"
+#include "av/text.hpp"
 #include "listener.hpp"
 
 namespace av::mcp {
@@ -78,6 +79,11 @@ void http_core::remove(http_session* s) {
   sessions_.remove(s);
 }
 
+void http_core::drain() {
+  gate_.end();
+  net::run_leftovers(ioc);
+}
+
 void http_core::shutdown() {
   stopping = true;
   net::close_acceptor(shared_from_this(), acceptor);
@@ -101,8 +107,8 @@ void http_session::start() {
 }
 
 void http_session::close() {
-  asio::post(stream_.get_executor(),
-             [self = shared_from_this()] { self->do_close(); });
+  core_->post(stream_.get_executor(),
+              [self = shared_from_this()] { self->do_close(); });
 }
 
 void http_session::do_close() {
@@ -173,6 +179,9 @@ void http_session::handle(request& req) {
                       "<MCP_API_KEY>"
                     : "the credentials are not valid");
     who.authenticated = verdict == http::authenticator::verdict::ok;
+    // One rate-limit bucket per credential, shared by its sessions.
+    if (who.authenticated)
+      who.bucket = "key:" + net::hex_digest(header(req, "Authorization"));
   }
   if (req.method() == bhttp::verb::get)
     return open_stream(req);
@@ -225,19 +234,21 @@ void http_session::post(request& req, const caller& base) {
   } else if (!session_ok(req, who.session, msg.id)) {
     return;
   }
-  who.bucket = who.session;
+  // Without a key each session has a bucket of its own.
+  if (who.bucket.empty())
+    who.bucket = who.session;
   auto self = shared_from_this();
   auto session_id = init ? who.session : std::string{};
   core_->eng->handle(msg, who, [self, session_id](answer a) {
-    asio::post(self->stream_.get_executor(),
-               [self, session_id, a = std::move(a)]() mutable {
-                 if (a.text.empty())
-                   return self->send(status::accepted, {});
-                 if (a.error && !session_id.empty())
-                   self->core_->eng->close(session_id);
-                 self->send(status::ok, std::move(a.text),
-                            a.error ? std::string{} : session_id);
-               });
+    self->core_->post(self->stream_.get_executor(),
+                      [self, session_id, a = std::move(a)]() mutable {
+                        if (a.text.empty())
+                          return self->send(status::accepted, {});
+                        if (a.error && !session_id.empty())
+                          self->core_->eng->close(session_id);
+                        self->send(status::ok, std::move(a.text),
+                                   a.error ? std::string{} : session_id);
+                      });
   });
 }
 
@@ -307,8 +318,8 @@ void http_session::open_stream(request& req) {
 }
 
 void http_session::push(std::string frame) {
-  asio::post(stream_.get_executor(), [self = shared_from_this(),
-                                      frame = std::move(frame)]() mutable {
+  core_->post(stream_.get_executor(), [self = shared_from_this(),
+                                       frame = std::move(frame)]() mutable {
     if (!self->streaming_)
       return;
     if (self->frames_.size() >= max_queued) {
@@ -322,7 +333,7 @@ void http_session::push(std::string frame) {
 }
 
 void http_session::end_stream() {
-  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+  core_->post(stream_.get_executor(), [self = shared_from_this()] {
     self->ending_ = true;
     self->write_frames();
   });

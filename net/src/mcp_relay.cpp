@@ -5,11 +5,13 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <istream>
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <string_view>
 #include <thread>
@@ -257,62 +259,63 @@ std::optional<relay_target> parse_relay_url(const std::string& url,
   return result;
 }
 
-int relay_stdio(const std::string& url, const std::string& api_key,
-                std::istream& in, std::ostream& out) {
-  std::string error;
-  auto to = parse_relay_url(url, error);
-  if (!to) {
-    log::error("mcp relay", {{"error", error}});
-    return 2;
+namespace {
+
+/// What the relay's workers share: the session the node issued, the event
+/// stream that follows it, and stdout.
+class relay_state {
+public:
+  relay_state(relay_target to, std::string url, std::string api_key,
+              std::ostream& out)
+    : to_(std::move(to)), url_(std::move(url)), api_key_(std::move(api_key)),
+      out_(out) {
+    // nop
   }
-  relay_client client{*to};
-  std::string session;
-  std::string version;
-  auto session_headers = [&] {
+
+  /// The event stream writes through this: it ends first.
+  ~relay_state() { stop_events(); }
+
+  const relay_target& target() const { return to_; }
+
+  /// Authorization, session and revision, as the node last issued them.
+  event_relay::header_list headers() const {
+    std::lock_guard<std::mutex> guard{mtx_};
     event_relay::header_list result;
-    if (!api_key.empty())
-      result.emplace_back("Authorization", "Bearer " + api_key);
-    if (!session.empty())
-      result.emplace_back("Mcp-Session-Id", session);
-    if (!version.empty())
-      result.emplace_back("MCP-Protocol-Version", version);
+    if (!api_key_.empty())
+      result.emplace_back("Authorization", "Bearer " + api_key_);
+    if (!session_.empty())
+      result.emplace_back("Mcp-Session-Id", session_);
+    if (!version_.empty())
+      result.emplace_back("MCP-Protocol-Version", version_);
     return result;
-  };
-  auto request = [&](bhttp::verb method, std::string body) {
-    bhttp::request<bhttp::string_body> req{method, to->target, 11};
+  }
+
+  bool has_session() const {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return !session_.empty();
+  }
+
+  /// Sends one request on `client` with the session's headers.
+  bhttp::response<bhttp::string_body>
+  request(relay_client& client, bhttp::verb method, std::string body) const {
+    bhttp::request<bhttp::string_body> req{method, to_.target, 11};
     req.set(bhttp::field::content_type, "application/json");
     req.set(bhttp::field::accept, "application/json, text/event-stream");
-    for (auto& [name, value] : session_headers())
+    for (auto& [name, value] : headers())
       req.set(name, value);
     req.body() = std::move(body);
     return client.send(req);
-  };
-  // Answers and notifications share stdout, one whole line at a time.
-  std::mutex out_mtx;
-  auto write_line = [&out, &out_mtx](const std::string& text) {
-    std::lock_guard<std::mutex> guard{out_mtx};
-    out << text << '\n' << std::flush;
-  };
-  std::unique_ptr<event_relay> events;
-  log::info("mcp relay", {{"url", url}});
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line == "\r")
-      continue;
+  }
+
+  /// Relays one message on `client` and writes its answer, if any.
+  void relay(relay_client& client, const std::string& line) {
     auto id = id_of(line);
     std::string answer;
     try {
-      auto res = request(bhttp::verb::post, line);
+      auto res = request(client, bhttp::verb::post, line);
       // initialize answered: later requests name its session and revision.
-      if (res.result() == bhttp::status::ok && !res["Mcp-Session-Id"].empty()) {
-        session = std::string{res["Mcp-Session-Id"]};
-        auto init = json::parse(res.body(), nullptr, false);
-        if (init.is_object() && init.contains("result"))
-          version = init["result"].value("protocolVersion", "");
-        events.reset();
-        events
-          = std::make_unique<event_relay>(*to, session_headers(), write_line);
-      }
+      if (res.result() == bhttp::status::ok && !res["Mcp-Session-Id"].empty())
+        start_session(std::string{res["Mcp-Session-Id"]}, res.body());
       answer = std::move(res.body());
       // Errors the transport answered before reading the message (a bad
       // key, an unknown session) carry no id: give them the request's.
@@ -324,19 +327,157 @@ int relay_stdio(const std::string& url, const std::string& api_key,
       }
     } catch (const std::exception& e) {
       log::warn("mcp relay: the node did not answer",
-                {{"url", url}, {"error", e.what()}});
+                {{"url", url_}, {"error", e.what()}});
       if (!id.is_null())
-        answer = http::dump(
-          mcp::rpc::error(id, mcp::rpc::internal_error,
-                          "cannot reach the node at " + url + ": " + e.what()));
+        answer = http::dump(mcp::rpc::error(id, mcp::rpc::internal_error,
+                                            "cannot reach the node at " + url_
+                                              + ": " + e.what()));
     }
     if (!answer.empty())
       write_line(answer);
   }
-  events.reset();
-  if (!session.empty()) {
+
+  /// Answers and notifications share stdout, one whole line at a time.
+  void write_line(const std::string& text) {
+    std::lock_guard<std::mutex> guard{out_mtx_};
+    out_ << text << '\n' << std::flush;
+  }
+
+  void stop_events() {
+    std::unique_ptr<event_relay> events;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      events = std::move(events_);
+    }
+    // Joins its thread: outside the lock.
+    events.reset();
+  }
+
+private:
+  void start_session(std::string session, const std::string& body) {
+    std::string version;
+    auto init = json::parse(body, nullptr, false);
+    if (init.is_object() && init.contains("result"))
+      version = init["result"].value("protocolVersion", "");
+    stop_events();
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      session_ = std::move(session);
+      version_ = std::move(version);
+    }
+    auto events = std::make_unique<event_relay>(
+      to_, headers(), [this](const std::string& x) { write_line(x); });
+    std::lock_guard<std::mutex> guard{mtx_};
+    events_ = std::move(events);
+  }
+
+  relay_target to_;
+  std::string url_;
+  std::string api_key_;
+  mutable std::mutex mtx_;
+  std::string session_;
+  std::string version_;
+  std::unique_ptr<event_relay> events_;
+  std::mutex out_mtx_;
+  std::ostream& out_;
+};
+
+/// Lines handed from stdin to the workers: at most `relay_max_in_flight`
+/// unanswered at a time.
+class relay_queue {
+public:
+  /// Waits for room, then queues `line`; `alone` waits until everything
+  /// before it is answered and returns once it is answered too.
+  void push(std::string line, bool alone) {
+    std::unique_lock<std::mutex> guard{mtx_};
+    room_.wait(guard, [&] {
+      return alone ? in_flight_ == 0 : in_flight_ < relay_max_in_flight;
+    });
+    ++in_flight_;
+    lines_.push_back(std::move(line));
+    ready_.notify_one();
+    if (alone)
+      room_.wait(guard, [&] { return in_flight_ == 0; });
+  }
+
+  /// The next line; nullopt once closed and empty.
+  std::optional<std::string> pop() {
+    std::unique_lock<std::mutex> guard{mtx_};
+    ready_.wait(guard, [&] { return closed_ || !lines_.empty(); });
+    if (lines_.empty())
+      return std::nullopt;
+    auto line = std::move(lines_.front());
+    lines_.pop_front();
+    return line;
+  }
+
+  /// A popped line was answered.
+  void done() {
+    std::lock_guard<std::mutex> guard{mtx_};
+    --in_flight_;
+    room_.notify_all();
+  }
+
+  /// No more lines: workers end once the queue is empty.
+  void close() {
+    std::lock_guard<std::mutex> guard{mtx_};
+    closed_ = true;
+    ready_.notify_all();
+  }
+
+private:
+  std::mutex mtx_;
+  std::condition_variable ready_;
+  std::condition_variable room_;
+  std::deque<std::string> lines_;
+  size_t in_flight_ = 0;
+  bool closed_ = false;
+};
+
+bool is_initialize(const std::string& line) {
+  auto x = json::parse(line, nullptr, false);
+  return x.is_object() && x.value("method", "") == "initialize";
+}
+
+} // namespace
+
+int relay_stdio(const std::string& url, const std::string& api_key,
+                std::istream& in, std::ostream& out) {
+  std::string error;
+  auto to = parse_relay_url(url, error);
+  if (!to) {
+    log::error("mcp relay", {{"error", error}});
+    return 2;
+  }
+  relay_state state{*to, url, api_key, out};
+  relay_queue queue;
+  std::vector<std::thread> workers;
+  for (size_t i = 0; i < relay_max_in_flight; ++i)
+    workers.emplace_back([&] {
+      // A keep-alive connection per worker, opened at its first message.
+      relay_client client{state.target()};
+      while (auto line = queue.pop()) {
+        state.relay(client, *line);
+        queue.done();
+      }
+    });
+  log::info("mcp relay", {{"url", url}, {"in_flight", relay_max_in_flight}});
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line == "\r")
+      continue;
+    // initialize issues the session the messages after it need.
+    auto alone = is_initialize(line);
+    queue.push(std::move(line), alone);
+  }
+  queue.close();
+  for (auto& w : workers)
+    w.join();
+  state.stop_events();
+  if (state.has_session()) {
     try {
-      request(bhttp::verb::delete_, {});
+      relay_client client{*to};
+      state.request(client, bhttp::verb::delete_, {});
     } catch (const std::exception&) {
       // The node went first; nothing to end.
     }

@@ -1,5 +1,6 @@
 #include "av/mcp_server.hpp"
 
+#include "agent_lists.hpp"
 #include "av/config.hpp"
 #include "av/log.hpp"
 #include "io_thread.hpp"
@@ -45,7 +46,7 @@ mcp_server::mcp_server(const config::settings& cfg, caf::actor_system& sys,
   : sys_(&sys), bus_(bus) {
   mcp::tool_env env;
   env.api.sys = &sys;
-  env.api.registry = std::move(registry);
+  env.api.registry = registry;
   env.api.bus = bus;
   env.api.physics = std::move(physics);
   env.api.tel = tel;
@@ -53,6 +54,8 @@ mcp_server::mcp_server(const config::settings& cfg, caf::actor_system& sys,
   env.api.timeout = std::chrono::milliseconds{cfg.mcp_timeout_ms};
   env.api.started_ms = now_ms();
   env.api.connections = std::make_shared<std::atomic<size_t>>(0);
+  lists_ = std::make_shared<http::agent_lists>(env.api.ctx);
+  env.api.lists = lists_;
   env.memory = std::move(memory);
   env.swarms = std::make_shared<mcp::swarm_book>();
   env.training = std::make_shared<mcp::training_log>();
@@ -64,9 +67,19 @@ mcp_server::mcp_server(const config::settings& cfg, caf::actor_system& sys,
   });
   caf::anon_send(bus, atom::subscribe::value, sink_, training_kinds);
   engine_ = std::make_shared<mcp::engine>(std::move(env), load(cfg), tel);
+  // Only once nothing can throw: the watcher lives until `stop`.
+  http::agent_lists::watch(lists_, sys, registry, bus);
   if (!listen)
     return;
   core_ = std::make_shared<mcp::http_core>(cfg, engine_);
+  // Only calls answered on the I/O thread batch their events: an actor
+  // thread publishing itself costs less than a hop to the I/O thread.
+  engine_->batch_events(
+    [weak = std::weak_ptr<mcp::http_core>{core_}](std::function<void()> f) {
+      auto core = weak.lock();
+      return core && core->ioc.get_executor().running_in_this_thread()
+             && core->post(core->ioc.get_executor(), std::move(f));
+    });
   port_ = net::listen_on(core_->acceptor, cfg.bind_address, cfg.mcp_port);
   log::info("mcp listening", {{"address", cfg.bind_address},
                               {"port", port_},
@@ -128,6 +141,8 @@ void mcp_server::notify_stdio(std::function<void(std::string)> write) {
 void mcp_server::stop() {
   if (engine_)
     engine_->stop();
+  if (lists_)
+    lists_->stop();
   for (auto* sink : {&sink_, &notifier_, &stdio_notifier_})
     if (*sink) {
       caf::anon_send_exit(*sink, caf::exit_reason::user_shutdown);
@@ -137,7 +152,7 @@ void mcp_server::stop() {
     return;
   core_->shutdown();
   thread_.join();
-  net::run_leftovers(core_->ioc);
+  core_->drain();
   log::info("mcp stopped");
 }
 

@@ -1,3 +1,5 @@
+#include "agent_lists.hpp"
+#include "av/json_mapping.hpp"
 #include "json_text.hpp"
 #include "mcp_schemas.hpp"
 #include "mcp_tool.hpp"
@@ -13,57 +15,81 @@ std::string agent_path(const json& args, const char* suffix = "") {
   return "/api/agents/" + segment(agent_key(args["agentId"])) + suffix;
 }
 
+/// Straight to the registry, one agent after the other, in one actor: no
+/// REST round trip, so no JSON text rendered and parsed back.
 void spawn(const tool_env& env, const json& args, tool_done done) {
   auto count = args["count"].get<size_t>();
   auto agents = std::make_shared<json>(json::array());
   auto failed = std::make_shared<std::string>();
-  sequence(
-    count,
-    [env, args, count, agents, failed](size_t i, auto next) {
-      json body{{"type", args["type"]}};
-      if (args.contains("name"))
-        body["name"] = count == 1 ? args["name"].get<std::string>()
-                                  : args["name"].get<std::string>() + "-"
-                                      + std::to_string(i + 1);
-      if (args.contains("metadata"))
-        body["metadata"] = args["metadata"];
-      rest(env, verb::post, "/api/agents", {}, body,
-           [agents, failed, next](rest_reply r) {
-             if (!r.ok()) {
-               *failed = r.error_text();
-               return next(false);
-             }
-             agents->push_back(std::move(r.body));
-             next(true);
-           });
-    },
-    [agents, failed, count, done](bool completed) {
-      if (completed)
-        return done(tool_result::ok(
-          json{{"spawned", agents->size()}, {"agents", *agents}}));
-      if (agents->empty())
-        return done(tool_result::fail(*failed));
-      // Name what exists, so the caller can go on from there.
-      std::string ids;
-      for (auto& a : *agents)
-        ids += (ids.empty() ? "" : ", ") + a["id"].get<std::string>();
-      done(tool_result::fail("spawned " + std::to_string(agents->size())
-                             + " of " + std::to_string(count) + " agents ("
-                             + ids + "), then: " + *failed));
-    });
+  auto one = [env, args, count, agents, failed](caf::event_based_actor* self,
+                                                size_t i, auto next) {
+    json body{{"type", args["type"]}};
+    if (args.contains("name"))
+      body["name"] = count == 1 ? args["name"].get<std::string>()
+                                : args["name"].get<std::string>() + "-"
+                                    + std::to_string(i + 1);
+    if (args.contains("metadata"))
+      body["metadata"] = args["metadata"];
+    auto spec = agent_spec_from_json(body);
+    if (!spec) {
+      *failed = spec.error();
+      return next(false);
+    }
+    self->request(env.api.registry, env.api.timeout, atom::spawn::value, *spec)
+      .then(
+        [agents, next](agent_info& info) {
+          agents->push_back(info);
+          next(true);
+        },
+        [failed, next](caf::error& err) {
+          *failed = http::from_caf(err).message;
+          next(false);
+        });
+  };
+  auto finish = [agents, failed, count, done](bool completed) {
+    if (completed)
+      return done(tool_result::ok(
+        json{{"spawned", agents->size()}, {"agents", *agents}}));
+    if (agents->empty())
+      return done(tool_result::fail(*failed));
+    // Name what exists, so the caller can go on from there.
+    std::string ids;
+    for (auto& a : *agents)
+      ids += (ids.empty() ? "" : ", ") + a["id"].get<std::string>();
+    done(tool_result::fail("spawned " + std::to_string(agents->size()) + " of "
+                           + std::to_string(count) + " agents (" + ids
+                           + "), then: " + *failed));
+  };
+  env.api.sys->spawn([one, count, finish](caf::event_based_actor* self) {
+    sequence(
+      count, [self, one](size_t i, auto next) { one(self, i, next); }, finish);
+  });
 }
 
-/// Straight to the registry, and its page straight to text: the most
-/// frequent call of orchestrators, with the largest answer.
+/// The most frequent call of orchestrators, with the largest answer: a
+/// page kept since no agent came, went or changed state is answered at
+/// once, on the caller's thread; else the registry's page straight to text,
+/// kept for the next call.
 void list(const tool_env& env, const json& args, tool_done done) {
   agent_filter filter{args.value("type", ""), args.value("state", ""),
                       args["offset"].get<uint32_t>(),
                       args["limit"].get<uint32_t>()};
-  env.api.sys->spawn([env, filter, done](caf::event_based_actor* self) {
+  auto lists = env.api.lists;
+  auto key = lists ? http::agent_list_key(filter) : std::string{};
+  if (lists)
+    if (auto kept = lists->find(key))
+      return done(tool_result::ok_raw(kept->body));
+  // Read before asking: a page is kept under the version it includes.
+  auto at = lists ? lists->now() : std::nullopt;
+  env.api.sys->spawn([env, filter, lists, key, at,
+                      done](caf::event_based_actor* self) {
     self->request(env.api.registry, env.api.timeout, atom::list::value, filter)
       .then(
-        [filter, done](agent_page& page) {
-          done(tool_result::ok_raw(agent_page_text(page, filter)));
+        [filter, lists, key, at, done](agent_page& page) {
+          auto body = agent_page_text(page, filter);
+          if (at)
+            body = lists->store(key, *at, std::move(body))->body;
+          done(tool_result::ok_raw(std::move(body)));
         },
         [done](caf::error& err) { done(tool_result::from(err)); });
   });

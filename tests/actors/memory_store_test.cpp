@@ -62,6 +62,19 @@ CAF_TEST(entries expire after their ttl) {
   CAF_CHECK_EQUAL(store->totals().bytes, 0u);
 }
 
+CAF_TEST(totals leave out entries that expired unread) {
+  store->store("a", "first", "x", 10s);
+  store->store("b", "second", "x", 20s);
+  store->store("b", "second", "y", 20s);
+  CAF_CHECK_EQUAL(store->totals().entries, 2u);
+  now += 10'000;
+  CAF_CHECK_EQUAL(store->totals().entries, 1u);
+  CAF_CHECK_EQUAL(store->totals().bytes, 1u + 6u + 1u);
+  now += 10'000;
+  CAF_CHECK_EQUAL(store->totals().entries, 0u);
+  CAF_CHECK_EQUAL(store->totals().bytes, 0u);
+}
+
 CAF_TEST(the size cap refuses what does not fit and counts expired space) {
   store->store("a", "big", std::string(80, 'x'), 5s);
   CAF_CHECK_EQUAL(

@@ -163,3 +163,17 @@ test("an unknown tool is a -32602 protocol error", async () => {
     client.callTool({ name: "no_such_tool", arguments: {} }),
     (err) => err.code === -32602 && /no_such_tool/.test(err.message));
 });
+
+test("agent_list answers again from its kept page, and a state change is in the next one", async () => {
+  const { agents: [agent] } = await call("agent_spawn", { type: "kept" });
+  const state = async () => (await call("agent_list", { type: "kept" })).agents[0].state;
+  assert.equal(await state(), "IDLE");
+  assert.equal(await state(), "IDLE");
+  const res = await fetch(`${server.apiUrl}/api/agents/${agent.id}/state`, {
+    method: "PUT",
+    headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ state: "ERROR" }),
+  });
+  assert.equal(res.status, 200, await res.text());
+  assert.equal(await state(), "ERROR");
+});

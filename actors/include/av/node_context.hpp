@@ -53,10 +53,15 @@ public:
   /// Sequence number of the last published event (0 before the first).
   uint64_t last_seq() const;
 
+  /// Sequence number of the last published agent state change (0 before
+  /// the first): a reader that has seen it knows every state there is.
+  uint64_t last_state_seq() const;
+
 private:
   mutable std::mutex mtx_;
   std::vector<event> pending_;
   uint64_t seq_ = 0;
+  uint64_t state_seq_ = 0;
   bus_actor wake_;
 };
 

@@ -23,6 +23,10 @@ class engine;
 struct http_core;
 } // namespace av::mcp
 
+namespace av::http {
+class agent_lists;
+} // namespace av::http
+
 namespace av {
 
 class telemetry;
@@ -67,6 +71,8 @@ public:
 private:
   std::shared_ptr<mcp::engine> engine_;
   std::shared_ptr<mcp::http_core> core_;
+  /// Kept `agent_list` pages, answered without asking the registry.
+  std::shared_ptr<http::agent_lists> lists_;
   /// Feeds the training log from the event bus.
   event_sink_actor sink_;
   /// Feeds the `GET /mcp` event streams from the event bus.
