@@ -578,7 +578,8 @@ int main(int argc, char** argv) {
   p.server = exe_dir + "/../runtime/agent-server";
   p.peer = AV_SOURCE_DIR "/bench/node/ws_peer.mjs";
   CLI::App app{"WebSocket fan-out: frames delivered, latency, server CPU and "
-               "RSS for N viewers, against agent-server and a Node ws peer"};
+               "RSS for N viewers, against agent-server and a Node ws peer, "
+               "with the load client's own CPU"};
   app.add_option("--server", p.server, "agent-server binary");
   app.add_option("--peer", p.peer, "the Node ws broadcast server script");
   app
