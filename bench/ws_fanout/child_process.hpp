@@ -156,12 +156,14 @@ inline running agent_server(const std::string& bin, uint32_t agents,
   return r;
 }
 
-/// The Node `ws` broadcast server with frames of `agents` records.
+/// The Node `ws` broadcast server with frames of `agents` records of
+/// `record_bytes` (28: float, 16: quantized).
 inline running node_peer(const std::string& script, uint32_t agents,
-                         uint32_t rate) {
+                         uint32_t rate, size_t record_bytes) {
   auto ws = free_port();
   running r{{"node", script, "--port", std::to_string(ws), "--agents",
-             std::to_string(agents), "--rate", std::to_string(rate)},
+             std::to_string(agents), "--rate", std::to_string(rate),
+             "--record-bytes", std::to_string(record_bytes)},
             {},
             ws,
             "/tmp/av-ws-fanout-peer.log"};

@@ -3,7 +3,10 @@
 // the bytes, the latency from tick to receipt, the server's CPU and RSS and
 // the latency from an HTTP POST to the event it causes. The same load runs
 // against a minimal Node `ws` broadcast server (bench/node/ws_peer.mjs)
-// sending frames of the same layout and size, as the peer.
+// sending frames of the same layout and size, as the peer. The viewers are a
+// lean epoll client (viewer_client.hpp) so that the client's own CPU, which
+// it shares with the server under test, limits the figures as little as
+// possible; its share is reported too.
 
 #include <algorithm>
 #include <atomic>
@@ -25,19 +28,16 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
 #include "child_process.hpp"
+#include "viewer_client.hpp"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using json = nlohmann::json;
 
@@ -58,6 +58,10 @@ struct params {
   /// peer; the probe viewer also takes `agent.metrics`) and/or `all`.
   std::vector<std::string> streams{"positions", "all"};
   uint32_t io_threads = 0;
+  /// SO_RCVBUF of the viewers' sockets; 0 leaves the kernel's autotuning.
+  uint32_t rcvbuf = 0;
+  /// The frame format our viewers ask for and the peer sends.
+  std::string format = "float";
 };
 
 int64_t now_us() {
@@ -100,9 +104,8 @@ struct latency_histogram {
   }
 };
 
-/// What one I/O thread saw; touched only by its thread while it runs.
+/// What one viewer thread saw; touched only by its thread while it runs.
 struct worker {
-  asio::io_context ioc{1};
   latency_histogram latency;
   uint64_t frames = 0;
   uint64_t parts = 0;
@@ -111,138 +114,144 @@ struct worker {
   uint64_t max_seq = 0;
 };
 
-/// The state every connection shares.
+/// The frame layout a run expects (docs/protocol.md, "Position frames").
+struct frame_layout {
+  std::string format;
+  /// Flag bit 1: quantized records.
+  uint8_t quantized_flag;
+  size_t header_bytes;
+  size_t record_bytes;
+};
+
+frame_layout layout_of(const std::string& format) {
+  if (format == "quantized")
+    return {format, 2, 44, 16};
+  return {format, 0, 36, 28};
+}
+
+/// The state every viewer shares.
 struct run_state {
-  uint16_t port = 0;
+  frame_layout layout;
   std::atomic<bool> measuring{false};
-  std::atomic<uint32_t> ready{0};
-  std::atomic<uint32_t> failed{0};
-  std::atomic<uint32_t> closed{0};
-  /// The subscribe message of the probe viewer and of the others.
-  std::string probe_subscribe = R"({"type":"subscribe"})";
-  std::string subscribe = R"({"type":"subscribe"})";
+  // What makes the run meaningless: frames of another layout, or a
+  // subscribe the server refused. The first one is kept to report.
+  std::atomic<uint64_t> problems{0};
+  std::mutex problem_mtx;
+  std::string problem;
   // Probe: send times by probe number, and the latencies seen.
   uint32_t probe_agent = 0;
   std::vector<std::atomic<int64_t>> probe_sent;
   std::mutex probe_mtx;
   latency_histogram probe_latency;
 
-  explicit run_state(size_t probes) : probe_sent(probes) {}
+  run_state(size_t probes, frame_layout layout)
+    : layout(std::move(layout)), probe_sent(probes) {}
+
+  void report(std::string what) {
+    if (problems++ > 0)
+      return;
+    std::lock_guard<std::mutex> guard{problem_mtx};
+    problem = std::move(what);
+  }
 };
 
-/// One viewer: connects, subscribes and reads until the run ends.
-class viewer : public std::enable_shared_from_this<viewer> {
-public:
-  viewer(worker& w, run_state& st, bool probe)
-    : w_(w), st_(st), probe_(probe), ws_(asio::make_strand(w.ioc)) {}
+/// Checks a position frame against the layout asked for.
+bool well_formed(const frame_layout& layout, const ws_frame::message& msg) {
+  auto data = reinterpret_cast<const unsigned char*>(msg.data.data());
+  return msg.size >= layout.header_bytes && std::memcmp(data, "AVPF", 4) == 0
+         && data[4] == 1 && (data[5] & 2) == layout.quantized_flag
+         && (msg.size - layout.header_bytes) % layout.record_bytes == 0;
+}
 
-  void start() {
-    auto ep = tcp::endpoint{asio::ip::make_address("127.0.0.1"), st_.port};
-    beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds{30});
-    beast::get_lowest_layer(ws_).async_connect(
-      ep, [self = shared_from_this()](beast::error_code err) {
-        if (err)
-          return self->fail();
-        beast::get_lowest_layer(self->ws_).expires_never();
-        self->ws_.set_option(
-          websocket::stream_base::timeout::suggested(beast::role_type::client));
-        self->ws_.async_handshake("127.0.0.1:" + std::to_string(self->st_.port),
-                                  "/ws", [self](beast::error_code err) {
-                                    if (err)
-                                      return self->fail();
-                                    self->subscribe();
-                                  });
-      });
-  }
+std::string describe_frame(const ws_frame::message& msg) {
+  auto data = reinterpret_cast<const unsigned char*>(msg.data.data());
+  if (msg.size < 8 || std::memcmp(data, "AVPF", 4) != 0)
+    return "a " + std::to_string(msg.size)
+           + "-byte binary message that is "
+             "not a position frame";
+  char flags[8];
+  std::snprintf(flags, sizeof flags, "0x%02x", data[5]);
+  return "a " + std::to_string(msg.size) + "-byte frame, version "
+         + std::to_string(data[4]) + ", flags " + flags;
+}
 
-  void stop() {
-    asio::post(ws_.get_executor(), [self = shared_from_this()] {
-      beast::get_lowest_layer(self->ws_).close();
-    });
-  }
+void on_text(run_state& st, const std::string_view& text);
 
-private:
-  void subscribe() {
-    ws_.text(true);
-    auto msg = std::make_shared<std::string>(probe_ ? st_.probe_subscribe
-                                                    : st_.subscribe);
-    ws_.async_write(asio::buffer(*msg), [self = shared_from_this(),
-                                         msg](beast::error_code err, size_t) {
-      if (err)
-        return self->fail();
-      ++self->st_.ready;
-      self->read();
-    });
-  }
-
-  void read() {
-    ws_.async_read(
-      buf_, [self = shared_from_this()](beast::error_code err, size_t n) {
-        if (err) {
-          ++self->st_.closed;
-          return;
-        }
-        self->on_message(n);
-        self->buf_.consume(self->buf_.size());
-        self->read();
-      });
-  }
-
-  void on_message(size_t n) {
-    if (!st_.measuring.load(std::memory_order_relaxed))
-      return;
-    auto data = static_cast<const unsigned char*>(buf_.data().data());
-    w_.bytes += n;
-    if (!ws_.got_binary()) {
-      if (probe_)
-        on_text(std::string{reinterpret_cast<const char*>(data), n});
-      return;
+/// One message to one viewer, on its thread.
+void on_message(worker& w, run_state& st, bool probe,
+                const ws_frame::message& msg) {
+  if (!msg.binary) {
+    // Control messages reach every viewer: an error means the server
+    // refused something in the subscribe message.
+    if (!msg.data.empty() && msg.data.front() == '{'
+        && msg.data.find(R"("type":"error")") != std::string_view::npos)
+      st.report("the server answered the subscribe message with "
+                + std::string{msg.data});
+    if (st.measuring.load(std::memory_order_relaxed)) {
+      w.bytes += msg.size;
+      if (probe)
+        on_text(st, msg.data);
     }
-    if (n < 36 || std::memcmp(data, "AVPF", 4) != 0)
-      return;
-    uint64_t seq = 0;
-    uint64_t tick_ms = 0;
-    uint32_t part = 0;
-    uint32_t parts = 0;
-    std::memcpy(&seq, data + 8, 8);
-    std::memcpy(&tick_ms, data + 16, 8);
-    std::memcpy(&part, data + 24, 4);
-    std::memcpy(&parts, data + 28, 4);
-    ++w_.parts;
-    w_.latency.add(now_us() - static_cast<int64_t>(tick_ms) * 1000);
-    w_.min_seq = std::min(w_.min_seq, seq);
-    w_.max_seq = std::max(w_.max_seq, seq);
-    if (part + 1 == parts)
-      ++w_.frames;
+    return;
   }
-
-  void on_text(const std::string& text) {
-    if (text.find("agent.metrics") == std::string::npos)
-      return;
-    auto x = json::parse(text, nullptr, false);
-    if (!x.is_object() || x.value("type", "") != "agent.metrics")
-      return;
-    auto& data = x["data"];
-    if (data.value("numId", 0u) != st_.probe_agent)
-      return;
-    auto k = data["metrics"].value("tasksCompleted", -1.0);
-    if (k < 0 || static_cast<size_t>(k) >= st_.probe_sent.size())
-      return;
-    auto sent = st_.probe_sent[static_cast<size_t>(k)].load();
-    if (sent == 0)
-      return;
-    std::lock_guard<std::mutex> guard{st_.probe_mtx};
-    st_.probe_latency.add(now_us() - sent);
+  if (!well_formed(st.layout, msg)) {
+    st.report("asked for " + st.layout.format + " frames ("
+              + std::to_string(st.layout.header_bytes) + " + "
+              + std::to_string(st.layout.record_bytes)
+              + " x agents bytes, flag bit 1 "
+              + (st.layout.quantized_flag != 0 ? "set" : "clear")
+              + ") but received " + describe_frame(msg)
+              + ": the server does not send the format asked for");
+    return;
   }
+  if (!st.measuring.load(std::memory_order_relaxed))
+    return;
+  w.bytes += msg.size;
+  auto data = msg.data.data();
+  uint64_t seq = 0;
+  uint64_t tick_ms = 0;
+  uint32_t part = 0;
+  uint32_t parts = 0;
+  std::memcpy(&seq, data + 8, 8);
+  std::memcpy(&tick_ms, data + 16, 8);
+  std::memcpy(&part, data + 24, 4);
+  std::memcpy(&parts, data + 28, 4);
+  ++w.parts;
+  w.latency.add(now_us() - static_cast<int64_t>(tick_ms) * 1000);
+  w.min_seq = std::min(w.min_seq, seq);
+  w.max_seq = std::max(w.max_seq, seq);
+  if (part + 1 == parts)
+    ++w.frames;
+}
 
-  void fail() { ++st_.failed; }
+/// The probe viewer's events: the latency of each probe's metrics report.
+void on_event(run_state& st, const json& x) {
+  if (!x.is_object() || x.value("type", "") != "agent.metrics")
+    return;
+  auto& data = x["data"];
+  if (data.value("numId", 0u) != st.probe_agent)
+    return;
+  auto k = data["metrics"].value("tasksCompleted", -1.0);
+  if (k < 0 || static_cast<size_t>(k) >= st.probe_sent.size())
+    return;
+  auto sent = st.probe_sent[static_cast<size_t>(k)].load();
+  if (sent == 0)
+    return;
+  std::lock_guard<std::mutex> guard{st.probe_mtx};
+  st.probe_latency.add(now_us() - sent);
+}
 
-  worker& w_;
-  run_state& st_;
-  bool probe_;
-  websocket::stream<beast::tcp_stream> ws_;
-  beast::flat_buffer buf_;
-};
+void on_text(run_state& st, const std::string_view& text) {
+  if (text.find("agent.metrics") == std::string_view::npos)
+    return;
+  auto x = json::parse(text.begin(), text.end(), nullptr, false);
+  // Events that piled up come as one array.
+  if (x.is_array())
+    for (auto& e : x)
+      on_event(st, e);
+  else
+    on_event(st, x);
+}
 
 /// A blocking HTTP client for the probe's requests.
 class http_client {
@@ -299,21 +308,58 @@ struct result {
   latency_histogram latency;
   latency_histogram probe;
   double cpu_cores = 0;
+  /// This process (the viewers and the probe's HTTP client); the server
+  /// under test is another process.
+  double client_cpu_cores = 0;
   uint64_t rss_kb = 0;
   uint64_t closed = 0;
 };
 
+/// CPU seconds (user + system) of this process, all threads.
+double own_cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto seconds = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec)
+           + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  return seconds(ru.ru_utime) + seconds(ru.ru_stime);
+}
+
+/// Stops a run whose frames or subscription are not what was asked for.
+void check(run_state& st, const std::string& server) {
+  if (st.problems == 0)
+    return;
+  std::lock_guard<std::mutex> guard{st.problem_mtx};
+  throw std::runtime_error(server + ": " + st.problem);
+}
+
+/// The subscribe message of a viewer: `events` null for all of them.
+std::string subscribe_message(const std::string& format, const json& events) {
+  json msg{{"type", "subscribe"}, {"format", format}};
+  if (!events.is_null())
+    msg["events"] = events;
+  return msg.dump();
+}
+
 /// Runs `clients` viewers against `port` for the measured window.
 result measure(const params& p, uint32_t clients, uint16_t port,
-               uint16_t api_port, pid_t server_pid,
+               uint16_t api_port, pid_t server_pid, const std::string& server,
                const std::string& stream) {
   auto probes = static_cast<size_t>(p.seconds + p.warmup + 5) * 1000
                 / std::max(1u, p.probe_ms);
-  run_state st{probes};
-  st.port = port;
+  run_state st{probes, layout_of(p.format)};
+  viewer_client::options opts;
+  opts.port = port;
+  opts.viewers = clients;
+  opts.threads = p.threads;
+  opts.rcvbuf = static_cast<int>(p.rcvbuf);
+  opts.subscribe = subscribe_message(p.format, json{});
+  opts.probe_subscribe = opts.subscribe;
   if (stream == "positions") {
-    st.subscribe = R"({"type":"subscribe","events":[]})";
-    st.probe_subscribe = R"({"type":"subscribe","events":["agent.metrics"]})";
+    opts.subscribe = subscribe_message(p.format, json::array());
+    opts.probe_subscribe
+      = subscribe_message(p.format, json::array({"agent.metrics"}));
   }
   std::unique_ptr<http_client> api;
   std::string probe_id;
@@ -329,27 +375,25 @@ result measure(const params& p, uint32_t clients, uint16_t port,
     st.probe_agent = x["numId"].get<uint32_t>();
   }
   std::vector<std::unique_ptr<worker>> workers;
-  for (uint32_t i = 0; i < p.threads; ++i)
+  for (uint32_t i = 0; i < std::max(1u, p.threads); ++i)
     workers.push_back(std::make_unique<worker>());
-  std::vector<std::shared_ptr<viewer>> viewers;
-  for (uint32_t i = 0; i < clients; ++i) {
-    auto v = std::make_shared<viewer>(*workers[i % p.threads], st, i == 0);
-    viewers.push_back(v);
-    v->start();
-  }
-  std::vector<std::thread> threads;
-  std::vector<asio::executor_work_guard<asio::io_context::executor_type>>
-    guards;
-  for (auto& w : workers) {
-    guards.emplace_back(w->ioc.get_executor());
-    threads.emplace_back([&w] { w->ioc.run(); });
-  }
+  viewer_client::pool viewers{
+    opts, [&](uint32_t thread, bool probe, const ws_frame::message& msg) {
+      on_message(*workers[thread], st, probe, msg);
+    }};
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
-  while (st.ready + st.failed < clients
+  while (viewers.ready() + viewers.failed() < clients
          && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  if (viewers.failed() > 0)
+    std::fprintf(stderr,
+                 "%s: %u of %u viewers failed to subscribe; the first: %s\n",
+                 server.c_str(), viewers.failed(), clients,
+                 viewers.first_problem().c_str());
   std::this_thread::sleep_for(std::chrono::seconds{p.warmup});
+  check(st, server);
   auto cpu0 = child_process::cpu_seconds(server_pid);
+  auto own0 = own_cpu_seconds();
   auto t0 = std::chrono::steady_clock::now();
   st.measuring = true;
   auto end = t0 + std::chrono::seconds{p.seconds};
@@ -370,28 +414,40 @@ result measure(const params& p, uint32_t clients, uint16_t port,
   }
   st.measuring = false;
   result r;
+  r.server = server;
+  r.stream = stream;
   r.seconds
     = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
         .count();
   r.cpu_cores = (child_process::cpu_seconds(server_pid) - cpu0) / r.seconds;
+  r.client_cpu_cores = (own_cpu_seconds() - own0) / r.seconds;
   r.rss_kb = child_process::rss_kb(server_pid);
   r.clients = clients;
-  r.connected = st.ready;
-  r.closed = st.closed;
-  for (auto& v : viewers)
-    v->stop();
-  guards.clear();
-  for (auto& t : threads)
-    t.join();
+  r.connected = viewers.ready();
+  r.closed = viewers.closed();
+  auto closed_why = viewers.first_problem();
+  viewers.stop();
+  check(st, server);
+  if (r.closed > 0)
+    std::fprintf(stderr,
+                 "%s: %llu viewers were closed; the first problem: %s\n",
+                 server.c_str(), static_cast<unsigned long long>(r.closed),
+                 closed_why.c_str());
   uint64_t min_seq = UINT64_MAX;
   uint64_t max_seq = 0;
+  uint64_t parts = 0;
   for (auto& w : workers) {
     r.frames += w->frames;
     r.bytes += w->bytes;
+    parts += w->parts;
     r.latency.merge(w->latency);
     min_seq = std::min(min_seq, w->min_seq);
     max_seq = std::max(max_seq, w->max_seq);
   }
+  if (parts == 0)
+    throw std::runtime_error(server + ": no position frame reached any of "
+                             + std::to_string(r.connected)
+                             + " subscribed viewers");
   r.produced = max_seq >= min_seq ? max_seq - min_seq + 1 : 0;
   r.probe = st.probe_latency;
   if (api)
@@ -401,18 +457,19 @@ result measure(const params& p, uint32_t clients, uint16_t port,
 
 void print(const params& p, const result& r) {
   auto ideal = static_cast<double>(r.clients) * p.rate * r.seconds;
-  std::printf("%-6s %-9s %5u clients (%u connected): %.1f%% of %u x %u Hz "
-              "delivered (%.0f frames/s, %.1f MB/s), tick to receipt p50 "
-              "%.1f ms p99 %.1f ms max %.1f ms; server %.0f%% of a core, "
-              "RSS %.0f MB, %.1f ticks/s produced",
-              r.server.c_str(), r.stream.c_str(), r.clients, r.connected,
-              100.0 * static_cast<double>(r.frames) / ideal, r.clients, p.rate,
-              static_cast<double>(r.frames) / r.seconds,
-              static_cast<double>(r.bytes) / r.seconds / 1e6,
-              r.latency.quantile_ms(0.5), r.latency.quantile_ms(0.99),
-              r.latency.max_us / 1000.0, r.cpu_cores * 100,
-              static_cast<double>(r.rss_kb) / 1024,
-              static_cast<double>(r.produced) / r.seconds);
+  std::printf(
+    "%-6s %-9s %5u clients (%u connected): %.1f%% of %u x %u Hz "
+    "delivered (%.0f frames/s, %.1f MB/s), tick to receipt p50 "
+    "%.1f ms p99 %.1f ms max %.1f ms; server %.0f%% of a core, "
+    "RSS %.0f MB, %.1f ticks/s produced; client %.0f%% of a "
+    "core",
+    r.server.c_str(), r.stream.c_str(), r.clients, r.connected,
+    100.0 * static_cast<double>(r.frames) / ideal, r.clients, p.rate,
+    static_cast<double>(r.frames) / r.seconds,
+    static_cast<double>(r.bytes) / r.seconds / 1e6, r.latency.quantile_ms(0.5),
+    r.latency.quantile_ms(0.99), r.latency.max_us / 1000.0, r.cpu_cores * 100,
+    static_cast<double>(r.rss_kb) / 1024,
+    static_cast<double>(r.produced) / r.seconds, r.client_cpu_cores * 100);
   if (r.probe.total > 0)
     std::printf("; POST to event p50 %.1f ms p99 %.1f ms (%llu probes)",
                 r.probe.quantile_ms(0.5), r.probe.quantile_ms(0.99),
@@ -422,15 +479,18 @@ void print(const params& p, const result& r) {
 
 json to_json(const params& p, const result& r, const char* what, double value,
              const char* unit) {
+  json params{{"server", r.server},   {"stream", r.stream},
+              {"clients", r.clients}, {"agents", p.agents},
+              {"rate_hz", p.rate},    {"seconds", p.seconds},
+              {"metric", what}};
+  // Only where they differ from the defaults, so that default runs keep the
+  // keys of earlier ones.
+  if (p.format != "float")
+    params["format"] = p.format;
+  if (p.rcvbuf != 0)
+    params["rcvbuf"] = p.rcvbuf;
   return json{{"bench", "ws_fanout"},
-              {"params",
-               {{"server", r.server},
-                {"stream", r.stream},
-                {"clients", r.clients},
-                {"agents", p.agents},
-                {"rate_hz", p.rate},
-                {"seconds", p.seconds},
-                {"metric", what}}},
+              {"params", params},
               {"value", value},
               {"unit", unit}};
 }
@@ -446,7 +506,8 @@ std::vector<json> lines(const params& p, const result& r) {
     to_json(p, r, "bytes_per_second", static_cast<double>(r.bytes) / r.seconds,
             "B/s"),
     to_json(p, r, "server_cpu", r.cpu_cores * 100, "percent_of_core"),
-    to_json(p, r, "server_rss", static_cast<double>(r.rss_kb) / 1024, "MB")};
+    to_json(p, r, "server_rss", static_cast<double>(r.rss_kb) / 1024, "MB"),
+    to_json(p, r, "client_cpu", r.client_cpu_cores * 100, "percent_of_core")};
   if (r.probe.total > 0)
     out.push_back(
       to_json(p, r, "post_to_event_p99", r.probe.quantile_ms(0.99), "ms"));
@@ -462,41 +523,8 @@ void raise_fd_limit() {
   }
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
-  params p;
-  auto exe_dir = child_process::dir_of_self();
-  p.server = exe_dir + "/../runtime/agent-server";
-  p.peer = AV_SOURCE_DIR "/bench/node/ws_peer.mjs";
-  CLI::App app{"WebSocket fan-out: frames delivered, latency, server CPU and "
-               "RSS for N viewers, against agent-server and a Node ws peer"};
-  app.add_option("--server", p.server, "agent-server binary");
-  app.add_option("--peer", p.peer, "the Node ws broadcast server script");
-  app
-    .add_option("--clients", p.clients, "viewer counts to run, e.g. 1000,2000")
-    ->delimiter(',');
-  app.add_option("--seconds", p.seconds, "measured seconds per run");
-  app.add_option("--warmup", p.warmup, "seconds before measuring");
-  app.add_option("--agents", p.agents, "agents in the swarm / peer frames");
-  app.add_option("--rate", p.rate, "ticks per second");
-  app.add_option("--threads", p.threads, "client I/O threads");
-  app.add_option("--probe-ms", p.probe_ms,
-                 "interval of the POST-to-event probe");
-  app.add_option("--target", p.target, "both, ours or peer")
-    ->check(CLI::IsMember({"both", "ours", "peer"}));
-  app
-    .add_option("--streams", p.streams,
-                "what our viewers subscribe to: positions (frames only, as "
-                "the peer sends), all (frames and events), or both")
-    ->delimiter(',')
-    ->check(CLI::IsMember({"positions", "all"}));
-  app.add_option("--io-threads", p.io_threads,
-                 "the server's WS_IO_THREADS (0: its default, one per core)");
-  CLI11_PARSE(app, argc, argv);
-  raise_fd_limit();
-  std::signal(SIGPIPE, SIG_IGN);
-  std::vector<json> out;
+/// Every run, printed as it ends, then the JSON lines.
+void run(const params& p) {
   std::vector<result> ours;
   std::vector<result> peers;
   for (auto n : p.clients) {
@@ -505,16 +533,15 @@ int main(int argc, char** argv) {
         break;
       auto srv = child_process::agent_server(p.server, p.agents, p.rate, n,
                                              p.io_threads);
-      auto r = measure(p, n, srv.ws_port, srv.api_port, srv.pid(), stream);
-      r.server = "ours";
-      r.stream = stream;
+      auto r
+        = measure(p, n, srv.ws_port, srv.api_port, srv.pid(), "ours", stream);
       print(p, r);
       ours.push_back(r);
     }
     if (p.target != "ours") {
-      auto peer = child_process::node_peer(p.peer, p.agents, p.rate);
-      auto r = measure(p, n, peer.ws_port, 0, peer.pid(), "positions");
-      r.server = "peer";
+      auto peer = child_process::node_peer(p.peer, p.agents, p.rate,
+                                           layout_of(p.format).record_bytes);
+      auto r = measure(p, n, peer.ws_port, 0, peer.pid(), "peer", "positions");
       print(p, r);
       peers.push_back(r);
     }
@@ -524,8 +551,8 @@ int main(int argc, char** argv) {
     for (auto& q : peers)
       if (q.clients == o.clients) {
         auto cpu = q.cpu_cores > 0 ? o.cpu_cores / q.cpu_cores : 0.0;
-        ratios.push_back(to_json(p, o, "server_cpu_ratio_to_peer", cpu,
-                                 "ratio"));
+        ratios.push_back(
+          to_json(p, o, "server_cpu_ratio_to_peer", cpu, "ratio"));
         std::printf("ratio at %u clients (%s): server CPU ours/peer %.2f, "
                     "delivered ours/peer %.2f\n",
                     o.clients, o.stream.c_str(), cpu,
@@ -541,5 +568,63 @@ int main(int argc, char** argv) {
       std::printf("%s\n", x.dump().c_str());
   for (auto& x : ratios)
     std::printf("%s\n", x.dump().c_str());
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  params p;
+  auto exe_dir = child_process::dir_of_self();
+  p.server = exe_dir + "/../runtime/agent-server";
+  p.peer = AV_SOURCE_DIR "/bench/node/ws_peer.mjs";
+  CLI::App app{"WebSocket fan-out: frames delivered, latency, server CPU and "
+               "RSS for N viewers, against agent-server and a Node ws peer, "
+               "with the load client's own CPU"};
+  app.add_option("--server", p.server, "agent-server binary");
+  app.add_option("--peer", p.peer, "the Node ws broadcast server script");
+  app
+    .add_option("--clients", p.clients, "viewer counts to run, e.g. 1000,2000")
+    ->delimiter(',');
+  app.add_option("--seconds", p.seconds, "measured seconds per run");
+  app.add_option("--warmup", p.warmup, "seconds before measuring");
+  app.add_option("--agents", p.agents, "agents in the swarm / peer frames");
+  app.add_option("--rate", p.rate, "ticks per second");
+  app.add_option("--threads", p.threads,
+                 "viewer threads, each with an epoll set of its viewers' "
+                 "sockets (default: one per core)");
+  app.add_option("--probe-ms", p.probe_ms,
+                 "interval of the POST-to-event probe");
+  app.add_option("--target", p.target, "both, ours or peer")
+    ->check(CLI::IsMember({"both", "ours", "peer"}));
+  app
+    .add_option("--streams", p.streams,
+                "what our viewers subscribe to: positions (frames only, as "
+                "the peer sends), all (frames and events), or both")
+    ->delimiter(',')
+    ->check(CLI::IsMember({"positions", "all"}));
+  app.add_option("--io-threads", p.io_threads,
+                 "the server's WS_IO_THREADS (0: its default, one per core)");
+  app
+    .add_option("--rcvbuf", p.rcvbuf,
+                "SO_RCVBUF of every viewer socket in bytes, set before "
+                "connecting (0: the kernel's autotuning)")
+    ->check(CLI::Range(0u, 1u << 30));
+  app
+    .add_option("--format", p.format,
+                "frame format: sent as \"format\" in our viewers' subscribe "
+                "message, and the peer sends frames of that layout and size "
+                "(float: 36 + 28 x agents bytes; quantized: 44 + 16 x "
+                "agents, flag bit 1); a run stops with an error when the "
+                "frames received are not of that layout")
+    ->check(CLI::IsMember({"float", "quantized"}));
+  CLI11_PARSE(app, argc, argv);
+  raise_fd_limit();
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    run(p);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ws_fanout: %s\n", e.what());
+    return 1;
+  }
   return 0;
 }
