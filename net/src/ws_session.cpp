@@ -55,6 +55,14 @@ bool count(const json& msg, const char* key, uint32_t& out) {
   return true;
 }
 
+/// Reads the frame format; absent or null means float.
+bool format_of(const json& msg, frame_format& out) {
+  auto i = msg.find("format");
+  if (i == msg.end() || i->is_null())
+    return true;
+  return i->is_string() && parse(i->get<std::string>(), out);
+}
+
 /// The event kind named `name` (`agent.spawned`, …) as its `kind_bit`;
 /// 0 for an unknown name.
 uint32_t event_bit(const std::string& name) {
@@ -265,6 +273,11 @@ void session::subscribe(const json& msg) {
     return bad_message("invalid_argument", "fps: expected a positive integer");
   if (!strings(msg, "events", events))
     return bad_message("invalid_argument", "events: expected strings");
+  auto format = frame_format::float32;
+  if (!format_of(msg, format))
+    return bad_message("invalid_argument",
+                       "format: expected \"float\" or \"quantized\", got "
+                         + http::dump(msg["format"]));
   if (msg.contains("events") && msg["events"].is_array()) {
     // Listed kinds only; an empty list streams frames alone.
     f.events = 0;
@@ -285,9 +298,9 @@ void session::subscribe(const json& msg) {
   if (msg.contains("token") && msg["token"].is_string())
     token_ = msg["token"].get<std::string>();
   subscribed_ = true;
-  caf::anon_send(core_->hub, atom::subscribe::value,
-                 ws_subscription{id_, actor_, std::move(f),
-                                 weak_from_this()});
+  caf::anon_send(
+    core_->hub, atom::subscribe::value,
+    ws_subscription{id_, actor_, std::move(f), weak_from_this(), format});
 }
 
 void session::command(const json& msg) {
