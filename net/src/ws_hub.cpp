@@ -178,6 +178,10 @@ struct event_router {
       case event_kind::tool_called:
         // Not tied to an agent: every viewer sees what orchestrators do.
         return true;
+      case event_kind::node_store:
+      case event_kind::node_stopping:
+        // About the node itself: every viewer needs to know.
+        return true;
       case event_kind::formation:
         // A group's shape: shown to viewers who see any of its agents.
         for (auto num : caf::get<formation_event>(ev.payload).agents)
@@ -246,6 +250,10 @@ void on_events(self_ptr self, const event_batch& batch) {
     for (auto id : g.members)
       to.push_back(&st.members[id]);
     deliver(self, to, ws_push{ws_push::what::events, std::move(xs), st.last_seq});
+  }
+  while (!st.flushes.empty() && st.flushes.begin()->first <= st.last_seq) {
+    st.flushes.begin()->second.deliver(st.last_seq);
+    st.flushes.erase(st.flushes.begin());
   }
 }
 
@@ -492,6 +500,15 @@ hub_actor::behavior_type hub(self_ptr self, node_context_ptr ctx,
     [=](atom::unsub, uint64_t id) {
       ++self->state.processed;
       leave(self->state, id);
+    },
+    [=](atom::flush, uint64_t seq) -> caf::result<uint64_t> {
+      auto& st = self->state;
+      ++st.processed;
+      if (seq <= st.last_seq)
+        return st.last_seq;
+      auto rp = self->make_response_promise<uint64_t>();
+      st.flushes.emplace(seq, rp);
+      return rp;
     },
     [=](atom::status, status_verbosity v) -> caf::settings {
       ++self->state.processed;

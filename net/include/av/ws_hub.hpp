@@ -163,7 +163,11 @@ using hub_actor = caf::typed_actor<
   // A session subscribes, or changes its filter.
   caf::reacts_to<atom::subscribe, ws_subscription>,
   // A session leaves.
-  caf::reacts_to<atom::unsub, uint64_t>>::extend_with<status_actor>;
+  caf::reacts_to<atom::unsub, uint64_t>,
+  // Answers, with the newest sequence number handled, once every event up
+  // to the given one was handed to the sessions.
+  caf::replies_to<atom::flush,
+                  uint64_t>::with<uint64_t>>::extend_with<status_actor>;
 
 /// State of the HUB actor.
 struct hub_data {
@@ -204,6 +208,8 @@ struct hub_data {
   /// them back.
   std::unordered_set<num_id> gone;
   uint64_t last_seq = 0;
+  /// Flush requests waiting for their sequence number.
+  std::multimap<uint64_t, caf::typed_response_promise<uint64_t>> flushes;
   uint64_t batches = 0;
   uint64_t frames = 0;
   uint64_t processed = 0;
