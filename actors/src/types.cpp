@@ -95,6 +95,8 @@ const char* to_string(event_kind x) {
     case event_kind::agent_terminated: return "agent.terminated";
     case event_kind::tool_called: return "tool.called";
     case event_kind::formation: return "formation.update";
+    case event_kind::node_store: return "node.store";
+    case event_kind::node_stopping: return "node.stopping";
   }
   return "?";
 }

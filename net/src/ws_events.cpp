@@ -63,6 +63,17 @@ struct payload_json {
                 {"client", x.client}};
   }
 
+  json operator()(const store_event& x) const {
+    return json{{"store", x.store},
+                {"connected", x.connected},
+                {"buffered", x.buffered},
+                {"reason", x.reason}};
+  }
+
+  json operator()(const node_stopping& x) const {
+    return json{{"reason", x.reason}};
+  }
+
   json operator()(const formation_event& x) const {
     return json{{"id", x.id},
                 {"pattern", x.kind},

@@ -1,6 +1,7 @@
 #include "av/ws_hub.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include <nlohmann/json.hpp>
 
@@ -98,10 +99,12 @@ void join(self_ptr self, ws_subscription& sub) {
   m.session = sub.session;
   m.outlet = sub.outlet;
   m.group = key;
+  m.format = sub.format;
   json hello{{"type", "subscribed"},
              {"seq", st.last_seq},
              {"maxAgents", sub.filter.max_agents},
              {"fps", sub.filter.fps},
+             {"format", ws::to_string(sub.format)},
              {"visible", g->second.visible.size()}};
   // The same path as the events that follow, so that none overtakes it.
   deliver(self, {&m},
@@ -175,6 +178,10 @@ struct event_router {
       case event_kind::tool_called:
         // Not tied to an agent: every viewer sees what orchestrators do.
         return true;
+      case event_kind::node_store:
+      case event_kind::node_stopping:
+        // About the node itself: every viewer needs to know.
+        return true;
       case event_kind::formation:
         // A group's shape: shown to viewers who see any of its agents.
         for (auto num : caf::get<formation_event>(ev.payload).agents)
@@ -244,15 +251,33 @@ void on_events(self_ptr self, const event_batch& batch) {
       to.push_back(&st.members[id]);
     deliver(self, to, ws_push{ws_push::what::events, std::move(xs), st.last_seq});
   }
+  while (!st.flushes.empty() && st.flushes.begin()->first <= st.last_seq) {
+    st.flushes.begin()->second.deliver(st.last_seq);
+    st.flushes.erase(st.flushes.begin());
+  }
+}
+
+/// Encodes part `x` in `format` for the agents in `visible` (all when
+/// null), counting the payload made.
+ws_payload frame_payload(hub_data& st, const position_batch& x,
+                         const std::unordered_set<num_id>* visible,
+                         ws::frame_format format) {
+  ++st.stats->frame_payloads[static_cast<size_t>(format)];
+  return std::make_shared<const std::string>(
+    visible ? ws::encode_frame(x, *visible, format)
+            : ws::encode_frame(x, format));
 }
 
 void on_frame(self_ptr self, const position_batch& x) {
   auto& st = self->state;
   ++st.frames;
-  ws_payload common;
-  std::vector<hub_data::member*> to;
+  // Each format is encoded only when a receiver wants it: once for every
+  // group that sees all agents, once per group otherwise.
+  std::array<ws_payload, ws::frame_formats> common;
+  std::array<std::vector<hub_data::member*>, ws::frame_formats> to;
   for (auto& [key, g] : st.groups) {
-    to.clear();
+    for (auto& xs : to)
+      xs.clear();
     for (auto id : g.members) {
       auto& m = st.members[id];
       if (m.frame != x.frame) {
@@ -266,20 +291,23 @@ void on_frame(self_ptr self, const position_batch& x) {
           ++st.stats->frames_skipped;
       }
       if (m.frame_on)
-        to.push_back(&m);
+        to[static_cast<size_t>(m.format)].push_back(&m);
     }
-    if (to.empty())
-      continue;
-    ws_payload payload;
-    if (!restricted(g.filter) && g.visible.size() >= st.agents.size()) {
-      if (!common)
-        common = std::make_shared<const std::string>(ws::encode_frame(x));
-      payload = common;
-    } else {
-      payload
-        = std::make_shared<const std::string>(ws::encode_frame(x, g.visible));
+    bool all = !restricted(g.filter) && g.visible.size() >= st.agents.size();
+    for (size_t i = 0; i < ws::frame_formats; ++i) {
+      if (to[i].empty())
+        continue;
+      auto format = static_cast<ws::frame_format>(i);
+      ws_payload payload;
+      if (all) {
+        if (!common[i])
+          common[i] = frame_payload(st, x, nullptr, format);
+        payload = common[i];
+      } else {
+        payload = frame_payload(st, x, &g.visible, format);
+      }
+      deliver(self, to[i], ws_push{ws_push::what::frame, {payload}, x.frame});
     }
-    deliver(self, to, ws_push{ws_push::what::frame, {payload}, x.frame});
   }
 }
 
@@ -348,6 +376,9 @@ caf::settings status(self_ptr self, status_verbosity v) {
   caf::put(result, "commands", s.commands.load());
   caf::put(result, "bad_messages", s.bad_messages.load());
   caf::put(result, "last_seq", st.last_seq);
+  for (auto f : {ws::frame_format::float32, ws::frame_format::quantized})
+    caf::put(result, std::string{"frame_payloads."} + ws::to_string(f),
+             s.frame_payloads[static_cast<size_t>(f)].load());
   if (v >= status_verbosity::detailed) {
     caf::put(result, "sessions_total", s.sessions_total.load());
     caf::put(result, "batches", st.batches);
@@ -469,6 +500,15 @@ hub_actor::behavior_type hub(self_ptr self, node_context_ptr ctx,
     [=](atom::unsub, uint64_t id) {
       ++self->state.processed;
       leave(self->state, id);
+    },
+    [=](atom::flush, uint64_t seq) -> caf::result<uint64_t> {
+      auto& st = self->state;
+      ++st.processed;
+      if (seq <= st.last_seq)
+        return st.last_seq;
+      auto rp = self->make_response_promise<uint64_t>();
+      st.flushes.emplace(seq, rp);
+      return rp;
     },
     [=](atom::status, status_verbosity v) -> caf::settings {
       ++self->state.processed;

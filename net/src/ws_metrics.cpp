@@ -57,6 +57,16 @@ void collect_stream(ws_stats& stats, std::vector<pm::MetricFamily>& out) {
   single("agentviz_ws_frames_skipped_total",
          "Position frames a session's frame rate left out.", counter,
          static_cast<double>(stats.frames_skipped.load()));
+  auto payloads = family("agentviz_ws_frame_payloads_total",
+                         "Position frame payloads encoded, by format (at "
+                         "most one per tick part, format and filter group).",
+                         counter);
+  for (auto f : {ws::frame_format::float32, ws::frame_format::quantized})
+    payloads.metric.push_back(sample(
+      {{"format", ws::to_string(f)}},
+      static_cast<double>(stats.frame_payloads[static_cast<size_t>(f)].load()),
+      counter));
+  out.push_back(std::move(payloads));
   single("agentviz_ws_events_queued_total", "Events queued for sessions.",
          counter, static_cast<double>(stats.events_queued.load()));
   single("agentviz_ws_events_pending", "Events queued and not yet written.",

@@ -3,8 +3,10 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <caf/scoped_actor.hpp>
 
 #include "av/config.hpp"
+#include "av/error.hpp"
 #include "av/log.hpp"
 #include "io_thread.hpp"
 #include "listener.hpp"
@@ -160,6 +162,18 @@ ws_server::~ws_server() {
 void ws_server::stop() {
   if (threads_.empty())
     return;
+  {
+    // Bounded: a hub that does not answer delays the stop, never blocks it.
+    caf::scoped_actor self{*core_->env.sys};
+    self
+      ->request(hub_, core_->limits.handshake_timeout, atom::flush::value,
+                core_->env.ctx->bus.last_seq())
+      .receive([](uint64_t) {},
+               [](caf::error& err) {
+                 log::warn("websocket stop: events not flushed",
+                           {{"error", describe(err)}});
+               });
+  }
   core_->shutdown();
   for (auto& t : threads_)
     t.join();

@@ -55,10 +55,18 @@ bool count(const json& msg, const char* key, uint32_t& out) {
   return true;
 }
 
+/// Reads the frame format; absent or null means float.
+bool format_of(const json& msg, frame_format& out) {
+  auto i = msg.find("format");
+  if (i == msg.end() || i->is_null())
+    return true;
+  return i->is_string() && parse(i->get<std::string>(), out);
+}
+
 /// The event kind named `name` (`agent.spawned`, …) as its `kind_bit`;
 /// 0 for an unknown name.
 uint32_t event_bit(const std::string& name) {
-  for (uint8_t i = 0; i <= static_cast<uint8_t>(event_kind::formation); ++i)
+  for (uint8_t i = 0; i <= static_cast<uint8_t>(last_event_kind); ++i)
     if (name == to_string(static_cast<event_kind>(i)))
       return kind_bit(static_cast<event_kind>(i));
   return 0;
@@ -285,6 +293,11 @@ void session::subscribe(const json& msg) {
     return bad_message("invalid_argument", "fps: expected a positive integer");
   if (!strings(msg, "events", events))
     return bad_message("invalid_argument", "events: expected strings");
+  auto format = frame_format::float32;
+  if (!format_of(msg, format))
+    return bad_message("invalid_argument",
+                       "format: expected \"float\" or \"quantized\", got "
+                         + http::dump(msg["format"]));
   if (msg.contains("events") && msg["events"].is_array()) {
     // Listed kinds only; an empty list streams frames alone.
     f.events = 0;
@@ -305,9 +318,9 @@ void session::subscribe(const json& msg) {
   if (msg.contains("token") && msg["token"].is_string())
     token_ = msg["token"].get<std::string>();
   subscribed_ = true;
-  caf::anon_send(core_->hub, atom::subscribe::value,
-                 ws_subscription{id_, actor_, std::move(f),
-                                 weak_from_this()});
+  caf::anon_send(
+    core_->hub, atom::subscribe::value,
+    ws_subscription{id_, actor_, std::move(f), weak_from_this(), format});
 }
 
 void session::command(const json& msg) {
@@ -424,7 +437,7 @@ void session::push_control(ws_payload x) {
 }
 
 void session::enqueue_control(ws_payload x) {
-  if (close_ || done_)
+  if (close_ || close_after_ || done_)
     return;
   queue_.push_back(item{std::move(x), false, false});
   pump();
@@ -460,7 +473,7 @@ void session::clear_events() {
 
 void session::enqueue_events(const std::vector<ws_payload>& xs,
                              uint64_t last_seq) {
-  if (close_ || done_ || !subscribed_)
+  if (close_ || close_after_ || done_ || !subscribed_)
     return;
   auto& lim = core_->limits;
   if (queued_events_ + xs.size() > lim.max_queued_events) {
@@ -491,7 +504,7 @@ void session::enqueue_events(const std::vector<ws_payload>& xs,
 }
 
 void session::enqueue_frame(uint64_t frame, ws_payload x) {
-  if (close_ || done_ || !subscribed_)
+  if (close_ || close_after_ || done_ || !subscribed_)
     return;
   if (!frames_.empty() && frame_ != frame) {
     core_->stats->frames_coalesced += frames_.size();
@@ -533,6 +546,10 @@ void session::pump() {
       frames_.erase(frames_.begin());
     } else {
       resyncs_in_row_ = 0;
+      if (close_after_)
+        close_with(static_cast<websocket::close_code>(close_after_->code),
+                   std::string{close_after_->reason.c_str()},
+                   reason_.c_str());
       return;
     }
     writing_ = true;
@@ -624,16 +641,26 @@ void session::close_with(websocket::close_code code, std::string reason,
   pump();
 }
 
+void session::close_after_queue(websocket::close_code code, std::string reason,
+                                const char* metric) {
+  if (close_ || close_after_ || done_)
+    return;
+  frames_.clear();
+  if (!writing_ && queue_.empty())
+    return close_with(code, std::move(reason), metric);
+  if (reason_.empty())
+    reason_ = metric;
+  close_after_.emplace(code, std::move(reason));
+  // A stuck write would hold the close for ever.
+  arm_deadline();
+}
+
 void session::close() {
   post([self = shared_from_this()] {
     if (!self->open_)
       return self->finish("shutdown");
-    if (self->writing_) {
-      self->reason_ = "shutdown";
-      return self->finish("shutdown");
-    }
-    self->close_with(websocket::close_code::going_away,
-                     "the server is shutting down", "shutdown");
+    self->close_after_queue(websocket::close_code::going_away,
+                            "the server is shutting down", "shutdown");
   });
 }
 

@@ -33,7 +33,8 @@ public:
   /// Reads the upgrade request.
   void start();
 
-  /// Closes with 1001 (server going away); callable from any thread.
+  /// Closes with 1001 (server going away) once the control messages and
+  /// events queued so far are written; callable from any thread.
   void close();
 
   void push_events(std::vector<ws_payload> xs, uint64_t last_seq) override;
@@ -87,6 +88,11 @@ private:
   /// Sends a close frame once the write in flight is done.
   void close_with(boost::beast::websocket::close_code code, std::string reason,
                   const char* metric);
+  /// Takes nothing more, writes the queued control messages and events
+  /// (frames are dropped), then closes; a peer that does not take them
+  /// within the handshake timeout is cut off.
+  void close_after_queue(boost::beast::websocket::close_code code,
+                         std::string reason, const char* metric);
   /// Ends the connection, counted under `reason` (the first one wins).
   void finish(const char* reason);
   void clear_events();
@@ -99,8 +105,8 @@ private:
   /// Queues `fn` on this connection's context unless the server has ended.
   template <class F>
   void post(F&& fn);
-  /// Closes the socket if the upgrade request (or a lingering peer) takes
-  /// longer than the handshake timeout.
+  /// Closes the socket if the upgrade request, a lingering peer or a close
+  /// waiting behind a stuck write takes longer than the handshake timeout.
   void arm_deadline();
 
   std::shared_ptr<core> core_;
@@ -129,6 +135,8 @@ private:
   uint32_t resyncs_in_row_ = 0;
   uint32_t bad_ = 0;
   std::optional<boost::beast::websocket::close_reason> close_;
+  /// The close that waits for the queue to drain.
+  std::optional<boost::beast::websocket::close_reason> close_after_;
   bool close_sent_ = false;
   std::string reason_;
   std::atomic<bool> done_{false};

@@ -37,13 +37,23 @@ private:
   clock::time_point next_{};
 };
 
-/// Marks the store down after a failure, logging once per outage.
+/// Tells the node's viewers that the store's connection changed.
+inline void publish_change(store_status& status, bool connected,
+                           size_t buffered, std::string reason) {
+  if (status.events)
+    status.events->publish(
+      store_event{status.name, connected, buffered, std::move(reason)});
+}
+
+/// Marks the store down after a failure, logging and publishing once per
+/// outage.
 inline void mark_down(store_status& status, const std::string& error,
                       size_t buffered) {
-  if (status.up.exchange(false))
-    log::warn(
-      "store unavailable: buffering writes",
-      {{"store", status.name}, {"error", error}, {"buffered", buffered}});
+  if (!status.up.exchange(false))
+    return;
+  log::warn("store unavailable: buffering writes",
+            {{"store", status.name}, {"error", error}, {"buffered", buffered}});
+  publish_change(status, false, buffered, error);
 }
 
 /// Marks the store up after a connection; logs and counts a reconnection
@@ -55,6 +65,7 @@ inline void mark_up(store_status& status, bool& ever_connected,
     ++status.reconnects;
     log::info("store reconnected: writing the buffer",
               {{"store", status.name}, {"buffered", buffered}});
+    publish_change(status, true, buffered, "reconnected");
   }
   ever_connected = true;
 }

@@ -42,6 +42,7 @@ start_stores(caf::actor_system& sys, const config::settings& cfg,
   std::vector<caf::actor> result;
   if (!cfg.database_url.empty()) {
     auto status = std::make_shared<store_status>("postgres");
+    status->events = &ctx.bus;
     ctx.stores.push_back(status);
     persistence::pg_writer_config wc;
     wc.database_url = cfg.database_url;
@@ -62,6 +63,7 @@ start_stores(caf::actor_system& sys, const config::settings& cfg,
   }
   if (!cfg.redis_url.empty()) {
     auto status = std::make_shared<store_status>("redis");
+    status->events = &ctx.bus;
     ctx.stores.push_back(status);
     persistence::redis_writer_config wc;
     wc.redis_url = cfg.redis_url;
@@ -283,6 +285,9 @@ void node::shutdown() {
   if (stopped_)
     return;
   stopped_ = true;
+  // Viewers learn it first: the WebSocket server hands every event
+  // published so far to its sessions before it closes them.
+  ctx_->bus.publish(node_stopping{"shutdown"});
   // Closes in the background while the rest stops.
   if (telemetry_)
     telemetry_->stop();

@@ -64,6 +64,10 @@ CAF_TEST(the stream counters reach the metrics endpoint) {
   CAF_REQUIRE(bytes);
   CAF_CHECK_GREATER(*bytes, 0.0);
   CAF_CHECK_EQUAL(value_of(text, "agentviz_ws_resyncs_total"), 0.0);
+  // No viewer asked for quantized frames: none were encoded.
+  CAF_CHECK_EQUAL(
+    value_of(text, R"(agentviz_ws_frame_payloads_total{format="quantized"})"),
+    0.0);
   CAF_CHECK(value_of(text, R"(agentviz_actor_mailbox_depth{kind="hub"})"));
   stays->close();
 }

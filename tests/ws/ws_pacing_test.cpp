@@ -1,43 +1,13 @@
 #define CAF_SUITE ws.pacing
 #include "caf/test/unit_test.hpp"
 
-#include <condition_variable>
-#include <mutex>
-
+#include "recording_outlet.hpp"
 #include "ws_fixture.hpp"
 
 using namespace av;
 using namespace av::test;
 
 namespace {
-
-/// Records the frame numbers the hub hands a session.
-struct recording_outlet : ws_outlet {
-  std::mutex mtx;
-  std::condition_variable cv;
-  std::vector<uint64_t> frames;
-  bool subscribed = false;
-
-  void push_events(std::vector<ws_payload>, uint64_t) override {}
-
-  void push_frame(uint64_t frame, ws_payload) override {
-    std::lock_guard<std::mutex> guard{mtx};
-    frames.push_back(frame);
-    cv.notify_all();
-  }
-
-  void push_control(ws_payload) override {
-    std::lock_guard<std::mutex> guard{mtx};
-    subscribed = true;
-    cv.notify_all();
-  }
-
-  template <class Pred>
-  bool wait(Pred pred) {
-    std::unique_lock<std::mutex> guard{mtx};
-    return cv.wait_for(guard, std::chrono::seconds{10}, pred);
-  }
-};
 
 position_batch frame(uint64_t n, bool keyframe) {
   position_batch x;

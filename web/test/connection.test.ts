@@ -52,7 +52,7 @@ describe("Connection", () => {
     expect(s.binaryType).toBe("arraybuffer");
     s.open();
     s.json({ type: "hello", protocol: 1, seq: 5, maxVisibleAgents: 500, maxFps: 60 });
-    expect(s.sent).toEqual([{ type: "subscribe", maxAgents: 500, token: "k" }]);
+    expect(s.sent).toEqual([{ type: "subscribe", format: "quantized", maxAgents: 500, token: "k" }]);
     s.json({ type: "subscribed", seq: 5, maxAgents: 500 });
     await flush();
     expect(t.sync.phase).toBe("live");

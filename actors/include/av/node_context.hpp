@@ -119,6 +119,10 @@ struct store_status {
   std::atomic<uint64_t> failed_writes{0};
   /// Writes tried again because the connection broke under them.
   std::atomic<uint64_t> retries{0};
+  /// Where losing and regaining the connection is published (`node.store`
+  /// events); none when null (a writer under test). Set before the writer
+  /// starts; the bus outlives the node's writers.
+  event_bus* events = nullptr;
 
   /// Upper bounds of the flush latency buckets, in seconds.
   static constexpr std::array<double, 11> flush_buckets{

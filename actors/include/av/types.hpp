@@ -419,6 +419,24 @@ struct formation_event {
   std::vector<num_id> agents;
 };
 
+/// A store writer lost or regained its connection (`node.store`).
+struct store_event {
+  /// postgres or redis.
+  std::string store;
+  bool connected = false;
+  /// Writes waiting in the writer's buffer at the change.
+  uint64_t buffered = 0;
+  /// The error that broke the connection, or "reconnected".
+  std::string reason;
+};
+
+/// The node is shutting down gracefully (`node.stopping`): viewers know to
+/// reconnect.
+struct node_stopping {
+  /// What stops it: "shutdown" for a signal or the end of stdin.
+  std::string reason;
+};
+
 /// Kinds of events, in the order of `event_payload`'s alternatives.
 enum class event_kind : uint8_t {
   agent_spawned,
@@ -430,14 +448,19 @@ enum class event_kind : uint8_t {
   agent_terminated,
   tool_called,
   formation,
+  node_store,
+  node_stopping,
 };
+
+/// The last kind: every kind is at most this one.
+constexpr event_kind last_event_kind = event_kind::node_stopping;
 
 const char* to_string(event_kind x);
 
 using event_payload
   = caf::variant<agent_spawned, agent_state_changed, task_event, metrics_event,
                  message_event, coordination_event, agent_terminated,
-                 tool_called, formation_event>;
+                 tool_called, formation_event, store_event, node_stopping>;
 
 /// A change in the node, numbered in the order it was published.
 struct event {
@@ -454,7 +477,7 @@ constexpr uint32_t kind_bit(event_kind kind) {
   return 1u << static_cast<uint8_t>(kind);
 }
 
-constexpr uint32_t all_event_kinds = 0x1FFu;
+constexpr uint32_t all_event_kinds = (kind_bit(last_event_kind) << 1) - 1;
 
 /// Events as the bus hands them to subscribers: in sequence order, shared by
 /// every receiver (node-local; cross-node fan-out goes through Redis).
@@ -657,6 +680,17 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, formation_event& x) {
   return f(caf::meta::type_name("formation_event"), x.id, x.kind, x.phase,
            x.agents);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, store_event& x) {
+  return f(caf::meta::type_name("store_event"), x.store, x.connected,
+           x.buffered, x.reason);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_stopping& x) {
+  return f(caf::meta::type_name("node_stopping"), x.reason);
 }
 
 template <class Inspector>

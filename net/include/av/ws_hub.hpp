@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -11,6 +12,7 @@
 
 #include "av/actors.hpp"
 #include "av/node_context.hpp"
+#include "av/ws_frame.hpp"
 
 namespace av {
 
@@ -110,6 +112,10 @@ struct ws_subscription {
   /// through the lane, sparing a mailbox hop and a task per viewer and
   /// push. Without one they go through `session`.
   std::weak_ptr<ws_outlet> outlet;
+  /// How the session's position frames are encoded. Not part of the
+  /// filter: viewers that see the same agents share a group whatever the
+  /// format.
+  ws::frame_format format = ws::frame_format::float32;
 };
 
 /// Counters of the WebSocket layer, shared by the sessions and read by the
@@ -127,6 +133,9 @@ struct ws_stats {
   std::atomic<uint64_t> resyncs{0};
   std::atomic<uint64_t> commands{0};
   std::atomic<uint64_t> bad_messages{0};
+  /// Frame payloads the hub encoded, by `ws::frame_format`: at most one
+  /// per format, tick part and filter group that needs it.
+  std::array<std::atomic<uint64_t>, ws::frame_formats> frame_payloads{};
   std::mutex mtx;
   std::map<std::string, uint64_t> closes;
 
@@ -154,7 +163,11 @@ using hub_actor = caf::typed_actor<
   // A session subscribes, or changes its filter.
   caf::reacts_to<atom::subscribe, ws_subscription>,
   // A session leaves.
-  caf::reacts_to<atom::unsub, uint64_t>>::extend_with<status_actor>;
+  caf::reacts_to<atom::unsub, uint64_t>,
+  // Answers, with the newest sequence number handled, once every event up
+  // to the given one was handed to the sessions.
+  caf::replies_to<atom::flush,
+                  uint64_t>::with<uint64_t>>::extend_with<status_actor>;
 
 /// State of the HUB actor.
 struct hub_data {
@@ -177,6 +190,7 @@ struct hub_data {
     ws_session_actor session;
     std::weak_ptr<ws_outlet> outlet;
     std::string group;
+    ws::frame_format format = ws::frame_format::float32;
     /// Frame pacing: the frame being sent and whether this member gets it.
     uint64_t frame = ~uint64_t{0};
     bool frame_on = false;
@@ -194,6 +208,8 @@ struct hub_data {
   /// them back.
   std::unordered_set<num_id> gone;
   uint64_t last_seq = 0;
+  /// Flush requests waiting for their sequence number.
+  std::multimap<uint64_t, caf::typed_response_promise<uint64_t>> flushes;
   uint64_t batches = 0;
   uint64_t frames = 0;
   uint64_t processed = 0;

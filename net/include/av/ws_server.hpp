@@ -76,8 +76,10 @@ public:
 
   const ws_stats_ptr& stats() const { return stats_; }
 
-  /// Closes the listener and every session, joins the thread and stops the
-  /// hub. Call it before the other actors stop; idempotent.
+  /// Hands every event published so far (`node.stopping` among them) to
+  /// the sessions, which write what they have queued, then closes the
+  /// listener and every session, joins the thread and stops the hub. Call
+  /// it before the other actors stop; idempotent.
   void stop();
 
 private:

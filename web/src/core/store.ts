@@ -2,6 +2,7 @@
 // an event log, built from a snapshot and kept current by events and frames.
 
 import { decodeFrame, emptyHeader, type FrameError } from "./frame_decoder";
+import type { StoreLink } from "./node_status";
 import { PositionTable } from "./position_table";
 import { Ring } from "./ring";
 import type {
@@ -77,6 +78,8 @@ export class SwarmStore {
   readonly edges = new Map<string, Edge>();
   readonly positions = new PositionTable();
   readonly log = new Ring<LogEntry>(LOG_ENTRIES);
+  /** The node's stores, from `node.store` events. */
+  readonly stores = new Map<string, StoreLink>();
   /** Newest event applied; 0 before the first snapshot. */
   lastSeq = 0;
   /**
@@ -293,6 +296,16 @@ export class SwarmStore {
         const n = Array.isArray(d.agents) ? d.agents.length : 0;
         return `formation ${str(d.id).slice(0, 8)} ${str(d.pattern)} ${str(d.phase)} (${n} agents)`;
       }
+      case "node.store": {
+        const link: StoreLink = {
+          connected: d.connected === true, buffered: num(d.buffered), reason: str(d.reason), since: ev.time,
+        };
+        this.stores.set(str(d.store, "store"), link);
+        const change = link.connected ? "reconnected" : `unavailable${link.reason ? `: ${link.reason}` : ""}`;
+        return `store ${str(d.store)} ${change} (${link.buffered} writes buffered)`;
+      }
+      case "node.stopping":
+        return `node stopping (${str(d.reason)}): reconnecting`;
       case "tool.called":
         return `tool ${str(d.tool)} ${str(d.outcome)}${d.client ? ` by ${str(d.client)}` : ""}`;
       default:

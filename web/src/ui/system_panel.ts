@@ -1,6 +1,7 @@
 // The node at a glance: agents by state, message rate, physics tick time,
 // viewers and nodes (from /health), and what this page receives.
 
+import { storeOutageLine } from "../core/node_status";
 import type { SwarmStore } from "../core/store";
 import { AGENT_STATES } from "../core/types";
 import { el } from "./dom";
@@ -32,7 +33,9 @@ export class SystemPanel {
     const row = (label: string, value: string, role?: string) =>
       [el("span", { text: label }), el("span", { class: "mono", "data-role": role, text: value })];
     const tick = h.physics?.tickMs;
+    const outage = storeOutageLine(this.store.stores);
     this.root.replaceChildren(
+      ...(outage ? [el("div", { class: "store-outage", "data-role": "store-outage", text: outage })] : []),
       el("div", { class: "states" },
         ...AGENT_STATES.filter((s) => s !== "TERMINATED").map((s) =>
           el("span", { class: `badge state-${s}`, text: `${s} ${byState[s]}` }))),
