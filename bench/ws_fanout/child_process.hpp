@@ -86,6 +86,10 @@ public:
         dup2(fd, 1);
         dup2(fd, 2);
       }
+      // The server runs in memory, as documented, whatever the calling
+      // shell (or a test run with its throwaway stores) has set.
+      unsetenv("DATABASE_URL");
+      unsetenv("REDIS_URL");
       for (auto& kv : env)
         putenv(kv.data());
       std::vector<char*> args;
