@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -25,18 +26,33 @@ namespace av::ws {
 class session;
 
 /// The sessions of one io_context. Each context is run by exactly one
-/// thread, so a task posted to the context may touch any of its sessions:
-/// no session's strand handler runs at the same time.
+/// thread, so a task run on the context may touch any of its sessions.
+/// Pushes wait here and go to the context as one task at a time: when the
+/// thread falls behind, a frame replaces the unsent frames of earlier ticks
+/// (as a session does with its own), events pile up in order, and the
+/// context's queue stays one task long instead of growing with every tick.
 class lane : public ws_lane {
 public:
-  lane(boost::asio::io_context& ioc, net::post_gate& gate)
-    : ioc_(ioc), gate_(gate) {}
+  lane(boost::asio::io_context& ioc, net::post_gate& gate, ws_stats& stats)
+    : ioc_(ioc), gate_(gate), stats_(stats) {}
 
   void push(std::vector<std::shared_ptr<ws_outlet>> to, ws_push x) override;
 
 private:
+  struct pending {
+    std::vector<std::shared_ptr<ws_outlet>> to;
+    ws_push x;
+  };
+
+  /// Hands what is waiting to the sessions, on the context's thread.
+  void run();
+
   boost::asio::io_context& ioc_;
   net::post_gate& gate_;
+  ws_stats& stats_;
+  std::mutex mtx_;
+  std::vector<pending> waiting_;
+  bool scheduled_ = false;
 };
 
 /// Everything the WebSocket sessions share. Sessions hold it by shared_ptr,

@@ -412,6 +412,31 @@ ws_outlet::~ws_outlet() {
   // nop
 }
 
+namespace {
+
+/// Hands `x` to `out` through its thread-safe push functions.
+void hand_to(ws_outlet& out, const ws_push& x) {
+  switch (x.kind) {
+    case ws_push::what::events:
+      out.push_events(x.payloads, x.seq);
+      break;
+    case ws_push::what::frame:
+      for (auto& p : x.payloads)
+        out.push_frame(x.seq, p);
+      break;
+    case ws_push::what::control:
+      for (auto& p : x.payloads)
+        out.push_control(p);
+      break;
+  }
+}
+
+} // namespace
+
+void ws_outlet::take(const ws_push& x) {
+  hand_to(*this, x);
+}
+
 ws_lane::~ws_lane() {
   // nop
 }
@@ -429,19 +454,7 @@ ws_session(ws_session_actor::stateful_pointer<ws_session_data> self,
       if (!conn)
         return self->quit();
       ++st.pushes;
-      switch (x.kind) {
-        case ws_push::what::events:
-          conn->push_events(std::move(x.payloads), x.seq);
-          break;
-        case ws_push::what::frame:
-          for (auto& p : x.payloads)
-            conn->push_frame(x.seq, std::move(p));
-          break;
-        case ws_push::what::control:
-          for (auto& p : x.payloads)
-            conn->push_control(std::move(p));
-          break;
-      }
+      hand_to(*conn, x);
     },
     [=](atom::status, status_verbosity) -> caf::settings {
       auto& st = self->state;

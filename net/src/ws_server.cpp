@@ -1,5 +1,7 @@
 #include "av/ws_server.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
@@ -32,19 +34,46 @@ core::core(const config::settings& cfg, http::api_env env_arg,
   http::add_coordination_routes(routes, env);
   http::add_message_routes(routes, env);
   http::add_layout_routes(routes, env);
-  lanes.push_back(std::make_unique<lane>(ioc, gate));
+  lanes.push_back(std::make_unique<lane>(ioc, gate, *stats));
   for (uint32_t i = 1; i < limits.io_threads; ++i) {
     more.push_back(std::make_unique<asio::io_context>(1));
     idle_guards_.emplace_back(more.back()->get_executor());
-    lanes.push_back(std::make_unique<lane>(*more.back(), gate));
+    lanes.push_back(std::make_unique<lane>(*more.back(), gate, *stats));
   }
 }
 
 void lane::push(std::vector<std::shared_ptr<ws_outlet>> to, ws_push x) {
-  gate_.post(ioc_.get_executor(), [to = std::move(to), x = std::move(x)] {
-    for (auto& conn : to)
-      static_cast<session&>(*conn).take(x);
-  });
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (x.kind == ws_push::what::frame) {
+    // Superseded: frames of earlier ticks not handed out yet.
+    auto old = std::stable_partition(waiting_.begin(), waiting_.end(),
+                                     [&](const pending& p) {
+                                       return p.x.kind != ws_push::what::frame
+                                              || p.x.seq >= x.seq;
+                                     });
+    for (auto i = old; i != waiting_.end(); ++i)
+      stats_.frames_coalesced += i->to.size() * i->x.payloads.size();
+    waiting_.erase(old, waiting_.end());
+  }
+  waiting_.push_back(pending{std::move(to), std::move(x)});
+  if (scheduled_)
+    return;
+  scheduled_ = gate_.post(ioc_.get_executor(), [this] { run(); });
+  if (!scheduled_)
+    waiting_.clear(); // the server has ended: nothing may hold a session
+
+}
+
+void lane::run() {
+  std::vector<pending> xs;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    xs.swap(waiting_);
+    scheduled_ = false;
+  }
+  for (auto& p : xs)
+    for (auto& conn : p.to)
+      conn->take(p.x);
 }
 
 std::vector<std::thread> core::run() {

@@ -45,8 +45,10 @@ public:
 
   ws_lane* lane() override;
 
+  /// A push from the hub, on this connection's I/O thread.
+  void take(const ws_push& x) override;
+
 private:
-  friend class lane;
   using request = boost::beast::http::request<boost::beast::http::string_body>;
 
   struct item {
@@ -76,8 +78,6 @@ private:
   void command(const nlohmann::json& msg);
   void bad_message(const char* code, std::string message);
   void control(const nlohmann::json& msg);
-  /// A push from the hub, on this connection's I/O thread.
-  void take(const ws_push& x);
   void enqueue_events(const std::vector<ws_payload>& xs, uint64_t last_seq);
   void enqueue_control(ws_payload x);
   void enqueue_frame(uint64_t frame, ws_payload x);

@@ -39,6 +39,7 @@ struct ws_filter {
 };
 
 class ws_lane;
+struct ws_push;
 
 /// Where the hub delivers a session's payloads. Implemented by the
 /// WebSocket session; callable from any thread.
@@ -59,6 +60,10 @@ public:
 
   /// A control message (never dropped by the event bound).
   virtual void push_control(ws_payload x) = 0;
+
+  /// A push, from a task of this connection's lane (on its thread); by
+  /// default through the functions above.
+  virtual void take(const ws_push& x);
 };
 
 /// What the hub hands a session: events, one frame part, or a control
