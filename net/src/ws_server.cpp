@@ -4,7 +4,6 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include "av/config.hpp"

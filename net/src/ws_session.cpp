@@ -327,7 +327,7 @@ void session::command(const json& msg) {
   ++core_->stats->commands;
   json id = msg.contains("id") ? msg["id"] : json{};
   // Answers come from actor threads: through push_control, which posts to
-  // the strand.
+  // the connection's I/O thread.
   auto result = [self = shared_from_this(), id](int code, json body) {
     self->push_control(text(json{{"type", "result"},
                                  {"id", id},
@@ -621,11 +621,15 @@ void session::on_write(item x, beast::error_code err, size_t n) {
 }
 
 void session::sent(const item& x, size_t n) {
-  core_->stats->events_pending -= x.events;
-  core_->stats->bytes_sent += n;
+  // Shared counters, touched by every I/O thread: only those that change.
+  auto& st = *core_->stats;
+  st.bytes_sent += n;
   if (x.binary)
-    ++core_->stats->frames_sent;
-  core_->stats->events_sent += x.events;
+    ++st.frames_sent;
+  if (x.events > 0) {
+    st.events_pending -= x.events;
+    st.events_sent += x.events;
+  }
 }
 
 void session::close_with(websocket::close_code code, std::string reason,

@@ -17,9 +17,10 @@
 
 namespace av::ws {
 
-/// One WebSocket connection. Beast owns the socket on the server's thread;
-/// everything here runs on the connection's strand, and the hub's pushes
-/// are posted onto it. One write is in flight at a time; behind it wait
+/// One WebSocket connection. Beast owns the socket on one of the server's
+/// I/O threads; everything here runs on that thread, and the hub's pushes
+/// reach it through the thread's lane. One write is in flight at a time;
+/// frames and plain events go straight to the socket. Behind it wait
 /// control messages and events (bounded: an overflow becomes a `resync`)
 /// and at most one position frame (a newer one replaces it), which goes
 /// ahead of queued events, taking turns with them.
