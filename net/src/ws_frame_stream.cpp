@@ -21,47 +21,103 @@ frame_stream::~frame_stream() {
   state_->sock.close(ignored);
 }
 
-size_t frame_stream::send_now(const std::string& payload, const uint8_t* header,
-                              size_t header_len, beast::error_code& err) {
-  iovec parts[2];
-  parts[0].iov_base = const_cast<uint8_t*>(header);
-  parts[0].iov_len = header_len;
-  parts[1].iov_base = const_cast<char*>(payload.data());
-  parts[1].iov_len = payload.size();
-  msghdr msg{};
-  msg.msg_iov = parts;
-  msg.msg_iovlen = 2;
-  for (;;) {
-    auto n = ::sendmsg(state_->sock.native_handle(), &msg,
-                       MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (n >= 0)
-      return static_cast<size_t>(n);
-    if (errno == EINTR)
-      continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK)
-      return 0;
-    err.assign(errno, beast::system_category());
-    return 0;
+namespace {
+
+/// Writes the header of an unmasked, final message of `size` bytes into
+/// `out` (room for 10); returns its length.
+size_t header_of(size_t size, bool binary, uint8_t* out) {
+  out[0] = binary ? 0x82 : 0x81;
+  if (size < 126) {
+    out[1] = static_cast<uint8_t>(size);
+    return 2;
   }
+  if (size < 65536) {
+    out[1] = 126;
+    out[2] = static_cast<uint8_t>(size >> 8);
+    out[3] = static_cast<uint8_t>(size);
+    return 4;
+  }
+  out[1] = 127;
+  for (int i = 0; i < 8; ++i)
+    out[2 + i] = static_cast<uint8_t>(uint64_t{size} >> (56 - 8 * i));
+  return 10;
 }
 
-void frame_stream::write_rest(ws_payload payload, std::string header,
-                              size_t sent,
-                              std::function<void(beast::error_code)> done) {
+/// What is left of a batch after a partial write, kept alive until out.
+struct rest {
+  std::string headers;
+  std::vector<ws_payload> payloads;
+  std::vector<asio::const_buffer> parts;
+};
+
+} // namespace
+
+bool frame_stream::write_messages(const std::vector<outgoing>& xs,
+                                  beast::error_code& err,
+                                  std::function<void(beast::error_code)> done) {
+  uint8_t headers[10 * max_batch];
+  iovec parts[2 * max_batch];
+  size_t n = std::min(xs.size(), max_batch);
+  size_t total = 0;
+  size_t used = 0;
+  for (size_t i = 0; i < n; ++i) {
+    auto len = header_of(xs[i].data->size(), xs[i].binary, headers + used);
+    parts[2 * i].iov_base = headers + used;
+    parts[2 * i].iov_len = len;
+    parts[2 * i + 1].iov_base = const_cast<char*>(xs[i].data->data());
+    parts[2 * i + 1].iov_len = xs[i].data->size();
+    used += len;
+    total += len + xs[i].data->size();
+  }
+  msghdr msg{};
+  msg.msg_iov = parts;
+  msg.msg_iovlen = 2 * n;
+  size_t sent = 0;
+  for (;;) {
+    auto r = ::sendmsg(state_->sock.native_handle(), &msg,
+                       MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (r >= 0) {
+      sent = static_cast<size_t>(r);
+      break;
+    }
+    if (errno == EINTR)
+      continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      err.assign(errno, beast::system_category());
+      return false;
+    }
+    break;
+  }
+  if (sent == total)
+    return true;
+  // The kernel took part of it: the rest goes out in the background, and
+  // Beast's writes wait behind it.
+  auto left = std::make_shared<rest>();
+  left->headers.assign(reinterpret_cast<const char*>(headers), used);
+  size_t at = 0;
+  for (size_t i = 0; i < n; ++i) {
+    left->payloads.push_back(xs[i].data);
+    auto len = parts[2 * i].iov_len;
+    for (auto b :
+         {asio::const_buffer{left->headers.data() + at, len},
+          asio::const_buffer{xs[i].data->data(), xs[i].data->size()}}) {
+      auto skip = std::min(sent, b.size());
+      sent -= skip;
+      if (b.size() > skip)
+        left->parts.push_back(b + skip);
+    }
+    at += len;
+  }
   auto st = state_;
   st->frame_busy = true;
-  auto head = std::make_shared<std::string>(std::move(header));
-  auto skip_head = std::min(sent, head->size());
-  auto skip_body = sent - skip_head;
-  std::array<asio::const_buffer, 2> rest{asio::buffer(*head) + skip_head,
-                                         asio::buffer(*payload) + skip_body};
   asio::async_write(
-    st->sock, rest,
-    [st, head, payload, done = std::move(done)](beast::error_code err, size_t) {
+    st->sock, left->parts,
+    [st, left, done = std::move(done)](beast::error_code e, size_t) {
       st->frame_busy = false;
       st->resume.cancel();
-      done(err);
+      done(e);
     });
+  return false;
 }
 
 void beast_close_socket(frame_stream& s) {

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/io_context.hpp>
@@ -66,13 +67,23 @@ public:
   /// Whether a message may be written now: nothing else is being written.
   bool idle() const { return !state_->frame_busy && state_->writes == 0; }
 
-  /// Writes `payload` as one unmasked binary (or text) message; call only
-  /// when `idle()`. True when the kernel took all of it; otherwise the rest is
-  /// written in the background and `done(err)` is called when it is out.
-  /// `err` is set (and `done` not called) when the connection failed.
-  template <class Done>
-  bool write_message(const ws_payload& payload, bool binary,
-                     boost::beast::error_code& err, Done done);
+  /// A message to write: a shared payload, binary or text.
+  struct outgoing {
+    ws_payload data;
+    bool binary = true;
+  };
+
+  /// Most messages written by one system call.
+  static constexpr size_t max_batch = 8;
+
+  /// Writes `xs` (at most `max_batch`) as whole unmasked messages in one
+  /// system call; call only when `idle()`. True when the kernel took all of
+  /// it; otherwise the rest is written in the background and `done(err)` is
+  /// called when it is out. `err` is set (and `done` not called) when the
+  /// connection failed.
+  bool write_messages(const std::vector<outgoing>& xs,
+                      boost::beast::error_code& err,
+                      std::function<void(boost::beast::error_code)> done);
 
 private:
   /// Shared with pending handlers, which may complete after the stream is
@@ -110,47 +121,8 @@ private:
       });
   }
 
-  /// Sends what it can at once; returns the bytes sent (header included).
-  size_t send_now(const std::string& payload, const uint8_t* header,
-                  size_t header_len, boost::beast::error_code& err);
-
-  /// Writes the rest of a frame after `sent` bytes, then calls `done`.
-  void write_rest(ws_payload payload, std::string header, size_t sent,
-                  std::function<void(boost::beast::error_code)> done);
-
   state_ptr state_;
 };
-
-template <class Done>
-bool frame_stream::write_message(const ws_payload& payload, bool binary,
-                                 boost::beast::error_code& err, Done done) {
-  uint8_t header[10];
-  size_t header_len = 2;
-  auto size = payload->size();
-  header[0] = binary ? 0x82 : 0x81; // FIN, binary or text
-  if (size < 126) {
-    header[1] = static_cast<uint8_t>(size);
-  } else if (size < 65536) {
-    header[1] = 126;
-    header[2] = static_cast<uint8_t>(size >> 8);
-    header[3] = static_cast<uint8_t>(size);
-    header_len = 4;
-  } else {
-    header[1] = 127;
-    for (int i = 0; i < 8; ++i)
-      header[2 + i] = static_cast<uint8_t>(uint64_t{size} >> (56 - 8 * i));
-    header_len = 10;
-  }
-  auto sent = send_now(*payload, header, header_len, err);
-  if (err)
-    return false;
-  if (sent == header_len + size)
-    return true;
-  write_rest(payload,
-             std::string{reinterpret_cast<const char*>(header), header_len},
-             sent, std::move(done));
-  return false;
-}
 
 // For Beast, found by argument-dependent lookup: closing on a timeout, and
 // the closing handshake.

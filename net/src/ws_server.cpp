@@ -73,6 +73,9 @@ void lane::run() {
   for (auto& p : xs)
     for (auto& conn : p.to)
       conn->take(p.x);
+  for (auto& p : xs)
+    for (auto& conn : p.to)
+      conn->flush();
 }
 
 std::vector<std::thread> core::run() {

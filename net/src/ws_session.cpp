@@ -444,6 +444,8 @@ void session::enqueue_control(ws_payload x) {
 }
 
 void session::take(const ws_push& x) {
+  // The lane flushes after handing out all it has: one write for it all.
+  holding_ = true;
   switch (x.kind) {
     case ws_push::what::events:
       return enqueue_events(x.payloads, x.seq);
@@ -456,6 +458,11 @@ void session::take(const ws_push& x) {
         enqueue_control(p);
       return;
   }
+}
+
+void session::flush() {
+  holding_ = false;
+  pump();
 }
 
 ws_lane* session::lane() {
@@ -515,9 +522,30 @@ void session::enqueue_frame(uint64_t frame, ws_payload x) {
   pump();
 }
 
+bool session::pick(item& next) {
+  if (!frames_.empty() && !last_was_frame_) {
+    // The newest frame overtakes queued events: a viewer that fell behind
+    // sees current positions. Turns alternate, so events still progress.
+    next = item{std::move(frames_.front()), true, false};
+    frames_.erase(frames_.begin());
+  } else if (!queue_.empty() && queue_.front().event) {
+    next = take_events();
+  } else if (!queue_.empty()) {
+    next = std::move(queue_.front());
+    queue_.pop_front();
+  } else if (!frames_.empty()) {
+    next = item{std::move(frames_.front()), true, false};
+    frames_.erase(frames_.begin());
+  } else {
+    return false;
+  }
+  last_was_frame_ = next.binary;
+  return true;
+}
+
 void session::pump() {
   for (;;) {
-    if (writing_ || done_ || !open_)
+    if (writing_ || done_ || !open_ || holding_)
       return;
     if (close_) {
       if (close_sent_)
@@ -531,20 +559,7 @@ void session::pump() {
                              });
     }
     item next;
-    if (!frames_.empty() && !last_was_frame_) {
-      // The newest frame overtakes queued events: a viewer that fell behind
-      // sees current positions. Turns alternate, so events still progress.
-      next = item{std::move(frames_.front()), true, false};
-      frames_.erase(frames_.begin());
-    } else if (!queue_.empty() && queue_.front().event) {
-      next = take_events();
-    } else if (!queue_.empty()) {
-      next = std::move(queue_.front());
-      queue_.pop_front();
-    } else if (!frames_.empty()) {
-      next = item{std::move(frames_.front()), true, false};
-      frames_.erase(frames_.begin());
-    } else {
+    if (!pick(next)) {
       resyncs_in_row_ = 0;
       if (close_after_)
         close_with(static_cast<websocket::close_code>(close_after_->code),
@@ -553,7 +568,6 @@ void session::pump() {
       return;
     }
     writing_ = true;
-    last_was_frame_ = next.binary;
     // Frames, and text too unless it is to be compressed, skip Beast's
     // write path (uncompressed frames even with permessage-deflate on, which
     // RFC 7692 allows per message).
@@ -566,21 +580,41 @@ void session::pump() {
                                                        shared_from_this(),
                                                        std::move(next)));
     }
+    // What else waits goes in the same system call (all of it can when
+    // nothing is compressed).
+    auto batch = std::make_shared<std::vector<item>>();
+    batch->push_back(std::move(next));
+    while (!deflate_ && batch->size() < frame_stream::max_batch
+           && pick(next))
+      batch->push_back(std::move(next));
+    out_.clear();
+    for (auto& x : *batch)
+      out_.push_back(frame_stream::outgoing{x.data, x.binary});
     beast::error_code err;
-    auto size = next.data->size();
-    auto whole = ws_.next_layer().write_message(
-      next.data, next.binary, err,
-      [self = shared_from_this(), next](beast::error_code err) mutable {
-        auto n = next.data->size();
-        self->on_write(std::move(next), err, n);
+    auto whole = ws_.next_layer().write_messages(
+      out_, err, [self = shared_from_this(), batch](beast::error_code err) {
+        self->on_batch(*batch, err);
       });
     if (err)
-      return on_write(std::move(next), err, 0);
+      return on_batch(*batch, err);
     if (!whole)
       return;
     writing_ = false;
-    sent(next, size);
+    for (auto& x : *batch)
+      sent(x, x.data->size());
   }
+}
+
+void session::on_batch(const std::vector<item>& xs, beast::error_code err) {
+  writing_ = false;
+  if (err) {
+    for (auto& x : xs)
+      core_->stats->events_pending -= x.events;
+    return finish("connection_lost");
+  }
+  for (auto& x : xs)
+    sent(x, x.data->size());
+  pump();
 }
 
 session::item session::take_events() {

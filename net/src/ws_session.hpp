@@ -49,6 +49,8 @@ public:
   /// A push from the hub, on this connection's I/O thread.
   void take(const ws_push& x) override;
 
+  void flush() override;
+
 private:
   using request = boost::beast::http::request<boost::beast::http::string_body>;
 
@@ -82,7 +84,11 @@ private:
   void enqueue_events(const std::vector<ws_payload>& xs, uint64_t last_seq);
   void enqueue_control(ws_payload x);
   void enqueue_frame(uint64_t frame, ws_payload x);
+  /// Takes the next message to write; false when nothing waits.
+  bool pick(item& next);
   void pump();
+  /// A batch written in the background is out (or failed).
+  void on_batch(const std::vector<item>& xs, boost::beast::error_code err);
   void on_write(item x, boost::beast::error_code err, size_t n);
   /// Counts a message the kernel took.
   void sent(const item& x, size_t n);
@@ -144,6 +150,10 @@ private:
   bool open_ = false;
   /// permessage-deflate was agreed: text messages go through Beast.
   bool deflate_ = false;
+  /// A lane is handing out pushes: write once it is done (`flush`).
+  bool holding_ = false;
+  /// The batch being written, as the frame stream takes it.
+  std::vector<frame_stream::outgoing> out_;
 };
 
 } // namespace av::ws

@@ -70,8 +70,8 @@ CAF_TEST(a small frame goes out at once with a short header) {
   auto p = payload(100);
   error_code err;
   bool called = false;
-  CAF_CHECK(
-    server->write_message(p, true, err, [&](error_code) { called = true; }));
+  CAF_CHECK(server->write_messages({{p, true}}, err,
+                                   [&](error_code) { called = true; }));
   CAF_CHECK(!err);
   CAF_CHECK(server->idle());
   auto got = read(102);
@@ -86,7 +86,7 @@ CAF_TEST(the rest of a large frame goes out before a write that follows) {
   auto p = payload(300000);
   error_code err;
   bool done = false;
-  CAF_REQUIRE(!server->write_message(p, true, err, [&](error_code e) {
+  CAF_REQUIRE(!server->write_messages({{p, true}}, err, [&](error_code e) {
     CAF_CHECK(!e);
     done = true;
   }));
@@ -117,7 +117,7 @@ CAF_TEST(the rest of a large frame goes out before a write that follows) {
 CAF_TEST(a medium text message carries a 16 bit length) {
   auto p = payload(1000);
   error_code err;
-  server->write_message(p, false, err, [](error_code) {});
+  server->write_messages({{p, false}}, err, [](error_code) {});
   auto got = read(4 + 1000);
   CAF_CHECK_EQUAL(static_cast<uint8_t>(got[0]), 0x81u);
   CAF_CHECK_EQUAL(static_cast<uint8_t>(got[1]), 126u);
@@ -139,10 +139,36 @@ CAF_TEST(a closed peer is an error and not a crash) {
       ioc.restart();
       continue;
     }
-    server->write_message(p, true, err,
-                          [&](error_code e) { failed = bool(e); });
+    server->write_messages({{p, true}}, err,
+                           [&](error_code e) { failed = bool(e); });
   }
   CAF_CHECK(err || failed);
+}
+
+CAF_TEST(several messages go in one call and their rest stays in order) {
+  auto big = payload(200000);
+  auto text = std::make_shared<const std::string>("[{\"seq\":1}]");
+  auto small = payload(10);
+  error_code err;
+  bool done = false;
+  // More than the kernel takes at once: part of the batch is written later.
+  CAF_REQUIRE(!server->write_messages(
+    {{small, true}, {big, true}, {text, false}}, err, [&](error_code e) {
+      CAF_CHECK(!e);
+      done = true;
+    }));
+  CAF_REQUIRE(!err);
+  auto got = read(2 + 10 + 10 + big->size() + 2 + text->size());
+  CAF_CHECK(done);
+  CAF_CHECK_EQUAL(static_cast<uint8_t>(got[0]), 0x82u);
+  CAF_CHECK_EQUAL(got.substr(2, 10), *small);
+  CAF_CHECK_EQUAL(static_cast<uint8_t>(got[12]), 0x82u);
+  CAF_CHECK_EQUAL(static_cast<uint8_t>(got[13]), 127u);
+  CAF_CHECK(got.compare(22, big->size(), *big) == 0);
+  auto tail = got.substr(22 + big->size());
+  CAF_CHECK_EQUAL(static_cast<uint8_t>(tail[0]), 0x81u);
+  CAF_CHECK_EQUAL(static_cast<uint8_t>(tail[1]), text->size());
+  CAF_CHECK_EQUAL(tail.substr(2), *text);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -64,6 +64,9 @@ public:
   /// A push, from a task of this connection's lane (on its thread); by
   /// default through the functions above.
   virtual void take(const ws_push& x);
+
+  /// After a lane's task has handed over all its pushes (`take`).
+  virtual void flush() {}
 };
 
 /// What the hub hands a session: events, one frame part, or a control
