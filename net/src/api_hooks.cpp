@@ -63,6 +63,19 @@ error_fn report_subagent(const api_call& call, const json& answer) {
   };
 }
 
+/// `from` sends `to` a message of `type`, then `next` runs.
+void send_message(caf::event_based_actor* self, const api_env& env,
+                  const agent_ref& from, const agent_ref& to, const char* type,
+                  const std::string& content, std::function<void()> next,
+                  const error_fn& report) {
+  outgoing_message msg;
+  msg.to = to.summary.num;
+  msg.type = type;
+  msg.content = content;
+  self->request(from.handle, env.timeout, atom::send::value, msg)
+    .then([next](message_receipt&) { next(); }, report);
+}
+
 json subagent_answer(const agent_ref& ref) {
   return {
     {"done", true}, {"name", ref.summary.name}, {"numId", ref.summary.num}};
@@ -82,17 +95,13 @@ void start_subagent(caf::event_based_actor* self, const api_env& env,
     self->request(ref.handle, env.timeout, atom::assign::value, task)
       .then(
         [=](agent_info&) {
-          outgoing_message msg;
-          msg.to = ref.summary.num;
-          msg.type = "request";
-          msg.content = sub.description;
-          self->request(session.handle, env.timeout, atom::send::value, msg)
-            .then(
-              [=](message_receipt&) mutable {
-                answer["subagent"] = subagent_answer(ref);
-                call.reply(status::ok, answer);
-              },
-              report);
+          send_message(
+            self, env, session, ref, "request", sub.description,
+            [=]() mutable {
+              answer["subagent"] = subagent_answer(ref);
+              call.reply(status::ok, answer);
+            },
+            report);
         },
         report);
   };
@@ -123,12 +132,9 @@ void end_subagent(caf::event_based_actor* self, const api_env& env,
                 plan.success, plan.output)
       .then(
         [=](task_result&) {
-          outgoing_message msg;
-          msg.to = session.summary.num;
-          msg.type = "inform";
-          msg.content = plan.output;
-          self->request(ref.handle, env.timeout, atom::send::value, msg)
-            .then([=](message_receipt&) { finish(ref); }, report);
+          send_message(
+            self, env, ref, session, "inform", plan.output,
+            [=] { finish(ref); }, report);
         },
         report);
   };

@@ -57,11 +57,15 @@ public:
     return true;
   }
 
-  /// Refuses further posts: once the contexts' threads have ended, before
-  /// running their leftovers.
-  void end() {
-    std::lock_guard<std::mutex> guard{mtx_};
-    ended_ = true;
+  /// Once the threads running the contexts have ended: refuses further
+  /// posts, then runs what was queued on `ioc` (call for each context; a
+  /// leftover of one that posts to another is refused).
+  void close(boost::asio::io_context& ioc) {
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      ended_ = true;
+    }
+    run_leftovers(ioc);
   }
 
 private:

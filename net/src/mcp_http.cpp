@@ -80,8 +80,7 @@ void http_core::remove(http_session* s) {
 }
 
 void http_core::drain() {
-  gate_.end();
-  net::run_leftovers(ioc);
+  gate_.close(ioc);
 }
 
 void http_core::shutdown() {

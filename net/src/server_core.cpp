@@ -64,8 +64,7 @@ void server_core::remove(session* s) {
 }
 
 void server_core::drain() {
-  gate_.end();
-  net::run_leftovers(ioc);
+  gate_.close(ioc);
 }
 
 void server_core::shutdown() {

@@ -209,10 +209,9 @@ void ws_server::stop() {
   for (auto& t : threads_)
     t.join();
   threads_.clear();
-  core_->gate.end();
-  net::run_leftovers(core_->ioc);
+  core_->gate.close(core_->ioc);
   for (auto& x : core_->more)
-    net::run_leftovers(*x);
+    core_->gate.close(*x);
   caf::anon_send_exit(hub_, caf::exit_reason::user_shutdown);
   log::info("websocket stopped");
 }

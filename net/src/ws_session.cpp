@@ -582,39 +582,41 @@ void session::pump() {
     }
     // What else waits goes in the same system call (all of it can when
     // nothing is compressed).
-    auto batch = std::make_shared<std::vector<item>>();
-    batch->push_back(std::move(next));
-    while (!deflate_ && batch->size() < frame_stream::max_batch
+    batch_.clear();
+    batch_.push_back(std::move(next));
+    while (!deflate_ && batch_.size() < frame_stream::max_batch
            && pick(next))
-      batch->push_back(std::move(next));
+      batch_.push_back(std::move(next));
     out_.clear();
-    for (auto& x : *batch)
+    for (auto& x : batch_)
       out_.push_back(frame_stream::outgoing{x.data, x.binary});
     beast::error_code err;
     auto whole = ws_.next_layer().write_messages(
-      out_, err, [self = shared_from_this(), batch](beast::error_code err) {
-        self->on_batch(*batch, err);
+      out_, err, [self = shared_from_this()](beast::error_code err) {
+        if (self->batch_done(err))
+          self->pump();
       });
-    if (err)
-      return on_batch(*batch, err);
+    if (err) {
+      batch_done(err);
+      return;
+    }
     if (!whole)
       return;
-    writing_ = false;
-    for (auto& x : *batch)
-      sent(x, x.data->size());
+    batch_done({});
   }
 }
 
-void session::on_batch(const std::vector<item>& xs, beast::error_code err) {
+bool session::batch_done(beast::error_code err) {
   writing_ = false;
   if (err) {
-    for (auto& x : xs)
+    for (auto& x : batch_)
       core_->stats->events_pending -= x.events;
-    return finish("connection_lost");
+    finish("connection_lost");
+    return false;
   }
-  for (auto& x : xs)
+  for (auto& x : batch_)
     sent(x, x.data->size());
-  pump();
+  return true;
 }
 
 session::item session::take_events() {

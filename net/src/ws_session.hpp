@@ -87,8 +87,8 @@ private:
   /// Takes the next message to write; false when nothing waits.
   bool pick(item& next);
   void pump();
-  /// A batch written in the background is out (or failed).
-  void on_batch(const std::vector<item>& xs, boost::beast::error_code err);
+  /// `batch_` is out (or failed: then the session ends); false on failure.
+  bool batch_done(boost::beast::error_code err);
   void on_write(item x, boost::beast::error_code err, size_t n);
   /// Counts a message the kernel took.
   void sent(const item& x, size_t n);
@@ -152,7 +152,10 @@ private:
   bool deflate_ = false;
   /// A lane is handing out pushes: write once it is done (`flush`).
   bool holding_ = false;
-  /// The batch being written, as the frame stream takes it.
+  /// The messages of the write in flight, and their payloads as the frame
+  /// stream takes them; reused, so a write allocates nothing once they
+  /// have grown.
+  std::vector<item> batch_;
   std::vector<frame_stream::outgoing> out_;
 };
 

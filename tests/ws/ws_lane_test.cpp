@@ -89,7 +89,7 @@ CAF_TEST(parts of one frame for different groups all stay) {
 }
 
 CAF_TEST(after the end a push holds no connection) {
-  gate.end();
+  gate.close(ioc);
   std::weak_ptr<outlet> watch = a;
   lane.push({a}, push(ws_push::what::frame, 1, "late"));
   a.reset();
