@@ -46,7 +46,16 @@ const record = (i) => layout.header + recordBytes * i;
 for (let i = 0; i < agents; ++i) frame.writeUInt32LE(i + 1, record(i));
 
 let seq = 0n;
-setInterval(() => {
+// Ticks at exactly `rate` per second: setInterval(1000 / 60) rounds to
+// whole milliseconds and drifts to 62 Hz, which would make the peer send
+// more frames than the servers it is compared with.
+const period = 1000 / rate;
+let next = performance.now();
+const schedule = () => {
+  next += period;
+  setTimeout(tick, Math.max(0, next - performance.now()));
+};
+const tick = () => {
   seq += 1n;
   frame.writeBigUInt64LE(seq, 8);
   frame.writeBigUInt64LE(BigInt(Date.now()), 16);
@@ -57,5 +66,7 @@ setInterval(() => {
   }
   for (const client of wss.clients)
     if (client.readyState === 1) client.send(frame);
-}, 1000 / rate);
+  schedule();
+};
+schedule();
 wss.on("listening", () => console.log(`listening on ${wss.address().port}`));

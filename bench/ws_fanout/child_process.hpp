@@ -36,11 +36,16 @@ inline bool accepts(uint16_t port) {
   return !err;
 }
 
-inline std::string dir_of_self() {
+/// This program's own path.
+inline std::string self_path() {
   std::vector<char> buf(4096);
   auto n = readlink("/proc/self/exe", buf.data(), buf.size() - 1);
-  std::string path = n > 0 ? std::string(buf.data(), static_cast<size_t>(n))
-                           : std::string{"."};
+  return n > 0 ? std::string(buf.data(), static_cast<size_t>(n))
+               : std::string{"./ws_fanout"};
+}
+
+inline std::string dir_of_self() {
+  auto path = self_path();
   return path.substr(0, path.rfind('/'));
 }
 
@@ -171,6 +176,24 @@ inline running node_peer(const std::string& script, uint32_t agents,
             {},
             ws,
             "/tmp/av-ws-fanout-peer.log"};
+  r.ws_port = ws;
+  return r;
+}
+
+/// The send floor (floor_server.hpp): this program's `floor-server`
+/// command, writing with `writes` (sendmsg or io_uring) from `threads`
+/// threads.
+inline running floor(uint32_t agents, uint32_t rate, size_t record_bytes,
+                     const std::string& writes, uint32_t threads) {
+  auto ws = free_port();
+  running r{{self_path(), "floor-server", "--port", std::to_string(ws),
+             "--agents", std::to_string(agents), "--rate",
+             std::to_string(rate), "--record-bytes",
+             std::to_string(record_bytes), "--writes", writes, "--threads",
+             std::to_string(threads)},
+            {},
+            ws,
+            "/tmp/av-ws-fanout-floor.log"};
   r.ws_port = ws;
   return r;
 }

@@ -6,7 +6,9 @@
 // sending frames of the same layout and size, as the peer. The viewers are a
 // lean epoll client (viewer_client.hpp) so that the client's own CPU, which
 // it shares with the server under test, limits the figures as little as
-// possible; its share is reported too.
+// possible; its share is reported too. The send floor (floor_server.hpp),
+// a server that does nothing but write the frames, runs under the same load
+// to show the least CPU any server can spend on the machine.
 
 #include <algorithm>
 #include <atomic>
@@ -34,6 +36,7 @@
 #include <nlohmann/json.hpp>
 
 #include "child_process.hpp"
+#include "floor_server.hpp"
 #include "viewer_client.hpp"
 
 namespace asio = boost::asio;
@@ -53,7 +56,12 @@ struct params {
   uint32_t rate = 60;
   uint32_t threads = std::max(1u, std::thread::hardware_concurrency());
   uint32_t probe_ms = 50;
-  std::string target = "both";
+  /// Which servers to run: ours, peer, floor (the send floor).
+  std::vector<std::string> targets{"ours", "peer", "floor"};
+  /// How the send floor writes: sendmsg and/or io_uring.
+  std::vector<std::string> floor_writes{"sendmsg", "io_uring"};
+  /// The send floor's writing threads (one per core, like WS_IO_THREADS).
+  uint32_t floor_threads = std::max(1u, std::thread::hardware_concurrency());
   /// What our viewers subscribe to: `positions` (frames only, like the
   /// peer; the probe viewer also takes `agent.metrics`) and/or `all`.
   std::vector<std::string> streams{"positions", "all"};
@@ -523,49 +531,63 @@ void raise_fd_limit() {
   }
 }
 
+bool wants(const params& p, const char* target) {
+  return std::find(p.targets.begin(), p.targets.end(), target)
+         != p.targets.end();
+}
+
 /// Every run, printed as it ends, then the JSON lines.
 void run(const params& p) {
-  std::vector<result> ours;
+  std::vector<result> rows;
   std::vector<result> peers;
+  auto record_bytes = layout_of(p.format).record_bytes;
   for (auto n : p.clients) {
     for (auto& stream : p.streams) {
-      if (p.target == "peer")
+      if (!wants(p, "ours"))
         break;
       auto srv = child_process::agent_server(p.server, p.agents, p.rate, n,
                                              p.io_threads);
-      auto r
-        = measure(p, n, srv.ws_port, srv.api_port, srv.pid(), "ours", stream);
-      print(p, r);
-      ours.push_back(r);
+      rows.push_back(
+        measure(p, n, srv.ws_port, srv.api_port, srv.pid(), "ours", stream));
+      print(p, rows.back());
     }
-    if (p.target != "ours") {
-      auto peer = child_process::node_peer(p.peer, p.agents, p.rate,
-                                           layout_of(p.format).record_bytes);
-      auto r = measure(p, n, peer.ws_port, 0, peer.pid(), "peer", "positions");
-      print(p, r);
-      peers.push_back(r);
+    if (wants(p, "peer")) {
+      auto peer
+        = child_process::node_peer(p.peer, p.agents, p.rate, record_bytes);
+      peers.push_back(
+        measure(p, n, peer.ws_port, 0, peer.pid(), "peer", "positions"));
+      print(p, peers.back());
+    }
+    for (auto& writes : p.floor_writes) {
+      if (!wants(p, "floor"))
+        break;
+      auto srv = child_process::floor(p.agents, p.rate, record_bytes, writes,
+                                      p.floor_threads);
+      auto name = writes == "sendmsg" ? "floor" : "floor_uring";
+      rows.push_back(measure(p, n, srv.ws_port, 0, srv.pid(), name,
+                             "positions"));
+      print(p, rows.back());
     }
   }
   std::vector<json> ratios;
-  for (auto& o : ours)
+  for (auto& o : rows)
     for (auto& q : peers)
       if (q.clients == o.clients) {
         auto cpu = q.cpu_cores > 0 ? o.cpu_cores / q.cpu_cores : 0.0;
         ratios.push_back(
           to_json(p, o, "server_cpu_ratio_to_peer", cpu, "ratio"));
-        std::printf("ratio at %u clients (%s): server CPU ours/peer %.2f, "
-                    "delivered ours/peer %.2f\n",
-                    o.clients, o.stream.c_str(), cpu,
+        std::printf("ratio at %u clients (%s %s): server CPU %s/peer %.2f, "
+                    "delivered %s/peer %.2f\n",
+                    o.clients, o.server.c_str(), o.stream.c_str(),
+                    o.server.c_str(), cpu, o.server.c_str(),
                     q.frames > 0 ? static_cast<double>(o.frames)
                                      / static_cast<double>(q.frames)
                                  : 0.0);
       }
-  for (auto& r : ours)
-    for (auto& x : lines(p, r))
-      std::printf("%s\n", x.dump().c_str());
-  for (auto& r : peers)
-    for (auto& x : lines(p, r))
-      std::printf("%s\n", x.dump().c_str());
+  for (auto* group : {&rows, &peers})
+    for (auto& r : *group)
+      for (auto& x : lines(p, r))
+        std::printf("%s\n", x.dump().c_str());
   for (auto& x : ratios)
     std::printf("%s\n", x.dump().c_str());
 }
@@ -578,8 +600,8 @@ int main(int argc, char** argv) {
   p.server = exe_dir + "/../runtime/agent-server";
   p.peer = AV_SOURCE_DIR "/bench/node/ws_peer.mjs";
   CLI::App app{"WebSocket fan-out: frames delivered, latency, server CPU and "
-               "RSS for N viewers, against agent-server and a Node ws peer, "
-               "with the load client's own CPU"};
+               "RSS for N viewers, against agent-server, a Node ws peer and "
+               "the send floor, with the load client's own CPU"};
   app.add_option("--server", p.server, "agent-server binary");
   app.add_option("--peer", p.peer, "the Node ws broadcast server script");
   app
@@ -594,8 +616,41 @@ int main(int argc, char** argv) {
                  "sockets (default: one per core)");
   app.add_option("--probe-ms", p.probe_ms,
                  "interval of the POST-to-event probe");
-  app.add_option("--target", p.target, "both, ours or peer")
-    ->check(CLI::IsMember({"both", "ours", "peer"}));
+  app
+    .add_option("--target", p.targets,
+                "servers to run, e.g. ours,peer: ours (agent-server), peer "
+                "(the Node ws server), floor (the send floor: a server that "
+                "only writes each viewer its frame, the least CPU any server "
+                "can spend on this machine)")
+    ->delimiter(',')
+    ->check(CLI::IsMember({"ours", "peer", "floor"}));
+  app
+    .add_option("--floor-writes", p.floor_writes,
+                "how the send floor writes: sendmsg (one system call per "
+                "viewer) and/or io_uring (one submission per tick and "
+                "thread; left out, with a note, where unavailable)")
+    ->delimiter(',')
+    ->check(CLI::IsMember({"sendmsg", "io_uring"}));
+  app
+    .add_option("--floor-threads", p.floor_threads,
+                "the send floor's writing threads (default: one per core)")
+    ->check(CLI::Range(1u, 1024u));
+  floor_server::options floor;
+  auto* serve = app.add_subcommand(
+    "floor-server", "serve as the send floor (the benchmark starts it)");
+  serve->add_option("--port", floor.port, "port on 127.0.0.1")->required();
+  serve->add_option("--agents", floor.agents, "agents per frame");
+  serve->add_option("--rate", floor.rate, "ticks per second");
+  serve
+    ->add_option("--record-bytes", floor.record_bytes,
+                 "28 (float layout) or 16 (quantized)")
+    ->check(CLI::IsMember({28, 16}));
+  serve->add_option("--writes", floor.writes, "sendmsg or io_uring")
+    ->check(CLI::IsMember({"sendmsg", "io_uring"}));
+  serve
+    ->add_option("--threads", floor.threads,
+                 "writing threads, each ticking for its share of the viewers")
+    ->check(CLI::Range(1u, 1024u));
   app
     .add_option("--streams", p.streams,
                 "what our viewers subscribe to: positions (frames only, as "
@@ -620,6 +675,18 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   raise_fd_limit();
   std::signal(SIGPIPE, SIG_IGN);
+  if (*serve)
+    return floor_server::serve(floor);
+  auto uring = std::find(p.floor_writes.begin(), p.floor_writes.end(),
+                         std::string{"io_uring"});
+  if (uring != p.floor_writes.end()) {
+    auto why = floor_server::io_uring_unavailable();
+    if (!why.empty()) {
+      std::fprintf(stderr, "ws_fanout: no io_uring send floor: %s\n",
+                   why.c_str());
+      p.floor_writes.erase(uring);
+    }
+  }
   try {
     run(p);
   } catch (const std::exception& e) {

@@ -165,6 +165,10 @@ const std::vector<spec>& table() {
     integer({"WS_IO_THREADS", "--ws-io-threads",
              "threads writing to WebSocket sessions; 0: one per core"},
             &s::ws_io_threads, 0, 256),
+    boolean({"WS_IO_URING", "--ws-io-uring",
+             "write a tick's frames to many sessions in one io_uring "
+             "submission where the kernel allows it"},
+            &s::ws_io_uring),
     boolean({"ENABLE_GPU_PHYSICS", "--enable-gpu-physics",
              "run the layout on the GPU; falls back to the CPU without one"},
             &s::enable_gpu_physics),

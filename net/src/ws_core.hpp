@@ -33,8 +33,10 @@ class session;
 /// context's queue stays one task long instead of growing with every tick.
 class lane : public ws_lane {
 public:
-  lane(boost::asio::io_context& ioc, net::post_gate& gate, ws_stats& stats)
-    : ioc_(ioc), gate_(gate), stats_(stats) {}
+  /// `ring`, when there is one, makes the writes of each task.
+  lane(boost::asio::io_context& ioc, net::post_gate& gate, ws_stats& stats,
+       std::unique_ptr<net::send_ring> ring)
+    : ioc_(ioc), gate_(gate), stats_(stats), ring_(std::move(ring)) {}
 
   void push(std::vector<std::shared_ptr<ws_outlet>> to, ws_push x) override;
 
@@ -53,6 +55,10 @@ private:
   std::mutex mtx_;
   std::vector<pending> waiting_;
   bool scheduled_ = false;
+  std::unique_ptr<net::send_ring> ring_;
+  /// The ring's counts already added to the stats.
+  uint64_t ring_writes_seen_ = 0;
+  uint64_t ring_submissions_seen_ = 0;
 };
 
 /// Everything the WebSocket sessions share. Sessions hold it by shared_ptr,
@@ -60,6 +66,16 @@ private:
 struct core : std::enable_shared_from_this<core> {
   core(const config::settings& cfg, http::api_env env, ws_server::limits lim,
        hub_actor hub, ws_stats_ptr stats);
+
+  /// Writes per io_uring submission at most.
+  static constexpr unsigned ring_entries = 1024;
+
+  /// How the lanes write: "io_uring", or "sendmsg (why)".
+  std::string writes;
+
+  /// A lane's send ring, or null (WS_IO_URING=false, or the kernel refuses
+  /// io_uring); sets `writes`.
+  std::unique_ptr<net::send_ring> open_ring();
 
   /// Starts the I/O threads: `ioc`'s and one per further context.
   std::vector<std::thread> run();

@@ -43,38 +43,41 @@ size_t header_of(size_t size, bool binary, uint8_t* out) {
   return 10;
 }
 
-/// What is left of a batch after a partial write, kept alive until out.
-struct rest {
-  std::string headers;
-  std::vector<ws_payload> payloads;
-  std::vector<asio::const_buffer> parts;
-};
-
 } // namespace
+
+void frame_stream::prepare(const std::vector<outgoing>& xs) {
+  auto& st = *state_;
+  size_t n = std::min(xs.size(), max_batch);
+  size_t used = 0;
+  st.total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    auto len = header_of(xs[i].data->size(), xs[i].binary, st.headers + used);
+    st.parts[2 * i].iov_base = st.headers + used;
+    st.parts[2 * i].iov_len = len;
+    st.parts[2 * i + 1].iov_base = const_cast<char*>(xs[i].data->data());
+    st.parts[2 * i + 1].iov_len = xs[i].data->size();
+    used += len;
+    st.total += len + xs[i].data->size();
+  }
+  st.msg = msghdr{};
+  st.msg.msg_iov = st.parts;
+  st.msg.msg_iovlen = 2 * n;
+}
 
 bool frame_stream::write_messages(const std::vector<outgoing>& xs,
                                   beast::error_code& err,
                                   std::function<void(beast::error_code)> done) {
-  uint8_t headers[10 * max_batch];
-  iovec parts[2 * max_batch];
-  size_t n = std::min(xs.size(), max_batch);
-  size_t total = 0;
-  size_t used = 0;
-  for (size_t i = 0; i < n; ++i) {
-    auto len = header_of(xs[i].data->size(), xs[i].binary, headers + used);
-    parts[2 * i].iov_base = headers + used;
-    parts[2 * i].iov_len = len;
-    parts[2 * i + 1].iov_base = const_cast<char*>(xs[i].data->data());
-    parts[2 * i + 1].iov_len = xs[i].data->size();
-    used += len;
-    total += len + xs[i].data->size();
+  prepare(xs);
+  auto& st = *state_;
+  if (auto* ring = net::send_ring::active()) {
+    st.frame_busy = true;
+    st.done = std::move(done);
+    ring->add(state_);
+    return false;
   }
-  msghdr msg{};
-  msg.msg_iov = parts;
-  msg.msg_iovlen = 2 * n;
   size_t sent = 0;
   for (;;) {
-    auto r = ::sendmsg(state_->sock.native_handle(), &msg,
+    auto r = ::sendmsg(st.sock.native_handle(), &st.msg,
                        MSG_DONTWAIT | MSG_NOSIGNAL);
     if (r >= 0) {
       sent = static_cast<size_t>(r);
@@ -88,36 +91,52 @@ bool frame_stream::write_messages(const std::vector<outgoing>& xs,
     }
     break;
   }
-  if (sent == total)
+  if (sent == st.total)
     return true;
-  // The kernel took part of it: the rest goes out in the background, and
-  // Beast's writes wait behind it.
-  auto left = std::make_shared<rest>();
-  left->headers.assign(reinterpret_cast<const char*>(headers), used);
-  size_t at = 0;
-  for (size_t i = 0; i < n; ++i) {
-    left->payloads.push_back(xs[i].data);
-    auto len = parts[2 * i].iov_len;
-    for (auto b :
-         {asio::const_buffer{left->headers.data() + at, len},
-          asio::const_buffer{xs[i].data->data(), xs[i].data->size()}}) {
-      auto skip = std::min(sent, b.size());
-      sent -= skip;
-      if (b.size() > skip)
-        left->parts.push_back(b + skip);
-    }
-    at += len;
-  }
-  auto st = state_;
-  st->frame_busy = true;
-  asio::async_write(
-    st->sock, left->parts,
-    [st, left, done = std::move(done)](beast::error_code e, size_t) {
-      st->frame_busy = false;
-      st->resume.cancel();
-      done(e);
-    });
+  st.frame_busy = true;
+  st.done = std::move(done);
+  st.write_rest(sent);
   return false;
+}
+
+int frame_stream::state::fd() {
+  return sock.is_open() ? sock.native_handle() : -1;
+}
+
+void frame_stream::state::sent(int result) {
+  if (result >= 0 || result == -EAGAIN || result == -EWOULDBLOCK) {
+    auto n = static_cast<size_t>(std::max(result, 0));
+    if (n == total)
+      return end_write({});
+    return write_rest(n);
+  }
+  end_write({-result, beast::system_category()});
+}
+
+void frame_stream::state::write_rest(size_t sent) {
+  // The kernel took part of it: the rest goes out in the background, and
+  // Beast's writes wait behind it. The parts point into the headers here
+  // and the payloads, which the writer keeps until `done`.
+  std::vector<asio::const_buffer> left;
+  for (size_t i = 0; i < msg.msg_iovlen; ++i) {
+    asio::const_buffer b{parts[i].iov_base, parts[i].iov_len};
+    auto skip = std::min(sent, b.size());
+    sent -= skip;
+    if (b.size() > skip)
+      left.push_back(b + skip);
+  }
+  asio::async_write(sock, left,
+                    [self = shared_from_this()](beast::error_code e, size_t) {
+                      self->end_write(e);
+                    });
+}
+
+void frame_stream::state::end_write(beast::error_code err) {
+  frame_busy = false;
+  resume.cancel();
+  auto d = std::move(done);
+  done = nullptr;
+  d(err);
 }
 
 void beast_close_socket(frame_stream& s) {

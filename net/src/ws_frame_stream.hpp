@@ -14,7 +14,10 @@
 #include <boost/beast/core/role.hpp>
 #include <boost/beast/websocket/teardown.hpp>
 
+#include <sys/uio.h>
+
 #include "av/ws_hub.hpp"
+#include "send_ring.hpp"
 
 namespace av::ws {
 
@@ -28,7 +31,8 @@ using socket_stream
 /// The socket under a session's websocket::stream. Position frames and
 /// events, most of the traffic, go straight to the socket as whole
 /// uncompressed messages: one system call and no asynchronous operation
-/// when the kernel takes them at once. Beast's own writes (compressed
+/// when the kernel takes them at once, or a share of one when the thread
+/// has an active net::send_ring (a lane handing out a tick). Beast's own writes (compressed
 /// messages, pings, pongs, the close) pass through `async_write_some`,
 /// which holds them back while the rest of a message is still being
 /// written, so that two messages never interleave on the wire.
@@ -78,17 +82,20 @@ public:
 
   /// Writes `xs` (at most `max_batch`) as whole unmasked messages in one
   /// system call; call only when `idle()`. True when the kernel took all of
-  /// it; otherwise the rest is written in the background and `done(err)` is
-  /// called when it is out. `err` is set (and `done` not called) when the
-  /// connection failed.
+  /// it; otherwise (also whenever the thread's send_ring takes the write)
+  /// the rest is written in the background and `done(err)` is called when it
+  /// is out. `err` is set (and `done` not called) when the connection
+  /// failed at once. The payloads must live until true is returned or
+  /// `done` is called.
   bool write_messages(const std::vector<outgoing>& xs,
                       boost::beast::error_code& err,
                       std::function<void(boost::beast::error_code)> done);
 
 private:
-  /// Shared with pending handlers, which may complete after the stream is
-  /// gone (with operation_aborted).
-  struct state {
+  /// Shared with pending handlers and the send ring, which may complete
+  /// after the stream is gone (with an error).
+  struct state : net::send_ring::sender,
+                 std::enable_shared_from_this<state> {
     explicit state(socket_stream s)
       : sock(std::move(s)), resume(sock.get_executor()) {
       resume.expires_at(boost::asio::steady_timer::time_point::max());
@@ -96,12 +103,32 @@ private:
     socket_stream sock;
     /// Writes Beast has in flight.
     uint32_t writes = 0;
-    /// The rest of a frame is being written.
+    /// Messages of ours are being written: Beast's writes wait.
     bool frame_busy = false;
     /// Beast's writes wait on it while `frame_busy`; cancelled to go on.
     boost::asio::steady_timer resume;
+    /// The messages being written: headers, then header and payload parts.
+    uint8_t headers[10 * max_batch];
+    iovec parts[2 * max_batch];
+    msghdr msg{};
+    size_t total = 0;
+    /// Called when a write that did not finish at once is out.
+    std::function<void(boost::beast::error_code)> done;
+
+    int fd() override;
+    const msghdr* message() const override { return &msg; }
+    /// The send ring's outcome.
+    void sent(int result) override;
+    /// Writes what is left after `sent` bytes in the background, then ends
+    /// the write.
+    void write_rest(size_t sent);
+    /// Lets Beast's writes go on and calls `done`.
+    void end_write(boost::beast::error_code err);
   };
   using state_ptr = std::shared_ptr<state>;
+
+  /// Fills the state's headers and parts for `xs`.
+  void prepare(const std::vector<outgoing>& xs);
 
   template <class Buffers, class Handler>
   static void start_write(const state_ptr& st, const Buffers& b, Handler h) {

@@ -79,6 +79,12 @@ void collect_stream(ws_stats& stats, std::vector<pm::MetricFamily>& out) {
   single("agentviz_ws_bad_messages_total",
          "Malformed messages received over WebSockets.", counter,
          static_cast<double>(stats.bad_messages.load()));
+  single("agentviz_ws_ring_writes_total",
+         "Writes to WebSocket peers made through io_uring (WS_IO_URING).",
+         counter, static_cast<double>(stats.ring_writes.load()));
+  single("agentviz_ws_ring_submissions_total",
+         "io_uring submissions (system calls) that made those writes.",
+         counter, static_cast<double>(stats.ring_submissions.load()));
   auto closes = family("agentviz_ws_closes_total",
                        "WebSocket sessions closed, by reason.", counter);
   {

@@ -33,12 +33,24 @@ core::core(const config::settings& cfg, http::api_env env_arg,
   http::add_coordination_routes(routes, env);
   http::add_message_routes(routes, env);
   http::add_layout_routes(routes, env);
-  lanes.push_back(std::make_unique<lane>(ioc, gate, *stats));
+  lanes.push_back(std::make_unique<lane>(ioc, gate, *stats, open_ring()));
   for (uint32_t i = 1; i < limits.io_threads; ++i) {
     more.push_back(std::make_unique<asio::io_context>(1));
     idle_guards_.emplace_back(more.back()->get_executor());
-    lanes.push_back(std::make_unique<lane>(*more.back(), gate, *stats));
+    lanes.push_back(
+      std::make_unique<lane>(*more.back(), gate, *stats, open_ring()));
   }
+}
+
+std::unique_ptr<net::send_ring> core::open_ring() {
+  if (!limits.io_uring) {
+    writes = "sendmsg (WS_IO_URING=false)";
+    return nullptr;
+  }
+  std::string why;
+  auto ring = net::send_ring::open(ring_entries, why);
+  writes = ring ? "io_uring" : "sendmsg (" + why + ")";
+  return ring;
 }
 
 void lane::push(std::vector<std::shared_ptr<ws_outlet>> to, ws_push x) {
@@ -70,12 +82,22 @@ void lane::run() {
     xs.swap(waiting_);
     scheduled_ = false;
   }
-  for (auto& p : xs)
-    for (auto& conn : p.to)
-      conn->take(p.x);
-  for (auto& p : xs)
-    for (auto& conn : p.to)
-      conn->flush();
+  {
+    // The sessions' writes go out together when it ends.
+    net::send_ring::scope writes{ring_.get()};
+    for (auto& p : xs)
+      for (auto& conn : p.to)
+        conn->take(p.x);
+    for (auto& p : xs)
+      for (auto& conn : p.to)
+        conn->flush();
+  }
+  if (ring_) {
+    stats_.ring_writes += ring_->writes() - ring_writes_seen_;
+    stats_.ring_submissions += ring_->submissions() - ring_submissions_seen_;
+    ring_writes_seen_ = ring_->writes();
+    ring_submissions_seen_ = ring_->submissions();
+  }
 }
 
 std::vector<std::thread> core::run() {
@@ -149,6 +171,7 @@ ws_server::limits ws_server::limits_from(const config::settings& cfg) {
   result.compression = cfg.ws_compression;
   result.max_visible_agents = static_cast<uint32_t>(cfg.max_visible_agents);
   result.max_fps = static_cast<uint32_t>(cfg.physics_update_rate_hz);
+  result.io_uring = cfg.ws_io_uring;
   result.io_threads = cfg.ws_io_threads > 0
                         ? static_cast<uint32_t>(cfg.ws_io_threads)
                         : std::max(1u, std::thread::hardware_concurrency());
@@ -181,6 +204,7 @@ ws_server::ws_server(const config::settings& cfg, caf::actor_system& sys,
                                     {"port", port_},
                                     {"max_connections", lim.max_connections},
                                     {"io_threads", lim.io_threads},
+                                    {"writes", core_->writes},
                                     {"compression", lim.compression}});
   core_->accept();
   threads_ = core_->run();

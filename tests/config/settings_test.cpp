@@ -109,6 +109,7 @@ CAF_TEST(defaults) {
   CAF_CHECK_EQUAL(cfg.ws_heartbeat_interval_ms, 30000);
   CAF_CHECK_EQUAL(cfg.ws_compression, true);
   CAF_CHECK_EQUAL(cfg.ws_io_threads, 0);
+  CAF_CHECK_EQUAL(cfg.ws_io_uring, true);
   CAF_CHECK_EQUAL(cfg.enable_gpu_physics, true);
   CAF_CHECK_EQUAL(cfg.max_visible_agents, 500);
   CAF_CHECK_EQUAL(cfg.physics_update_rate_hz, 60);
@@ -130,7 +131,7 @@ CAF_TEST(defaults) {
 
 CAF_TEST(every documented variable is described) {
   auto rows = describe(settings{});
-  CAF_CHECK_EQUAL(rows.size(), 48u);
+  CAF_CHECK_EQUAL(rows.size(), 49u);
   for (auto name : {"BIND_ADDRESS",
                     "API_PORT",
                     "WS_PORT",
@@ -160,6 +161,7 @@ CAF_TEST(every documented variable is described) {
                     "WS_HEARTBEAT_INTERVAL",
                     "WS_COMPRESSION",
                     "WS_IO_THREADS",
+                    "WS_IO_URING",
                     "ENABLE_GPU_PHYSICS",
                     "MAX_VISIBLE_AGENTS",
                     "PHYSICS_UPDATE_RATE",
@@ -222,6 +224,7 @@ CAF_TEST(flags override the environment) {
   env_map env{{"WS_PORT", "9000"},
               {"READ_AUTH", "false"},
               {"WS_COMPRESSION", "true"},
+              {"WS_IO_URING", "false"},
               {"LOG_LEVEL", "warn"}};
   auto r = start({"--ws-port", "9001", "--read-auth", "--ws-compression=off",
                   "--log-level=error"},
@@ -230,6 +233,7 @@ CAF_TEST(flags override the environment) {
   CAF_CHECK_EQUAL(r.res.cfg.ws_port, 9001);
   CAF_CHECK_EQUAL(r.res.cfg.read_auth, true);
   CAF_CHECK_EQUAL(r.res.cfg.ws_compression, false);
+  CAF_CHECK_EQUAL(r.res.cfg.ws_io_uring, false);
   CAF_CHECK(r.res.cfg.log_level == log_level::error);
   // The last of a repeated flag wins, as a wrapper script expects.
   r = start({"--ws-port=9001", "--ws-port=9002"}, env);

@@ -38,7 +38,7 @@ struct fixture {
   boost::asio::io_context ioc{1};
   net::post_gate gate;
   ws_stats stats;
-  ws::lane lane{ioc, gate, stats};
+  ws::lane lane{ioc, gate, stats, nullptr};
   std::shared_ptr<outlet> a = std::make_shared<outlet>();
   std::shared_ptr<outlet> b = std::make_shared<outlet>();
 

@@ -1,6 +1,7 @@
 #define CAF_SUITE ws.metrics
 #include "caf/test/unit_test.hpp"
 
+#include "../../net/src/send_ring.hpp"
 #include "../net/prometheus_text.hpp"
 #include "ws_fixture.hpp"
 
@@ -69,6 +70,21 @@ CAF_TEST(the stream counters reach the metrics endpoint) {
     value_of(text, R"(agentviz_ws_frame_payloads_total{format="quantized"})"),
     0.0);
   CAF_CHECK(value_of(text, R"(agentviz_actor_mailbox_depth{kind="hub"})"));
+  // The events went out through io_uring where the kernel allows it
+  // (WS_IO_URING is on by default), several writes to a submission at most.
+  std::string why;
+  bool ring = net::send_ring::open(8, why) != nullptr;
+  auto writes = value_of(text, "agentviz_ws_ring_writes_total");
+  auto calls = value_of(text, "agentviz_ws_ring_submissions_total");
+  CAF_REQUIRE(writes && calls);
+  if (ring) {
+    CAF_CHECK_GREATER_OR_EQUAL(*writes, 2.0);
+    CAF_CHECK_GREATER(*calls, 0.0);
+    CAF_CHECK_LESS_OR_EQUAL(*calls, *writes);
+  } else {
+    CAF_MESSAGE("no io_uring here (" << why << "): every write a sendmsg");
+    CAF_CHECK_EQUAL(*writes, 0.0);
+  }
   stays->close();
 }
 

@@ -75,6 +75,9 @@ struct settings {
   bool ws_compression = true;
   /// Threads writing to WebSocket sessions; 0: one per core.
   int ws_io_threads = 0;
+  /// Hand a tick's frames to many sessions with one io_uring submission
+  /// where the kernel allows it (else one sendmsg per session).
+  bool ws_io_uring = true;
 
   // -- visualization ----------------------------------------------------------
   bool enable_gpu_physics = true;

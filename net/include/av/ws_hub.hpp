@@ -141,6 +141,10 @@ struct ws_stats {
   std::atomic<uint64_t> resyncs{0};
   std::atomic<uint64_t> commands{0};
   std::atomic<uint64_t> bad_messages{0};
+  /// Writes the I/O threads made through io_uring, and the submissions
+  /// (system calls) that made them.
+  std::atomic<uint64_t> ring_writes{0};
+  std::atomic<uint64_t> ring_submissions{0};
   /// Frame payloads the hub encoded, by `ws::frame_format`: at most one
   /// per format, tick part and filter group that needs it.
   std::array<std::atomic<uint64_t>, ws::frame_formats> frame_payloads{};

@@ -53,6 +53,9 @@ public:
     /// Asio threads writing to the sessions (WS_IO_THREADS; 0 in the
     /// configuration means one per core).
     uint32_t io_threads = 1;
+    /// WS_IO_URING: each I/O thread writes a tick's frames through a
+    /// net::send_ring when the kernel allows it.
+    bool io_uring = true;
   };
 
   /// The limits as configured.
