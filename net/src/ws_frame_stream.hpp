@@ -71,9 +71,11 @@ public:
   /// Whether a message may be written now: nothing else is being written.
   bool idle() const { return !state_->frame_busy && state_->writes == 0; }
 
-  /// A message to write: a shared payload, binary or text.
+  /// A message to write: a payload the writer keeps alive (see
+  /// `write_messages`), binary or text. Not a shared_ptr: copies would
+  /// bump a reference count that every I/O thread bumps for the same frame.
   struct outgoing {
-    ws_payload data;
+    const std::string* data;
     bool binary = true;
   };
 

@@ -589,7 +589,7 @@ void session::pump() {
       batch_.push_back(std::move(next));
     out_.clear();
     for (auto& x : batch_)
-      out_.push_back(frame_stream::outgoing{x.data, x.binary});
+      out_.push_back(frame_stream::outgoing{x.data.get(), x.binary});
     beast::error_code err;
     auto whole = ws_.next_layer().write_messages(
       out_, err, [self = shared_from_this()](beast::error_code err) {
@@ -659,12 +659,12 @@ void session::on_write(item x, beast::error_code err, size_t n) {
 void session::sent(const item& x, size_t n) {
   // Shared counters, touched by every I/O thread: only those that change.
   auto& st = *core_->stats;
-  st.bytes_sent += n;
+  st.bytes_sent.add(n);
   if (x.binary)
-    ++st.frames_sent;
+    st.frames_sent.add(1);
   if (x.events > 0) {
     st.events_pending -= x.events;
-    st.events_sent += x.events;
+    st.events_sent.add(x.events);
   }
 }
 

@@ -221,7 +221,7 @@ CAF_TEST(a frame stream writes through the active ring) {
   {
     net::send_ring::scope s{ring.get()};
     error_code err;
-    CAF_CHECK(!fs.write_messages({{p, true}}, err, [&](error_code e) {
+    CAF_CHECK(!fs.write_messages({{p.get(), true}}, err, [&](error_code e) {
       CAF_CHECK(!e);
       done = true;
     }));
@@ -250,7 +250,7 @@ CAF_TEST(what the ring could not write follows in the background) {
   {
     net::send_ring::scope s{ring.get()};
     error_code err;
-    fs.write_messages({{p, true}}, err, [&](error_code e) {
+    fs.write_messages({{p.get(), true}}, err, [&](error_code e) {
       CAF_CHECK(!e);
       done = true;
     });
@@ -282,7 +282,7 @@ CAF_TEST(a frame stream closed before the flush reports the error) {
   {
     net::send_ring::scope s{ring.get()};
     error_code err;
-    fs.write_messages({{p, true}}, err, [&](error_code e) { failed = e; });
+    fs.write_messages({{p.get(), true}}, err, [&](error_code e) { failed = e; });
     fs.socket().close();
   }
   CAF_CHECK(failed);

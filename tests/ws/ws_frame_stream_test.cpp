@@ -70,7 +70,7 @@ CAF_TEST(a small frame goes out at once with a short header) {
   auto p = payload(100);
   error_code err;
   bool called = false;
-  CAF_CHECK(server->write_messages({{p, true}}, err,
+  CAF_CHECK(server->write_messages({{p.get(), true}}, err,
                                    [&](error_code) { called = true; }));
   CAF_CHECK(!err);
   CAF_CHECK(server->idle());
@@ -86,7 +86,7 @@ CAF_TEST(the rest of a large frame goes out before a write that follows) {
   auto p = payload(300000);
   error_code err;
   bool done = false;
-  CAF_REQUIRE(!server->write_messages({{p, true}}, err, [&](error_code e) {
+  CAF_REQUIRE(!server->write_messages({{p.get(), true}}, err, [&](error_code e) {
     CAF_CHECK(!e);
     done = true;
   }));
@@ -117,7 +117,7 @@ CAF_TEST(the rest of a large frame goes out before a write that follows) {
 CAF_TEST(a medium text message carries a 16 bit length) {
   auto p = payload(1000);
   error_code err;
-  server->write_messages({{p, false}}, err, [](error_code) {});
+  server->write_messages({{p.get(), false}}, err, [](error_code) {});
   auto got = read(4 + 1000);
   CAF_CHECK_EQUAL(static_cast<uint8_t>(got[0]), 0x81u);
   CAF_CHECK_EQUAL(static_cast<uint8_t>(got[1]), 126u);
@@ -139,7 +139,7 @@ CAF_TEST(a closed peer is an error and not a crash) {
       ioc.restart();
       continue;
     }
-    server->write_messages({{p, true}}, err,
+    server->write_messages({{p.get(), true}}, err,
                            [&](error_code e) { failed = bool(e); });
   }
   CAF_CHECK(err || failed);
@@ -153,7 +153,7 @@ CAF_TEST(several messages go in one call and their rest stays in order) {
   bool done = false;
   // More than the kernel takes at once: part of the batch is written later.
   CAF_REQUIRE(!server->write_messages(
-    {{small, true}, {big, true}, {text, false}}, err, [&](error_code e) {
+    {{small.get(), true}, {big.get(), true}, {text.get(), false}}, err, [&](error_code e) {
       CAF_CHECK(!e);
       done = true;
     }));
