@@ -68,15 +68,13 @@ struct send_ring::impl {
 
 std::unique_ptr<send_ring> send_ring::open(unsigned entries,
                                            std::string& why) {
-  io_uring ring{};
+  auto x = std::make_unique<impl>();
   io_uring_params params{};
-  if (int err = io_uring_queue_init_params(entries, &ring, &params);
+  if (int err = io_uring_queue_init_params(entries, &x->ring, &params);
       err < 0) {
     why = std::string{"io_uring unavailable: "} + std::strerror(-err);
     return nullptr;
   }
-  auto x = std::make_unique<impl>();
-  x->ring = ring;
   x->live = true;
   x->entries = params.sq_entries;
   // Timed waits bound a write that the kernel would make wait after all.

@@ -56,9 +56,6 @@ private:
   std::vector<pending> waiting_;
   bool scheduled_ = false;
   std::unique_ptr<net::send_ring> ring_;
-  /// The ring's counts already added to the stats.
-  uint64_t ring_writes_seen_ = 0;
-  uint64_t ring_submissions_seen_ = 0;
 };
 
 /// Everything the WebSocket sessions share. Sessions hold it by shared_ptr,

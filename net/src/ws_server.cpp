@@ -82,9 +82,11 @@ void lane::run() {
     xs.swap(waiting_);
     scheduled_ = false;
   }
+  auto writes = ring_ ? ring_->writes() : 0;
+  auto submissions = ring_ ? ring_->submissions() : 0;
   {
     // The sessions' writes go out together when it ends.
-    net::send_ring::scope writes{ring_.get()};
+    net::send_ring::scope batch{ring_.get()};
     for (auto& p : xs)
       for (auto& conn : p.to)
         conn->take(p.x);
@@ -93,10 +95,8 @@ void lane::run() {
         conn->flush();
   }
   if (ring_) {
-    stats_.ring_writes += ring_->writes() - ring_writes_seen_;
-    stats_.ring_submissions += ring_->submissions() - ring_submissions_seen_;
-    ring_writes_seen_ = ring_->writes();
-    ring_submissions_seen_ = ring_->submissions();
+    stats_.ring_writes += ring_->writes() - writes;
+    stats_.ring_submissions += ring_->submissions() - submissions;
   }
 }
 
