@@ -10,6 +10,7 @@
 
 #include "../../net/src/send_ring.hpp"
 #include "../../net/src/ws_frame_stream.hpp"
+#include "../ws/patterned_payload.hpp"
 
 // Where the kernel refuses io_uring (an old kernel, a seccomp profile) every
 // test says so and CTest reports the suite skipped (SKIP_REGULAR_EXPRESSION
@@ -67,6 +68,8 @@ struct fixture {
     return ring != nullptr;
   }
 
+  /// Opens `n` connections; with `server_sndbuf`, small kernel buffers
+  /// (that send buffer, and 4 KiB to receive) so that writes fill them.
   void connect(size_t n, int server_sndbuf = 0) {
     tcp::acceptor acc{ioc, {asio::ip::make_address("127.0.0.1"), 0}};
     for (size_t i = 0; i < n; ++i) {
@@ -95,13 +98,6 @@ struct fixture {
     std::string out(n, '\0');
     asio::read(clients[i], asio::buffer(out));
     return out;
-  }
-
-  static ws_payload payload(size_t n) {
-    std::string x(n, '\0');
-    for (size_t i = 0; i < n; ++i)
-      x[i] = static_cast<char>(i * 13 + 1);
-    return std::make_shared<const std::string>(std::move(x));
   }
 };
 
@@ -216,7 +212,7 @@ CAF_TEST(a frame stream writes through the active ring) {
   connect(1);
   auto fs_ptr = stream(0);
   auto& fs = *fs_ptr;
-  auto p = payload(1000);
+  auto p = test::patterned_payload(1000);
   bool done = false;
   {
     net::send_ring::scope s{ring.get()};
@@ -245,7 +241,7 @@ CAF_TEST(what the ring could not write follows in the background) {
   connect(1, 4096);
   auto fs_ptr = stream(0);
   auto& fs = *fs_ptr;
-  auto p = payload(300000);
+  auto p = test::patterned_payload(300000);
   bool done = false;
   {
     net::send_ring::scope s{ring.get()};
@@ -277,7 +273,7 @@ CAF_TEST(a frame stream closed before the flush reports the error) {
   connect(1);
   auto fs_ptr = stream(0);
   auto& fs = *fs_ptr;
-  auto p = payload(100);
+  auto p = test::patterned_payload(100);
   error_code failed;
   {
     net::send_ring::scope s{ring.get()};

@@ -7,6 +7,7 @@
 #include <boost/asio/write.hpp>
 
 #include "../../net/src/ws_frame_stream.hpp"
+#include "patterned_payload.hpp"
 
 using namespace av;
 using namespace av::ws;
@@ -52,13 +53,6 @@ struct fixture {
     }
     return out;
   }
-
-  static ws_payload payload(size_t n) {
-    std::string x(n, '\0');
-    for (size_t i = 0; i < n; ++i)
-      x[i] = static_cast<char>(i * 7 + 3);
-    return std::make_shared<const std::string>(std::move(x));
-  }
 };
 
 } // namespace
@@ -67,7 +61,7 @@ CAF_TEST_FIXTURE_SCOPE(frame_stream_tests, fixture)
 
 CAF_TEST(a small frame goes out at once with a short header) {
   CAF_REQUIRE(server->idle());
-  auto p = payload(100);
+  auto p = test::patterned_payload(100);
   error_code err;
   bool called = false;
   CAF_CHECK(server->write_messages({{p.get(), true}}, err,
@@ -83,7 +77,7 @@ CAF_TEST(a small frame goes out at once with a short header) {
 
 CAF_TEST(the rest of a large frame goes out before a write that follows) {
   // 300 KB: the 16-bit length does not fit, so the header is 10 bytes.
-  auto p = payload(300000);
+  auto p = test::patterned_payload(300000);
   error_code err;
   bool done = false;
   CAF_REQUIRE(!server->write_messages({{p.get(), true}}, err, [&](error_code e) {
@@ -115,7 +109,7 @@ CAF_TEST(the rest of a large frame goes out before a write that follows) {
 }
 
 CAF_TEST(a medium text message carries a 16 bit length) {
-  auto p = payload(1000);
+  auto p = test::patterned_payload(1000);
   error_code err;
   server->write_messages({{p.get(), false}}, err, [](error_code) {});
   auto got = read(4 + 1000);
@@ -128,7 +122,7 @@ CAF_TEST(a medium text message carries a 16 bit length) {
 
 CAF_TEST(a closed peer is an error and not a crash) {
   client.close();
-  auto p = payload(200000);
+  auto p = test::patterned_payload(200000);
   error_code err;
   bool failed = false;
   // The first write may still be taken by the kernel; the peer's reset
@@ -146,9 +140,9 @@ CAF_TEST(a closed peer is an error and not a crash) {
 }
 
 CAF_TEST(several messages go in one call and their rest stays in order) {
-  auto big = payload(200000);
+  auto big = test::patterned_payload(200000);
   auto text = std::make_shared<const std::string>("[{\"seq\":1}]");
-  auto small = payload(10);
+  auto small = test::patterned_payload(10);
   error_code err;
   bool done = false;
   // More than the kernel takes at once: part of the batch is written later.
