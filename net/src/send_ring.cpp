@@ -20,8 +20,9 @@ thread_local send_ring* current = nullptr;
 /// Not yet known.
 constexpr int unset = INT_MIN;
 
-/// The write made directly: bytes written or -errno.
-int direct(send_ring::sender& s) {
+} // namespace
+
+int send_ring::write_now(sender& s) {
   int fd = s.fd();
   if (fd < 0)
     return -EBADF;
@@ -33,8 +34,6 @@ int direct(send_ring::sender& s) {
       return -errno;
   }
 }
-
-} // namespace
 
 send_ring* send_ring::active() {
   return current;
@@ -86,6 +85,8 @@ std::unique_ptr<send_ring> send_ring::open(unsigned entries,
 }
 
 void send_ring::submit(size_t at, size_t n, std::vector<int>& results) {
+  if (!impl_)
+    return write_each_now(at, n, results);
   auto& ring = impl_->ring;
   auto& queued = impl_->queued;
   queued.clear();
@@ -163,7 +164,7 @@ void send_ring::submit(size_t at, size_t n, std::vector<int>& results) {
   for (size_t k = 0; k < queued.size(); ++k) {
     auto& r = results[queued[k]];
     if (k >= made)
-      r = direct(*batch_[at + queued[k]]);
+      r = write_now(*batch_[at + queued[k]]);
     else if (r == unset)
       r = -EIO;
   }
@@ -186,8 +187,7 @@ std::unique_ptr<send_ring> send_ring::open(unsigned, std::string& why) {
 }
 
 void send_ring::submit(size_t at, size_t n, std::vector<int>& results) {
-  for (size_t i = 0; i < n; ++i)
-    results[i] = direct(*batch_[at + i]);
+  write_each_now(at, n, results);
 }
 
 #endif
@@ -195,6 +195,12 @@ void send_ring::submit(size_t at, size_t n, std::vector<int>& results) {
 send_ring::send_ring(std::unique_ptr<impl> x) : impl_(std::move(x)) {}
 
 send_ring::~send_ring() = default;
+
+void send_ring::write_each_now(size_t at, size_t n,
+                               std::vector<int>& results) {
+  for (size_t i = 0; i < n; ++i)
+    results[i] = write_now(*batch_[at + i]);
+}
 
 void send_ring::add(std::shared_ptr<sender> s) {
   queued_.push_back(std::move(s));
@@ -207,13 +213,7 @@ void send_ring::flush() {
       auto n = std::min<size_t>(batch_.size() - at,
                                 impl_ ? std::max(1u, impl_->entries) : 1024);
       results_.assign(n, unset);
-      if (impl_) {
-        submit(at, n, results_);
-      } else {
-        // The ring could not be set up again after a failed submission.
-        for (size_t i = 0; i < n; ++i)
-          results_[i] = direct(*batch_[at + i]);
-      }
+      submit(at, n, results_);
       writes_ += n;
       for (size_t i = 0; i < n; ++i)
         batch_[at + i]->sent(results_[i]);

@@ -51,6 +51,10 @@ public:
   uint64_t writes() const { return writes_; }
   uint64_t submissions() const { return submissions_; }
 
+  /// Makes `s`'s write at once with one sendmsg, as the ring would: bytes
+  /// written or -errno. For writers with no active ring.
+  static int write_now(sender& s);
+
   /// The ring that writers on this thread queue to now, or null.
   static send_ring* active();
 
@@ -73,9 +77,12 @@ private:
 
   explicit send_ring(std::unique_ptr<impl> x);
 
-  /// Makes `batch[at, at + n)`'s writes in one submission; sets their
-  /// outcomes in `results`.
+  /// Makes `batch[at, at + n)`'s writes in one submission (one by one when
+  /// the ring could not be set up again after a failed submission); sets
+  /// their outcomes in `results`.
   void submit(size_t at, size_t n, std::vector<int>& results);
+
+  void write_each_now(size_t at, size_t n, std::vector<int>& results);
 
   std::unique_ptr<impl> impl_;
   std::vector<std::shared_ptr<sender>> queued_;

@@ -75,27 +75,16 @@ bool frame_stream::write_messages(const std::vector<outgoing>& xs,
     ring->add(state_);
     return false;
   }
-  size_t sent = 0;
-  for (;;) {
-    auto r = ::sendmsg(st.sock.native_handle(), &st.msg,
-                       MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (r >= 0) {
-      sent = static_cast<size_t>(r);
-      break;
-    }
-    if (errno == EINTR)
-      continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      err.assign(errno, beast::system_category());
-      return false;
-    }
-    break;
-  }
-  if (sent == st.total)
+  auto r = net::send_ring::write_now(st);
+  if (r >= 0 && static_cast<size_t>(r) == st.total)
     return true;
+  if (r < 0 && r != -EAGAIN && r != -EWOULDBLOCK) {
+    err.assign(-r, beast::system_category());
+    return false;
+  }
   st.frame_busy = true;
   st.done = std::move(done);
-  st.write_rest(sent);
+  st.write_rest(static_cast<size_t>(std::max(r, 0)));
   return false;
 }
 

@@ -568,22 +568,24 @@ void session::pump() {
       return;
     }
     writing_ = true;
+    batch_.clear();
+    batch_.push_back(std::move(next));
+    auto& first = batch_.front();
     // Frames, and text too unless it is to be compressed, skip Beast's
     // write path (uncompressed frames even with permessage-deflate on, which
     // RFC 7692 allows per message).
-    bool compress = !next.binary && deflate_;
+    bool compress = !first.binary && deflate_;
     if (compress || !ws_.is_open() || !ws_.next_layer().idle()) {
-      ws_.binary(next.binary);
-      auto buf = asio::buffer(*next.data);
-      return ws_.async_write(buf,
-                             beast::bind_front_handler(&session::on_write,
-                                                       shared_from_this(),
-                                                       std::move(next)));
+      ws_.binary(first.binary);
+      return ws_.async_write(
+        asio::buffer(*first.data),
+        [self = shared_from_this()](beast::error_code err, size_t) {
+          if (self->batch_done(err))
+            self->pump();
+        });
     }
     // What else waits goes in the same system call (all of it can when
     // nothing is compressed).
-    batch_.clear();
-    batch_.push_back(std::move(next));
     while (!deflate_ && batch_.size() < frame_stream::max_batch
            && pick(next))
       batch_.push_back(std::move(next));
@@ -608,14 +610,23 @@ void session::pump() {
 
 bool session::batch_done(beast::error_code err) {
   writing_ = false;
+  // Shared counters, touched by every I/O thread: only those that change.
+  auto& st = *core_->stats;
+  for (auto& x : batch_) {
+    if (x.events > 0)
+      st.events_pending -= x.events;
+    if (err)
+      continue;
+    st.bytes_sent.add(x.data->size());
+    if (x.binary)
+      st.frames_sent.add(1);
+    if (x.events > 0)
+      st.events_sent.add(x.events);
+  }
   if (err) {
-    for (auto& x : batch_)
-      core_->stats->events_pending -= x.events;
     finish("connection_lost");
     return false;
   }
-  for (auto& x : batch_)
-    sent(x, x.data->size());
   return true;
 }
 
@@ -644,28 +655,6 @@ session::item session::take_events() {
   }
   *merged += ']';
   return item{std::move(merged), false, true, n};
-}
-
-void session::on_write(item x, beast::error_code err, size_t n) {
-  writing_ = false;
-  if (err) {
-    core_->stats->events_pending -= x.events;
-    return finish("connection_lost");
-  }
-  sent(x, n);
-  pump();
-}
-
-void session::sent(const item& x, size_t n) {
-  // Shared counters, touched by every I/O thread: only those that change.
-  auto& st = *core_->stats;
-  st.bytes_sent.add(n);
-  if (x.binary)
-    st.frames_sent.add(1);
-  if (x.events > 0) {
-    st.events_pending -= x.events;
-    st.events_sent.add(x.events);
-  }
 }
 
 void session::close_with(websocket::close_code code, std::string reason,

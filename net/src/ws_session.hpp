@@ -87,11 +87,9 @@ private:
   /// Takes the next message to write; false when nothing waits.
   bool pick(item& next);
   void pump();
-  /// `batch_` is out (or failed: then the session ends); false on failure.
+  /// `batch_` is out and counted (or failed: then the session ends); false
+  /// on failure.
   bool batch_done(boost::beast::error_code err);
-  void on_write(item x, boost::beast::error_code err, size_t n);
-  /// Counts a message the kernel took.
-  void sent(const item& x, size_t n);
   /// Sends a close frame once the write in flight is done.
   void close_with(boost::beast::websocket::close_code code, std::string reason,
                   const char* metric);
