@@ -85,7 +85,7 @@ void http_server::stop() {
     return;
   core_->shutdown();
   thread_.join();
-  core_->drain();
+  core_->gate.close(core_->ioc);
   log::info("http api stopped");
 }
 

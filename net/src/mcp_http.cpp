@@ -79,10 +79,6 @@ void http_core::remove(http_session* s) {
   sessions_.remove(s);
 }
 
-void http_core::drain() {
-  gate_.close(ioc);
-}
-
 void http_core::shutdown() {
   stopping = true;
   net::close_acceptor(shared_from_this(), acceptor);
@@ -106,8 +102,8 @@ void http_session::start() {
 }
 
 void http_session::close() {
-  core_->post(stream_.get_executor(),
-              [self = shared_from_this()] { self->do_close(); });
+  core_->gate.post(stream_.get_executor(),
+                   [self = shared_from_this()] { self->do_close(); });
 }
 
 void http_session::do_close() {
@@ -239,15 +235,15 @@ void http_session::post(request& req, const caller& base) {
   auto self = shared_from_this();
   auto session_id = init ? who.session : std::string{};
   core_->eng->handle(msg, who, [self, session_id](answer a) {
-    self->core_->post(self->stream_.get_executor(),
-                      [self, session_id, a = std::move(a)]() mutable {
-                        if (a.text.empty())
-                          return self->send(status::accepted, {});
-                        if (a.error && !session_id.empty())
-                          self->core_->eng->close(session_id);
-                        self->send(status::ok, std::move(a.text),
-                                   a.error ? std::string{} : session_id);
-                      });
+    self->core_->gate.post(self->stream_.get_executor(),
+                           [self, session_id, a = std::move(a)]() mutable {
+                             if (a.text.empty())
+                               return self->send(status::accepted, {});
+                             if (a.error && !session_id.empty())
+                               self->core_->eng->close(session_id);
+                             self->send(status::ok, std::move(a.text),
+                                        a.error ? std::string{} : session_id);
+                           });
   });
 }
 
@@ -317,22 +313,23 @@ void http_session::open_stream(request& req) {
 }
 
 void http_session::push(std::string frame) {
-  core_->post(stream_.get_executor(), [self = shared_from_this(),
-                                       frame = std::move(frame)]() mutable {
-    if (!self->streaming_)
-      return;
-    if (self->frames_.size() >= max_queued) {
-      log::warn("mcp event stream dropped: the client reads too slowly",
-                {{"queued", max_queued}});
-      return self->do_close();
-    }
-    self->frames_.push_back(std::move(frame));
-    self->write_frames();
-  });
+  core_->gate.post(
+    stream_.get_executor(),
+    [self = shared_from_this(), frame = std::move(frame)]() mutable {
+      if (!self->streaming_)
+        return;
+      if (self->frames_.size() >= max_queued) {
+        log::warn("mcp event stream dropped: the client reads too slowly",
+                  {{"queued", max_queued}});
+        return self->do_close();
+      }
+      self->frames_.push_back(std::move(frame));
+      self->write_frames();
+    });
 }
 
 void http_session::end_stream() {
-  core_->post(stream_.get_executor(), [self = shared_from_this()] {
+  core_->gate.post(stream_.get_executor(), [self = shared_from_this()] {
     self->ending_ = true;
     self->write_frames();
   });

@@ -53,20 +53,11 @@ struct http_core : std::enable_shared_from_this<http_core> {
   void remove(http_session* s);
   void shutdown();
 
-  /// Queues `fn` on `ex` unless the I/O thread has ended for good (see
-  /// net::post_gate); returns whether it queued.
-  template <class Executor, class F>
-  bool post(const Executor& ex, F&& fn) {
-    return gate_.post(ex, std::forward<F>(fn));
-  }
-
-  /// Once the I/O thread has ended: refuses further posts and runs what was
-  /// queued after the thread ran out of work.
-  void drain();
+  /// Every post onto `ioc` goes through it (see net::post_gate).
+  net::post_gate gate;
 
 private:
   net::session_set<http_session> sessions_;
-  net::post_gate gate_;
 };
 
 /// One connection: reads requests to `/mcp` and answers each with JSON,

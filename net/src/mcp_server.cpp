@@ -78,7 +78,7 @@ mcp_server::mcp_server(const config::settings& cfg, caf::actor_system& sys,
     [weak = std::weak_ptr<mcp::http_core>{core_}](std::function<void()> f) {
       auto core = weak.lock();
       return core && core->ioc.get_executor().running_in_this_thread()
-             && core->post(core->ioc.get_executor(), std::move(f));
+             && core->gate.post(core->ioc.get_executor(), std::move(f));
     });
   port_ = net::listen_on(core_->acceptor, cfg.bind_address, cfg.mcp_port);
   log::info("mcp listening", {{"address", cfg.bind_address},
@@ -152,7 +152,7 @@ void mcp_server::stop() {
     return;
   core_->shutdown();
   thread_.join();
-  core_->drain();
+  core_->gate.close(core_->ioc);
   log::info("mcp stopped");
 }
 

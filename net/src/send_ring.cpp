@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 
 #ifdef AV_HAVE_LIBURING
-#include <liburing.h>
+#  include <liburing.h>
 #endif
 
 namespace av::net {
@@ -65,8 +65,7 @@ struct send_ring::impl {
   }
 };
 
-std::unique_ptr<send_ring> send_ring::open(unsigned entries,
-                                           std::string& why) {
+std::unique_ptr<send_ring> send_ring::open(unsigned entries, std::string& why) {
   auto x = std::make_unique<impl>();
   io_uring_params params{};
   if (int err = io_uring_queue_init_params(entries, &x->ring, &params);
@@ -196,8 +195,7 @@ send_ring::send_ring(std::unique_ptr<impl> x) : impl_(std::move(x)) {}
 
 send_ring::~send_ring() = default;
 
-void send_ring::write_each_now(size_t at, size_t n,
-                               std::vector<int>& results) {
+void send_ring::write_each_now(size_t at, size_t n, std::vector<int>& results) {
   for (size_t i = 0; i < n; ++i)
     results[i] = write_now(*batch_[at + i]);
 }

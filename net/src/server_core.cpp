@@ -63,10 +63,6 @@ void server_core::remove(session* s) {
     --*env.connections;
 }
 
-void server_core::drain() {
-  gate_.close(ioc);
-}
-
 void server_core::shutdown() {
   stopping = true;
   if (env.lists)

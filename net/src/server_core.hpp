@@ -51,21 +51,14 @@ struct server_core : std::enable_shared_from_this<server_core> {
   /// Sets `stopping` and closes the listener and every session.
   void shutdown();
 
-  /// Queues `fn` on `ex` unless the I/O thread has ended for good (see
-  /// net::post_gate). Returns whether it queued.
-  template <class Executor, class F>
-  bool post(const Executor& ex, F&& fn) {
-    return gate_.post(ex, std::forward<F>(fn));
-  }
-
-  /// Once the I/O thread has ended: refuses further posts and runs what was
-  /// queued after the thread ran out of work (sessions closed by `shutdown`
-  /// just then, answers of actors that saw the server still running).
-  void drain();
+  /// Every post onto `ioc` goes through it (see net::post_gate); once the
+  /// I/O thread has ended, `gate.close(ioc)` runs what was queued after it
+  /// ran out of work (sessions closed by `shutdown` just then, answers of
+  /// actors that saw the server still running).
+  net::post_gate gate;
 
 private:
   net::session_set<session> sessions_;
-  net::post_gate gate_;
 };
 
 } // namespace av::http

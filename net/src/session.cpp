@@ -48,8 +48,8 @@ void session::start() {
 }
 
 void session::close() {
-  core_->post(stream_.get_executor(),
-              [self = shared_from_this()] { self->do_close(); });
+  core_->gate.post(stream_.get_executor(),
+                   [self = shared_from_this()] { self->do_close(); });
 }
 
 void session::do_close() {
@@ -121,7 +121,7 @@ api_call::send_fn session::sender() {
   return [self = shared_from_this()](reply x) {
     if (self->core_->stopping)
       return;
-    self->core_->post(
+    self->core_->gate.post(
       self->stream_.get_executor(),
       [self, x = std::move(x)]() mutable { self->write(std::move(x)); });
   };

@@ -116,7 +116,7 @@ const char* to_string(frame_format x) {
 }
 
 bool parse(std::string_view str, frame_format& out) {
-  for (auto x : {frame_format::float32, frame_format::quantized})
+  for (auto x : all_frame_formats)
     if (str == to_string(x)) {
       out = x;
       return true;

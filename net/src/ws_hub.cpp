@@ -376,7 +376,7 @@ caf::settings status(self_ptr self, status_verbosity v) {
   caf::put(result, "commands", s.commands.load());
   caf::put(result, "bad_messages", s.bad_messages.load());
   caf::put(result, "last_seq", st.last_seq);
-  for (auto f : {ws::frame_format::float32, ws::frame_format::quantized})
+  for (auto f : ws::all_frame_formats)
     caf::put(result, std::string{"frame_payloads."} + ws::to_string(f),
              s.frame_payloads[static_cast<size_t>(f)].load());
   if (v >= status_verbosity::detailed) {

@@ -61,7 +61,7 @@ void collect_stream(ws_stats& stats, std::vector<pm::MetricFamily>& out) {
                          "Position frame payloads encoded, by format (at "
                          "most one per tick part, format and filter group).",
                          counter);
-  for (auto f : {ws::frame_format::float32, ws::frame_format::quantized})
+  for (auto f : ws::all_frame_formats)
     payloads.metric.push_back(sample(
       {{"format", ws::to_string(f)}},
       static_cast<double>(stats.frame_payloads[static_cast<size_t>(f)].load()),

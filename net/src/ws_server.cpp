@@ -72,7 +72,6 @@ void lane::push(std::vector<std::shared_ptr<ws_outlet>> to, ws_push x) {
   scheduled_ = gate_.post(ioc_.get_executor(), [this] { run(); });
   if (!scheduled_)
     waiting_.clear(); // the server has ended: nothing may hold a session
-
 }
 
 void lane::run() {
@@ -161,8 +160,6 @@ void core::shutdown() {
 }
 
 } // namespace ws
-
-namespace {} // namespace
 
 ws_server::limits ws_server::limits_from(const config::settings& cfg) {
   limits result;

@@ -113,7 +113,8 @@ void session::start() {
     self->parser_.emplace();
     self->parser_->body_limit(4096);
     self->parser_->header_limit(16 * 1024);
-    bhttp::async_read(self->ws_.next_layer().socket(), self->buffer_, *self->parser_,
+    bhttp::async_read(self->ws_.next_layer().socket(), self->buffer_,
+                      *self->parser_,
                       beast::bind_front_handler(&session::on_request, self));
   });
 }
@@ -154,9 +155,9 @@ void session::on_request(beast::error_code err, size_t) {
     pmd.server_enable = true;
     ws_.set_option(pmd);
     // Beast agrees to what the client offers.
-    deflate_ = req_[bhttp::field::sec_websocket_extensions].find(
-                 "permessage-deflate")
-               != beast::string_view::npos;
+    deflate_
+      = req_[bhttp::field::sec_websocket_extensions].find("permessage-deflate")
+        != beast::string_view::npos;
   }
   ws_.read_message_max(lim.max_message_bytes);
   // Beast splits messages into 4 KiB fragments by default: one write call
@@ -447,8 +448,7 @@ void session::take(const ws_push& x) {
   // The lane flushes after handing out all it has: one write for it all.
   holding_ = true;
   switch (x.kind) {
-    case ws_push::what::events:
-      return enqueue_events(x.payloads, x.seq);
+    case ws_push::what::events: return enqueue_events(x.payloads, x.seq);
     case ws_push::what::frame:
       for (auto& p : x.payloads)
         enqueue_frame(x.seq, p);
@@ -563,8 +563,7 @@ void session::pump() {
       resyncs_in_row_ = 0;
       if (close_after_)
         close_with(static_cast<websocket::close_code>(close_after_->code),
-                   std::string{close_after_->reason.c_str()},
-                   reason_.c_str());
+                   std::string{close_after_->reason.c_str()}, reason_.c_str());
       return;
     }
     writing_ = true;
@@ -586,8 +585,7 @@ void session::pump() {
     }
     // What else waits goes in the same system call (all of it can when
     // nothing is compressed).
-    while (!deflate_ && batch_.size() < frame_stream::max_batch
-           && pick(next))
+    while (!deflate_ && batch_.size() < frame_stream::max_batch && pick(next))
       batch_.push_back(std::move(next));
     out_.clear();
     for (auto& x : batch_)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -40,6 +41,10 @@ enum class frame_format : uint8_t { float32, quantized };
 
 /// Number of frame formats, for arrays indexed by format.
 constexpr size_t frame_formats = 2;
+
+/// Every format, in index order.
+constexpr std::array<frame_format, frame_formats> all_frame_formats{
+  frame_format::float32, frame_format::quantized};
 
 /// The name used in `subscribe`: "float" or "quantized".
 const char* to_string(frame_format x);
