@@ -1,4 +1,5 @@
 #include "floor_server.hpp"
+#include "ws_frame.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -24,7 +25,7 @@
 #include <boost/beast/websocket.hpp>
 
 #ifdef AV_HAVE_LIBURING
-#include <liburing.h>
+#  include <liburing.h>
 #endif
 
 namespace floor_server {
@@ -60,7 +61,8 @@ public:
   frame(uint32_t agents, uint32_t record_bytes)
     : agents_(agents), record_bytes_(record_bytes),
       header_bytes_(record_bytes == 16 ? 44 : 36),
-      data_(header_bytes_ + size_t{record_bytes} * agents, '\0') {
+      data_(header_bytes_ + size_t{record_bytes} * agents, '\0'),
+      ws_(ws_frame::header(ws_frame::binary, data_.size(), false)) {
     std::memcpy(&data_[0], "AVPF", 4);
     data_[4] = 1;
     data_[5] = record_bytes == 16 ? 2 : 0;
@@ -69,23 +71,7 @@ public:
     put<uint32_t>(32, agents);
     for (uint32_t i = 0; i < agents; ++i)
       put<uint32_t>(record(i), i + 1);
-    auto n = data_.size();
-    ws_[0] = 0x82;
-    if (n < 126) {
-      ws_[1] = static_cast<char>(n);
-      ws_len_ = 2;
-    } else if (n < 65536) {
-      ws_[1] = 126;
-      ws_[2] = static_cast<char>(n >> 8);
-      ws_[3] = static_cast<char>(n);
-      ws_len_ = 4;
-    } else {
-      ws_[1] = 127;
-      for (int i = 0; i < 8; ++i)
-        ws_[2 + i] = static_cast<char>(uint64_t{n} >> (56 - 8 * i));
-      ws_len_ = 10;
-    }
-    parts_[0] = {ws_, ws_len_};
+    parts_[0] = {ws_.data(), ws_.size()};
     parts_[1] = {data_.data(), data_.size()};
   }
 
@@ -108,14 +94,10 @@ public:
 
   /// The WebSocket header and the payload, for sendmsg.
   iovec* parts() { return parts_; }
-  size_t size() const { return ws_len_ + data_.size(); }
+  size_t size() const { return ws_.size() + data_.size(); }
 
   /// The bytes from `sent` on, for a viewer that took only part.
-  std::string after(size_t sent) const {
-    std::string whole{ws_, ws_len_};
-    whole += data_;
-    return whole.substr(sent);
-  }
+  std::string after(size_t sent) const { return (ws_ + data_).substr(sent); }
 
 private:
   template <class T>
@@ -131,8 +113,8 @@ private:
   uint32_t record_bytes_;
   size_t header_bytes_;
   std::string data_;
-  char ws_[10] = {};
-  size_t ws_len_ = 0;
+  /// The unmasked WebSocket header.
+  std::string ws_;
   iovec parts_[2];
 };
 
@@ -176,8 +158,8 @@ void accept_viewers(tcp::acceptor& acc, std::vector<arrivals>& to) {
 /// and its descriptor set to -1.
 bool finish(viewer& v) {
   while (!v.rest.empty()) {
-    auto n = ::send(v.fd, v.rest.data(), v.rest.size(),
-                    MSG_DONTWAIT | MSG_NOSIGNAL);
+    auto n
+      = ::send(v.fd, v.rest.data(), v.rest.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -194,8 +176,7 @@ bool finish(viewer& v) {
 
 /// What one write of the whole frame did: `n` bytes sent or -errno.
 void settle(viewer& v, const frame& f, ssize_t n) {
-  if (n == static_cast<ssize_t>(f.size()) || n == -EAGAIN
-      || n == -EWOULDBLOCK)
+  if (n == static_cast<ssize_t>(f.size()) || n == -EAGAIN || n == -EWOULDBLOCK)
     return;
   if (n >= 0) {
     v.rest = f.after(static_cast<size_t>(n));
@@ -324,14 +305,16 @@ int serve(const options& o) {
   auto l = std::make_shared<listener>();
   l->to = std::vector<arrivals>(o.threads);
   try {
-    l->acc = tcp::acceptor{l->ioc,
-                           {asio::ip::make_address("127.0.0.1"), o.port}};
+    l->acc
+      = tcp::acceptor{l->ioc, {asio::ip::make_address("127.0.0.1"), o.port}};
   } catch (const boost::system::system_error& e) {
     std::fprintf(stderr, "floor-server: cannot listen on 127.0.0.1:%u: %s\n",
                  o.port, e.what());
     return 1;
   }
-  std::thread{[l] { accept_viewers(l->acc, l->to); }}.detach();
+  std::thread{[l] {
+    accept_viewers(l->acc, l->to);
+  }}.detach();
   for (uint32_t i = 0; i < o.threads; ++i)
     std::thread{[l, o, i] {
       try {

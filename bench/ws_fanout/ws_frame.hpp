@@ -31,25 +31,32 @@ struct message {
   std::string_view data;
 };
 
+/// The header of a final frame of `n` payload bytes, up to the mask key:
+/// opcode `op`, the mask bit when `mask`.
+inline std::string header(uint8_t op, uint64_t n, bool mask) {
+  std::string out;
+  out.push_back(static_cast<char>(0x80 | op));
+  char bit = mask ? static_cast<char>(0x80) : 0;
+  if (n < 126) {
+    out.push_back(static_cast<char>(bit | n));
+  } else if (n <= 0xFFFF) {
+    out.push_back(static_cast<char>(bit | 126));
+    out.push_back(static_cast<char>(n >> 8));
+    out.push_back(static_cast<char>(n));
+  } else {
+    out.push_back(static_cast<char>(bit | 127));
+    for (int shift = 56; shift >= 0; shift -= 8)
+      out.push_back(static_cast<char>(n >> shift));
+  }
+  return out;
+}
+
 /// A client frame: FIN set, masked with `mask_key` (client frames must be
 /// masked, RFC 6455 5.3).
 inline std::string masked(uint8_t op, std::string_view payload,
                           uint32_t mask_key) {
-  std::string out;
-  out.reserve(payload.size() + 14);
-  out.push_back(static_cast<char>(0x80 | op));
-  auto n = static_cast<uint64_t>(payload.size());
-  if (n < 126) {
-    out.push_back(static_cast<char>(0x80 | n));
-  } else if (n <= 0xFFFF) {
-    out.push_back(static_cast<char>(0x80 | 126));
-    out.push_back(static_cast<char>(n >> 8));
-    out.push_back(static_cast<char>(n));
-  } else {
-    out.push_back(static_cast<char>(0x80 | 127));
-    for (int shift = 56; shift >= 0; shift -= 8)
-      out.push_back(static_cast<char>(n >> shift));
-  }
+  auto out = header(op, payload.size(), true);
+  out.reserve(out.size() + 4 + payload.size());
   char key[4];
   std::memcpy(key, &mask_key, 4);
   out.append(key, 4);
