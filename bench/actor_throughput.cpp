@@ -16,7 +16,7 @@
 
 #include "av/bus.hpp"
 #include "av/error.hpp"
-#include "av/log.hpp"
+#include "av/base/log.hpp"
 #include "av/registry.hpp"
 
 using namespace av;

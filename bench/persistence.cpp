@@ -20,7 +20,7 @@
 
 #include "av/bus.hpp"
 #include "av/conninfo.hpp"
-#include "av/log.hpp"
+#include "av/base/log.hpp"
 #include "av/migrations.hpp"
 #include "av/partitions.hpp"
 #include "av/pg_writer.hpp"
@@ -117,7 +117,7 @@ struct pg_figures {
 };
 
 pg_figures bench_postgres(const params& p) {
-  auto server = *persistence::parse_postgres_url(p.database_url);
+  auto server = *av::parse_postgres_url(p.database_url);
   auto db = "av_bench_" + std::to_string(getpid());
   auto admin = persistence::to_conninfo(server, "postgres");
   {
@@ -195,7 +195,7 @@ redis_figures bench_redis(const params& p) {
   wait_for(status->written, 3 * uint64_t{p.agents} + 2 * p.redis_updates);
   result.writer = 2.0 * p.redis_updates / seconds_since(start);
   caf::anon_send_exit(writer, caf::exit_reason::user_shutdown);
-  auto url = *persistence::parse_redis_url(p.redis_url);
+  auto url = *av::parse_redis_url(p.redis_url);
   auto cmd
     = p.redis_benchmark + " -h " + url.host + " -p " + std::to_string(url.port)
       + (url.password.empty() ? "" : " -a '" + url.password + "'") + " --dbnum "

@@ -13,10 +13,10 @@
 #include <boost/beast/http/string_body.hpp>
 #include <nlohmann/json.hpp>
 
-#include "av/hooks.hpp"
+#include "av/api/hooks.hpp"
 #include "av/http/router.hpp"
-#include "av/http/trusted_proxies.hpp"
-#include "av/json_layout.hpp"
+#include "av/net/trusted_proxies.hpp"
+#include "av/api/json_layout.hpp"
 
 namespace {
 
@@ -59,9 +59,9 @@ const av::http::router& routes() {
 }
 
 /// Proxies as a deployment behind a local reverse proxy would list them.
-const av::http::trusted_proxies& proxies() {
+const av::net::trusted_proxies& proxies() {
   static const auto result
-    = *av::http::trusted_proxies::parse("127.0.0.0/8, 10.0.0.0/8, ::1");
+    = *av::net::trusted_proxies::parse("127.0.0.0/8, 10.0.0.0/8, ::1");
   return result;
 }
 
@@ -96,7 +96,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto forwarded = req["X-Forwarded-For"];
   std::string_view header{forwarded.data(), forwarded.size()};
   (void)proxies().client(boost::asio::ip::make_address("127.0.0.1"), header);
-  (void)av::http::trusted_proxies::parse(header);
+  (void)av::net::trusted_proxies::parse(header);
   // HEAD is answered by the GET route.
   auto method = req.method() == verb::head ? verb::get : req.method();
   auto found = routes().find(method, path);

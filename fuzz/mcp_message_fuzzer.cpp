@@ -6,7 +6,7 @@
 #include <string>
 
 #include "av/mcp/json_rpc.hpp"
-#include "av/mcp/schema.hpp"
+#include "av/mcp/schema_check.hpp"
 #include "av/mcp/settings.hpp"
 
 namespace {

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "av/error.hpp"
-#include "av/log.hpp"
+#include "av/base/log.hpp"
 #include "av/simulation.hpp"
 
 namespace av {

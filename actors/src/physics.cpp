@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "av/error.hpp"
-#include "av/log.hpp"
+#include "av/base/log.hpp"
 
 namespace av {
 

@@ -8,7 +8,7 @@
 #include "av/agent.hpp"
 #include "av/coordination.hpp"
 #include "av/error.hpp"
-#include "av/log.hpp"
+#include "av/base/log.hpp"
 
 namespace av {
 

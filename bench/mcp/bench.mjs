@@ -29,7 +29,7 @@ const { values: opt } = parseArgs({
 if (opt.help) {
   console.log(`usage: node bench/mcp/bench.mjs [options]
 
-Needs the SDK of the client tests: (cd tests/mcp && npm ci).
+Needs the SDK of the client tests: (cd tests/net/mcp && npm ci).
 
 Measures tools/call through the MCP SDK client on loopback: p50/p99 latency
 of sequential calls, and calls/s with --concurrency calls in flight, for
@@ -235,9 +235,9 @@ async function acrossProcesses(url, label) {
   return calls / seconds;
 }
 
-// The test harness brings the SDK (tests/mcp: npm ci) and starts nodes.
+// The test harness brings the SDK (tests/net/mcp: npm ci) and starts nodes.
 process.env.AV_BIN = opt.binary;
-const harness = await import("../../tests/mcp/harness.js");
+const harness = await import("../../tests/net/mcp/harness.js");
 
 const cases = {
   agent_list: [() => ({ limit: 1000 }), { agents }],

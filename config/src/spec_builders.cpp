@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <cctype>
 
-#include "av/text.hpp"
+#include "av/base/text.hpp"
 
 namespace av::config::detail {
 
-using net::trim;
 
 namespace {
 
@@ -42,7 +41,7 @@ std::optional<std::string> normalize_origin(std::string_view x) {
     return std::nullopt;
   // Any non-zero default lets the port be optional; a path, user info or
   // wildcard fails the host check.
-  if (!net::parse_endpoint(x.substr(sep + 3), 1))
+  if (!parse_endpoint(x.substr(sep + 3), 1))
     return std::nullopt;
   std::string result{x};
   std::transform(result.begin(), result.end(), result.begin(), to_lower);
@@ -134,11 +133,11 @@ spec secret(names name, std::string settings::*field, std::size_t min_size,
   return row;
 }
 
-spec endpoints(names name, std::vector<net::endpoint> settings::*field) {
+spec endpoints(names name, std::vector<endpoint> settings::*field) {
   spec row{name, "HOST:PORT,..."};
   row.assign = [field](std::string_view text,
                        settings& cfg) -> std::optional<std::string> {
-    auto list = net::parse_endpoint_list(text);
+    auto list = parse_endpoint_list(text);
     if (!list)
       return list.error()
              + "; expected comma-separated host:port endpoints such as "

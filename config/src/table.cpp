@@ -2,9 +2,9 @@
 #include <cctype>
 #include <limits>
 
-#include "av/connection_url.hpp"
-#include "av/endpoint.hpp"
-#include "av/http/trusted_proxies.hpp"
+#include "av/base/connection_url.hpp"
+#include "av/base/endpoint.hpp"
+#include "av/base/ip_ranges.hpp"
 #include "spec_builders.hpp"
 
 namespace av::config::detail {
@@ -14,19 +14,19 @@ namespace {
 using opt_msg = std::optional<std::string>;
 
 opt_msg check_bind_address(std::string_view x) {
-  if (net::is_valid_bind_address(x))
+  if (is_valid_bind_address(x))
     return std::nullopt;
   return "expected an IPv4 or IPv6 address or localhost";
 }
 
 opt_msg check_host(std::string_view x) {
-  if (x.empty() || net::is_valid_host(x))
+  if (x.empty() || is_valid_host(x))
     return std::nullopt;
   return "expected a host name or IP address";
 }
 
 opt_msg check_proxies(std::string_view x) {
-  auto list = http::trusted_proxies::parse(x);
+  auto list = ip_ranges::parse(x);
   if (list)
     return std::nullopt;
   return list.error()
@@ -37,14 +37,14 @@ opt_msg check_proxies(std::string_view x) {
 opt_msg check_postgres_url(std::string_view x) {
   if (x.empty())
     return std::nullopt;
-  auto url = persistence::parse_postgres_url(x);
+  auto url = av::parse_postgres_url(x);
   return url ? opt_msg{} : url.error();
 }
 
 opt_msg check_redis_url(std::string_view x) {
   if (x.empty())
     return std::nullopt;
-  auto url = persistence::parse_redis_url(x);
+  auto url = av::parse_redis_url(x);
   return url ? opt_msg{} : url.error();
 }
 
@@ -230,7 +230,7 @@ const std::vector<spec>& table() {
 std::string redact(const spec& row, const std::string& value) {
   switch (row.shown) {
     case exposure::secret: return value.empty() ? value : "***";
-    case exposure::url: return persistence::redact_url(value);
+    case exposure::url: return av::redact_url(value);
     default: return value;
   }
 }

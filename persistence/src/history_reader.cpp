@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
-#include "av/connection_url.hpp"
+#include "av/base/connection_url.hpp"
 #include "av/conninfo.hpp"
 
 namespace av::persistence {

@@ -9,8 +9,8 @@
 #include <openssl/evp.h>
 #include <pqxx/pqxx>
 
-#include "av/connection_url.hpp"
-#include "av/log.hpp"
+#include "av/base/connection_url.hpp"
+#include "av/base/log.hpp"
 #include "av/partitions.hpp"
 
 namespace av::persistence {

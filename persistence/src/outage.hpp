@@ -6,7 +6,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "av/log.hpp"
+#include "av/base/log.hpp"
 #include "av/node_context.hpp"
 
 /// What both store writers do about outages: back off between connection

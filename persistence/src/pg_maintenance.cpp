@@ -3,9 +3,9 @@
 #include <caf/event_based_actor.hpp>
 #include <pqxx/pqxx>
 
-#include "av/connection_url.hpp"
+#include "av/base/connection_url.hpp"
 #include "av/conninfo.hpp"
-#include "av/log.hpp"
+#include "av/base/log.hpp"
 #include "av/partitions.hpp"
 #include "av/pg_writer.hpp"
 

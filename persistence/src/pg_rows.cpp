@@ -86,7 +86,12 @@ void translate(const event& e, uuid_map& ids, std::deque<queued_op>& out) {
                              e.time_ms});
       break;
     }
-    case event_kind::task: break;
+    // Tasks, tool calls, formations and node events have no table.
+    case event_kind::task:
+    case event_kind::tool_called:
+    case event_kind::formation:
+    case event_kind::node_store:
+    case event_kind::node_stopping: break;
   }
 }
 

@@ -4,9 +4,9 @@
 #include <memory>
 #include <optional>
 
-#include "av/connection_url.hpp"
+#include "av/base/connection_url.hpp"
 #include "av/conninfo.hpp"
-#include "av/log.hpp"
+#include "av/base/log.hpp"
 #include "av/partitions.hpp"
 #include "outage.hpp"
 #include "pg_rows.hpp"

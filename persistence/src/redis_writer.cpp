@@ -2,8 +2,8 @@
 
 #include <unordered_map>
 
-#include "av/connection_url.hpp"
-#include "av/log.hpp"
+#include "av/base/connection_url.hpp"
+#include "av/base/log.hpp"
 #include "av/redis_client.hpp"
 #include "av/redis_commands.hpp"
 #include "outage.hpp"

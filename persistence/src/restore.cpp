@@ -5,7 +5,7 @@
 
 #include <pqxx/pqxx>
 
-#include "av/connection_url.hpp"
+#include "av/base/connection_url.hpp"
 #include "av/conninfo.hpp"
 
 namespace av::persistence {

@@ -1,8 +1,8 @@
 #include <iostream>
 
 #include "av/config.hpp"
-#include "av/log.hpp"
-#include "av/mcp_relay.hpp"
+#include "av/base/log.hpp"
+#include "av/mcp/relay.hpp"
 #include "av/migrations.hpp"
 #include "av/node.hpp"
 

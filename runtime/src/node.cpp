@@ -11,7 +11,7 @@
 #include "av/demo.hpp"
 #include "av/error.hpp"
 #include "av/history_reader.hpp"
-#include "av/log.hpp"
+#include "av/base/log.hpp"
 #include "av/migrations.hpp"
 #include "av/pg_writer.hpp"
 #include "av/physics.hpp"
@@ -202,7 +202,7 @@ node::node(const config::settings& cfg, bool mcp_http)
                              + std::to_string(cfg.ws_port) + ": " + e.what());
   }
   if (telemetry_) {
-    telemetry_sources sources{registry_, physics_, {}, ws_->stats(), {}};
+    telemetry_sources sources{registry_, physics_, {}, {ws_->metrics()}, {}};
     sources.others.push_back(caf::actor_cast<status_actor>(bus_));
     sources.others.push_back(caf::actor_cast<status_actor>(ws_->hub()));
     // The frame sinks are the store writers.

@@ -24,7 +24,7 @@ struct fixture : test_coordinator_fixture<> {
   void publish_spawn(num_id num) {
     agent_summary x;
     x.num = num;
-    ctx->bus.publish(agent_spawned{x});
+    ctx->bus.publish(agent_spawned{x, {}, 0});
   }
 };
 

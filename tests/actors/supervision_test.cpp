@@ -1,7 +1,7 @@
 #define CAF_SUITE actors.supervision
 #include "fixture.hpp"
 
-#include "av/supervisor.hpp"
+#include "av/restart_policy.hpp"
 
 using namespace av;
 using namespace std::chrono_literals;

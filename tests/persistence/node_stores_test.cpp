@@ -19,7 +19,7 @@ namespace {
 /// A real node on a migrated scratch database (and Redis, when `redis` is
 /// set), with its HTTP API.
 struct store_node {
-  store_node(const persistence::connection_url& server, std::string redis,
+  store_node(const av::connection_url& server, std::string redis,
              bool metrics)
     : db(server) {
     persistence::prepare_database(db.url(), true);

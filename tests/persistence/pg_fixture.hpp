@@ -8,17 +8,17 @@
 
 #include <pqxx/pqxx>
 
-#include "av/connection_url.hpp"
+#include "av/base/connection_url.hpp"
 #include "av/conninfo.hpp"
 
 namespace av::test {
 
 /// The server of DATABASE_URL (started by scripts/test), or nothing.
-inline std::optional<persistence::connection_url> test_postgres() {
+inline std::optional<av::connection_url> test_postgres() {
   auto text = std::getenv("DATABASE_URL");
   if (!text || !*text)
     return std::nullopt;
-  auto url = persistence::parse_postgres_url(text);
+  auto url = av::parse_postgres_url(text);
   if (!url)
     return std::nullopt;
   return *url;
@@ -28,7 +28,7 @@ inline std::optional<persistence::connection_url> test_postgres() {
 /// server and dropped at the end.
 class scratch_database {
 public:
-  explicit scratch_database(persistence::connection_url server)
+  explicit scratch_database(av::connection_url server)
     : server_(std::move(server)) {
     std::random_device rd;
     name_ = "av_test_" + std::to_string(rd()) + std::to_string(rd() % 1000);
@@ -81,7 +81,7 @@ private:
     tx.exec(sql);
   }
 
-  persistence::connection_url server_;
+  av::connection_url server_;
   std::string name_;
 };
 

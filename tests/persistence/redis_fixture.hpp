@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "av/connection_url.hpp"
+#include "av/base/connection_url.hpp"
 
 /// Ends the test with a message when no Redis server is configured; binds
 /// `url_var` to REDIS_URL.

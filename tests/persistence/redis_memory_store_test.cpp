@@ -173,7 +173,7 @@ CAF_TEST(calls from several threads share at most the pool s connections) {
   CAF_CHECK_EQUAL(failures.load(), 0);
   CAF_CHECK_EQUAL(store->list(ns, "", 1000).size(), 400u);
   // The store's connections carry its name; no more than three were open.
-  auto parsed = persistence::parse_redis_url(url);
+  auto parsed = av::parse_redis_url(url);
   CAF_REQUIRE(parsed);
   persistence::detail::redis_client admin{*parsed, 2s};
   auto list = admin.run({"CLIENT", "LIST"});

@@ -41,8 +41,8 @@ struct redis_writer_fixture {
   persistence::redis_writer_actor writer;
 };
 
-persistence::connection_url parsed(const std::string& url) {
-  return *persistence::parse_redis_url(url);
+av::connection_url parsed(const std::string& url) {
+  return *av::parse_redis_url(url);
 }
 
 std::unique_ptr<redis_client> connect(const std::string& url) {

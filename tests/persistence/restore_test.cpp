@@ -16,13 +16,13 @@ namespace {
 /// The part of a node that matters for a restart: a registry publishing to
 /// a bus, with a PostgreSQL writer (of pg_writer_fixture) behind it.
 struct live_node : test::pg_writer_fixture {
-  explicit live_node(const persistence::connection_url& server)
+  explicit live_node(const av::connection_url& server)
     : pg_writer_fixture(server) {
     reg = sys.spawn(av::registry, ctx, bus);
   }
 
   /// A node started again on the database of another.
-  live_node(const persistence::connection_url& server, const std::string& url)
+  live_node(const av::connection_url& server, const std::string& url)
     : pg_writer_fixture(server, writing_to(url)) {
     reg = sys.spawn(av::registry, ctx, bus);
   }

@@ -66,7 +66,7 @@ inline bool shell(const std::string& cmd) {
 /// PostgreSQL writer subscribed to it.
 struct pg_writer_fixture {
   /// With `wc.database_url` set, the writer writes there instead of `db`.
-  explicit pg_writer_fixture(const persistence::connection_url& server,
+  explicit pg_writer_fixture(const av::connection_url& server,
                              persistence::pg_writer_config wc = {})
     : db(server) {
     if (wc.database_url.empty()) {

@@ -5,7 +5,7 @@
 #include <unordered_map>
 
 #include "av/node_context.hpp"
-#include "av/supervisor.hpp"
+#include "av/restart_policy.hpp"
 
 namespace av {
 

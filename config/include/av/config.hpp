@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "av/endpoint.hpp"
+#include "av/base/endpoint.hpp"
 
 /// Start-up configuration: defaults, overridden by the environment,
 /// overridden by command-line flags. docs/configuration.md lists every
@@ -34,7 +34,7 @@ struct settings {
   std::uint16_t mcp_port = 3001;
   std::uint16_t metrics_port = 9091;
   std::uint16_t cluster_port = 4242;
-  std::vector<net::endpoint> cluster_seeds;
+  std::vector<endpoint> cluster_seeds;
 
   // -- storage (an empty URL keeps the data in memory) ------------------------
   std::string database_url;

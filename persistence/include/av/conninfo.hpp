@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "av/connection_url.hpp"
+#include "av/base/connection_url.hpp"
 
 namespace av::persistence {
 

@@ -9,7 +9,7 @@
 
 #include <hiredis/hiredis.h>
 
-#include "av/connection_url.hpp"
+#include "av/base/connection_url.hpp"
 
 /// A small synchronous Redis client over hiredis: connect with AUTH and
 /// SELECT, single commands and pipelines. Not thread-safe; one owner.

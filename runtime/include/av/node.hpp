@@ -7,13 +7,13 @@
 
 #include "av/actors.hpp"
 #include "av/config.hpp"
-#include "av/http_server.hpp"
-#include "av/mcp_server.hpp"
+#include "av/api/http_server.hpp"
+#include "av/mcp/server.hpp"
 #include "av/memory_store.hpp"
 #include "av/node_context.hpp"
 #include "av/physics.hpp"
-#include "av/telemetry.hpp"
-#include "av/ws_server.hpp"
+#include "av/telemetry/telemetry.hpp"
+#include "av/ws/server.hpp"
 
 namespace av {
 

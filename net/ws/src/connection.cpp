@@ -1,0 +1,739 @@
+#include "connection.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include "av/api/json_mapping.hpp"
+#include "av/base/log.hpp"
+
+namespace av::ws {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace websocket = boost::beast::websocket;
+using json = nlohmann::json;
+
+namespace {
+
+ws_payload text(const json& x) {
+  return std::make_shared<const std::string>(http::dump(x));
+}
+
+json error_msg(const char* code, std::string message) {
+  return json{{"type", "error"}, {"code", code}, {"message", message}};
+}
+
+bool is_mutating(http::verb m) {
+  return m == http::verb::post || m == http::verb::put
+         || m == http::verb::delete_ || m == http::verb::patch;
+}
+
+/// Reads a list of strings; false if `x` is present and not one.
+bool strings(const json& msg, const char* key, std::vector<std::string>& out) {
+  auto i = msg.find(key);
+  if (i == msg.end() || i->is_null())
+    return true;
+  if (!i->is_array())
+    return false;
+  for (auto& x : *i) {
+    if (!x.is_string())
+      return false;
+    out.push_back(x.get<std::string>());
+  }
+  return true;
+}
+
+bool count(const json& msg, const char* key, uint32_t& out) {
+  auto i = msg.find(key);
+  if (i == msg.end() || i->is_null())
+    return true;
+  if (!i->is_number_unsigned() || i->get<uint64_t>() == 0
+      || i->get<uint64_t>() > 1000000)
+    return false;
+  out = static_cast<uint32_t>(i->get<uint64_t>());
+  return true;
+}
+
+/// Reads the frame format; absent or null means float.
+bool format_of(const json& msg, frame_format& out) {
+  auto i = msg.find("format");
+  if (i == msg.end() || i->is_null())
+    return true;
+  return i->is_string() && parse(i->get<std::string>(), out);
+}
+
+/// The event kind named `name` (`agent.spawned`, …) as its `kind_bit`;
+/// 0 for an unknown name.
+uint32_t event_bit(const std::string& name) {
+  for (uint8_t i = 0; i <= static_cast<uint8_t>(last_event_kind); ++i)
+    if (name == to_string(static_cast<event_kind>(i)))
+      return kind_bit(static_cast<event_kind>(i));
+  return 0;
+}
+
+} // namespace
+
+template <class F>
+void connection::post(F&& fn) {
+  core_->gate.post(ws_.get_executor(), std::forward<F>(fn));
+}
+
+void connection::arm_deadline() {
+  deadline_.expires_after(core_->limits.handshake_timeout);
+  deadline_.async_wait([self = weak_from_this()](beast::error_code err) {
+    auto s = self.lock();
+    if (err || !s)
+      return;
+    beast::error_code ignored;
+    s->ws_.next_layer().socket().close(ignored);
+  });
+}
+
+connection::connection(std::shared_ptr<stream_state> owner, socket_stream sock, uint64_t id,
+                 bool refuse)
+  : core_(std::move(owner)), ws_(std::move(sock)),
+    deadline_(ws_.get_executor()), id_(id), refuse_(refuse) {
+  beast::error_code err;
+  auto peer = ws_.next_layer().socket().remote_endpoint(err);
+  client_ = err ? "unknown" : peer.address().to_string();
+}
+
+connection::~connection() {
+  // The actor must not outlive its connection: the node waits for every
+  // actor when it stops.
+  if (actor_)
+    caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown);
+  core_->remove(id_);
+}
+
+void connection::start() {
+  asio::dispatch(ws_.get_executor(), [self = shared_from_this()] {
+    self->arm_deadline();
+    self->parser_.emplace();
+    self->parser_->body_limit(4096);
+    self->parser_->header_limit(16 * 1024);
+    bhttp::async_read(self->ws_.next_layer().socket(), self->buffer_,
+                      *self->parser_,
+                      beast::bind_front_handler(&connection::on_request, self));
+  });
+}
+
+void connection::on_request(beast::error_code err, size_t) {
+  if (err)
+    return finish("handshake_failed");
+  req_ = parser_->release();
+  auto target = req_.target();
+  auto path = target.substr(0, target.find('?'));
+  if (!websocket::is_upgrade(req_))
+    return reject(bhttp::status::upgrade_required,
+                  "a WebSocket upgrade is required");
+  if (path != "/ws")
+    return reject(bhttp::status::not_found, "the WebSocket path is /ws");
+  auto origin = req_[bhttp::field::origin];
+  if (!origin.empty() && !core_->cors.allowed({origin.data(), origin.size()}))
+    return reject(bhttp::status::forbidden, "origin " + std::string{origin}
+                                              + " is not in ALLOWED_ORIGINS");
+  auto auth = req_[bhttp::field::authorization];
+  if (auth.starts_with("Bearer "))
+    token_ = std::string{auth.substr(7)};
+  deadline_.cancel();
+  auto& lim = core_->limits;
+  websocket::stream_base::timeout opt;
+  opt.handshake_timeout = lim.handshake_timeout;
+  // Beast pings after half the idle time without input and closes after the
+  // full time: a peer is closed once it missed two heartbeat pings.
+  opt.idle_timeout = 2 * lim.heartbeat;
+  opt.keep_alive_pings = true;
+  ws_.set_option(opt);
+  ws_.set_option(
+    websocket::stream_base::decorator([](websocket::response_type& res) {
+      res.set(bhttp::field::server, "agent-visualizer");
+    }));
+  if (lim.compression) {
+    websocket::permessage_deflate pmd;
+    pmd.server_enable = true;
+    ws_.set_option(pmd);
+    // Beast agrees to what the client offers.
+    deflate_
+      = req_[bhttp::field::sec_websocket_extensions].find("permessage-deflate")
+        != beast::string_view::npos;
+  }
+  ws_.read_message_max(lim.max_message_bytes);
+  // Beast splits messages into 4 KiB fragments by default: one write call
+  // each. Whole messages cost one system call apiece.
+  ws_.auto_fragment(false);
+  // A small kernel buffer keeps a slow viewer's backlog here, where a newer
+  // frame replaces an unsent one, rather than in the socket, where frames
+  // would queue up for seconds.
+  beast::error_code ignored;
+  ws_.next_layer().socket().set_option(
+    asio::socket_base::send_buffer_size(send_buffer_bytes), ignored);
+  ws_.async_accept(
+    req_, beast::bind_front_handler(&connection::on_accept, shared_from_this()));
+}
+
+void connection::reject(bhttp::status code, std::string why) {
+  auto res = std::make_shared<bhttp::response<bhttp::string_body>>(code, 11);
+  res->set(bhttp::field::server, "agent-visualizer");
+  res->set(bhttp::field::content_type, "application/json");
+  res->body() = http::dump(
+    json{{"error", {{"code", static_cast<int>(code)}, {"message", why}}}});
+  res->keep_alive(false);
+  res->prepare_payload();
+  reason_
+    = code == bhttp::status::forbidden ? "origin_rejected" : "bad_upgrade";
+  bhttp::async_write(
+    ws_.next_layer().socket(), *res,
+    [self = shared_from_this(), res](beast::error_code, size_t) {
+      self->finish("bad_upgrade");
+    });
+}
+
+void connection::on_accept(beast::error_code err) {
+  if (err)
+    return finish("handshake_failed");
+  open_ = true;
+  if (refuse_) {
+    return close_with(websocket::close_code::try_again_later,
+                      "too many connections (WS_MAX_CONNECTIONS "
+                        + std::to_string(core_->limits.max_connections) + ")",
+                      "max_connections");
+  }
+  ++core_->stats->sessions_open;
+  ++core_->stats->sessions_total;
+  actor_ = core_->env.sys->spawn(
+    av::ws_session, std::weak_ptr<ws_outlet>{shared_from_this()}, id_);
+  auto& lim = core_->limits;
+  control(json{{"type", "hello"},
+               {"protocol", 1},
+               {"seq", core_->env.ctx->bus.last_seq()},
+               {"heartbeatMs", lim.heartbeat.count()},
+               {"maxMessageBytes", lim.max_message_bytes},
+               {"maxVisibleAgents", lim.max_visible_agents},
+               {"maxFps", lim.max_fps}});
+  read_next();
+}
+
+void connection::read_next() {
+  ws_.async_read(
+    buffer_, beast::bind_front_handler(&connection::on_read, shared_from_this()));
+}
+
+void connection::on_read(beast::error_code err, size_t) {
+  if (err) {
+    if (err == websocket::error::message_too_big)
+      return linger("too_big");
+    if (err == beast::error::timeout)
+      return finish("heartbeat_timeout");
+    if (err == websocket::error::closed)
+      return finish("client_closed");
+    return finish("connection_lost");
+  }
+  if (!ws_.got_text()) {
+    buffer_.consume(buffer_.size());
+    bad_message("binary_not_allowed", "the server takes JSON text messages");
+  } else {
+    auto msg = beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
+    handle(msg);
+  }
+  if (!done_ && !close_)
+    read_next();
+}
+
+void connection::handle(const std::string& text) {
+  auto msg = json::parse(text, nullptr, false);
+  if (msg.is_discarded())
+    return bad_message("invalid_json", "the message is not valid JSON");
+  if (!msg.is_object() || !msg.contains("type") || !msg["type"].is_string())
+    return bad_message("invalid_message",
+                       "expected a JSON object with a string `type`");
+  auto type = msg["type"].get<std::string>();
+  if (type == "subscribe")
+    return subscribe(msg);
+  if (type == "unsubscribe") {
+    if (subscribed_)
+      caf::anon_send(core_->hub, atom::unsub::value, id_);
+    subscribed_ = false;
+    return control(json{{"type", "unsubscribed"}});
+  }
+  if (type == "ping") {
+    json pong{{"type", "pong"}, {"time", now_ms()}};
+    if (msg.contains("id"))
+      pong["id"] = msg["id"];
+    return control(pong);
+  }
+  if (type == "auth") {
+    if (!msg.contains("token") || !msg["token"].is_string())
+      return bad_message("invalid_message", "auth: `token` must be a string");
+    token_ = msg["token"].get<std::string>();
+    return control(json{{"type", "auth"}, {"ok", true}});
+  }
+  if (type == "command")
+    return command(msg);
+  bad_message("unknown_type", "unknown message type `" + type + "`");
+}
+
+void connection::subscribe(const json& msg) {
+  ws_filter f;
+  f.max_agents = core_->limits.max_visible_agents;
+  f.fps = core_->limits.max_fps;
+  std::vector<std::string> states;
+  std::vector<std::string> events;
+  if (!strings(msg, "types", f.types))
+    return bad_message("invalid_argument", "types: expected strings");
+  if (!strings(msg, "states", states))
+    return bad_message("invalid_argument", "states: expected strings");
+  if (!strings(msg, "coordinations", f.coordinations))
+    return bad_message("invalid_argument", "coordinations: expected strings");
+  if (!count(msg, "maxAgents", f.max_agents))
+    return bad_message("invalid_argument",
+                       "maxAgents: expected a positive integer");
+  if (!count(msg, "fps", f.fps))
+    return bad_message("invalid_argument", "fps: expected a positive integer");
+  if (!strings(msg, "events", events))
+    return bad_message("invalid_argument", "events: expected strings");
+  auto format = frame_format::float32;
+  if (!format_of(msg, format))
+    return bad_message("invalid_argument",
+                       "format: expected \"float\" or \"quantized\", got "
+                         + http::dump(msg["format"]));
+  if (msg.contains("events") && msg["events"].is_array()) {
+    // Listed kinds only; an empty list streams frames alone.
+    f.events = 0;
+    for (auto& x : events) {
+      auto bit = event_bit(x);
+      if (bit == 0)
+        return bad_message("invalid_argument",
+                           "events: unknown event type " + x);
+      f.events |= bit;
+    }
+  }
+  for (auto& x : states) {
+    agent_state s;
+    if (!parse(x, s))
+      return bad_message("invalid_argument", "states: unknown state " + x);
+    f.states.push_back(s);
+  }
+  if (msg.contains("token") && msg["token"].is_string())
+    token_ = msg["token"].get<std::string>();
+  subscribed_ = true;
+  caf::anon_send(
+    core_->hub, atom::subscribe::value,
+    ws_subscription{id_, actor_, std::move(f), weak_from_this(), format});
+}
+
+void connection::command(const json& msg) {
+  ++core_->stats->commands;
+  json id = msg.contains("id") ? msg["id"] : json{};
+  // Answers come from actor threads: through push_control, which posts to
+  // the connection's I/O thread.
+  auto result = [self = shared_from_this(), id](int code, json body) {
+    self->push_control(text(json{{"type", "result"},
+                                 {"id", id},
+                                 {"status", code},
+                                 {"body", std::move(body)}}));
+  };
+  auto fail = [&](http::status code, const char* name, std::string message) {
+    result(static_cast<int>(code),
+           json{{"error", {{"code", name}, {"message", message}}}});
+  };
+  if (!msg.contains("method") || !msg["method"].is_string()
+      || !msg.contains("path") || !msg["path"].is_string())
+    return fail(http::status::bad_request, "invalid_argument",
+                "command: `method` and `path` must be strings");
+  auto method_name = msg["method"].get<std::string>();
+  auto method = bhttp::string_to_verb(method_name);
+  std::vector<std::string> path;
+  http::param_list query;
+  if (method == http::verb::unknown || method == http::verb::options
+      || !http::parse_target(msg["path"].get<std::string>(), path, query))
+    return fail(http::status::bad_request, "bad_request",
+                "command: unknown method or malformed path");
+  auto found = core_->routes.find(method, path);
+  if (found.allowed.empty())
+    return fail(http::status::not_found, "not_found", "no such route");
+  if (!found.hit)
+    return fail(http::status::method_not_allowed, "method_not_allowed",
+                method_name + " is not allowed there");
+  // Commands share the HTTP API's limit, in a bucket of their own.
+  auto wait = core_->limiter.admit(client_);
+  if (wait.count() > 0) {
+    if (core_->env.tel)
+      core_->env.tel->rate_limited();
+    return result(static_cast<int>(http::status::too_many_requests),
+                  json{{"error",
+                        {{"code", "rate_limited"},
+                         {"message", "too many requests; retry later"},
+                         {"retryAfter", (wait.count() + 999) / 1000}}}});
+  }
+  if (found.hit->rule == http::access::standard
+      && core_->auth.required(is_mutating(method))) {
+    auto verdict = core_->auth.check(token_.empty() ? "" : "Bearer " + token_,
+                                     now_ms() / 1000);
+    if (verdict != net::authenticator::verdict::ok)
+      return fail(http::status::unauthorized, "unauthorized",
+                  verdict == net::authenticator::verdict::missing
+                    ? "credentials required: send {\"type\":\"auth\","
+                      "\"token\":…} first"
+                  : verdict == net::authenticator::verdict::expired
+                    ? "the token has expired"
+                    : "the credentials are not valid");
+  }
+  auto body = msg.contains("body") ? msg["body"] : json::object();
+  if (body.is_null())
+    body = json::object();
+  if (!body.is_object())
+    return fail(http::status::bad_request, "invalid_argument",
+                "body: expected a JSON object");
+  http::api_call call{std::move(found.params), std::move(query),
+                      std::move(body), [result](http::reply x) {
+                        auto doc = json::parse(x.body, nullptr, false);
+                        result(static_cast<int>(x.code),
+                               doc.is_discarded() ? json{} : doc);
+                      }};
+  try {
+    found.hit->fn(call);
+  } catch (const std::exception& e) {
+    log::error("ws command failed", {{"error", e.what()}});
+    call.fail(http::internal_error());
+  }
+}
+
+void connection::bad_message(const char* code, std::string message) {
+  ++core_->stats->bad_messages;
+  if (++bad_ >= core_->limits.max_bad_messages)
+    return close_with(websocket::close_code::policy_error,
+                      "too many malformed messages", "bad_messages");
+  control(error_msg(code, std::move(message)));
+}
+
+void connection::control(const json& msg) {
+  enqueue_control(text(msg));
+}
+
+void connection::push_events(std::vector<ws_payload> xs, uint64_t last_seq) {
+  if (done_)
+    return;
+  post([self = shared_from_this(), xs = std::move(xs), last_seq]() mutable {
+    self->enqueue_events(xs, last_seq);
+  });
+}
+
+void connection::push_frame(uint64_t frame, ws_payload x) {
+  if (done_)
+    return;
+  post([self = shared_from_this(), frame, x = std::move(x)]() mutable {
+    self->enqueue_frame(frame, std::move(x));
+  });
+}
+
+void connection::push_control(ws_payload x) {
+  if (done_)
+    return;
+  post([self = shared_from_this(), x = std::move(x)]() mutable {
+    self->enqueue_control(std::move(x));
+  });
+}
+
+void connection::enqueue_control(ws_payload x) {
+  if (close_ || close_after_ || done_)
+    return;
+  queue_.push_back(item{std::move(x), false, false});
+  pump();
+}
+
+void connection::take(const ws_push& x) {
+  // The lane flushes after handing out all it has: one write for it all.
+  holding_ = true;
+  switch (x.kind) {
+    case ws_push::what::events: return enqueue_events(x.payloads, x.seq);
+    case ws_push::what::frame:
+      for (auto& p : x.payloads)
+        enqueue_frame(x.seq, p);
+      return;
+    case ws_push::what::control:
+      for (auto& p : x.payloads)
+        enqueue_control(p);
+      return;
+  }
+}
+
+void connection::flush() {
+  holding_ = false;
+  pump();
+}
+
+ws_lane* connection::lane() {
+  return &core_->lane_of(id_);
+}
+
+void connection::clear_events() {
+  auto before = queue_.size();
+  queue_.erase(std::remove_if(queue_.begin(), queue_.end(),
+                              [](const item& x) { return x.event; }),
+               queue_.end());
+  core_->stats->events_pending -= static_cast<int64_t>(before - queue_.size());
+  queued_events_ = 0;
+}
+
+void connection::enqueue_events(const std::vector<ws_payload>& xs,
+                             uint64_t last_seq) {
+  if (close_ || close_after_ || done_ || !subscribed_)
+    return;
+  auto& lim = core_->limits;
+  if (queued_events_ + xs.size() > lim.max_queued_events) {
+    // Never drop silently: the viewer learns from where to rebuild.
+    clear_events();
+    ++core_->stats->resyncs;
+    if (++resyncs_in_row_ > lim.max_resyncs) {
+      // A write is stuck behind a peer that does not read; a close frame
+      // would wait behind it too.
+      reason_ = "too_slow";
+      return finish("too_slow");
+    }
+    json msg{{"type", "resync"},
+             {"seq", last_seq},
+             {"reason", "the session fell more than "
+                          + std::to_string(lim.max_queued_events)
+                          + " events behind; rebuild from GET /api/snapshot "
+                            "and apply events after its seq"}};
+    queue_.push_back(item{text(msg), false, false});
+    return pump();
+  }
+  for (auto& x : xs)
+    queue_.push_back(item{x, false, true, 1});
+  queued_events_ += xs.size();
+  core_->stats->events_queued += xs.size();
+  core_->stats->events_pending += static_cast<int64_t>(xs.size());
+  pump();
+}
+
+void connection::enqueue_frame(uint64_t frame, ws_payload x) {
+  if (close_ || close_after_ || done_ || !subscribed_)
+    return;
+  if (!frames_.empty() && frame_ != frame) {
+    core_->stats->frames_coalesced += frames_.size();
+    frames_.clear();
+  }
+  frame_ = frame;
+  frames_.push_back(std::move(x));
+  pump();
+}
+
+bool connection::pick(item& next) {
+  if (!frames_.empty() && !last_was_frame_) {
+    // The newest frame overtakes queued events: a viewer that fell behind
+    // sees current positions. Turns alternate, so events still progress.
+    next = item{std::move(frames_.front()), true, false};
+    frames_.erase(frames_.begin());
+  } else if (!queue_.empty() && queue_.front().event) {
+    next = take_events();
+  } else if (!queue_.empty()) {
+    next = std::move(queue_.front());
+    queue_.pop_front();
+  } else if (!frames_.empty()) {
+    next = item{std::move(frames_.front()), true, false};
+    frames_.erase(frames_.begin());
+  } else {
+    return false;
+  }
+  last_was_frame_ = next.binary;
+  return true;
+}
+
+void connection::pump() {
+  for (;;) {
+    if (writing_ || done_ || !open_ || holding_)
+      return;
+    if (close_) {
+      if (close_sent_)
+        return;
+      close_sent_ = true;
+      writing_ = true;
+      return ws_.async_close(*close_,
+                             [self = shared_from_this()](beast::error_code) {
+                               self->writing_ = false;
+                               self->finish("closed");
+                             });
+    }
+    item next;
+    if (!pick(next)) {
+      resyncs_in_row_ = 0;
+      if (close_after_)
+        close_with(static_cast<websocket::close_code>(close_after_->code),
+                   std::string{close_after_->reason.c_str()}, reason_.c_str());
+      return;
+    }
+    writing_ = true;
+    batch_.clear();
+    batch_.push_back(std::move(next));
+    auto& first = batch_.front();
+    // Frames, and text too unless it is to be compressed, skip Beast's
+    // write path (uncompressed frames even with permessage-deflate on, which
+    // RFC 7692 allows per message).
+    bool compress = !first.binary && deflate_;
+    if (compress || !ws_.is_open() || !ws_.next_layer().idle()) {
+      ws_.binary(first.binary);
+      return ws_.async_write(
+        asio::buffer(*first.data),
+        [self = shared_from_this()](beast::error_code err, size_t) {
+          if (self->batch_done(err))
+            self->pump();
+        });
+    }
+    // What else waits goes in the same system call (all of it can when
+    // nothing is compressed).
+    while (!deflate_ && batch_.size() < frame_stream::max_batch && pick(next))
+      batch_.push_back(std::move(next));
+    out_.clear();
+    for (auto& x : batch_)
+      out_.push_back(frame_stream::outgoing{x.data.get(), x.binary});
+    beast::error_code err;
+    auto whole = ws_.next_layer().write_messages(
+      out_, err, [self = shared_from_this()](beast::error_code err) {
+        if (self->batch_done(err))
+          self->pump();
+      });
+    if (err) {
+      batch_done(err);
+      return;
+    }
+    if (!whole)
+      return;
+    batch_done({});
+  }
+}
+
+bool connection::batch_done(beast::error_code err) {
+  writing_ = false;
+  // Shared counters, touched by every I/O thread: only those that change.
+  auto& st = *core_->stats;
+  for (auto& x : batch_) {
+    if (x.events > 0)
+      st.events_pending -= x.events;
+    if (err)
+      continue;
+    st.bytes_sent.add(x.data->size());
+    if (x.binary)
+      st.frames_sent.add(1);
+    if (x.events > 0)
+      st.events_sent.add(x.events);
+  }
+  if (err) {
+    finish("connection_lost");
+    return false;
+  }
+  return true;
+}
+
+connection::item connection::take_events() {
+  item first = std::move(queue_.front());
+  queue_.pop_front();
+  --queued_events_;
+  auto fits = [this](size_t size) {
+    return !queue_.empty() && queue_.front().event
+           && size + queue_.front().data->size() + 2 <= max_coalesced_bytes;
+  };
+  if (!fits(first.data->size()))
+    return first;
+  // Events that piled up while a write was in flight go out as one array:
+  // one write instead of many keeps a busy swarm's stream cheap.
+  auto merged = std::make_shared<std::string>();
+  *merged += '[';
+  *merged += *first.data;
+  uint32_t n = 1;
+  while (fits(merged->size())) {
+    *merged += ',';
+    *merged += *queue_.front().data;
+    queue_.pop_front();
+    --queued_events_;
+    ++n;
+  }
+  *merged += ']';
+  return item{std::move(merged), false, true, n};
+}
+
+void connection::close_with(websocket::close_code code, std::string reason,
+                         const char* metric) {
+  if (close_ || done_)
+    return;
+  if (reason_.empty())
+    reason_ = metric;
+  close_.emplace(code, reason);
+  clear_events();
+  queue_.clear();
+  frames_.clear();
+  pump();
+}
+
+void connection::close_after_queue(websocket::close_code code, std::string reason,
+                                const char* metric) {
+  if (close_ || close_after_ || done_)
+    return;
+  frames_.clear();
+  if (!writing_ && queue_.empty())
+    return close_with(code, std::move(reason), metric);
+  if (reason_.empty())
+    reason_ = metric;
+  close_after_.emplace(code, std::move(reason));
+  // A stuck write would hold the close for ever.
+  arm_deadline();
+}
+
+void connection::close() {
+  post([self = shared_from_this()] {
+    if (!self->open_)
+      return self->finish("shutdown");
+    self->close_after_queue(websocket::close_code::going_away,
+                            "the server is shutting down", "shutdown");
+  });
+}
+
+void connection::linger(const char* reason) {
+  if (reason_.empty())
+    reason_ = reason;
+  beast::error_code err;
+  ws_.next_layer().socket().shutdown(asio::ip::tcp::socket::shutdown_send, err);
+  if (err)
+    return finish(reason);
+  arm_deadline();
+  drain();
+}
+
+void connection::drain() {
+  buffer_.consume(buffer_.size());
+  ws_.next_layer().socket().async_read_some(
+    buffer_.prepare(64 * 1024),
+    [self = shared_from_this()](beast::error_code err, size_t) {
+      if (err)
+        return self->finish("closed");
+      self->drain();
+    });
+}
+
+void connection::finish(const char* reason) {
+  if (done_.exchange(true))
+    return;
+  clear_events();
+  queue_.clear();
+  frames_.clear();
+  auto why = reason_.empty() ? std::string{reason} : reason_;
+  core_->stats->closed(why);
+  if (subscribed_)
+    caf::anon_send(core_->hub, atom::unsub::value, id_);
+  if (actor_)
+    caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown);
+  if (open_ && !refuse_)
+    --core_->stats->sessions_open;
+  if (!refuse_)
+    --core_->admitted_;
+  beast::error_code ignored;
+  deadline_.cancel();
+  auto& sock = ws_.next_layer().socket();
+  sock.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  sock.close(ignored);
+}
+
+} // namespace av::ws
