@@ -3,20 +3,20 @@
 // subscriber) against a bare CAF ping-pong between event-based actors, in
 // the same process and run.
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
 #include <string>
 #include <vector>
-#include <algorithm>
 
 #include <CLI/CLI.hpp>
 #include <caf/all.hpp>
 
+#include "av/base/log.hpp"
 #include "av/bus.hpp"
 #include "av/error.hpp"
-#include "av/base/log.hpp"
 #include "av/registry.hpp"
 
 using namespace av;
@@ -187,8 +187,9 @@ int main(int argc, char** argv) {
     ->check(CLI::Range(1u, 256u));
   app.add_option("--repeat", p.repeat, "runs of each path")
     ->check(CLI::Range(1u, 100u));
-  app.add_option("--policy", p.policy,
-                 "CAF scheduler policy of both paths (the node uses sharing)")
+  app
+    .add_option("--policy", p.policy,
+                "CAF scheduler policy of both paths (the node uses sharing)")
     ->check(CLI::IsMember({"sharing", "stealing"}));
   app.add_option("--path", p.path, "both, or one path alone for profiling")
     ->check(CLI::IsMember({"both", "runtime", "caf"}));

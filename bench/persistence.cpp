@@ -18,9 +18,9 @@
 #include <caf/all.hpp>
 #include <pqxx/pqxx>
 
+#include "av/base/log.hpp"
 #include "av/bus.hpp"
 #include "av/conninfo.hpp"
-#include "av/base/log.hpp"
 #include "av/migrations.hpp"
 #include "av/partitions.hpp"
 #include "av/pg_writer.hpp"

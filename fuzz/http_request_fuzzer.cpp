@@ -14,16 +14,16 @@
 #include <nlohmann/json.hpp>
 
 #include "av/api/hooks.hpp"
+#include "av/api/json_layout.hpp"
 #include "av/http/router.hpp"
 #include "av/net/trusted_proxies.hpp"
-#include "av/api/json_layout.hpp"
 
 namespace {
 
 namespace bhttp = boost::beast::http;
 using av::http::verb;
 
-/// The server's route patterns (net/src/api_*.cpp); the router's matching
+/// The server's route patterns (net/api/src/*_routes.cpp); the router's matching
 /// does not depend on the handlers.
 const av::http::router& routes() {
   static const auto result = [] {

@@ -25,8 +25,8 @@ void publish(self_ptr self, event_payload payload, int64_t time_ms = now_ms()) {
 /// The event recording `msg`, delivered or not.
 message_event message_of(const agent_message& msg, bool success,
                          int64_t latency_ns) {
-  return {msg.id,  msg.from,   msg.to,     msg.type,
-          msg.prio, success, latency_ns, msg.content};
+  return {msg.id,   msg.from, msg.to,     msg.type,
+          msg.prio, success,  latency_ns, msg.content};
 }
 
 void set_state(self_ptr self, agent_state to, std::string reason) {
@@ -198,10 +198,7 @@ message_receipt accept(self_ptr self, agent_message& msg) {
   auto now = now_ns();
   auto latency = std::max<int64_t>(0, now - msg.sent_ns);
   st.info.last_seen_ms = now / 1000000;
-  publish(
-    self,
-    message_of(msg, true, latency),
-    st.info.last_seen_ms);
+  publish(self, message_of(msg, true, latency), st.info.last_seen_ms);
   if (msg.reply_budget > 0 && simulated(self)) {
     outgoing_message answer{
       msg.from, "response", msg.prio, {}, msg.reply_budget - 1};

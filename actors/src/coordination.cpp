@@ -443,9 +443,7 @@ std::string checkpoint_of(self_ptr self) {
       x["retries"] = st.retries;
       break;
     case pattern::pipeline: x["input"] = st.stage_input; break;
-    case pattern::consensus:
-      x["votes"] = {st.yes, st.no, st.abstain};
-      break;
+    case pattern::consensus: x["votes"] = {st.yes, st.no, st.abstain}; break;
     case pattern::mesh: {
       json left = json::array();
       for (auto& kvp : st.exchanges)
@@ -500,8 +498,7 @@ bool restore_checkpoint(self_ptr self, std::vector<size_t>& open) {
       case pattern::mesh:
         for (auto& e : x.at("exchanges"))
           st.exchanges.emplace(
-            std::make_pair(e.at(0).get<num_id>(), e.at(1).get<num_id>()),
-            true);
+            std::make_pair(e.at(0).get<num_id>(), e.at(1).get<num_id>()), true);
         break;
     }
   } catch (const json::exception&) {
@@ -519,8 +516,8 @@ void reopen(self_ptr self, const std::vector<size_t>& open) {
     case pattern::hierarchical:
       for (auto slot : open) {
         if (slot == split_slot)
-          assign(self, parts.front().agent, "split",
-                 "split: " + st.info.task, {}, split_slot);
+          assign(self, parts.front().agent, "split", "split: " + st.info.task,
+                 {}, split_slot);
         else if (slot == gather_slot)
           assign_gather(self);
         else if (slot < st.outputs.size())

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "av/error.hpp"
 #include "av/base/log.hpp"
+#include "av/error.hpp"
 #include "av/simulation.hpp"
 
 namespace av {

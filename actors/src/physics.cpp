@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "av/error.hpp"
 #include "av/base/log.hpp"
+#include "av/error.hpp"
 
 namespace av {
 

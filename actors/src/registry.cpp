@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "av/agent.hpp"
+#include "av/base/log.hpp"
 #include "av/coordination.hpp"
 #include "av/error.hpp"
-#include "av/base/log.hpp"
 
 namespace av {
 

@@ -187,10 +187,9 @@ inline running floor(uint32_t agents, uint32_t rate, size_t record_bytes,
                      const std::string& writes, uint32_t threads) {
   auto ws = free_port();
   running r{{self_path(), "floor-server", "--port", std::to_string(ws),
-             "--agents", std::to_string(agents), "--rate",
-             std::to_string(rate), "--record-bytes",
-             std::to_string(record_bytes), "--writes", writes, "--threads",
-             std::to_string(threads)},
+             "--agents", std::to_string(agents), "--rate", std::to_string(rate),
+             "--record-bytes", std::to_string(record_bytes), "--writes", writes,
+             "--threads", std::to_string(threads)},
             {},
             ws,
             "/tmp/av-ws-fanout-floor.log"};

@@ -564,8 +564,8 @@ void run(const params& p) {
       auto srv = child_process::floor(p.agents, p.rate, record_bytes, writes,
                                       p.floor_threads);
       auto name = writes == "sendmsg" ? "floor" : "floor_uring";
-      rows.push_back(measure(p, n, srv.ws_port, 0, srv.pid(), name,
-                             "positions"));
+      rows.push_back(
+        measure(p, n, srv.ws_port, 0, srv.pid(), name, "positions"));
       print(p, rows.back());
     }
   }

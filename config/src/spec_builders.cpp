@@ -7,7 +7,6 @@
 
 namespace av::config::detail {
 
-
 namespace {
 
 char to_lower(char c) {

@@ -239,23 +239,23 @@ history_actor spawn_history_reader(caf::actor_system& sys,
   auto url = parse_postgres_url(database_url);
   auto conninfo = url ? to_conninfo(*url) + " connect_timeout=2" : database_url;
   conninfo += " application_name=agentviz-history";
-  return sys.spawn([conninfo, connections](
-                     pool_ptr self) -> history_actor::behavior_type {
-    self->state.conninfo = conninfo;
-    self->state.max_readers = std::max<size_t>(connections, 1);
-    // The readers end with the pool.
-    self->attach_functor([readers = self->state.readers](const caf::error&) {
-      for (auto& reader : *readers)
-        caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
+  return sys.spawn(
+    [conninfo, connections](pool_ptr self) -> history_actor::behavior_type {
+      self->state.conninfo = conninfo;
+      self->state.max_readers = std::max<size_t>(connections, 1);
+      // The readers end with the pool.
+      self->attach_functor([readers = self->state.readers](const caf::error&) {
+        for (auto& reader : *readers)
+          caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
+      });
+      return {
+        [=](atom::history, history_query& q) -> caf::result<std::string> {
+          auto rp = self->make_response_promise<std::string>();
+          dispatch(self, std::move(q), rp);
+          return rp;
+        },
+      };
     });
-    return {
-      [=](atom::history, history_query& q) -> caf::result<std::string> {
-        auto rp = self->make_response_promise<std::string>();
-        dispatch(self, std::move(q), rp);
-        return rp;
-      },
-    };
-  });
 }
 
 } // namespace av::persistence

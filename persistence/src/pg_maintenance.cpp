@@ -4,8 +4,8 @@
 #include <pqxx/pqxx>
 
 #include "av/base/connection_url.hpp"
-#include "av/conninfo.hpp"
 #include "av/base/log.hpp"
+#include "av/conninfo.hpp"
 #include "av/partitions.hpp"
 #include "av/pg_writer.hpp"
 

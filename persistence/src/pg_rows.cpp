@@ -170,11 +170,10 @@ void apply_op(pqxx::work& tx, const pg_op& op) {
                          x.success, x.content);
       } else {
         const auto& c = x.info;
-        tx.exec_prepared("coordination_upsert", c.id, to_string(c.kind),
-                         to_string(c.status), c.progress, c.task, c.result,
-                         c.reason, c.started_ms, c.completed_ms,
-                         json_or_empty(c.metadata),
-                         json_or_empty(c.checkpoint));
+        tx.exec_prepared(
+          "coordination_upsert", c.id, to_string(c.kind), to_string(c.status),
+          c.progress, c.task, c.result, c.reason, c.started_ms, c.completed_ms,
+          json_or_empty(c.metadata), json_or_empty(c.checkpoint));
         int position = 0;
         for (const auto& [agent_id, p] : x.members)
           tx.exec_prepared("participant_upsert", c.id, agent_id, p.role,

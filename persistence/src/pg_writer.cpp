@@ -5,8 +5,8 @@
 #include <optional>
 
 #include "av/base/connection_url.hpp"
-#include "av/conninfo.hpp"
 #include "av/base/log.hpp"
+#include "av/conninfo.hpp"
 #include "av/partitions.hpp"
 #include "outage.hpp"
 #include "pg_rows.hpp"

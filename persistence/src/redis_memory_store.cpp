@@ -117,8 +117,7 @@ std::string text(const redisReply* r) {
 
 class redis_memory_store : public memory_store {
 public:
-  redis_memory_store(connection_url url, uint64_t max_bytes,
-                     size_t connections)
+  redis_memory_store(connection_url url, uint64_t max_bytes, size_t connections)
     : url_(std::move(url)), max_bytes_(max_bytes),
       max_connections_(std::max<size_t>(connections, 1)) {}
 
@@ -196,8 +195,7 @@ private:
   /// REDIS_POOL_SIZE connections are in use.
   client_ptr lease() {
     std::unique_lock<std::mutex> guard{mtx_};
-    cv_.wait(guard,
-             [&] { return !idle_.empty() || open_ < max_connections_; });
+    cv_.wait(guard, [&] { return !idle_.empty() || open_ < max_connections_; });
     if (idle_.empty()) {
       ++open_;
       return nullptr;

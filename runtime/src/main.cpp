@@ -1,7 +1,7 @@
 #include <iostream>
 
-#include "av/config.hpp"
 #include "av/base/log.hpp"
+#include "av/config.hpp"
 #include "av/mcp/relay.hpp"
 #include "av/migrations.hpp"
 #include "av/node.hpp"

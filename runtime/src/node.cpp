@@ -7,11 +7,11 @@
 
 #include <caf/scoped_actor.hpp>
 
+#include "av/base/log.hpp"
 #include "av/bus.hpp"
 #include "av/demo.hpp"
 #include "av/error.hpp"
 #include "av/history_reader.hpp"
-#include "av/base/log.hpp"
 #include "av/migrations.hpp"
 #include "av/pg_writer.hpp"
 #include "av/physics.hpp"
@@ -165,7 +165,8 @@ node::node(const config::settings& cfg, bool mcp_http)
     restore(system_, cfg, ctx_->limits, registry_);
   } catch (const std::exception& e) {
     shutdown();
-    throw std::runtime_error(std::string{"cannot restore agents and coordinations: "} + e.what());
+    throw std::runtime_error(
+      std::string{"cannot restore agents and coordinations: "} + e.what());
   }
   std::string why;
   std::shared_ptr<layout::engine> engine
@@ -235,8 +236,8 @@ node::node(const config::settings& cfg, bool mcp_http)
   memory_ = cfg.redis_url.empty()
               ? make_local_memory_store(cfg.memory_max_bytes)
               : persistence::make_redis_memory_store(
-                  cfg.redis_url, cfg.memory_max_bytes,
-                  static_cast<size_t>(cfg.redis_pool_size));
+                cfg.redis_url, cfg.memory_max_bytes,
+                static_cast<size_t>(cfg.redis_pool_size));
   try {
     mcp_ = std::make_unique<mcp_server>(cfg, system_, registry_, bus_, physics_,
                                         ctx_, telemetry_, memory_, mcp_http);

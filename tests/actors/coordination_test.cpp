@@ -374,10 +374,10 @@ CAF_TEST(a consensus resumed keeps its votes and asks only the open voters) {
 
 CAF_TEST(a resumed coordination whose participants are gone fails or replans) {
   auto m = team(2);
-  auto failed = resume(stored_run(pattern::pipeline,
-                                  {{m[0], "stage"}, {999, "stage"}},
-                                  R"({"stepsDone":1,"stepsTotal":2,)"
-                                  R"("timeoutMs":0,"open":[1],"input":"x"})"));
+  auto failed
+    = resume(stored_run(pattern::pipeline, {{m[0], "stage"}, {999, "stage"}},
+                        R"({"stepsDone":1,"stepsTotal":2,)"
+                        R"("timeoutMs":0,"open":[1],"input":"x"})"));
   CAF_CHECK_EQUAL(failed.status, coord_status::failed);
   CAF_CHECK_EQUAL(failed.reason, "stage agent 999 left the pipeline");
   CAF_CHECK(!failed.participants[1].active);

@@ -15,8 +15,7 @@ namespace {
 class slow_engine : public layout::engine {
 public:
   slow_engine(caf::detail::test_actor_clock& clock)
-    : clock_(clock), impl_(layout::make_cpu_engine(params())) {
-  }
+    : clock_(clock), impl_(layout::make_cpu_engine(params())) {}
 
   static layout::params params() {
     layout::params p;
@@ -53,9 +52,7 @@ public:
   }
   void clear_target(size_t i) override { impl_->clear_target(i); }
   void reheat() override { impl_->reheat(); }
-  layout::vec3 position(size_t i) const override {
-    return impl_->position(i);
-  }
+  layout::vec3 position(size_t i) const override { return impl_->position(i); }
   void positions(std::vector<layout::vec3>& out) const override {
     impl_->positions(out);
   }
@@ -86,7 +83,9 @@ struct fixture : test::node_fixture {
                      std::static_pointer_cast<layout::engine>(engine), bus);
     auto log = frames;
     frame_sink = sys.spawn([log](caf::event_based_actor*) -> caf::behavior {
-      return {[log](const position_batch& x) { log->push_back(x); }};
+      return {[log](const position_batch& x) {
+        log->push_back(x);
+      }};
     });
     caf::anon_send(phys, atom::subscribe::value,
                    caf::actor_cast<frame_sink_actor>(frame_sink));
@@ -107,13 +106,11 @@ struct fixture : test::node_fixture {
   }
 
   uint64_t stat(const char* key) {
-    return static_cast<uint64_t>(caf::get_or(physics_status(), key,
-                                             int64_t{0}));
+    return static_cast<uint64_t>(
+      caf::get_or(physics_status(), key, int64_t{0}));
   }
 
-  bool ticking() {
-    return caf::get_or(physics_status(), "ticking", false);
-  }
+  bool ticking() { return caf::get_or(physics_status(), "ticking", false); }
 
   /// Advances one tick period.
   void tick() {
@@ -210,8 +207,7 @@ CAF_TEST(a position pins until released) {
   CAF_CHECK_EQUAL(p.x, 50.f);
   CAF_CHECK_EQUAL(p.y, 60.f);
   CAF_CHECK_EQUAL(p.z, 70.f);
-  ask<agent_position>(phys, atom::position::value, atom::release::value,
-                      xs[0]);
+  ask<agent_position>(phys, atom::position::value, atom::release::value, xs[0]);
   for (int i = 0; i < 30; ++i)
     tick();
   CAF_CHECK_GREATER(dist(where(xs[0]), vec3f{50, 60, 70}), 0.01f);
@@ -227,8 +223,8 @@ CAF_TEST(a position pins until released) {
 
 CAF_TEST(a velocity is honoured) {
   auto xs = agents(2);
-  ask<agent_position>(phys, atom::position::value, xs[0], vec3f{0, 0, 0},
-                      true, vec3f{300, 0, 0});
+  ask<agent_position>(phys, atom::position::value, xs[0], vec3f{0, 0, 0}, true,
+                      vec3f{300, 0, 0});
   tick();
   CAF_CHECK_GREATER(where(xs[0]).x, 1.f);
 }
@@ -361,10 +357,9 @@ CAF_TEST(a physics actor started late knows the agents already there) {
   spawn("coder");
   spawn("tester");
   physics_config cfg;
-  auto late = sys.spawn(av::physics, ctx, cfg,
-                        std::shared_ptr<layout::engine>{
-                          layout::make_cpu_engine()},
-                        bus);
+  auto late = sys.spawn(
+    av::physics, ctx, cfg,
+    std::shared_ptr<layout::engine>{layout::make_cpu_engine()}, bus);
   settle();
   auto all = ask<position_batch>(late, atom::get::value);
   CAF_REQUIRE(all);

@@ -48,12 +48,24 @@ private:
 /// Input that tends to break log lines: control characters, quotes,
 /// backslashes, an embedded NUL, invalid and truncated UTF-8, a surrogate.
 const std::vector<std::string> nasty = {
-  "line\nbreak",     "carriage\rreturn", "tab\there",
-  "\"quoted\"",      "back\\slash",      "nul\0byte"s,
-  "\x01\x02\x1f",    "del\x7f",          "\xff\xfe invalid",
-  "truncated \xc3",  "\xed\xa0\x80",     "</script>",
-  "k=v a=\"b\"",     "",                 " ",
-  "{\"not\":json",   "ok \xc3\xbc",      "\xe2\x80\xa8 sep",
+  "line\nbreak",
+  "carriage\rreturn",
+  "tab\there",
+  "\"quoted\"",
+  "back\\slash",
+  "nul\0byte"s,
+  "\x01\x02\x1f",
+  "del\x7f",
+  "\xff\xfe invalid",
+  "truncated \xc3",
+  "\xed\xa0\x80",
+  "</script>",
+  "k=v a=\"b\"",
+  "",
+  " ",
+  "{\"not\":json",
+  "ok \xc3\xbc",
+  "\xe2\x80\xa8 sep",
 };
 
 struct fixture {
@@ -264,18 +276,12 @@ CAF_TEST(fields of several types) {
   auto str = "text"s;
   auto view = "view"sv;
   auto fields = {
-    log::field{"int", 20},
-    log::field{"neg", -7},
-    log::field{"big", big},
-    log::field{"dbl", 1.5},
-    log::field{"nan", std::nan("")},
-    log::field{"yes", true},
-    log::field{"null", nullptr},
-    log::field{"str", str},
-    log::field{"view", view},
-    log::field{"arr", {1, 2, 3}},
-    log::field{"obj", {{"k", "v"}}},
-    log::field{"spaced_obj", {{"k", "a b"}}},
+    log::field{"int", 20},           log::field{"neg", -7},
+    log::field{"big", big},          log::field{"dbl", 1.5},
+    log::field{"nan", std::nan("")}, log::field{"yes", true},
+    log::field{"null", nullptr},     log::field{"str", str},
+    log::field{"view", view},        log::field{"arr", {1, 2, 3}},
+    log::field{"obj", {{"k", "v"}}}, log::field{"spaced_obj", {{"k", "a b"}}},
   };
   init(log::format::text);
   log::info("types", fields);

@@ -41,7 +41,8 @@ CAF_TEST(history answers positions metrics messages and coordinations) {
     f.ctx->bus.publish(metrics_event{1, {start + i, double(i), 1, 1, 1}, {}});
   f.ctx->bus.publish(
     message_event{1, 1, 2, "inform", priority::normal, true, 2'000'000, "hi"});
-  f.ctx->bus.publish(message_event{2, 2, 1, "reply", priority::low, false, 0, {}});
+  f.ctx->bus.publish(
+    message_event{2, 2, 1, "reply", priority::low, false, 0, {}});
   coordination_event ce;
   ce.snapshot.id = make_uuid();
   ce.snapshot.kind = pattern::mesh;

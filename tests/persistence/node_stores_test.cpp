@@ -19,8 +19,7 @@ namespace {
 /// A real node on a migrated scratch database (and Redis, when `redis` is
 /// set), with its HTTP API.
 struct store_node {
-  store_node(const av::connection_url& server, std::string redis,
-             bool metrics)
+  store_node(const av::connection_url& server, std::string redis, bool metrics)
     : db(server) {
     persistence::prepare_database(db.url(), true);
     auto cfg = test::test_settings();
@@ -50,26 +49,28 @@ CAF_TEST(history routes answer over HTTP from PostgreSQL) {
   auto b = node->spawn("coder", "bob");
   auto id = a["id"].get<std::string>();
   for (int i = 1; i <= 3; ++i)
-    CAF_REQUIRE_EQUAL(node->post("/api/agents/alice/metrics",
-                                 {{"tasksCompleted", i},
-                                  {"successRate", 0.5},
-                                  {"averageResponseTime", 10},
-                                  {"resourceUtilization", 0.1}})
-                        .status,
-                      200);
+    CAF_REQUIRE_EQUAL(
+      node
+        ->post("/api/agents/alice/metrics", {{"tasksCompleted", i},
+                                             {"successRate", 0.5},
+                                             {"averageResponseTime", 10},
+                                             {"resourceUtilization", 0.1}})
+        .status,
+      200);
   // Answered after commit.
-  CAF_REQUIRE_EQUAL(node->post("/api/messages", {{"from", "alice"},
-                                                 {"to", b["numId"]},
-                                                 {"type", "request"},
-                                                 {"content", "review \"it\""}})
+  CAF_REQUIRE_EQUAL(node
+                      ->post("/api/messages", {{"from", "alice"},
+                                               {"to", b["numId"]},
+                                               {"type", "request"},
+                                               {"content", "review \"it\""}})
                       .status,
                     200);
-  CAF_REQUIRE_EQUAL(node->post("/api/coordinations",
-                               {{"pattern", "mesh"},
-                                {"participants", {1, 2}},
-                                {"task", "sync"}})
-                      .status,
-                    201);
+  CAF_REQUIRE_EQUAL(
+    node
+      ->post("/api/coordinations",
+             {{"pattern", "mesh"}, {"participants", {1, 2}}, {"task", "sync"}})
+      .status,
+    201);
   // Metrics samples and position samples are written behind, not awaited.
   CAF_REQUIRE(test::eventually([&] {
     return count_of(node.db, "agent_metrics") == "3"
@@ -79,8 +80,8 @@ CAF_TEST(history routes answer over HTTP from PostgreSQL) {
   }));
   auto to = std::to_string(now_ms() + 1000);
   auto range = "?from=0&to=" + to;
-  auto positions
-    = node->get("/api/history/agents/" + id + "/positions" + range + "&points=4");
+  auto positions = node->get("/api/history/agents/" + id + "/positions" + range
+                             + "&points=4");
   CAF_REQUIRE_EQUAL(positions.status, 200);
   auto& points = positions.json["points"];
   CAF_CHECK_EQUAL(points.size(), 4u);
@@ -117,9 +118,9 @@ CAF_TEST(history routes answer over HTTP from PostgreSQL) {
     auto res = node->get(target);
     CAF_CHECK_EQUAL(res.status, 400);
     CAF_CHECK_EQUAL(test::api_fixture::field(res), field);
-    CAF_CHECK_EQUAL(res.json["error"]["message"].get<std::string>().rfind(
-                      field + ": ", 0),
-                    0u);
+    CAF_CHECK_EQUAL(
+      res.json["error"]["message"].get<std::string>().rfind(field + ": ", 0),
+      0u);
   };
   bad("/api/history/agents/" + id + "/positions?points=0", "points");
   bad("/api/history/agents/" + id + "/metrics?limit=many", "limit");
@@ -152,21 +153,21 @@ CAF_TEST(the store writers export metrics that move) {
   auto agents = test::value_of(
     text, pg("agentviz_store_written_total", R"(,kind="agent")"));
   CAF_CHECK_EQUAL(agents, 1.0);
-  auto flushes = test::value_of(
-    text, pg("agentviz_store_flush_duration_seconds_count"));
+  auto flushes
+    = test::value_of(text, pg("agentviz_store_flush_duration_seconds_count"));
   CAF_REQUIRE(flushes);
   CAF_CHECK_GREATER_OR_EQUAL(*flushes, 1.0);
   CAF_CHECK_EQUAL(
     test::value_of(text, pg("agentviz_store_flush_duration_seconds_bucket",
                             R"(,le="+Inf")")),
     *flushes);
-  CAF_CHECK(test::value_of(
-    text, R"(agentviz_actor_mailbox_depth{kind="pg_writer"})"));
+  CAF_CHECK(
+    test::value_of(text, R"(agentviz_actor_mailbox_depth{kind="pg_writer"})"));
   // A second spawn is committed before its answer: the counters move.
   node->spawn("coder");
   text = scrape();
-  CAF_CHECK_EQUAL(test::value_of(
-                    text, pg("agentviz_store_written_total", R"(,kind="agent")")),
+  CAF_CHECK_EQUAL(test::value_of(text, pg("agentviz_store_written_total",
+                                          R"(,kind="agent")")),
                   2.0);
   CAF_CHECK_GREATER(
     *test::value_of(text, pg("agentviz_store_flush_duration_seconds_count")),

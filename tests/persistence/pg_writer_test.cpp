@@ -42,8 +42,8 @@ CAF_TEST(every kind of write reaches its table) {
     agent_state_changed{1, agent_state::idle, agent_state::busy, "task"});
   metrics_sample sample{now_ms(), 3, 0.75, 120, 0.5};
   bus.publish(metrics_event{1, sample, {}});
-  bus.publish(message_event{7, 1, 2, "inform", priority::high, true,
-                            5'000'000, "review \"this\"'; --"});
+  bus.publish(message_event{7, 1, 2, "inform", priority::high, true, 5'000'000,
+                            "review \"this\"'; --"});
   coordination_info info;
   info.id = make_uuid();
   info.kind = pattern::pipeline;
@@ -161,8 +161,8 @@ CAF_TEST(writes survive a PostgreSQL outage and nothing acknowledged is lost) {
   CAF_REQUIRE(test::shell(std::string{pg_ctl} + " stop >/dev/null"));
   // Writes keep coming while the server is down (test::outage_length(),
   // 10 s, from when the writer noticed); none is confirmed.
-  CAF_REQUIRE(test::stream_through_outage([&] { step(20ms); },
-                                          [&] { return !f.status->up.load(); }));
+  CAF_REQUIRE(test::stream_through_outage(
+    [&] { step(20ms); }, [&] { return !f.status->up.load(); }));
   auto during = next - 1 - 50;
   CAF_MESSAGE(during << " agents published during the outage");
   CAF_CHECK_EQUAL(acknowledged, 50u);

@@ -151,8 +151,8 @@ CAF_TEST(a Redis restart loses nothing : the buffer drains and state returns) {
   for (num_id i = 1; i <= 20; ++i)
     bus.publish(
       agent_state_changed{i, agent_state::idle, agent_state::busy, "task"});
-  CAF_REQUIRE(test::stream_through_outage(
-    step, [&] { return !f.status->up.load(); }));
+  CAF_REQUIRE(
+    test::stream_through_outage(step, [&] { return !f.status->up.load(); }));
   CAF_MESSAGE(published << " metrics samples published during the outage");
   CAF_CHECK_GREATER(f.status->buffered.load(), 0u);
   CAF_REQUIRE(test::shell(std::string{ctl} + " start"));

@@ -55,8 +55,8 @@ struct live_node : test::pg_writer_fixture {
   }
 
   coordination_info coordination(const std::string& id) {
-    auto ref = ask<coordination_ref>(atom::coordinate::value, atom::get::value,
-                                     id);
+    auto ref
+      = ask<coordination_ref>(atom::coordinate::value, atom::get::value, id);
     caf::scoped_actor self{sys};
     coordination_info result;
     self->request(ref.handle, 10s, atom::get::value)
@@ -75,8 +75,9 @@ struct live_node : test::pg_writer_fixture {
                  [&](caf::error&) {});
       return !info.current_task.empty();
     }));
-    self->request(agent(num), 10s, atom::complete::value, info.current_task,
-                  true, std::move(output))
+    self
+      ->request(agent(num), 10s, atom::complete::value, info.current_task, true,
+                std::move(output))
       .receive([](task_result&) {},
                [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
   }
@@ -179,8 +180,8 @@ CAF_TEST(a restarted node resumes a pipeline where it stopped) {
   spec.timeout_ms = 60000;
   id = first->ask<coordination_info>(atom::coordinate::value, spec).id;
   first->complete(1, "cleaned");
-  CAF_REQUIRE(test::eventually(
-    [&] { return first->coordination(id).steps_done == 1; }));
+  CAF_REQUIRE(
+    test::eventually([&] { return first->coordination(id).steps_done == 1; }));
   CAF_REQUIRE(first->durable());
   // The node stops with stage 2 running; it starts again on the database.
   first->shut_down();
@@ -202,7 +203,7 @@ CAF_TEST(a restarted node resumes a pipeline where it stopped) {
   CAF_CHECK_EQUAL(second->coordination(id).result, "report");
   CAF_REQUIRE(second->durable());
   CAF_CHECK_EQUAL(first->db.scalar("SELECT status || ' ' || result FROM "
-                                    "coordinations WHERE id = '"
-                                    + id + "'"),
+                                   "coordinations WHERE id = '"
+                                   + id + "'"),
                   "COMPLETED report");
 }

@@ -165,16 +165,15 @@ using physics_actor = caf::typed_actor<
   caf::reacts_to<atom::subscribe, frame_sink_actor>,
   // Pins an agent at a position until released; with `true`, the velocity
   // is honoured as well.
-  caf::replies_to<atom::position, num_id, vec3f, bool, vec3f>::with<
-    agent_position>,
+  caf::replies_to<atom::position, num_id, vec3f, bool,
+                  vec3f>::with<agent_position>,
   // Releases an agent's pin.
-  caf::replies_to<atom::position, atom::release, num_id>::with<
-    agent_position>,
+  caf::replies_to<atom::position, atom::release, num_id>::with<agent_position>,
   // Moves agents into a formation.
   caf::replies_to<atom::formation, formation_spec>::with<formation_info>,
   // Releases a formation by id.
-  caf::replies_to<atom::formation, atom::release, std::string>::with<
-    formation_info>,
+  caf::replies_to<atom::formation, atom::release,
+                  std::string>::with<formation_info>,
   // Replaces the edges of a named group of agents.
   caf::replies_to<atom::topology, topology_spec>::with<uint32_t>,
   // Removes a group's edges (they fade like message edges).

@@ -76,15 +76,13 @@ public:
   /// Entries of a namespace whose key starts with `prefix`, sorted by key,
   /// at most `limit`.
   virtual std::vector<memory_entry>
-  list(const std::string& ns, const std::string& prefix, size_t limit)
-    = 0;
+  list(const std::string& ns, const std::string& prefix, size_t limit) = 0;
 
   /// Entries of a namespace whose key matches a glob pattern (`*`, `?`) or
   /// whose value contains `pattern` when it has no wildcard; sorted by key,
   /// at most `limit`.
   virtual std::vector<memory_entry>
-  search(const std::string& ns, const std::string& pattern, size_t limit)
-    = 0;
+  search(const std::string& ns, const std::string& pattern, size_t limit) = 0;
 
   virtual memory_totals totals() = 0;
 

@@ -2,9 +2,9 @@
 #include <optional>
 
 #include "av/api/agent_lists.hpp"
-#include "av/api/routes.hpp"
-#include "av/api/json_text.hpp"
 #include "av/api/json_mapping.hpp"
+#include "av/api/json_text.hpp"
+#include "av/api/routes.hpp"
 #include "av/metrics.hpp"
 
 namespace av::http {
@@ -105,14 +105,8 @@ void spawn_agent(const api_env& env, api_call call) {
     return fail_parse(call, spec.error());
   env.act(call, [env, call, spec = *spec](caf::event_based_actor* self) {
     self->request(env.registry, env.timeout, atom::spawn::value, spec)
-      .then(
-        [self, env, call](agent_info& info) {
-          env.after_commit(self, call, [call, info] {
-            call.reply(status::created, info,
-                       {{"Location", "/api/agents/" + info.id}});
-          });
-        },
-        api_env::on_error(call));
+      .then(reply_created<agent_info>(self, env, call, "/api/agents/"),
+            api_env::on_error(call));
   });
 }
 
@@ -258,21 +252,16 @@ void get_metrics(const api_env& env, api_call call) {
 } // namespace
 
 void add_agent_routes(router& r, const api_env& env) {
-  auto bind = [env](void (*fn)(const api_env&, api_call)) {
-    return [env, fn](api_call call) {
-      fn(env, std::move(call));
-    };
-  };
-  r.add(verb::get, "/api/agents", bind(list_agents));
-  r.add(verb::post, "/api/agents", bind(spawn_agent));
-  r.add(verb::get, "/api/agents/{id}", bind(get_agent));
-  r.add(verb::delete_, "/api/agents/{id}", bind(delete_agent));
-  r.add(verb::put, "/api/agents/{id}/state", bind(set_state));
-  r.add(verb::post, "/api/agents/{id}/tasks", bind(assign_task));
+  r.add(verb::get, "/api/agents", bind_env(env, list_agents));
+  r.add(verb::post, "/api/agents", bind_env(env, spawn_agent));
+  r.add(verb::get, "/api/agents/{id}", bind_env(env, get_agent));
+  r.add(verb::delete_, "/api/agents/{id}", bind_env(env, delete_agent));
+  r.add(verb::put, "/api/agents/{id}/state", bind_env(env, set_state));
+  r.add(verb::post, "/api/agents/{id}/tasks", bind_env(env, assign_task));
   r.add(verb::post, "/api/agents/{id}/tasks/{task}/complete",
-        bind(complete_task));
-  r.add(verb::post, "/api/agents/{id}/metrics", bind(report_metrics));
-  r.add(verb::get, "/api/agents/{id}/metrics", bind(get_metrics));
+        bind_env(env, complete_task));
+  r.add(verb::post, "/api/agents/{id}/metrics", bind_env(env, report_metrics));
+  r.add(verb::get, "/api/agents/{id}/metrics", bind_env(env, get_metrics));
 }
 
 } // namespace av::http

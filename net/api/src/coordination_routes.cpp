@@ -1,6 +1,6 @@
+#include "av/api/json_mapping.hpp"
 #include "av/api/routes.hpp"
 #include "av/error.hpp"
-#include "av/api/json_mapping.hpp"
 
 namespace av::http {
 
@@ -29,14 +29,9 @@ void start_coordination(const api_env& env, api_call call) {
     return fail_parse(call, spec.error());
   env.act(call, [env, call, spec = *spec](caf::event_based_actor* self) {
     self->request(env.registry, env.timeout, atom::coordinate::value, spec)
-      .then(
-        [self, env, call](coordination_info& info) {
-          env.after_commit(self, call, [call, info] {
-            call.reply(status::created, info,
-                       {{"Location", "/api/coordinations/" + info.id}});
-          });
-        },
-        api_env::on_error(call));
+      .then(reply_created<coordination_info>(self, env, call,
+                                             "/api/coordinations/"),
+            api_env::on_error(call));
   });
 }
 
@@ -78,14 +73,9 @@ void get_coordination(const api_env& env, api_call call) {
 } // namespace
 
 void add_coordination_routes(router& r, const api_env& env) {
-  auto bind = [env](void (*fn)(const api_env&, api_call)) {
-    return [env, fn](api_call call) {
-      fn(env, std::move(call));
-    };
-  };
-  r.add(verb::get, "/api/coordinations", bind(list_coordinations));
-  r.add(verb::post, "/api/coordinations", bind(start_coordination));
-  r.add(verb::get, "/api/coordinations/{id}", bind(get_coordination));
+  r.add(verb::get, "/api/coordinations", bind_env(env, list_coordinations));
+  r.add(verb::post, "/api/coordinations", bind_env(env, start_coordination));
+  r.add(verb::get, "/api/coordinations/{id}", bind_env(env, get_coordination));
 }
 
 } // namespace av::http

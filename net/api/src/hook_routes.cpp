@@ -1,10 +1,10 @@
 #include <functional>
 #include <memory>
 
-#include "av/api/routes.hpp"
-#include "av/error.hpp"
 #include "av/api/hooks.hpp"
 #include "av/api/json_mapping.hpp"
+#include "av/api/routes.hpp"
+#include "av/error.hpp"
 
 namespace av::http {
 

@@ -129,8 +129,7 @@ parsed<hook_plan> claude_plan(const std::string& event, const json& body) {
       auto input = body.find("tool_input");
       // A digest pairs a PostToolUse with its PreToolUse when the payload
       // has no `tool_use_id`.
-      use
-        = hex_digest(input == body.end() ? std::string{} : input->dump());
+      use = hex_digest(input == body.end() ? std::string{} : input->dump());
     }
     plan.task_id = "tool-" + tool + "-" + use;
     plan.task_kind = "tool";

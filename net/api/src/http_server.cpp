@@ -4,8 +4,8 @@
 
 #include "av/api/agent_lists.hpp"
 #include "av/api/routes.hpp"
-#include "av/config.hpp"
 #include "av/base/log.hpp"
+#include "av/config.hpp"
 #include "av/net/io_thread.hpp"
 #include "av/net/listener.hpp"
 

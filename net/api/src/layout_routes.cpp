@@ -1,7 +1,7 @@
 #include <memory>
 
-#include "av/api/routes.hpp"
 #include "av/api/json_layout.hpp"
+#include "av/api/routes.hpp"
 
 namespace av::http {
 
@@ -129,17 +129,14 @@ void set_physics(const api_env& env, api_call call) {
 } // namespace
 
 void add_layout_routes(router& r, const api_env& env) {
-  auto bind = [env](void (*fn)(const api_env&, api_call)) {
-    return [env, fn](api_call call) {
-      fn(env, std::move(call));
-    };
-  };
-  r.add(verb::put, "/api/agents/{id}/position", bind(set_position));
-  r.add(verb::delete_, "/api/agents/{id}/position", bind(release_position));
-  r.add(verb::post, "/api/formations", bind(create_formation));
-  r.add(verb::delete_, "/api/formations/{id}", bind(release_formation));
-  r.add(verb::get, "/api/physics", bind(get_physics));
-  r.add(verb::put, "/api/physics", bind(set_physics));
+  r.add(verb::put, "/api/agents/{id}/position", bind_env(env, set_position));
+  r.add(verb::delete_, "/api/agents/{id}/position",
+        bind_env(env, release_position));
+  r.add(verb::post, "/api/formations", bind_env(env, create_formation));
+  r.add(verb::delete_, "/api/formations/{id}",
+        bind_env(env, release_formation));
+  r.add(verb::get, "/api/physics", bind_env(env, get_physics));
+  r.add(verb::put, "/api/physics", bind_env(env, set_physics));
 }
 
 } // namespace av::http

@@ -1,6 +1,6 @@
+#include "av/api/json_mapping.hpp"
 #include "av/api/routes.hpp"
 #include "av/error.hpp"
-#include "av/api/json_mapping.hpp"
 
 namespace av::http {
 

@@ -1,9 +1,9 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "av/api/json_mapping.hpp"
 #include "av/api/routes.hpp"
 #include "av/error.hpp"
-#include "av/api/json_mapping.hpp"
 
 namespace av::http {
 

@@ -24,9 +24,9 @@ std::string trusted_proxies::client(const asio::ip::address& peer,
   auto nearest = peer;
   while (!forwarded.empty()) {
     auto comma = forwarded.rfind(',');
-    auto hop = trim(comma == std::string_view::npos
-                           ? forwarded
-                           : forwarded.substr(comma + 1));
+    auto hop
+      = trim(comma == std::string_view::npos ? forwarded
+                                             : forwarded.substr(comma + 1));
     asio::ip::address addr;
     if (!parse_ip_address(hop, addr))
       break;

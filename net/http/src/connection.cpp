@@ -29,7 +29,8 @@ bool is_mutating(verb m) {
 
 } // namespace
 
-connection::connection(std::shared_ptr<server_state> core, asio::ip::tcp::socket sock)
+connection::connection(std::shared_ptr<server_state> core,
+                       asio::ip::tcp::socket sock)
   : core_(std::move(core)), stream_(std::move(sock)) {
   beast::error_code err;
   auto peer = stream_.socket().remote_endpoint(err);

@@ -20,7 +20,8 @@ namespace av::http {
 /// the connection's strand; answers from actors are posted onto it.
 class connection : public std::enable_shared_from_this<connection> {
 public:
-  connection(std::shared_ptr<server_state> core, boost::asio::ip::tcp::socket sock);
+  connection(std::shared_ptr<server_state> core,
+             boost::asio::ip::tcp::socket sock);
 
   ~connection();
 

@@ -27,21 +27,20 @@ server_state::server_state(const config::settings& cfg, server_limits lim,
 }
 
 void server_state::accept() {
-  net::accept_loop(shared_from_this(), "http api",
-                   [self = shared_from_this()](asio::ip::tcp::socket sock) {
-                     if (self->connections->load()
-                         >= self->limits.max_connections) {
-                       log::warn("http connection refused: too many open",
-                                 {{"limit", self->limits.max_connections}});
-                       boost::system::error_code ignored;
-                       sock.close(ignored);
-                       return;
-                     }
-                     auto c
-                       = std::make_shared<connection>(self, std::move(sock));
-                     if (self->add(c))
-                       c->start();
-                   });
+  net::accept_loop(
+    shared_from_this(), "http api",
+    [self = shared_from_this()](asio::ip::tcp::socket sock) {
+      if (self->connections->load() >= self->limits.max_connections) {
+        log::warn("http connection refused: too many open",
+                  {{"limit", self->limits.max_connections}});
+        boost::system::error_code ignored;
+        sock.close(ignored);
+        return;
+      }
+      auto c = std::make_shared<connection>(self, std::move(sock));
+      if (self->add(c))
+        c->start();
+    });
 }
 
 bool server_state::add(const std::shared_ptr<connection>& c) {

@@ -5,9 +5,9 @@
 
 #include <openssl/rand.h>
 
+#include "av/api/json_text.hpp"
 #include "av/base/log.hpp"
 #include "av/mcp/schema_check.hpp"
-#include "av/api/json_text.hpp"
 
 namespace av::mcp {
 

@@ -8,10 +8,10 @@
 #include <string>
 #include <unordered_map>
 
-#include "av/net/rate_limiter.hpp"
+#include "av/mcp/deadlines.hpp"
 #include "av/mcp/json_rpc.hpp"
 #include "av/mcp/settings.hpp"
-#include "av/mcp/deadlines.hpp"
+#include "av/net/rate_limiter.hpp"
 #include "tools/tool.hpp"
 
 namespace av::mcp {

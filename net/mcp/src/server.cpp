@@ -1,8 +1,8 @@
 #include "av/mcp/server.hpp"
 
 #include "av/api/agent_lists.hpp"
-#include "av/config.hpp"
 #include "av/base/log.hpp"
+#include "av/config.hpp"
 #include "av/net/io_thread.hpp"
 #include "av/net/listener.hpp"
 #include "transport/http.hpp"
@@ -74,12 +74,12 @@ mcp_server::mcp_server(const config::settings& cfg, caf::actor_system& sys,
   core_ = std::make_shared<mcp::http_transport>(cfg, engine_);
   // Only calls answered on the I/O thread batch their events: an actor
   // thread publishing itself costs less than a hop to the I/O thread.
-  engine_->batch_events(
-    [weak = std::weak_ptr<mcp::http_transport>{core_}](std::function<void()> f) {
-      auto core = weak.lock();
-      return core && core->ioc.get_executor().running_in_this_thread()
-             && core->gate.post(core->ioc.get_executor(), std::move(f));
-    });
+  engine_->batch_events([weak = std::weak_ptr<mcp::http_transport>{core_}](
+                          std::function<void()> f) {
+    auto core = weak.lock();
+    return core && core->ioc.get_executor().running_in_this_thread()
+           && core->gate.post(core->ioc.get_executor(), std::move(f));
+  });
   port_ = net::listen_on(core_->acceptor, cfg.bind_address, cfg.mcp_port);
   log::info("mcp listening", {{"address", cfg.bind_address},
                               {"port", port_},

@@ -11,17 +11,17 @@ void collect_stores(const std::vector<store_status_ptr>& stores,
   auto counter = pm::MetricType::Counter;
   auto gauge = pm::MetricType::Gauge;
   // One family per series, one sample per store.
-  auto per_store = [&](const char* name, const char* help, pm::MetricType type,
-                       auto value) {
-    auto f = family(name, help, type);
-    for (const auto& s : stores)
-      f.metric.push_back(
-        sample({{"store", s->name}}, static_cast<double>(value(*s)), type));
-    out.push_back(std::move(f));
-  };
+  auto per_store
+    = [&](const char* name, const char* help, pm::MetricType type, auto value) {
+        auto f = family(name, help, type);
+        for (const auto& s : stores)
+          f.metric.push_back(
+            sample({{"store", s->name}}, static_cast<double>(value(*s)), type));
+        out.push_back(std::move(f));
+      };
   per_store("agentviz_store_connected",
-            "1 while the store writer is connected, 0 during an outage.",
-            gauge, [](const store_status& s) { return s.up.load() ? 1 : 0; });
+            "1 while the store writer is connected, 0 during an outage.", gauge,
+            [](const store_status& s) { return s.up.load() ? 1 : 0; });
   per_store("agentviz_store_buffered",
             "Writes waiting in the store writer's buffer.", gauge,
             [](const store_status& s) { return s.buffered.load(); });

@@ -90,8 +90,8 @@ void connection::arm_deadline() {
   });
 }
 
-connection::connection(std::shared_ptr<stream_state> owner, socket_stream sock, uint64_t id,
-                 bool refuse)
+connection::connection(std::shared_ptr<stream_state> owner, socket_stream sock,
+                       uint64_t id, bool refuse)
   : core_(std::move(owner)), ws_(std::move(sock)),
     deadline_(ws_.get_executor()), id_(id), refuse_(refuse) {
   beast::error_code err;
@@ -169,8 +169,8 @@ void connection::on_request(beast::error_code err, size_t) {
   beast::error_code ignored;
   ws_.next_layer().socket().set_option(
     asio::socket_base::send_buffer_size(send_buffer_bytes), ignored);
-  ws_.async_accept(
-    req_, beast::bind_front_handler(&connection::on_accept, shared_from_this()));
+  ws_.async_accept(req_, beast::bind_front_handler(&connection::on_accept,
+                                                   shared_from_this()));
 }
 
 void connection::reject(bhttp::status code, std::string why) {
@@ -216,8 +216,8 @@ void connection::on_accept(beast::error_code err) {
 }
 
 void connection::read_next() {
-  ws_.async_read(
-    buffer_, beast::bind_front_handler(&connection::on_read, shared_from_this()));
+  ws_.async_read(buffer_, beast::bind_front_handler(&connection::on_read,
+                                                    shared_from_this()));
 }
 
 void connection::on_read(beast::error_code err, size_t) {
@@ -479,7 +479,7 @@ void connection::clear_events() {
 }
 
 void connection::enqueue_events(const std::vector<ws_payload>& xs,
-                             uint64_t last_seq) {
+                                uint64_t last_seq) {
   if (close_ || close_after_ || done_ || !subscribed_)
     return;
   auto& lim = core_->limits;
@@ -656,7 +656,7 @@ connection::item connection::take_events() {
 }
 
 void connection::close_with(websocket::close_code code, std::string reason,
-                         const char* metric) {
+                            const char* metric) {
   if (close_ || done_)
     return;
   if (reason_.empty())
@@ -668,8 +668,8 @@ void connection::close_with(websocket::close_code code, std::string reason,
   pump();
 }
 
-void connection::close_after_queue(websocket::close_code code, std::string reason,
-                                const char* metric) {
+void connection::close_after_queue(websocket::close_code code,
+                                   std::string reason, const char* metric) {
   if (close_ || close_after_ || done_)
     return;
   frames_.clear();

@@ -27,8 +27,8 @@ namespace av::ws {
 class connection : public ws_outlet,
                    public std::enable_shared_from_this<connection> {
 public:
-  connection(std::shared_ptr<stream_state> owner, socket_stream sock, uint64_t id,
-          bool refuse);
+  connection(std::shared_ptr<stream_state> owner, socket_stream sock,
+             uint64_t id, bool refuse);
 
   ~connection() override;
 

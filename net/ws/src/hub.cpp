@@ -249,7 +249,8 @@ void on_events(self_ptr self, const event_batch& batch) {
     to.clear();
     for (auto id : g.members)
       to.push_back(&st.members[id]);
-    deliver(self, to, ws_push{ws_push::what::events, std::move(xs), st.last_seq});
+    deliver(self, to,
+            ws_push{ws_push::what::events, std::move(xs), st.last_seq});
   }
   while (!st.flushes.empty() && st.flushes.begin()->first <= st.last_seq) {
     st.flushes.begin()->second.deliver(st.last_seq);
@@ -417,9 +418,7 @@ namespace {
 /// Hands `x` to `out` through its thread-safe push functions.
 void hand_to(ws_outlet& out, const ws_push& x) {
   switch (x.kind) {
-    case ws_push::what::events:
-      out.push_events(x.payloads, x.seq);
-      break;
+    case ws_push::what::events: out.push_events(x.payloads, x.seq); break;
     case ws_push::what::frame:
       for (auto& p : x.payloads)
         out.push_frame(x.seq, p);

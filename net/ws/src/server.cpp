@@ -6,9 +6,9 @@
 #include <boost/asio/post.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "av/base/log.hpp"
 #include "av/config.hpp"
 #include "av/error.hpp"
-#include "av/base/log.hpp"
 #include "av/net/io_thread.hpp"
 #include "av/net/listener.hpp"
 #include "av/ws/stream_state.hpp"
@@ -21,7 +21,8 @@ namespace asio = boost::asio;
 namespace ws {
 
 stream_state::stream_state(const config::settings& cfg, http::api_env env_arg,
-           ws_server::limits lim, hub_actor hub_arg, ws_stats_ptr stats_arg)
+                           ws_server::limits lim, hub_actor hub_arg,
+                           ws_stats_ptr stats_arg)
   : limits(lim), env(std::move(env_arg)),
     auth(cfg.api_key, cfg.jwt_secret, cfg.jwt_expiry_s, cfg.read_auth),
     cors(cfg.allowed_origins, auth.enabled()),
@@ -57,11 +58,10 @@ void lane::push(std::vector<std::shared_ptr<ws_outlet>> to, ws_push x) {
   std::lock_guard<std::mutex> guard{mtx_};
   if (x.kind == ws_push::what::frame) {
     // Superseded: frames of earlier ticks not handed out yet.
-    auto old = std::stable_partition(waiting_.begin(), waiting_.end(),
-                                     [&](const pending& p) {
-                                       return p.x.kind != ws_push::what::frame
-                                              || p.x.seq >= x.seq;
-                                     });
+    auto old = std::stable_partition(
+      waiting_.begin(), waiting_.end(), [&](const pending& p) {
+        return p.x.kind != ws_push::what::frame || p.x.seq >= x.seq;
+      });
     for (auto i = old; i != waiting_.end(); ++i)
       stats_.frames_coalesced += i->to.size() * i->x.payloads.size();
     waiting_.erase(old, waiting_.end());
@@ -120,26 +120,26 @@ socket_stream stream_state::place(uint64_t id, asio::ip::tcp::socket sock) {
 }
 
 void stream_state::accept() {
-  net::accept_loop(
-    shared_from_this(), "websocket",
-    [self = shared_from_this()](asio::ip::tcp::socket sock) {
-      // Over the limit the upgrade still completes, so that
-      // the client gets close code 1013 and a reason rather
-      // than a reset.
-      bool refuse = self->admitted_.load() >= self->limits.max_connections;
-      if (!refuse)
-        ++self->admitted_;
-      else
-        log::warn("ws connection refused: too many open",
-                  {{"limit", self->limits.max_connections}});
-      auto id = ++self->next_id_;
-      auto s = std::make_shared<connection>(
-        self, self->place(id, std::move(sock)), id, refuse);
-      if (self->add(id, s))
-        s->start();
-      else
-        s->close();
-    });
+  net::accept_loop(shared_from_this(), "websocket",
+                   [self = shared_from_this()](asio::ip::tcp::socket sock) {
+                     // Over the limit the upgrade still completes, so that
+                     // the client gets close code 1013 and a reason rather
+                     // than a reset.
+                     bool refuse
+                       = self->admitted_.load() >= self->limits.max_connections;
+                     if (!refuse)
+                       ++self->admitted_;
+                     else
+                       log::warn("ws connection refused: too many open",
+                                 {{"limit", self->limits.max_connections}});
+                     auto id = ++self->next_id_;
+                     auto s = std::make_shared<connection>(
+                       self, self->place(id, std::move(sock)), id, refuse);
+                     if (self->add(id, s))
+                       s->start();
+                     else
+                       s->close();
+                   });
 }
 
 bool stream_state::add(uint64_t id, const std::shared_ptr<connection>& s) {
@@ -190,7 +190,8 @@ ws_server::ws_server(const config::settings& cfg, caf::actor_system& sys,
   env.connections = std::make_shared<std::atomic<size_t>>(0);
   hub_ = sys.spawn(av::hub, ctx, stats_, std::move(registry), bus,
                    std::move(physics), lim.max_visible_agents, lim.max_fps);
-  core_ = std::make_shared<ws::stream_state>(cfg, std::move(env), lim, hub_, stats_);
+  core_ = std::make_shared<ws::stream_state>(cfg, std::move(env), lim, hub_,
+                                             stats_);
   try {
     port_ = net::listen_on(core_->acceptor, cfg.bind_address, cfg.ws_port);
   } catch (...) {

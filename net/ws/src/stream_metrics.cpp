@@ -69,8 +69,8 @@ void collect_stream(ws_stats& stats, std::vector<pm::MetricFamily>& out) {
          "Writes to WebSocket peers made through io_uring (WS_IO_URING).",
          counter, static_cast<double>(stats.ring_writes.load()));
   single("agentviz_ws_ring_submissions_total",
-         "io_uring submissions (system calls) that made those writes.",
-         counter, static_cast<double>(stats.ring_submissions.load()));
+         "io_uring submissions (system calls) that made those writes.", counter,
+         static_cast<double>(stats.ring_submissions.load()));
   auto closes = family("agentviz_ws_closes_total",
                        "WebSocket sessions closed, by reason.", counter);
   {

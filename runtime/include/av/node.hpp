@@ -6,8 +6,8 @@
 #include <caf/actor_system_config.hpp>
 
 #include "av/actors.hpp"
-#include "av/config.hpp"
 #include "av/api/http_server.hpp"
+#include "av/config.hpp"
 #include "av/mcp/server.hpp"
 #include "av/memory_store.hpp"
 #include "av/node_context.hpp"

@@ -1,9 +1,9 @@
 #define CAF_SUITE net.json_text
 #include "caf/test/unit_test.hpp"
 
+#include "av/api/json_mapping.hpp"
 #include "av/api/json_text.hpp"
 #include "av/http/api_call.hpp"
-#include "av/api/json_mapping.hpp"
 
 using namespace av;
 using json = nlohmann::json;

@@ -1,10 +1,10 @@
 #define CAF_SUITE net.http_units
 #include "caf/test/unit_test.hpp"
 
+#include "av/api/json_mapping.hpp"
 #include "av/error.hpp"
 #include "av/http/api_error.hpp"
 #include "av/http/router.hpp"
-#include "av/api/json_mapping.hpp"
 
 using namespace av;
 using namespace av::http;

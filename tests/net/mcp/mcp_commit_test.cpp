@@ -1,8 +1,8 @@
 #define CAF_SUITE mcp.commit
 #include "caf/test/unit_test.hpp"
 
-#include "../api_fixture.hpp"
 #include "../../persistence/pg_fixture.hpp"
+#include "../api_fixture.hpp"
 #include "av/migrations.hpp"
 #include "mcp_call.hpp"
 
@@ -17,8 +17,7 @@ struct stored_node {
   scratch_database db;
   std::unique_ptr<av::node> node;
 
-  explicit stored_node(av::connection_url server)
-    : db(std::move(server)) {
+  explicit stored_node(av::connection_url server) : db(std::move(server)) {
     persistence::prepare_database(db.url(), true);
     auto cfg = test_settings();
     cfg.database_url = db.url();

@@ -8,8 +8,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 
-#include "av/ws/send_ring.hpp"
 #include "av/ws/frame_stream.hpp"
+#include "av/ws/send_ring.hpp"
 #include "patterned_payload.hpp"
 
 // Where the kernel refuses io_uring (an old kernel, a seccomp profile) every
@@ -89,8 +89,8 @@ struct fixture {
 
   /// Server end `i` under a frame_stream.
   std::unique_ptr<ws::frame_stream> stream(size_t i) {
-    return std::make_unique<ws::frame_stream>(ws::socket_stream{
-      ioc.get_executor(), tcp::v4(), servers[i].release()});
+    return std::make_unique<ws::frame_stream>(
+      ws::socket_stream{ioc.get_executor(), tcp::v4(), servers[i].release()});
   }
 
   /// Reads exactly `n` bytes from client `i`.
@@ -172,11 +172,13 @@ CAF_TEST(a write queued from an outcome goes out in the same flush) {
   if (!have_ring())
     return;
   connect(1);
-  auto second = std::make_shared<text_sender>(servers[0].native_handle(),
-                                              "second");
-  auto first = std::make_shared<text_sender>(servers[0].native_handle(),
-                                             "first ");
-  first->then = [&] { ring->add(second); };
+  auto second
+    = std::make_shared<text_sender>(servers[0].native_handle(), "second");
+  auto first
+    = std::make_shared<text_sender>(servers[0].native_handle(), "first ");
+  first->then = [&] {
+    ring->add(second);
+  };
   ring->add(first);
   ring->flush();
   CAF_CHECK_EQUAL(first->calls, 1);
@@ -278,7 +280,8 @@ CAF_TEST(a frame stream closed before the flush reports the error) {
   {
     net::send_ring::scope s{ring.get()};
     error_code err;
-    fs.write_messages({{p.get(), true}}, err, [&](error_code e) { failed = e; });
+    fs.write_messages({{p.get(), true}}, err,
+                      [&](error_code e) { failed = e; });
     fs.socket().close();
   }
   CAF_CHECK(failed);

@@ -80,10 +80,11 @@ CAF_TEST(the rest of a large frame goes out before a write that follows) {
   auto p = test::patterned_payload(300000);
   error_code err;
   bool done = false;
-  CAF_REQUIRE(!server->write_messages({{p.get(), true}}, err, [&](error_code e) {
-    CAF_CHECK(!e);
-    done = true;
-  }));
+  CAF_REQUIRE(
+    !server->write_messages({{p.get(), true}}, err, [&](error_code e) {
+      CAF_CHECK(!e);
+      done = true;
+    }));
   CAF_REQUIRE(!err);
   CAF_CHECK(!server->idle());
   // What Beast would send meanwhile (a pong, say) waits for the frame.
@@ -147,7 +148,8 @@ CAF_TEST(several messages go in one call and their rest stays in order) {
   bool done = false;
   // More than the kernel takes at once: part of the batch is written later.
   CAF_REQUIRE(!server->write_messages(
-    {{small.get(), true}, {big.get(), true}, {text.get(), false}}, err, [&](error_code e) {
+    {{small.get(), true}, {big.get(), true}, {text.get(), false}}, err,
+    [&](error_code e) {
       CAF_CHECK(!e);
       done = true;
     }));

@@ -116,7 +116,7 @@ CAF_TEST(events map to their documented JSON) {
   CAF_CHECK_EQUAL(x["type"], "agent.state");
   CAF_CHECK_EQUAL(x["data"]["numId"], 3);
   CAF_CHECK_EQUAL(x["data"]["to"], "BUSY");
-  ev.payload = message_event{(uint64_t{5} << 32) | 1, 5,    6,  "inform",
+  ev.payload = message_event{(uint64_t{5} << 32) | 1, 5,    6,   "inform",
                              priority::high,          true, 100, {}};
   x = event_json(ev);
   CAF_CHECK_EQUAL(x["type"], "message.sent");

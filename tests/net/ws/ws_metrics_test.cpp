@@ -1,8 +1,8 @@
 #define CAF_SUITE ws.metrics
 #include "caf/test/unit_test.hpp"
 
-#include "av/ws/send_ring.hpp"
 #include "../prometheus_text.hpp"
+#include "av/ws/send_ring.hpp"
 #include "ws_fixture.hpp"
 
 using namespace av;

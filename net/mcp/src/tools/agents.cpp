@@ -1,8 +1,8 @@
 #include "av/api/agent_lists.hpp"
 #include "av/api/json_mapping.hpp"
 #include "av/api/json_text.hpp"
-#include "tool_schemas.hpp"
 #include "tool.hpp"
+#include "tool_schemas.hpp"
 
 namespace av::mcp {
 

@@ -1,5 +1,5 @@
-#include "tool_schemas.hpp"
 #include "tool.hpp"
+#include "tool_schemas.hpp"
 
 namespace av::mcp {
 

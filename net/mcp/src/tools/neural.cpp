@@ -1,6 +1,6 @@
 #include "av/mcp/neural.hpp"
-#include "tool_schemas.hpp"
 #include "tool.hpp"
+#include "tool_schemas.hpp"
 
 namespace av::mcp {
 

@@ -1,7 +1,7 @@
 #include <algorithm>
 
-#include "tool_schemas.hpp"
 #include "tool.hpp"
+#include "tool_schemas.hpp"
 
 namespace av::mcp {
 

@@ -9,9 +9,9 @@
 
 #include "av/api/routes.hpp"
 #include "av/mcp/settings.hpp"
+#include "av/mcp/training.hpp"
 #include "av/memory_store.hpp"
 #include "swarms.hpp"
-#include "av/mcp/training.hpp"
 
 /// The MCP tools: each one does its work through the node's actors, mostly
 /// by running the REST handlers of the HTTP API in-process, so both speak

@@ -6,9 +6,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
-#include "av/config.hpp"
 #include "av/base/log.hpp"
 #include "av/base/text.hpp"
+#include "av/config.hpp"
 #include "av/net/listener.hpp"
 
 namespace av::mcp {
@@ -51,7 +51,8 @@ std::string header(const bhttp::request<bhttp::string_body>& req,
 
 } // namespace
 
-http_transport::http_transport(const config::settings& cfg, std::shared_ptr<engine> e)
+http_transport::http_transport(const config::settings& cfg,
+                               std::shared_ptr<engine> e)
   : eng(std::move(e)), streams(eng),
     auth(cfg.api_key, cfg.jwt_secret, cfg.jwt_expiry_s, true),
     cors(cfg.allowed_origins, !cfg.api_key.empty()) {
@@ -86,7 +87,7 @@ void http_transport::shutdown() {
 }
 
 http_connection::http_connection(std::shared_ptr<http_transport> core,
-                           asio::ip::tcp::socket sock)
+                                 asio::ip::tcp::socket sock)
   : core_(std::move(core)), stream_(std::move(sock)),
     ping_timer_(stream_.get_executor()) {
   // nop
@@ -131,8 +132,8 @@ void http_connection::on_read(beast::error_code err, size_t) {
   if (err == bhttp::error::body_limit) {
     keep_alive_ = false;
     return fail(status::payload_too_large, rpc::invalid_request,
-                "the body exceeds " + std::to_string(http_transport::max_body_bytes)
-                  + " bytes");
+                "the body exceeds "
+                  + std::to_string(http_transport::max_body_bytes) + " bytes");
   }
   if (err)
     return do_close();
@@ -248,7 +249,7 @@ void http_connection::post(request& req, const caller& base) {
 }
 
 bool http_connection::session_ok(request& req, const std::string& session,
-                              const json& id) {
+                                 const json& id) {
   if (session.empty()) {
     fail(status::bad_request, rpc::invalid_request,
          "Bad Request: Mcp-Session-Id header is required", id);
@@ -386,7 +387,7 @@ void http_connection::ping() {
 }
 
 void http_connection::fail(status code, int rpc_code, const std::string& text,
-                        const json& id) {
+                           const json& id) {
   send(code, http::dump(rpc::error(id, rpc_code, text)));
 }
 
@@ -410,7 +411,8 @@ void http_connection::decorate(Response& res) {
   }
 }
 
-void http_connection::send(status code, std::string body, std::string session_id) {
+void http_connection::send(status code, std::string body,
+                           std::string session_id) {
   auto res = std::make_shared<response>(code, 11);
   decorate(*res);
   if (!body.empty())

@@ -13,12 +13,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "../engine.hpp"
 #include "av/net/auth.hpp"
+#include "av/net/connection_set.hpp"
 #include "av/net/cors.hpp"
 #include "av/net/io_thread.hpp"
-#include "../engine.hpp"
 #include "sse.hpp"
-#include "av/net/connection_set.hpp"
 
 namespace av::config {
 struct settings;
@@ -66,7 +66,7 @@ private:
 class http_connection : public std::enable_shared_from_this<http_connection> {
 public:
   http_connection(std::shared_ptr<http_transport> core,
-               boost::asio::ip::tcp::socket sock);
+                  boost::asio::ip::tcp::socket sock);
 
   ~http_connection();
 

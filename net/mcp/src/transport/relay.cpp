@@ -23,8 +23,8 @@
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
-#include "av/http/api_call.hpp"
 #include "av/base/log.hpp"
+#include "av/http/api_call.hpp"
 #include "av/mcp/json_rpc.hpp"
 
 namespace av {

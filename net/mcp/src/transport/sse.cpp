@@ -1,8 +1,8 @@
 #include "sse.hpp"
 
-#include "av/http/api_call.hpp"
-#include "av/api/event_json.hpp"
 #include "../engine.hpp"
+#include "av/api/event_json.hpp"
+#include "av/http/api_call.hpp"
 #include "http.hpp"
 
 namespace av::mcp {

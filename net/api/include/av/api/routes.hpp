@@ -87,6 +87,26 @@ struct api_env {
   }
 };
 
+/// A route's handler: `fn` run with the node's environment.
+inline handler bind_env(const api_env& env,
+                        void (*fn)(const api_env&, api_call)) {
+  return [env, fn](api_call call) {
+    fn(env, std::move(call));
+  };
+}
+
+/// Handler for `.then`: answers 201 with the created `Info` and its Location
+/// (`prefix` + id) once what the node published is committed.
+template <class Info>
+auto reply_created(caf::event_based_actor* self, const api_env& env,
+                   const api_call& call, std::string prefix) {
+  return [self, env, call, prefix](Info& info) {
+    env.after_commit(self, call, [call, info, prefix] {
+      call.reply(status::created, info, {{"Location", prefix + info.id}});
+    });
+  };
+}
+
 /// Answers 400 naming the field of a parser's message.
 inline void fail_parse(const api_call& call, std::string message) {
   call.fail(bad_request(std::move(message)));

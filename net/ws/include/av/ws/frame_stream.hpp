@@ -32,10 +32,10 @@ using socket_stream
 /// events, most of the traffic, go straight to the socket as whole
 /// uncompressed messages: one system call and no asynchronous operation
 /// when the kernel takes them at once, or a share of one when the thread
-/// has an active net::send_ring (a lane handing out a tick). Beast's own writes (compressed
-/// messages, pings, pongs, the close) pass through `async_write_some`,
-/// which holds them back while the rest of a message is still being
-/// written, so that two messages never interleave on the wire.
+/// has an active net::send_ring (a lane handing out a tick). Beast's own writes
+/// (compressed messages, pings, pongs, the close) pass through
+/// `async_write_some`, which holds them back while the rest of a message is
+/// still being written, so that two messages never interleave on the wire.
 class frame_stream {
 public:
   using executor_type = socket_stream::executor_type;
@@ -96,8 +96,7 @@ public:
 private:
   /// Shared with pending handlers and the send ring, which may complete
   /// after the stream is gone (with an error).
-  struct state : net::send_ring::sender,
-                 std::enable_shared_from_this<state> {
+  struct state : net::send_ring::sender, std::enable_shared_from_this<state> {
     explicit state(socket_stream s)
       : sock(std::move(s)), resume(sock.get_executor()) {
       resume.expires_at(boost::asio::steady_timer::time_point::max());

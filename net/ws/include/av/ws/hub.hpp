@@ -88,8 +88,7 @@ public:
   virtual ~ws_lane();
 
   /// Hands `x` to every connection in `to`; callable from any thread.
-  virtual void push(std::vector<std::shared_ptr<ws_outlet>> to, ws_push x)
-    = 0;
+  virtual void push(std::vector<std::shared_ptr<ws_outlet>> to, ws_push x) = 0;
 };
 
 /// The WS SESSION actor interface: one per WebSocket connection. Forwards
@@ -126,7 +125,6 @@ struct ws_subscription {
   /// format.
   ws::frame_format format = ws::frame_format::float32;
 };
-
 
 /// The HUB actor interface: serializes every event batch and position
 /// frame once and fans the payloads out to the WebSocket sessions.

@@ -12,14 +12,14 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "av/api/routes.hpp"
-#include "av/net/auth.hpp"
-#include "av/net/cors.hpp"
-#include "av/net/rate_limiter.hpp"
 #include "av/http/router.hpp"
-#include "av/ws/server.hpp"
-#include "av/net/io_thread.hpp"
+#include "av/net/auth.hpp"
 #include "av/net/connection_set.hpp"
+#include "av/net/cors.hpp"
+#include "av/net/io_thread.hpp"
+#include "av/net/rate_limiter.hpp"
 #include "av/ws/frame_stream.hpp"
+#include "av/ws/server.hpp"
 
 namespace av::ws {
 
@@ -61,8 +61,8 @@ private:
 /// Everything the WebSocket sessions share. Sessions hold it by shared_ptr,
 /// so the io_context outlives every socket.
 struct stream_state : std::enable_shared_from_this<stream_state> {
-  stream_state(const config::settings& cfg, http::api_env env, ws_server::limits lim,
-       hub_actor hub, ws_stats_ptr stats);
+  stream_state(const config::settings& cfg, http::api_env env,
+               ws_server::limits lim, hub_actor hub, ws_stats_ptr stats);
 
   /// Writes per io_uring submission at most.
   static constexpr unsigned ring_entries = 1024;
