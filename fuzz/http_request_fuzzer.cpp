@@ -23,8 +23,8 @@ namespace {
 namespace bhttp = boost::beast::http;
 using av::http::verb;
 
-/// The server's route patterns (net/api/src/*_routes.cpp); the router's matching
-/// does not depend on the handlers.
+/// The server's route patterns (net/api/src/*_routes.cpp); the router's
+/// matching does not depend on the handlers.
 const av::http::router& routes() {
   static const auto result = [] {
     av::http::router r;

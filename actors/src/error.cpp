@@ -31,6 +31,27 @@ caf::error make_error(ec code, std::string context) {
                     caf::make_message(std::move(context))};
 }
 
+caf::error make_error(ec code, std::string field, const std::string& what) {
+  auto context = field + ": " + what;
+  return caf::error{static_cast<uint8_t>(code), error_category,
+                    caf::make_message(std::move(context), std::move(field))};
+}
+
+std::string field_of(const caf::error& err) {
+  auto& ctx = err.context();
+  if (ctx.match_elements<std::string, std::string>())
+    return ctx.get_as<std::string>(1);
+  return {};
+}
+
+std::string context_of(const caf::error& err) {
+  auto& ctx = err.context();
+  if (ctx.match_elements<std::string>()
+      || ctx.match_elements<std::string, std::string>())
+    return ctx.get_as<std::string>(0);
+  return {};
+}
+
 ec code_of(const caf::error& err) {
   if (!err || err.category() != error_category)
     return ec::none;
@@ -48,9 +69,9 @@ std::string describe(const caf::error& err) {
   else
     result = to_string(err.category()) + ":" + std::to_string(err.code());
   auto& ctx = err.context();
-  if (ctx.match_elements<std::string>()) {
+  if (auto line = context_of(err); !line.empty()) {
     result += ": ";
-    result += ctx.get_as<std::string>(0);
+    result += line;
   } else if (!ctx.empty()) {
     result += ": ";
     result += to_string(ctx);

@@ -42,33 +42,33 @@ bool all_digits(const std::string& str) {
 caf::error validate(self_ptr self, agent_spec& spec) {
   auto& st = self->state;
   if (!valid_type(spec.type))
-    return make_error(ec::invalid_argument,
-                      "type: expected 1 to 50 of a-z, 0-9, '_' and '-', got \""
+    return make_error(ec::invalid_argument, "type",
+                      "expected 1 to 50 of a-z, 0-9, '_' and '-', got \""
                         + spec.type + "\"");
   if (spec.name.size() > max_name_length)
-    return make_error(ec::invalid_argument,
-                      "name: at most 255 characters allowed");
+    return make_error(ec::invalid_argument, "name",
+                      "at most 255 characters allowed");
   if (all_digits(spec.name))
-    return make_error(ec::invalid_argument,
-                      "name: must not be a number (numbers are agent ids)");
+    return make_error(ec::invalid_argument, "name",
+                      "must not be a number (numbers are agent ids)");
   if (!spec.name.empty() && st.by_name.count(spec.name) > 0)
-    return make_error(ec::conflict,
-                      "name: an agent named \"" + spec.name + "\" exists");
+    return make_error(ec::conflict, "name",
+                      "an agent named \"" + spec.name + "\" exists");
   if (!spec.id.empty()) {
     if (!is_uuid(spec.id))
-      return make_error(ec::invalid_argument, "id: expected a UUID");
+      return make_error(ec::invalid_argument, "id", "expected a UUID");
     std::transform(spec.id.begin(), spec.id.end(), spec.id.begin(),
                    [](char c) { return std::tolower(c); });
     if (st.by_uuid.count(spec.id) > 0)
-      return make_error(ec::conflict, "id: agent " + spec.id + " exists");
+      return make_error(ec::conflict, "id", "agent " + spec.id + " exists");
   }
   if (spec.metadata.empty()) {
     spec.metadata = "{}";
   } else {
     auto doc = nlohmann::json::parse(spec.metadata, nullptr, false);
     if (doc.is_discarded() || !doc.is_object())
-      return make_error(ec::invalid_argument,
-                        "metadata: expected a JSON object");
+      return make_error(ec::invalid_argument, "metadata",
+                        "expected a JSON object");
     spec.metadata = doc.dump();
   }
   if (st.agents.size() >= st.ctx->limits.max_agents)
@@ -184,26 +184,25 @@ caf::error validate(self_ptr self, coordination_spec& spec) {
   auto& st = self->state;
   auto n = spec.participants.size();
   if (n < 2 || n > max_participants)
-    return make_error(ec::invalid_argument,
-                      "participants: expected 2 to 100 agents, got "
-                        + std::to_string(n));
+    return make_error(ec::invalid_argument, "participants",
+                      "expected 2 to 100 agents, got " + std::to_string(n));
   auto sorted = spec.participants;
   std::sort(sorted.begin(), sorted.end());
   if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
-    return make_error(ec::invalid_argument,
-                      "participants: an agent is listed twice");
+    return make_error(ec::invalid_argument, "participants",
+                      "an agent is listed twice");
   for (auto num : spec.participants)
     if (st.agents.count(num) == 0)
-      return make_error(ec::not_found, "participants: no agent with number "
-                                         + std::to_string(num));
+      return make_error(ec::not_found, "participants",
+                        "no agent with number " + std::to_string(num));
   if (spec.timeout_ms < 0)
-    return make_error(ec::invalid_argument, "timeout: must not be negative");
+    return make_error(ec::invalid_argument, "timeout", "must not be negative");
   if (!spec.id.empty()) {
     if (!is_uuid(spec.id))
-      return make_error(ec::invalid_argument, "id: expected a UUID");
+      return make_error(ec::invalid_argument, "id", "expected a UUID");
     if (st.coordinations.count(spec.id) > 0)
-      return make_error(ec::conflict,
-                        "id: coordination " + spec.id + " exists");
+      return make_error(ec::conflict, "id",
+                        "coordination " + spec.id + " exists");
   }
   if (spec.metadata.empty())
     spec.metadata = "{}";
@@ -358,10 +357,10 @@ registry_actor::behavior_type registry(self_ptr self, node_context_ptr ctx,
       ++st.processed;
       agent_state wanted = agent_state::idle;
       if (!filter.state.empty() && !parse(filter.state, wanted))
-        return make_error(ec::invalid_argument,
-                          "state: expected IDLE, BUSY, ERROR or TERMINATED");
+        return make_error(ec::invalid_argument, "state",
+                          "expected IDLE, BUSY, ERROR or TERMINATED");
       if (filter.limit == 0 || filter.limit > 1000)
-        return make_error(ec::invalid_argument, "limit: expected 1 to 1000");
+        return make_error(ec::invalid_argument, "limit", "expected 1 to 1000");
       agent_page page;
       for (auto& kvp : st.agents) {
         auto& x = kvp.second.summary;
@@ -411,10 +410,10 @@ registry_actor::behavior_type registry(self_ptr self, node_context_ptr ctx,
       auto& st = self->state;
       ++st.processed;
       if (!is_uuid(stored.id))
-        return make_error(ec::invalid_argument, "id: expected a UUID");
+        return make_error(ec::invalid_argument, "id", "expected a UUID");
       if (st.coordinations.count(stored.id) > 0)
-        return make_error(ec::conflict,
-                          "id: coordination " + stored.id + " exists");
+        return make_error(ec::conflict, "id",
+                          "coordination " + stored.id + " exists");
       auto id = stored.id;
       auto info = stored;
       info.checkpoint.clear();
@@ -440,8 +439,8 @@ registry_actor::behavior_type registry(self_ptr self, node_context_ptr ctx,
       ++st.processed;
       coord_status wanted = coord_status::forming;
       if (!status.empty() && !parse(status, wanted))
-        return make_error(ec::invalid_argument,
-                          "status: expected FORMING, ACTIVE, COMPLETED or "
+        return make_error(ec::invalid_argument, "status",
+                          "expected FORMING, ACTIVE, COMPLETED or "
                           "FAILED");
       std::vector<coordination_info> result;
       for (auto& kvp : st.coordinations)

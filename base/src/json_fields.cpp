@@ -2,18 +2,16 @@
 
 namespace av {
 
-bool known_fields(const nlohmann::json& x,
-                  std::initializer_list<const char*> names, std::string& err) {
+parse_check known_fields(const nlohmann::json& x,
+                         std::initializer_list<const char*> names) {
   for (auto& kvp : x.items()) {
     bool known = false;
     for (auto name : names)
       known = known || kvp.key() == name;
-    if (!known) {
-      err = kvp.key() + ": unknown field";
-      return false;
-    }
+    if (!known)
+      return field_error(kvp.key(), "unknown field");
   }
-  return true;
+  return std::nullopt;
 }
 
 } // namespace av

@@ -1,4 +1,5 @@
 #include "av/history_reader.hpp"
+#include "av/node_context.hpp"
 
 #include <algorithm>
 #include <deque>
@@ -140,6 +141,7 @@ struct reader_state {
   static inline const char* name = "history_reader";
   std::string conninfo;
   std::unique_ptr<pqxx::connection> conn;
+  uint64_t processed = 0;
 };
 
 /// One connection, in a thread of its own (queries block).
@@ -151,6 +153,7 @@ history_actor spawn_reader(caf::actor_system& sys, std::string conninfo) {
       return {
         [=](atom::history, const history_query& q) -> caf::result<std::string> {
           auto& st = self->state;
+          ++st.processed;
           try {
             if (!st.conn)
               st.conn = std::make_unique<pqxx::connection>(st.conninfo);
@@ -173,6 +176,11 @@ history_actor spawn_reader(caf::actor_system& sys, std::string conninfo) {
                                    std::string{"history: "} + e.what());
           }
         },
+        [=](atom::status, status_verbosity) {
+          return status_header(self, "history_reader", "history_reader",
+                               self->state.conn ? "connected" : "not connected",
+                               self->state.processed);
+        },
       };
     });
 }
@@ -189,6 +197,7 @@ struct pool_state {
   std::vector<history_actor> idle;
   /// Queries waiting for a reader, oldest first.
   std::deque<std::pair<history_query, promise>> waiting;
+  uint64_t processed = 0;
 };
 
 using pool_ptr = history_actor::stateful_pointer<pool_state>;
@@ -250,9 +259,19 @@ history_actor spawn_history_reader(caf::actor_system& sys,
       });
       return {
         [=](atom::history, history_query& q) -> caf::result<std::string> {
+          ++self->state.processed;
           auto rp = self->make_response_promise<std::string>();
           dispatch(self, std::move(q), rp);
           return rp;
+        },
+        [=](atom::status, status_verbosity) {
+          auto& st = self->state;
+          return status_header(self, "history", "history",
+                               std::to_string(st.readers->size()) + " of "
+                                 + std::to_string(st.max_readers) + " readers, "
+                                 + std::to_string(st.waiting.size())
+                                 + " queries waiting",
+                               st.processed);
         },
       };
     });

@@ -6,6 +6,7 @@
 #include "av/base/connection_url.hpp"
 #include "av/base/log.hpp"
 #include "av/conninfo.hpp"
+#include "av/node_context.hpp"
 #include "av/partitions.hpp"
 #include "av/pg_writer.hpp"
 
@@ -16,6 +17,9 @@ namespace {
 struct maintenance_state {
   static inline const char* name = "pg_maintenance";
   std::string conninfo;
+  uint64_t processed = 0;
+  /// Why the last step failed; empty after a good one.
+  std::string last_error;
   std::unique_ptr<pqxx::connection> conn;
   /// Day of the last partition check; {0,0,0} before the first.
   civil_day checked{0, 0, 0};
@@ -44,27 +48,42 @@ void run_step(maintenance_state& st, int retention_days) {
 
 } // namespace
 
-caf::actor spawn_pg_maintenance(caf::actor_system& sys,
-                                std::string database_url,
-                                std::chrono::seconds summary_refresh,
-                                int retention_days) {
+pg_maintenance_actor spawn_pg_maintenance(caf::actor_system& sys,
+                                          std::string database_url,
+                                          std::chrono::seconds summary_refresh,
+                                          int retention_days) {
   auto url = parse_postgres_url(database_url);
   auto conninfo = url ? to_conninfo(*url) + " connect_timeout=5" : database_url;
   return sys.spawn<caf::detached>(
-    [=](caf::stateful_actor<maintenance_state>* self) -> caf::behavior {
+    [=](pg_maintenance_actor::stateful_pointer<maintenance_state> self)
+      -> pg_maintenance_actor::behavior_type {
       self->state.conninfo = conninfo;
       self->send(self, atom::tick::value);
       return {
         [=](atom::tick) {
+          auto& st = self->state;
+          ++st.processed;
           try {
-            run_step(self->state, retention_days);
+            run_step(st, retention_days);
+            st.last_error.clear();
           } catch (const std::exception& e) {
             // Retried at the next interval; the writer reports the outage.
-            self->state.conn.reset();
+            st.conn.reset();
+            st.last_error = e.what();
             log::warn("PostgreSQL maintenance failed",
-                      {{"error", std::string{e.what()}}});
+                      {{"error", st.last_error}});
           }
           self->delayed_send(self, summary_refresh, atom::tick::value);
+        },
+        [=](atom::status, status_verbosity) {
+          auto& st = self->state;
+          return status_header(self, "pg_maintenance", "pg_maintenance",
+                               st.last_error.empty()
+                                 ? "refreshing every "
+                                     + std::to_string(summary_refresh.count())
+                                     + " s"
+                                 : "last step failed: " + st.last_error,
+                               st.processed);
         },
       };
     });

@@ -57,9 +57,10 @@ start_stores(caf::actor_system& sys, const config::settings& cfg,
     sys.registry().put(history_actor_name,
                        caf::actor_cast<caf::strong_actor_ptr>(reader));
     result.push_back(caf::actor_cast<caf::actor>(reader));
-    result.push_back(persistence::spawn_pg_maintenance(
-      sys, cfg.database_url, std::chrono::seconds{cfg.summary_refresh_s},
-      cfg.position_retention_days));
+    result.push_back(
+      caf::actor_cast<caf::actor>(persistence::spawn_pg_maintenance(
+        sys, cfg.database_url, std::chrono::seconds{cfg.summary_refresh_s},
+        cfg.position_retention_days)));
   }
   if (!cfg.redis_url.empty()) {
     auto status = std::make_shared<store_status>("redis");
@@ -147,6 +148,7 @@ node_config::node_config(const config::settings& cfg) {
   // worker at once.
   set("scheduler.policy", caf::atom("sharing"));
   set("logger.verbosity", caf::atom("quiet"));
+  add_message_types<caf::id_block::av>();
   add_error_category(
     error_category, [](uint8_t code, caf::atom_value, const caf::message& ctx) {
       return describe(caf::error{code, error_category, ctx});

@@ -38,7 +38,7 @@ struct redis_writer_fixture {
   node_context_ptr ctx = std::make_shared<node_context>();
   store_status_ptr status = std::make_shared<store_status>("redis");
   bus_actor bus;
-  persistence::redis_writer_actor writer;
+  redis_writer_actor writer;
 };
 
 av::connection_url parsed(const std::string& url) {

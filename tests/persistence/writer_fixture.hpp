@@ -102,7 +102,7 @@ struct pg_writer_fixture {
   node_context_ptr ctx = std::make_shared<node_context>();
   store_status_ptr status = std::make_shared<store_status>("postgres");
   bus_actor bus;
-  persistence::pg_writer_actor writer;
+  pg_writer_actor writer;
 };
 
 /// An agent_spawned event for agent `num`.

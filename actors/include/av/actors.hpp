@@ -24,6 +24,7 @@ using durable = caf::atom_constant<caf::atom("durable")>;
 using fault = caf::atom_constant<caf::atom("fault")>;
 using flush = caf::atom_constant<caf::atom("flush")>;
 using get = caf::atom_constant<caf::atom("get")>;
+using history = caf::atom_constant<caf::atom("history")>;
 using formation = caf::atom_constant<caf::atom("formation")>;
 using list = caf::atom_constant<caf::atom("list")>;
 using position = caf::atom_constant<caf::atom("position")>;
@@ -194,6 +195,87 @@ using demo_actor = caf::typed_actor<
   // Coordination events tell the demo how many runs are active.
   caf::reacts_to<event_batch>>::extend_with<status_actor>;
 
+// -- actors of the modules above: the WebSocket stream, the stores, the
+// -- API's kept listings, MCP --------------------------------------------
+
+/// What the hub hands a WebSocket connection, and a connection joining the
+/// hub (net/ws, av/ws/hub.hpp). Node-local: they hold shared payloads and
+/// weak handles to connections, so they never cross a node and have no
+/// type ID.
+struct ws_push;
+struct ws_subscription;
+
+/// The WS SESSION actor interface: one per WebSocket connection. Forwards
+/// the hub's pushes to its connection, whose I/O thread does the writing.
+using ws_session_actor
+  = caf::typed_actor<caf::reacts_to<ws_push>>::extend_with<status_actor>;
+
+/// The HUB actor interface: serializes every event batch and position
+/// frame once and fans the payloads out to the WebSocket sessions.
+using hub_actor = caf::typed_actor<
+  // Events from the bus.
+  caf::reacts_to<event_batch>,
+  // A part of a position frame from the physics actor.
+  caf::reacts_to<position_batch>,
+  // A session subscribes, or changes its filter.
+  caf::reacts_to<atom::subscribe, ws_subscription>,
+  // A session leaves.
+  caf::reacts_to<atom::unsub, uint64_t>,
+  // Answers, with the newest sequence number handled, once every event up
+  // to the given one was handed to the sessions.
+  caf::replies_to<atom::flush,
+                  uint64_t>::with<uint64_t>>::extend_with<status_actor>;
+
+/// The PG WRITER actor interface: writes what the node publishes to
+/// PostgreSQL, in order, through one connection it owns.
+using pg_writer_actor = caf::typed_actor<
+  // Events from the bus become upserts and inserts.
+  caf::reacts_to<event_batch>,
+  // Position frames from physics are sampled into agent_positions.
+  caf::reacts_to<position_batch>,
+  // Answers once everything published up to the sequence number is
+  // committed (see durability_actor).
+  caf::replies_to<atom::durable, uint64_t>::with<uint64_t>,
+  // Internal: write what is buffered.
+  caf::reacts_to<atom::flush>,
+  // Internal: the periodic timer (positions, reconnection).
+  caf::reacts_to<atom::tick>>::extend_with<status_actor>;
+
+/// The PG MAINTENANCE actor interface: refreshes the summary view and keeps
+/// the position partitions, on its own timer.
+using pg_maintenance_actor
+  = caf::typed_actor<caf::reacts_to<atom::tick>>::extend_with<status_actor>;
+
+/// The REDIS WRITER actor interface: mirrors agents into Redis hashes,
+/// metrics history into sorted sets, and publishes updates.
+using redis_writer_actor = caf::typed_actor<
+  // Events from the bus become HSET, ZADD and PUBLISH.
+  caf::reacts_to<event_batch>,
+  // Position frames from physics, sampled.
+  caf::reacts_to<position_batch>,
+  // Internal: write what is buffered.
+  caf::reacts_to<atom::flush>,
+  // Internal: the periodic timer (reconnection).
+  caf::reacts_to<atom::tick>>::extend_with<status_actor>;
+
+/// The HISTORY actor interface: answers a query over what PostgreSQL keeps
+/// with a JSON document (as text). The node registers it in the actor
+/// system's registry under `history_actor_name` when DATABASE_URL is set.
+using history_actor = caf::typed_actor<caf::replies_to<
+  atom::history, history_query>::with<std::string>>::extend_with<status_actor>;
+
+constexpr caf::atom_value history_actor_name = caf::atom("history");
+
+/// The AGENT LIST WATCHER interface: follows the bus so that the API's kept
+/// agent listings know when they are current.
+using agent_list_watcher_actor = event_sink_actor::extend_with<status_actor>;
+
+/// The DEADLINE TIMER interface of the MCP server: wakes when the earliest
+/// deadline of the tool calls in flight is due (the time point in steady
+/// clock ticks).
+using deadline_timer_actor = caf::typed_actor<
+  caf::reacts_to<atom::timeout, uint64_t>>::extend_with<status_actor>;
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_ref& x) {
   return f(caf::meta::type_name("agent_ref"), x.summary, x.handle);
@@ -205,3 +287,40 @@ typename Inspector::result_type inspect(Inspector& f, coordination_ref& x) {
 }
 
 } // namespace av
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(av::ws_subscription)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(av::ws_push)
+
+// Type IDs of the values actors exchange, so that an actor system can name,
+// (de)serialize and, between nodes, send them: `node_config` loads the block
+// (add_message_types). Node-local values (event_batch, ws_push,
+// ws_subscription) hold shared or weak pointers and are allowed unsafe
+// instead.
+CAF_BEGIN_TYPE_ID_BLOCK(av, caf::first_custom_type_id)
+CAF_ADD_TYPE_ID(av, (av::agent_filter))
+CAF_ADD_TYPE_ID(av, (av::agent_info))
+CAF_ADD_TYPE_ID(av, (av::agent_message))
+CAF_ADD_TYPE_ID(av, (av::agent_page))
+CAF_ADD_TYPE_ID(av, (av::agent_position))
+CAF_ADD_TYPE_ID(av, (av::agent_ref))
+CAF_ADD_TYPE_ID(av, (av::agent_snapshot))
+CAF_ADD_TYPE_ID(av, (av::agent_spec))
+CAF_ADD_TYPE_ID(av, (av::agent_state))
+CAF_ADD_TYPE_ID(av, (av::coordination_info))
+CAF_ADD_TYPE_ID(av, (av::coordination_ref))
+CAF_ADD_TYPE_ID(av, (av::coordination_spec))
+CAF_ADD_TYPE_ID(av, (av::event))
+CAF_ADD_TYPE_ID(av, (av::formation_info))
+CAF_ADD_TYPE_ID(av, (av::formation_spec))
+CAF_ADD_TYPE_ID(av, (av::history_query))
+CAF_ADD_TYPE_ID(av, (av::message_receipt))
+CAF_ADD_TYPE_ID(av, (av::metrics_report))
+CAF_ADD_TYPE_ID(av, (av::metrics_sample))
+CAF_ADD_TYPE_ID(av, (av::outgoing_message))
+CAF_ADD_TYPE_ID(av, (av::position_batch))
+CAF_ADD_TYPE_ID(av, (av::status_verbosity))
+CAF_ADD_TYPE_ID(av, (av::task_result))
+CAF_ADD_TYPE_ID(av, (av::task_spec))
+CAF_ADD_TYPE_ID(av, (av::topology_spec))
+CAF_ADD_TYPE_ID(av, (av::vec3f))
+CAF_END_TYPE_ID_BLOCK(av)

@@ -47,6 +47,17 @@ constexpr caf::atom_value error_category = caf::atom("av");
 /// Makes an error with a human-readable context line.
 caf::error make_error(ec code, std::string context = {});
 
+/// Makes an error about the request field `field`: the context line is
+/// `field: what`, and the field travels with it (`field_of`), so that the
+/// API names it without reading it back from the text.
+caf::error make_error(ec code, std::string field, const std::string& what);
+
+/// The request field an error is about; empty when none.
+std::string field_of(const caf::error& err);
+
+/// The context line of an error; empty when it has none.
+std::string context_of(const caf::error& err);
+
 /// Returns the `ec` of `err`, or `ec::none` when it is no `av` error.
 ec code_of(const caf::error& err);
 

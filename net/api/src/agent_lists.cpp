@@ -14,20 +14,16 @@ std::string etag_of(const std::string& body) {
   return '"' + hex_digest(body) + '"';
 }
 
-/// The watcher takes event batches and answers STATUS for /metrics.
-using watcher_actor = event_sink_actor::extend_with<status_actor>;
-
 struct watcher_data {
   static inline const char* name = "agent_lists";
   uint64_t processed = 0;
 };
 
-using watcher_ptr = watcher_actor::stateful_pointer<watcher_data>;
+using watcher_ptr = agent_list_watcher_actor::stateful_pointer<watcher_data>;
 
-watcher_actor::behavior_type watcher(watcher_ptr self,
-                                     std::shared_ptr<agent_lists> lists,
-                                     node_context_ptr ctx,
-                                     registry_actor registry, bus_actor bus) {
+agent_list_watcher_actor::behavior_type
+watcher(watcher_ptr self, std::shared_ptr<agent_lists> lists,
+        node_context_ptr ctx, registry_actor registry, bus_actor bus) {
   constexpr auto timeout = std::chrono::seconds{30};
   // Once the registry answers it has sent its own subscription, so the bus
   // takes ours after it and hands every batch to the registry first.
@@ -93,12 +89,12 @@ void agent_lists::watch(const std::shared_ptr<agent_lists>& self,
   auto handle
     = sys.spawn(watcher, self, self->ctx_, std::move(registry), std::move(bus));
   std::lock_guard<std::mutex> guard{self->mtx_};
-  self->watcher_ = caf::actor_cast<caf::actor>(handle);
+  self->watcher_ = std::move(handle);
 }
 
 status_actor agent_lists::status() const {
   std::lock_guard<std::mutex> guard{mtx_};
-  return caf::actor_cast<status_actor>(watcher_);
+  return watcher_;
 }
 
 void agent_lists::stop() {

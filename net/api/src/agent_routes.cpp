@@ -34,8 +34,9 @@ std::optional<uint32_t> query_uint(const api_call& call, const char* name,
   auto res = std::from_chars(first, last, value);
   if (text->empty() || res.ec != std::errc{} || res.ptr != last || value < lo
       || value > hi) {
-    fail_parse(call, std::string{name} + ": expected an integer from "
-                       + std::to_string(lo) + " to " + std::to_string(hi));
+    fail_parse(call, field_error(name, "expected an integer from "
+                                         + std::to_string(lo) + " to "
+                                         + std::to_string(hi)));
     return std::nullopt;
   }
   return value;
@@ -102,7 +103,7 @@ void list_agents(const api_env& env, api_call call) {
 void spawn_agent(const api_env& env, api_call call) {
   auto spec = agent_spec_from_json(call.body());
   if (!spec)
-    return fail_parse(call, spec.error());
+    return fail_parse(call, spec.failure());
   env.act(call, [env, call, spec = *spec](caf::event_based_actor* self) {
     self->request(env.registry, env.timeout, atom::spawn::value, spec)
       .then(reply_created<agent_info>(self, env, call, "/api/agents/"),
@@ -143,12 +144,14 @@ void set_state(const api_env& env, api_call call) {
   agent_state to = agent_state::idle;
   if (i == body.end() || !i->is_string()
       || !parse(i->get_ref<const std::string&>(), to))
-    return fail_parse(call, "state: expected IDLE, BUSY, ERROR or TERMINATED");
+    return fail_parse(
+      call, field_error("state", "expected IDLE, BUSY, ERROR or TERMINATED"));
   std::string reason = "set through the API";
   if (auto j = body.find("reason"); j != body.end() && !j->is_null()) {
     if (!j->is_string() || j->get_ref<const std::string&>().size() > 1024)
-      return fail_parse(call, "reason: expected a string of at most 1024 "
-                              "characters");
+      return fail_parse(call, field_error("reason",
+                                          "expected a string of at most 1024 "
+                                          "characters"));
     reason = j->get<std::string>();
   }
   env.act(call, [env, call, to, reason](caf::event_based_actor* self) {
@@ -163,7 +166,7 @@ void set_state(const api_env& env, api_call call) {
 void assign_task(const api_env& env, api_call call) {
   auto spec = task_spec_from_json(call.body());
   if (!spec)
-    return fail_parse(call, spec.error());
+    return fail_parse(call, spec.failure());
   auto task = *spec;
   // The agent's answer carries no task id, so the API picks one.
   if (task.id.empty())
@@ -187,12 +190,13 @@ void complete_task(const api_env& env, api_call call) {
   std::string output;
   if (auto i = body.find("success"); i != body.end() && !i->is_null()) {
     if (!i->is_boolean())
-      return fail_parse(call, "success: expected true or false");
+      return fail_parse(call, field_error("success", "expected true or false"));
     success = i->get<bool>();
   }
   if (auto i = body.find("output"); i != body.end() && !i->is_null()) {
     if (!i->is_string() || i->get_ref<const std::string&>().size() > 65536)
-      return fail_parse(call, "output: expected a string of at most 64 KiB");
+      return fail_parse(
+        call, field_error("output", "expected a string of at most 64 KiB"));
     output = i->get<std::string>();
   }
   env.act(call, [env, call, success, output](caf::event_based_actor* self) {
@@ -220,7 +224,7 @@ json report_json(const agent_ref& ref, const metrics_report& report,
 void report_metrics(const api_env& env, api_call call) {
   auto sample = metrics_sample_from_json(call.body());
   if (!sample)
-    return fail_parse(call, sample.error());
+    return fail_parse(call, sample.failure());
   auto x = *sample;
   if (x.time_ms == 0)
     x.time_ms = now_ms();

@@ -26,7 +26,7 @@ void list_coordinations(const api_env& env, api_call call) {
 void start_coordination(const api_env& env, api_call call) {
   auto spec = coordination_spec_from_json(call.body());
   if (!spec)
-    return fail_parse(call, spec.error());
+    return fail_parse(call, spec.failure());
   env.act(call, [env, call, spec = *spec](caf::event_based_actor* self) {
     self->request(env.registry, env.timeout, atom::coordinate::value, spec)
       .then(reply_created<coordination_info>(self, env, call,

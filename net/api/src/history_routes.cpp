@@ -5,7 +5,7 @@
 
 #include <caf/actor_registry.hpp>
 
-#include "av/history.hpp"
+#include "av/actors.hpp"
 
 namespace av::http {
 
@@ -19,9 +19,7 @@ constexpr int64_t default_span_ms = 3600 * 1000;
 /// Answers 400 naming the query parameter (or path part) `name`.
 void fail_param(const api_call& call, const std::string& name,
                 const std::string& expected) {
-  auto err = bad_request(name + ": " + expected);
-  err.field = name;
-  call.fail(err);
+  call.fail(bad_request(field_error(name, expected)));
 }
 
 /// Reads an integer query parameter in [lo, hi]; answers 400 and returns

@@ -212,7 +212,7 @@ void ingest(const api_env& env, api_call call) {
       err.message = plan.error();
       return call.fail(err);
     }
-    return fail_parse(call, plan.error());
+    return fail_parse(call, plan.failure());
   }
   if (env.tel)
     env.tel->hook_event(event);

@@ -114,7 +114,7 @@ parsed<hook_plan> claude_plan(const std::string& event, const json& body) {
   plan.event = event;
   auto session = safe_name(text(body, "session_id"));
   if (session.empty())
-    return parse_error{"session_id: required"};
+    return field_error("session_id", "required");
   plan.agent_name = "session-" + session;
   plan.agent_type = "claude-code";
   plan.agent_metadata = json{{"source", "claude-code"},
@@ -123,7 +123,7 @@ parsed<hook_plan> claude_plan(const std::string& event, const json& body) {
   if (event == "PreToolUse" || event == "PostToolUse") {
     auto tool = safe_name(text(body, "tool_name"));
     if (tool.empty())
-      return parse_error{"tool_name: required"};
+      return field_error("tool_name", "required");
     auto use = safe_name(text(body, "tool_use_id"));
     if (use.empty()) {
       auto input = body.find("tool_input");
@@ -161,7 +161,7 @@ parsed<hook_plan> flow_plan(const std::string& event, const json& body) {
   if (event == "pre-task" || event == "post-task") {
     auto id = safe_name(text(body, "taskId"));
     if (id.empty())
-      return parse_error{"taskId: required"};
+      return field_error("taskId", "required");
     plan.task_id = "task-" + id;
     if (event == "pre-task") {
       plan.what = hook_plan::action::start_task;
@@ -187,9 +187,10 @@ bool known_hook_event(const std::string& event) {
 parsed<hook_plan> hook_plan_from_json(const std::string& event,
                                       const json& body) {
   if (!known_hook_event(event))
-    return parse_error{"event: unknown hook event \"" + clip(event, 64) + "\""};
+    return field_error("event",
+                       "unknown hook event \"" + clip(event, 64) + "\"");
   if (!body.is_object())
-    return parse_error{"body: expected a JSON object"};
+    return field_error("body", "expected a JSON object");
   return claude_event(event) ? claude_plan(event, body)
                              : flow_plan(event, body);
 }

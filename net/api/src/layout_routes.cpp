@@ -21,7 +21,7 @@ void with_num(caf::event_based_actor* self, const api_env& env,
 void set_position(const api_env& env, api_call call) {
   auto req = position_request_from_json(call.body());
   if (!req)
-    return fail_parse(call, req.error());
+    return fail_parse(call, req.failure());
   env.act(call, [env, call, x = *req](caf::event_based_actor* self) {
     with_num(self, env, call, [=](num_id num) {
       self
@@ -70,7 +70,7 @@ void send_formation(caf::event_based_actor* self, const api_env& env,
 void create_formation(const api_env& env, api_call call) {
   auto req = formation_request_from_json(call.body());
   if (!req)
-    return fail_parse(call, req.error());
+    return fail_parse(call, req.failure());
   env.act(call, [env, call, x = *req](caf::event_based_actor* self) {
     if (x.lookups.empty())
       return send_formation(self, env, call, x.spec);
@@ -122,7 +122,7 @@ void get_physics(const api_env& env, api_call call) {
 void set_physics(const api_env& env, api_call call) {
   auto req = physics_tuning_from_json(call.body());
   if (!req)
-    return fail_parse(call, req.error());
+    return fail_parse(call, req.failure());
   tune(env, std::move(call), *req);
 }
 

@@ -35,7 +35,7 @@ void deliver(caf::event_based_actor* self, const api_env& env,
 void send_message(const api_env& env, api_call call) {
   auto req = message_request_from_json(call.body());
   if (!req)
-    return fail_parse(call, req.error());
+    return fail_parse(call, req.failure());
   env.act(call, [env, call, req = *req](caf::event_based_actor* self) {
     // The recipient may be named by UUID or name; agents route by number.
     self->request(env.registry, env.timeout, atom::get::value, req.to)

@@ -1,7 +1,5 @@
 #include "av/http/api_error.hpp"
 
-#include <cctype>
-
 #include <caf/sec.hpp>
 
 #include "av/error.hpp"
@@ -15,59 +13,52 @@ api_error make(status code, const char* name, std::string message,
   api_error result;
   result.code = code;
   result.name = name;
-  result.field = field_of(message);
   result.message = std::move(message);
   result.retry_after_s = retry_after_s;
   return result;
 }
 
 /// The context line of an error, without the code in front.
-std::string context_of(const caf::error& err) {
-  auto& ctx = err.context();
-  if (ctx.match_elements<std::string>())
-    return ctx.get_as<std::string>(0);
-  return describe(err);
+std::string line_of(const caf::error& err) {
+  auto line = context_of(err);
+  return line.empty() ? describe(err) : line;
+}
+
+/// The API error of a node error (`av::ec`): the one table of status codes.
+api_error from_node_error(ec code, const std::string& text) {
+  switch (code) {
+    case ec::none: break;
+    case ec::invalid_argument:
+      return make(status::bad_request, "invalid_argument", text);
+    case ec::not_found: return make(status::not_found, "not_found", text);
+    case ec::invalid_transition:
+      return make(status::conflict, "invalid_transition", text);
+    case ec::agent_limit_reached:
+      return make(status::conflict, "agent_limit_reached", text);
+    case ec::too_many_spawns:
+      return make(status::too_many_requests, "too_many_spawns", text, 1);
+    case ec::queue_full: return make(status::conflict, "queue_full", text);
+    case ec::conflict: return make(status::conflict, "conflict", text);
+    case ec::terminated: return make(status::gone, "terminated", text);
+    case ec::crashed:
+      return make(status::internal_server_error, "crashed", text);
+    case ec::unreachable: return make(status::not_found, "unreachable", text);
+    case ec::timeout: return make(status::gateway_timeout, "timeout", text);
+    case ec::finished: return make(status::conflict, "finished", text);
+  }
+  return make(status::internal_server_error, "internal", text);
 }
 
 } // namespace
 
-std::string field_of(std::string_view text) {
-  auto colon = text.find(':');
-  if (colon == 0 || colon == std::string_view::npos || colon > 64)
-    return {};
-  auto name = text.substr(0, colon);
-  if (!std::isalpha(static_cast<unsigned char>(name.front())))
-    return {};
-  for (auto c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.')
-      return {};
-  return std::string{name};
-}
-
 api_error from_caf(const caf::error& err) {
-  auto text = context_of(err);
+  auto text = line_of(err);
   if (err.category() == error_category) {
-    switch (static_cast<ec>(err.code())) {
-      case ec::none: break;
-      case ec::invalid_argument:
-        return make(status::bad_request, "invalid_argument", text);
-      case ec::not_found: return make(status::not_found, "not_found", text);
-      case ec::invalid_transition:
-        return make(status::conflict, "invalid_transition", text);
-      case ec::agent_limit_reached:
-        return make(status::conflict, "agent_limit_reached", text);
-      case ec::too_many_spawns:
-        return make(status::too_many_requests, "too_many_spawns", text, 1);
-      case ec::queue_full: return make(status::conflict, "queue_full", text);
-      case ec::conflict: return make(status::conflict, "conflict", text);
-      case ec::terminated: return make(status::gone, "terminated", text);
-      case ec::crashed:
-        return make(status::internal_server_error, "crashed", text);
-      case ec::unreachable: return make(status::not_found, "unreachable", text);
-      case ec::timeout: return make(status::gateway_timeout, "timeout", text);
-      case ec::finished: return make(status::conflict, "finished", text);
-    }
-  } else if (err.category() == caf::atom("system")) {
+    auto result = from_node_error(static_cast<ec>(err.code()), text);
+    result.field = field_of(err);
+    return result;
+  }
+  if (err.category() == caf::atom("system")) {
     switch (static_cast<caf::sec>(err.code())) {
       case caf::sec::request_timeout:
         return make(status::gateway_timeout, "timeout",
@@ -77,13 +68,13 @@ api_error from_caf(const caf::error& err) {
       default: break;
     }
   }
-  auto result = make(status::internal_server_error, "internal", text);
-  result.field.clear();
-  return result;
+  return make(status::internal_server_error, "internal", text);
 }
 
-api_error bad_request(std::string text) {
-  return make(status::bad_request, "invalid_argument", std::move(text));
+api_error bad_request(const parse_error& err) {
+  auto result = make(status::bad_request, "invalid_argument", err.message);
+  result.field = err.field;
+  return result;
 }
 
 nlohmann::json to_json(const api_error& err) {

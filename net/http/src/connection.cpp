@@ -31,7 +31,7 @@ bool is_mutating(verb m) {
 
 connection::connection(std::shared_ptr<server_state> core,
                        asio::ip::tcp::socket sock)
-  : core_(std::move(core)), stream_(std::move(sock)) {
+  : tcp_connection(std::move(core), std::move(sock)) {
   beast::error_code err;
   auto peer = stream_.socket().remote_endpoint(err);
   if (!err)
@@ -44,20 +44,8 @@ connection::~connection() {
   core_->remove(this);
 }
 
-void connection::start() {
-  asio::dispatch(stream_.get_executor(),
-                 [self = shared_from_this()] { self->read_next(); });
-}
-
-void connection::close() {
-  core_->gate.post(stream_.get_executor(),
-                   [self = shared_from_this()] { self->do_close(); });
-}
-
 void connection::do_close() {
-  beast::error_code err;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, err);
-  stream_.close();
+  close_socket();
 }
 
 void connection::read_next() {

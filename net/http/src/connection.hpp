@@ -12,25 +12,23 @@
 #include "av/http/api_error.hpp"
 #include "av/http/reply.hpp"
 #include "av/http/server_state.hpp"
+#include "av/net/tcp_connection.hpp"
 
 namespace av::http {
 
 /// One client connection: reads a request, hands it to its route, writes
 /// the answer, and repeats while keep-alive allows. All its work runs on
 /// the connection's strand; answers from actors are posted onto it.
-class connection : public std::enable_shared_from_this<connection> {
+class connection : public net::tcp_connection<connection, server_state> {
 public:
   connection(std::shared_ptr<server_state> core,
              boost::asio::ip::tcp::socket sock);
 
   ~connection();
 
-  void start();
-
-  /// Closes the connection; callable from any thread.
-  void close();
-
 private:
+  friend class net::tcp_connection<connection, server_state>;
+
   using request_parser
     = boost::beast::http::request_parser<boost::beast::http::string_body>;
   using response
@@ -58,11 +56,6 @@ private:
   /// Hands answers from any thread to the strand.
   api_call::send_fn sender();
 
-  // Declared first so that it is destroyed last: the socket needs the
-  // io_context the core owns.
-  std::shared_ptr<server_state> core_;
-  boost::beast::tcp_stream stream_;
-  boost::beast::flat_buffer buffer_;
   std::optional<request_parser> parser_;
   std::shared_ptr<response> res_;
   boost::asio::ip::address peer_;

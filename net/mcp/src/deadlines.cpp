@@ -5,7 +5,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 
-#include "av/actors.hpp"
+#include "av/node_context.hpp"
 
 namespace av::mcp {
 
@@ -17,12 +17,28 @@ uint64_t ticks(call_deadlines::clock::time_point t) {
 
 } // namespace
 
+struct timer_data {
+  static inline const char* name = "mcp_deadlines";
+  uint64_t processed = 0;
+};
+
 call_deadlines::call_deadlines(caf::actor_system& sys) {
-  timer_ = sys.spawn([this]() -> caf::behavior {
-    return {[this](atom::timeout, uint64_t at) {
-      wake(clock::time_point{clock::duration{at}});
-    }};
-  });
+  timer_
+    = sys.spawn([this](deadline_timer_actor::stateful_pointer<timer_data> self)
+                  -> deadline_timer_actor::behavior_type {
+        return {
+          [=](atom::timeout, uint64_t at) {
+            ++self->state.processed;
+            wake(clock::time_point{clock::duration{at}});
+          },
+          [=](atom::status, status_verbosity) {
+            return status_header(self, "mcp_deadlines", "mcp_deadlines",
+                                 std::to_string(size())
+                                   + " tool calls with a deadline",
+                                 self->state.processed);
+          },
+        };
+      });
 }
 
 void call_deadlines::add(uint64_t call, clock::time_point at,

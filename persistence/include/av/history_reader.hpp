@@ -5,7 +5,7 @@
 
 #include <caf/actor_system.hpp>
 
-#include "av/history.hpp"
+#include "av/actors.hpp"
 
 namespace av::persistence {
 

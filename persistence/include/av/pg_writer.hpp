@@ -32,21 +32,6 @@ struct pg_writer_config {
   std::chrono::milliseconds max_backoff{2000};
 };
 
-/// The PG WRITER actor interface: writes what the node publishes to
-/// PostgreSQL, in order, through one connection it owns.
-using pg_writer_actor = caf::typed_actor<
-  // Events from the bus become upserts and inserts.
-  caf::reacts_to<event_batch>,
-  // Position frames from physics are sampled into agent_positions.
-  caf::reacts_to<position_batch>,
-  // Answers once everything published up to the sequence number is
-  // committed (see durability_actor).
-  caf::replies_to<atom::durable, uint64_t>::with<uint64_t>,
-  // Internal: write what is buffered.
-  caf::reacts_to<atom::flush>,
-  // Internal: the periodic timer (positions, reconnection).
-  caf::reacts_to<atom::tick>>::extend_with<status_actor>;
-
 /// Spawns the writer in a thread of its own and subscribes it to every event
 /// of `bus`; `status` is kept current for /health and the API.
 pg_writer_actor spawn_pg_writer(caf::actor_system& sys, pg_writer_config cfg,
@@ -55,9 +40,9 @@ pg_writer_actor spawn_pg_writer(caf::actor_system& sys, pg_writer_config cfg,
 /// Spawns the MAINTENANCE actor: refreshes agent_performance_summary every
 /// `summary_refresh`, and daily creates position partitions ahead, drops
 /// those past `retention_days` and prunes old writer_batches rows.
-caf::actor spawn_pg_maintenance(caf::actor_system& sys,
-                                std::string database_url,
-                                std::chrono::seconds summary_refresh,
-                                int retention_days);
+pg_maintenance_actor spawn_pg_maintenance(caf::actor_system& sys,
+                                          std::string database_url,
+                                          std::chrono::seconds summary_refresh,
+                                          int retention_days);
 
 } // namespace av::persistence

@@ -29,18 +29,6 @@ struct redis_writer_config {
   std::chrono::milliseconds max_backoff{2000};
 };
 
-/// The REDIS WRITER actor interface: mirrors agents into Redis hashes,
-/// metrics history into sorted sets, and publishes updates.
-using redis_writer_actor = caf::typed_actor<
-  // Events from the bus become HSET, ZADD and PUBLISH.
-  caf::reacts_to<event_batch>,
-  // Position frames from physics, sampled.
-  caf::reacts_to<position_batch>,
-  // Internal: write what is buffered.
-  caf::reacts_to<atom::flush>,
-  // Internal: the periodic timer (reconnection).
-  caf::reacts_to<atom::tick>>::extend_with<status_actor>;
-
 /// Spawns the writer in a thread of its own and subscribes it to the bus.
 redis_writer_actor spawn_redis_writer(caf::actor_system& sys,
                                       redis_writer_config cfg, bus_actor bus,

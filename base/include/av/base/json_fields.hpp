@@ -5,10 +5,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "av/base/parsed.hpp"
+
 namespace av {
 
-/// Returns false and names the first member of `x` that is not in `names`.
-bool known_fields(const nlohmann::json& x,
-                  std::initializer_list<const char*> names, std::string& err);
+/// Names the first member of `x` that is not in `names`; none when all are.
+parse_check known_fields(const nlohmann::json& x,
+                         std::initializer_list<const char*> names);
 
 } // namespace av

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <utility>
@@ -9,8 +10,33 @@ namespace av {
 /// Why a text parser rejected its input, as a short phrase for people, such
 /// as `missing port`.
 struct parse_error {
+  parse_error(std::string message = {}, std::string field = {})
+    : message(std::move(message)), field(std::move(field)) {
+    // nop
+  }
+
   std::string message;
+  /// The input field at fault, for answers that name it (`type` in
+  /// `type: required`); empty when the input as a whole is.
+  std::string field;
 };
+
+/// `field: what`, naming `field`.
+inline parse_error field_error(std::string field, const std::string& what) {
+  auto message = field + ": " + what;
+  return parse_error{std::move(message), std::move(field)};
+}
+
+/// The outcome of a check: nothing, or why the input is bad.
+using parse_check = std::optional<parse_error>;
+
+/// The first failed check of `checks`, in order; none when all passed.
+inline parse_check first_error(std::initializer_list<parse_check> checks) {
+  for (auto& x : checks)
+    if (x)
+      return x;
+  return std::nullopt;
+}
 
 /// The outcome of parsing text: either a value or a `parse_error`. The small
 /// parsers use it instead of exceptions so callers can report every failure
@@ -22,7 +48,7 @@ public:
     // nop
   }
 
-  parsed(parse_error err) : error_(std::move(err.message)) {
+  parsed(parse_error err) : error_(std::move(err)) {
     // nop
   }
 
@@ -40,14 +66,17 @@ public:
   const T* operator->() const { return &*value_; }
 
   /// Returns why parsing failed; empty after success.
-  const std::string& error() const& noexcept { return error_; }
+  const std::string& error() const& noexcept { return error_.message; }
 
   /// Moves the message out, so that `parse_x(text).error()` is safe to keep.
-  std::string error() && { return std::move(error_); }
+  std::string error() && { return std::move(error_.message); }
+
+  /// Why parsing failed, with the field at fault; empty after success.
+  const parse_error& failure() const& noexcept { return error_; }
 
 private:
   std::optional<T> value_;
-  std::string error_;
+  parse_error error_;
 };
 
 } // namespace av

@@ -88,7 +88,7 @@ void http_transport::shutdown() {
 
 http_connection::http_connection(std::shared_ptr<http_transport> core,
                                  asio::ip::tcp::socket sock)
-  : core_(std::move(core)), stream_(std::move(sock)),
+  : tcp_connection(std::move(core), std::move(sock)),
     ping_timer_(stream_.get_executor()) {
   // nop
 }
@@ -97,23 +97,11 @@ http_connection::~http_connection() {
   core_->remove(this);
 }
 
-void http_connection::start() {
-  asio::dispatch(stream_.get_executor(),
-                 [self = shared_from_this()] { self->read_next(); });
-}
-
-void http_connection::close() {
-  core_->gate.post(stream_.get_executor(),
-                   [self = shared_from_this()] { self->do_close(); });
-}
-
 void http_connection::do_close() {
   streaming_ = false;
   frames_.clear();
   ping_timer_.cancel();
-  beast::error_code err;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, err);
-  stream_.close();
+  close_socket();
 }
 
 void http_connection::read_next() {

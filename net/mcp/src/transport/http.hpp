@@ -18,6 +18,7 @@
 #include "av/net/connection_set.hpp"
 #include "av/net/cors.hpp"
 #include "av/net/io_thread.hpp"
+#include "av/net/tcp_connection.hpp"
 #include "sse.hpp"
 
 namespace av::config {
@@ -63,17 +64,13 @@ private:
 /// One connection: reads requests to `/mcp` and answers each with JSON,
 /// keeping the connection alive in between; or, after a GET, streams the
 /// session's notifications as server-sent events until either side closes.
-class http_connection : public std::enable_shared_from_this<http_connection> {
+class http_connection
+  : public net::tcp_connection<http_connection, http_transport> {
 public:
   http_connection(std::shared_ptr<http_transport> core,
                   boost::asio::ip::tcp::socket sock);
 
   ~http_connection();
-
-  void start();
-
-  /// Closes the connection; callable from any thread.
-  void close();
 
   /// Queues one server-sent event on the stream; callable from any thread.
   void push(std::string frame);
@@ -87,6 +84,8 @@ public:
   static constexpr size_t max_queued = 4096;
 
 private:
+  friend class net::tcp_connection<http_connection, http_transport>;
+
   using request = boost::beast::http::request<boost::beast::http::string_body>;
   using response
     = boost::beast::http::response<boost::beast::http::string_body>;
@@ -116,9 +115,6 @@ private:
   void on_write(bool close, boost::beast::error_code err, size_t);
   void do_close();
 
-  std::shared_ptr<http_transport> core_;
-  boost::beast::tcp_stream stream_;
-  boost::beast::flat_buffer buffer_;
   std::optional<
     boost::beast::http::request_parser<boost::beast::http::string_body>>
     parser_;

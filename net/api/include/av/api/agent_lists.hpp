@@ -90,7 +90,7 @@ private:
   std::atomic<uint64_t> states_{0};
   mutable std::mutex mtx_;
   std::unordered_map<std::string, std::shared_ptr<const entry>> entries_;
-  caf::actor watcher_;
+  agent_list_watcher_actor watcher_;
 };
 
 /// The cache key of a listing's query.

@@ -108,8 +108,8 @@ auto reply_created(caf::event_based_actor* self, const api_env& env,
 }
 
 /// Answers 400 naming the field of a parser's message.
-inline void fail_parse(const api_call& call, std::string message) {
-  call.fail(bad_request(std::move(message)));
+inline void fail_parse(const api_call& call, const parse_error& err) {
+  call.fail(bad_request(err));
 }
 
 void add_system_routes(router& r, const api_env& env);

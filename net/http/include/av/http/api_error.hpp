@@ -6,6 +6,7 @@
 #include <caf/error.hpp>
 #include <nlohmann/json.hpp>
 
+#include "av/base/parsed.hpp"
 #include "av/http/reply.hpp"
 
 namespace av::http {
@@ -23,16 +24,12 @@ struct api_error {
   int retry_after_s = 0;
 };
 
-/// Returns the field named at the start of an error text (`type: expected
-/// …` names `type`), or an empty string.
-std::string field_of(std::string_view text);
-
 /// Maps a node error (`av::ec` or CAF's own) to its API error; the one table
 /// of status codes (docs/api.md lists it).
 api_error from_caf(const caf::error& err);
 
-/// Shorthand for a 400 naming the field; `text` is `field: message`.
-api_error bad_request(std::string text);
+/// A 400 naming the field at fault.
+api_error bad_request(const parse_error& err);
 
 /// 500: a handler failed unexpectedly (it threw, or its actor died).
 api_error internal_error();

@@ -8,8 +8,9 @@
 #include <optional>
 #include <unordered_map>
 
-#include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
+
+#include "av/actors.hpp"
 
 namespace av::mcp {
 
@@ -48,7 +49,7 @@ private:
   /// for an earlier one already. Needs `mtx_`.
   void arm(clock::time_point now);
 
-  caf::actor timer_;
+  deadline_timer_actor timer_;
   mutable std::mutex mtx_;
   std::multimap<clock::time_point, uint64_t> order_;
   std::unordered_map<uint64_t, entry> calls_;

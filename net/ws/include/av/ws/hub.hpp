@@ -91,11 +91,6 @@ public:
   virtual void push(std::vector<std::shared_ptr<ws_outlet>> to, ws_push x) = 0;
 };
 
-/// The WS SESSION actor interface: one per WebSocket connection. Forwards
-/// the hub's pushes to its connection, whose strand does the writing.
-using ws_session_actor
-  = caf::typed_actor<caf::reacts_to<ws_push>>::extend_with<status_actor>;
-
 /// State of a WS SESSION actor.
 struct ws_session_data {
   static inline const char* name = "ws_session";
@@ -125,22 +120,6 @@ struct ws_subscription {
   /// format.
   ws::frame_format format = ws::frame_format::float32;
 };
-
-/// The HUB actor interface: serializes every event batch and position
-/// frame once and fans the payloads out to the WebSocket sessions.
-using hub_actor = caf::typed_actor<
-  // Events from the bus.
-  caf::reacts_to<event_batch>,
-  // A part of a position frame from the physics actor.
-  caf::reacts_to<position_batch>,
-  // A session subscribes, or changes its filter.
-  caf::reacts_to<atom::subscribe, ws_subscription>,
-  // A session leaves.
-  caf::reacts_to<atom::unsub, uint64_t>,
-  // Answers, with the newest sequence number handled, once every event up
-  // to the given one was handed to the sessions.
-  caf::replies_to<atom::flush,
-                  uint64_t>::with<uint64_t>>::extend_with<status_actor>;
 
 /// State of the HUB actor.
 struct hub_data {
@@ -199,6 +178,3 @@ hub_actor::behavior_type hub(hub_actor::stateful_pointer<hub_data> self,
                              uint32_t max_fps);
 
 } // namespace av
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(av::ws_subscription)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(av::ws_push)
