@@ -21,6 +21,7 @@
 namespace {
 
 using namespace av::layout;
+using av::vec3f;
 
 struct options {
   std::vector<std::size_t> cpu_sizes{1000, 10000, 100000};
@@ -199,7 +200,7 @@ std::unique_ptr<engine> prepare(std::unique_ptr<engine> e, std::size_t n,
 
 bool write_graph(const std::string& path, engine& e,
                  const std::vector<edge>& edges) {
-  std::vector<vec3> xs;
+  std::vector<vec3f> xs;
   e.positions(xs);
   std::ofstream f{path, std::ios::binary};
   auto put = [&f](const void* p, std::size_t bytes) {
@@ -209,7 +210,7 @@ bool write_graph(const std::string& path, engine& e,
   auto m = static_cast<std::uint32_t>(edges.size());
   put(&n, 4);
   put(&m, 4);
-  put(xs.data(), xs.size() * sizeof(vec3));
+  put(xs.data(), xs.size() * sizeof(vec3f));
   for (auto& ed : edges) {
     put(&ed.source, 4);
     put(&ed.target, 4);

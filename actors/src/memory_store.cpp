@@ -4,6 +4,8 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <string>
 
 #include "av/node_context.hpp"
 
@@ -17,12 +19,39 @@ constexpr size_t max_key_size = 512;
 /// Longest TTL accepted: one year.
 constexpr std::chrono::seconds max_ttl{366 * 86400};
 
-bool valid_ns(const std::string& ns) {
-  return !ns.empty() && ns.size() <= max_ns_size
-         && std::all_of(ns.begin(), ns.end(), [](char c) {
-              return std::isalnum(static_cast<unsigned char>(c)) || c == '_'
-                     || c == '-' || c == '.' || c == ':';
-            });
+/// Why a request is refused; nothing when it is fine.
+using complaint = std::optional<std::string>;
+
+complaint ns_error(const std::string& ns) {
+  bool ok = !ns.empty() && ns.size() <= max_ns_size
+            && std::all_of(ns.begin(), ns.end(), [](char c) {
+                 return std::isalnum(static_cast<unsigned char>(c)) || c == '_'
+                        || c == '-' || c == '.' || c == ':';
+               });
+  if (ok)
+    return std::nullopt;
+  return "namespace: expected 1 to 128 of [A-Za-z0-9_.:-]";
+}
+
+complaint names_error(const std::string& ns, const std::string& key) {
+  if (auto why = ns_error(ns))
+    return why;
+  if (key.empty() || key.size() > max_key_size)
+    return "key: expected 1 to 512 characters";
+  return std::nullopt;
+}
+
+complaint ttl_error(std::chrono::seconds ttl) {
+  if (ttl.count() >= 0 && ttl <= max_ttl)
+    return std::nullopt;
+  return "ttl: expected 0 to " + std::to_string(max_ttl.count()) + " seconds";
+}
+
+/// The store's interface reports refusals as `memory_error` (its callers
+/// catch that); checks return theirs, and this is where they turn into it.
+void refuse_if(const complaint& why) {
+  if (why)
+    throw memory_error(memory_error::kind::invalid, *why);
 }
 
 /// `*` matches any run, `?` one character; iterative with backtracking to
@@ -55,11 +84,8 @@ public:
 
   void store(const std::string& ns, const std::string& key,
              const std::string& value, std::chrono::seconds ttl) override {
-    check_names(ns, key);
-    if (ttl.count() < 0 || ttl > max_ttl)
-      throw memory_error(memory_error::kind::invalid,
-                         "ttl: expected 0 to " + std::to_string(max_ttl.count())
-                           + " seconds");
+    refuse_if(names_error(ns, key));
+    refuse_if(ttl_error(ttl));
     if (ttl.count() == 0)
       ttl = default_ttl;
     auto size = ns.size() + key.size() + value.size();
@@ -85,7 +111,7 @@ public:
 
   std::optional<memory_entry> retrieve(const std::string& ns,
                                        const std::string& key) override {
-    check_names(ns, key);
+    refuse_if(names_error(ns, key));
     auto now = clock_();
     std::lock_guard<std::mutex> guard{mtx_};
     auto space = spaces_.find(ns);
@@ -102,7 +128,7 @@ public:
   }
 
   bool remove(const std::string& ns, const std::string& key) override {
-    check_names(ns, key);
+    refuse_if(names_error(ns, key));
     auto now = clock_();
     std::lock_guard<std::mutex> guard{mtx_};
     auto space = spaces_.find(ns);
@@ -167,15 +193,6 @@ private:
     return i == space->second.end() ? 0 : size_of(ns, key, i->second);
   }
 
-  static void check_names(const std::string& ns, const std::string& key) {
-    if (!valid_ns(ns))
-      throw memory_error(memory_error::kind::invalid,
-                         "namespace: expected 1 to 128 of [A-Za-z0-9_.:-]");
-    if (key.empty() || key.size() > max_key_size)
-      throw memory_error(memory_error::kind::invalid,
-                         "key: expected 1 to 512 characters");
-  }
-
   static memory_entry entry(const std::string& ns, const std::string& key,
                             const record& r, int64_t now) {
     return memory_entry{ns, key, r.value, (r.expires_ms - now + 999) / 1000,
@@ -215,9 +232,7 @@ private:
   template <class Pred>
   std::vector<memory_entry> select(const std::string& ns, size_t limit,
                                    Pred pred) {
-    if (!valid_ns(ns))
-      throw memory_error(memory_error::kind::invalid,
-                         "namespace: expected 1 to 128 of [A-Za-z0-9_.:-]");
+    refuse_if(ns_error(ns));
     std::vector<memory_entry> result;
     auto now = clock_();
     std::lock_guard<std::mutex> guard{mtx_};

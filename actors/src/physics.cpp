@@ -5,6 +5,8 @@
 
 #include "av/base/log.hpp"
 #include "av/error.hpp"
+#include "av/formation.hpp"
+#include "av/topology.hpp"
 
 namespace av {
 
@@ -19,19 +21,11 @@ uint64_t pair_key(num_id a, num_id b) {
   return (uint64_t{a} << 32) | b;
 }
 
-layout::vec3 to_layout(vec3f x) {
-  return {x.x, x.y, x.z};
-}
-
-vec3f from_layout(layout::vec3 x) {
-  return {x.x, x.y, x.z};
-}
-
 bool finite(vec3f x) {
   return std::isfinite(x.x) && std::isfinite(x.y) && std::isfinite(x.z);
 }
 
-float distance(layout::vec3 a, layout::vec3 b) {
+float distance(vec3f a, vec3f b) {
   auto dx = a.x - b.x;
   auto dy = a.y - b.y;
   auto dz = a.z - b.z;
@@ -91,7 +85,7 @@ void leave(self_ptr self, num_id num) {
       auto& info = st.formations[f->second];
       auto k = std::find(info.agents.begin(), info.agents.end(), moved)
                - info.agents.begin();
-      e.set_target(i, to_layout(info.targets[k]));
+      e.set_target(i, info.targets[k]);
     }
     st.nodes[i] = moved;
     st.index[moved] = i;
@@ -168,12 +162,12 @@ void send_frame(self_ptr self, float dt) {
   ++st.frame;
   bool keyframe
     = st.cfg.keyframe_every > 0 && st.frame % st.cfg.keyframe_every == 1;
-  std::vector<layout::vec3> now;
+  std::vector<vec3f> now;
   st.engine->positions(now);
   std::vector<agent_position> moved;
   for (size_t i = 0; i < now.size(); ++i) {
     bool pinned = st.pinned.count(st.nodes[i]) > 0;
-    layout::vec3 vel{};
+    vec3f vel{};
     if (!pinned && dt > 0)
       vel = {(now[i].x - st.previous[i].x) / dt,
              (now[i].y - st.previous[i].y) / dt,
@@ -182,7 +176,7 @@ void send_frame(self_ptr self, float dt) {
     if (!keyframe && distance(now[i], st.sent[i]) < st.cfg.move_threshold)
       continue;
     st.sent[i] = now[i];
-    moved.push_back({st.nodes[i], from_layout(now[i]), from_layout(vel)});
+    moved.push_back({st.nodes[i], now[i], vel});
   }
   if (st.sinks.empty())
     return;
@@ -243,6 +237,26 @@ void tick(self_ptr self) {
   self->delayed_send(self, st.next_due - end, atom::tick::value, st.generation);
 }
 
+/// Edges of `shape` over `agents` as agent pairs.
+std::vector<std::pair<num_id, num_id>>
+agent_pairs(layout::topology_shape shape, const std::vector<num_id>& agents) {
+  std::vector<std::pair<num_id, num_id>> result;
+  for (auto& [a, b] : layout::topology_edges(shape, agents.size()))
+    result.emplace_back(agents[a], agents[b]);
+  return result;
+}
+
+/// The shape in which a coordination's participants are drawn together.
+layout::topology_shape shape_of(pattern kind) {
+  switch (kind) {
+    case pattern::hierarchical: return layout::topology_shape::hierarchical;
+    case pattern::pipeline: return layout::topology_shape::pipeline;
+    case pattern::consensus: return layout::topology_shape::ring;
+    case pattern::mesh: break;
+  }
+  return layout::topology_shape::mesh;
+}
+
 void on_events(self_ptr self, const event_batch& batch) {
   auto& st = self->state;
   for (auto& ev : *batch.events) {
@@ -260,15 +274,8 @@ void on_events(self_ptr self, const event_batch& batch) {
       wake(self);
     } else if (auto c = caf::get_if<coordination_event>(&ev.payload)) {
       if (!c->participants.empty()) {
-        const char* shape = "mesh";
-        switch (c->kind) {
-          case pattern::hierarchical: shape = "hierarchical"; break;
-          case pattern::pipeline: shape = "pipeline"; break;
-          case pattern::consensus: shape = "ring"; break;
-          case pattern::mesh: break;
-        }
         std::vector<uint64_t> keys;
-        for (auto& [a, b] : topology_edges(shape, c->participants))
+        for (auto& [a, b] : agent_pairs(shape_of(c->kind), c->participants))
           keys.push_back(pair_key(a, b));
         st.topologies[c->id] = std::move(keys);
         st.edges_dirty = true;
@@ -320,34 +327,20 @@ caf::result<formation_info> form(self_ptr self, formation_spec& spec) {
   for (auto num : spec.agents)
     if (st.index.count(num) == 0)
       return unknown_agent(num);
-  if (!finite(spec.center))
-    return make_error(ec::invalid_argument, "centerPoint: must be finite");
-  if (!std::isfinite(spec.spacing) || spec.spacing <= 0)
-    return make_error(ec::invalid_argument, "spacing: must be above 0");
-  layout::formation f;
-  try {
-    f.kind = layout::parse_formation_kind(spec.kind);
-  } catch (const std::exception&) {
+  auto kind = layout::parse_formation_kind(spec.kind);
+  if (!kind)
     return make_error(ec::invalid_argument,
                       "pattern: expected circle, grid, sphere, helix or "
                       "custom, got \""
                         + spec.kind + "\"");
-  }
-  f.center = to_layout(spec.center);
+  layout::formation f;
+  f.kind = *kind;
+  f.center = spec.center;
   f.spacing = spec.spacing;
-  for (auto& x : spec.custom) {
-    if (!finite(x))
-      return make_error(ec::invalid_argument,
-                        "customPattern: positions must be finite");
-    f.custom.push_back(to_layout(x));
-  }
-  std::vector<layout::vec3> targets;
-  try {
-    targets = layout::formation_positions(f, spec.agents.size());
-  } catch (const std::exception& e) {
-    return make_error(ec::invalid_argument,
-                      std::string{"customPattern: "} + e.what());
-  }
+  f.custom = spec.custom;
+  if (auto why = layout::formation_error(f, spec.agents.size()))
+    return make_error(ec::invalid_argument, *why);
+  auto targets = layout::formation_positions(f, spec.agents.size());
   if (spec.id.empty())
     spec.id = make_uuid();
   formation_info info{spec.id, spec.kind, spec.agents, {}};
@@ -359,8 +352,8 @@ caf::result<formation_info> form(self_ptr self, formation_spec& spec) {
     st.engine->set_pinned(k, false);
     st.engine->set_target(k, targets[i]);
     st.formation_of[num] = spec.id;
-    info.targets.push_back(from_layout(targets[i]));
   }
+  info.targets = std::move(targets);
   st.formations[spec.id] = info;
   st.ctx->bus.publish(
     formation_event{info.id, info.kind, "formed", info.agents});
@@ -396,36 +389,6 @@ caf::settings status_of(self_ptr self, status_verbosity v) {
 }
 
 } // namespace
-
-std::vector<std::pair<num_id, num_id>>
-topology_edges(const std::string& shape, const std::vector<num_id>& agents) {
-  std::vector<std::pair<num_id, num_id>> result;
-  auto n = agents.size();
-  if (shape == "star") {
-    for (size_t i = 1; i < n; ++i)
-      result.emplace_back(agents[0], agents[i]);
-  } else if (shape == "ring") {
-    for (size_t i = 0; n > 1 && i < n; ++i)
-      if (n > 2 || i == 0)
-        result.emplace_back(agents[i], agents[(i + 1) % n]);
-  } else if (shape == "mesh") {
-    for (size_t i = 0; i < n; ++i)
-      for (size_t j = i + 1; j < n; ++j)
-        result.emplace_back(agents[i], agents[j]);
-  } else if (shape == "hierarchical") {
-    // A binary tree under the first agent.
-    for (size_t i = 1; i < n; ++i)
-      result.emplace_back(agents[(i - 1) / 2], agents[i]);
-  } else if (shape == "pipeline") {
-    for (size_t i = 1; i < n; ++i)
-      result.emplace_back(agents[i - 1], agents[i]);
-  } else {
-    throw std::invalid_argument("shape: expected star, ring, mesh, "
-                                "hierarchical or pipeline, got \""
-                                + shape + "\"");
-  }
-  return result;
-}
 
 physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
                                      physics_config cfg,
@@ -479,14 +442,14 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
         return make_error(ec::invalid_argument, "velocity: must be finite");
       leave_formation(self, num);
       auto k = i->second;
-      st.engine->set_position(k, to_layout(pos));
-      st.previous[k] = to_layout(pos);
+      st.engine->set_position(k, pos);
+      st.previous[k] = pos;
       // A velocity is honoured by letting the agent move on from there;
       // a bare position pins it until released.
       st.engine->set_pinned(k, !has_velocity);
       if (has_velocity) {
         st.pinned.erase(num);
-        st.engine->set_velocity(k, to_layout(vel));
+        st.engine->set_velocity(k, vel);
       } else {
         st.pinned.insert(num);
       }
@@ -503,8 +466,7 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       st.pinned.erase(num);
       st.engine->set_pinned(i->second, false);
       wake(self);
-      return agent_position{
-        num, from_layout(st.engine->position(i->second)), {}};
+      return agent_position{num, st.engine->position(i->second), {}};
     },
     [=](atom::formation, formation_spec& spec) {
       ++self->state.processed;
@@ -531,14 +493,14 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       for (auto num : spec.agents)
         if (st.index.count(num) == 0)
           return unknown_agent(num);
-      std::vector<std::pair<num_id, num_id>> edges;
-      try {
-        edges = topology_edges(spec.shape, spec.agents);
-      } catch (const std::exception& e) {
-        return make_error(ec::invalid_argument, e.what());
-      }
+      auto shape = layout::parse_topology_shape(spec.shape);
+      if (!shape)
+        return make_error(ec::invalid_argument,
+                          "shape: expected star, ring, mesh, hierarchical or "
+                          "pipeline, got \""
+                            + spec.shape + "\"");
       std::vector<uint64_t> keys;
-      for (auto& [a, b] : edges)
+      for (auto& [a, b] : agent_pairs(*shape, spec.agents))
         if (a != b)
           keys.push_back(pair_key(a, b));
       auto count = static_cast<uint32_t>(keys.size());
@@ -573,11 +535,9 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       set(p.repulsion, repulsion);
       set(p.spring_k, spring_k);
       set(p.damping, damping);
-      try {
-        st.engine->set_params(p);
-      } catch (const std::invalid_argument& e) {
-        return make_error(ec::invalid_argument, e.what());
-      }
+      if (auto why = layout::params_error(p))
+        return make_error(ec::invalid_argument, *why);
+      st.engine->set_params(p);
       wake(self);
       return {static_cast<double>(p.repulsion), static_cast<double>(p.spring_k),
               static_cast<double>(p.damping)};
@@ -589,10 +549,10 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       all.frame = st.frame;
       all.keyframe = true;
       all.time_ms = now_ms();
-      std::vector<layout::vec3> xs;
+      std::vector<vec3f> xs;
       st.engine->positions(xs);
       for (size_t i = 0; i < xs.size(); ++i)
-        all.agents.push_back({st.nodes[i], from_layout(xs[i]), {}});
+        all.agents.push_back({st.nodes[i], xs[i], {}});
       return all;
     },
     [=](atom::tick, uint64_t generation) {

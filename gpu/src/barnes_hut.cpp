@@ -4,6 +4,8 @@
 #include <cfloat>
 #include <cmath>
 
+#include "physics_common.hpp"
+
 namespace av::layout::detail {
 
 namespace {
@@ -19,15 +21,6 @@ constexpr std::size_t linear_chunk = 16384;
 
 /// Groups per task in the tree-walk phase.
 constexpr std::size_t walk_chunk = 32;
-
-std::uint32_t spread_bits(std::uint32_t v) {
-  v &= 0x3ffu;
-  v = (v | (v << 16)) & 0x030000ffu;
-  v = (v | (v << 8)) & 0x0300f00fu;
-  v = (v | (v << 4)) & 0x030c30c3u;
-  v = (v | (v << 2)) & 0x09249249u;
-  return v;
-}
 
 std::uint32_t quantize(float v, float lo, float scale) {
   float q = (v - lo) * scale;

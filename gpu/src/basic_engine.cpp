@@ -23,7 +23,7 @@ float unit(std::uint64_t bits) {
   return static_cast<float>(bits >> 40) * (2.0f / 16777216.0f) - 1.0f;
 }
 
-bool finite(vec3 v) {
+bool finite(vec3f v) {
   return std::isfinite(v.x) && std::isfinite(v.y) && std::isfinite(v.z);
 }
 
@@ -33,7 +33,7 @@ std::string node_msg(const char* what, std::size_t i) {
 
 } // namespace
 
-vec3 initial_position(std::uint64_t seed, std::size_t i, float radius) {
+vec3f initial_position(std::uint64_t seed, std::size_t i, float radius) {
   std::uint64_t s = seed ^ (0xD1B54A32D192ED03ull * (i + 1));
   for (;;) {
     float x = unit(splitmix64(s));
@@ -172,7 +172,7 @@ void basic_engine::rebuild_graph() {
     s.inv_mass[i] = 1.0f / mass[i];
 }
 
-void basic_engine::set_positions(const std::vector<vec3>& xs) {
+void basic_engine::set_positions(const std::vector<vec3f>& xs) {
   if (xs.size() != size())
     throw std::invalid_argument("set_positions: got "
                                 + std::to_string(xs.size()) + " positions for "
@@ -191,7 +191,7 @@ void basic_engine::set_positions(const std::vector<vec3>& xs) {
   heat_ = 1.0f;
 }
 
-void basic_engine::set_position(std::size_t i, vec3 x) {
+void basic_engine::set_position(std::size_t i, vec3f x) {
   check_index(i, "set_position");
   if (!finite(x))
     throw std::invalid_argument(node_msg("set_position: non-finite", i));
@@ -203,7 +203,7 @@ void basic_engine::set_position(std::size_t i, vec3 x) {
   heat_ = 1.0f;
 }
 
-void basic_engine::set_velocity(std::size_t i, vec3 v) {
+void basic_engine::set_velocity(std::size_t i, vec3f v) {
   check_index(i, "set_velocity");
   if (!finite(v))
     throw std::invalid_argument(node_msg("set_velocity: non-finite", i));
@@ -228,7 +228,7 @@ void basic_engine::set_pinned(std::size_t i, bool pinned) {
   heat_ = 1.0f;
 }
 
-void basic_engine::set_target(std::size_t i, vec3 x) {
+void basic_engine::set_target(std::size_t i, vec3f x) {
   check_index(i, "set_target");
   if (!finite(x))
     throw std::invalid_argument(node_msg("set_target: non-finite", i));
@@ -249,13 +249,13 @@ void basic_engine::clear_target(std::size_t i) {
   heat_ = 1.0f;
 }
 
-vec3 basic_engine::position(std::size_t i) const {
+vec3f basic_engine::position(std::size_t i) const {
   check_index(i, "position");
   pull();
   return {state_.x[i], state_.y[i], state_.z[i]};
 }
 
-void basic_engine::positions(std::vector<vec3>& out) const {
+void basic_engine::positions(std::vector<vec3f>& out) const {
   pull();
   std::size_t n = size();
   out.resize(n);

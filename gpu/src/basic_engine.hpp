@@ -26,7 +26,7 @@ struct node_state {
 };
 
 /// Seeded point of node `i` in a ball of `radius`; independent of order.
-vec3 initial_position(std::uint64_t seed, std::size_t i, float radius);
+vec3f initial_position(std::uint64_t seed, std::size_t i, float radius);
 
 /// Radius of the ball that `n` nodes fill at equilibrium under `p`.
 float initial_radius(const params& p, std::size_t n);
@@ -45,15 +45,15 @@ public:
   std::size_t size() const noexcept override;
   void resize(std::size_t n) override;
   void set_edges(const std::vector<edge>& edges) override;
-  void set_positions(const std::vector<vec3>& xs) override;
-  void set_position(std::size_t i, vec3 x) override;
-  void set_velocity(std::size_t i, vec3 v) override;
+  void set_positions(const std::vector<vec3f>& xs) override;
+  void set_position(std::size_t i, vec3f x) override;
+  void set_velocity(std::size_t i, vec3f v) override;
   void set_pinned(std::size_t i, bool pinned) override;
-  void set_target(std::size_t i, vec3 x) override;
+  void set_target(std::size_t i, vec3f x) override;
   void clear_target(std::size_t i) override;
   void reheat() override;
-  vec3 position(std::size_t i) const override;
-  void positions(std::vector<vec3>& out) const override;
+  vec3f position(std::size_t i) const override;
+  void positions(std::vector<vec3f>& out) const override;
 
 protected:
   /// What changed on the host since the last upload.

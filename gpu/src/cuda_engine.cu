@@ -68,15 +68,7 @@ __device__ __forceinline__ float unordered(int i) {
   return __int_as_float(i >= 0 ? i : i ^ 0x7fffffff);
 }
 
-__device__ __forceinline__ unsigned spread3(unsigned v) {
-  v &= 0x3ffu;
-  v = (v | (v << 16)) & 0x030000ffu;
-  v = (v | (v << 8)) & 0x0300f00fu;
-  v = (v | (v << 4)) & 0x030c30c3u;
-  v = (v | (v << 2)) & 0x09249249u;
-  return v;
-}
-
+/// Inverse of `detail::spread_bits`.
 __device__ __forceinline__ unsigned compact3(unsigned v) {
   v &= 0x09249249u;
   v = (v | (v >> 2)) & 0x030c30c3u;
@@ -220,7 +212,8 @@ __global__ void key_kernel(const float4* __restrict__ pos, int n,
   unsigned cx = cell_coord(p.x, f.lo[0], f.scale, res);
   unsigned cy = cell_coord(p.y, f.lo[1], f.scale, res);
   unsigned cz = cell_coord(p.z, f.lo[2], f.scale, res);
-  keys[i] = spread3(cx) | spread3(cy) << 1 | spread3(cz) << 2;
+  keys[i] = detail::spread_bits(cx) | detail::spread_bits(cy) << 1
+            | detail::spread_bits(cz) << 2;
   idx[i] = static_cast<unsigned>(i);
 }
 

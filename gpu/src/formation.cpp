@@ -1,9 +1,8 @@
 #include <algorithm>
 #include <cmath>
-#include <stdexcept>
 #include <string>
 
-#include "av/layout.hpp"
+#include "av/formation.hpp"
 
 namespace av::layout {
 
@@ -11,29 +10,13 @@ namespace {
 
 constexpr double pi = 3.14159265358979323846;
 
-bool finite(vec3 v) {
+bool finite(vec3f v) {
   return std::isfinite(v.x) && std::isfinite(v.y) && std::isfinite(v.z);
 }
 
-vec3 at(vec3 c, double x, double y, double z) {
+vec3f at(vec3f c, double x, double y, double z) {
   return {static_cast<float>(c.x + x), static_cast<float>(c.y + y),
           static_cast<float>(c.z + z)};
-}
-
-void check(const formation& f) {
-  if (!finite(f.center))
-    throw std::invalid_argument("formation: centre is not finite");
-  if (!std::isfinite(f.spacing) || f.spacing < 0)
-    throw std::invalid_argument("formation: spacing "
-                                + std::to_string(f.spacing)
-                                + " must be finite and >= 0");
-  if (f.kind == formation_kind::helix) {
-    if (!std::isfinite(f.helix_pitch) || f.helix_pitch < 0)
-      throw std::invalid_argument("formation: helix_pitch must be finite "
-                                  "and >= 0");
-    if (f.helix_per_turn < 2)
-      throw std::invalid_argument("formation: helix_per_turn must be >= 2");
-  }
 }
 
 } // namespace
@@ -49,31 +32,45 @@ std::string_view to_string(formation_kind k) noexcept {
   return "unknown";
 }
 
-formation_kind parse_formation_kind(std::string_view name) {
+std::optional<formation_kind> parse_formation_kind(std::string_view name) {
   for (auto k :
        {formation_kind::circle, formation_kind::grid, formation_kind::sphere,
         formation_kind::helix, formation_kind::custom})
     if (to_string(k) == name)
       return k;
-  throw std::invalid_argument("unknown formation '" + std::string{name}
-                              + "' (expected circle, grid, sphere, helix "
-                                "or custom)");
+  return std::nullopt;
 }
 
-std::vector<vec3> formation_positions(const formation& f, std::size_t count) {
-  check(f);
-  std::vector<vec3> out;
+std::optional<std::string> formation_error(const formation& f,
+                                           std::size_t count) {
+  if (!finite(f.center))
+    return "center: must be finite";
+  if (!std::isfinite(f.spacing) || f.spacing <= 0)
+    return "spacing: must be finite and above 0";
+  if (f.kind == formation_kind::helix) {
+    if (!std::isfinite(f.helix_pitch) || f.helix_pitch < 0)
+      return "helix_pitch: must be finite and >= 0";
+    if (f.helix_per_turn < 2)
+      return "helix_per_turn: must be >= 2";
+  }
   if (f.kind == formation_kind::custom) {
     if (f.custom.size() != count)
-      throw std::invalid_argument(
-        "formation custom: " + std::to_string(f.custom.size())
-        + " positions given for " + std::to_string(count) + " agents");
-    for (std::size_t i = 0; i < count; ++i) {
+      return "custom: " + std::to_string(f.custom.size())
+             + " positions given for " + std::to_string(count) + " agents";
+    for (std::size_t i = 0; i < count; ++i)
       if (!finite(f.custom[i]))
-        throw std::invalid_argument("formation custom: position "
-                                    + std::to_string(i) + " is not finite");
-      out.push_back(at(f.center, f.custom[i].x, f.custom[i].y, f.custom[i].z));
-    }
+        return "custom: position " + std::to_string(i) + " is not finite";
+  }
+  return std::nullopt;
+}
+
+std::vector<vec3f> formation_positions(const formation& f, std::size_t count) {
+  std::vector<vec3f> out;
+  if (f.kind == formation_kind::custom) {
+    // Bounded by the offsets, not `count`, so that a formation that failed
+    // the check cannot read past them.
+    for (auto& x : f.custom)
+      out.push_back(at(f.center, x.x, x.y, x.z));
     return out;
   }
   out.reserve(count);

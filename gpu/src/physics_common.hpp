@@ -22,6 +22,17 @@ enum node_flag : std::uint8_t {
   flag_target = 2,
 };
 
+/// Spreads the low 10 bits of `v` to every third bit, so that three
+/// coordinates OR-ed with shifts 0, 1 and 2 form a 30-bit Morton code.
+AV_HD std::uint32_t spread_bits(std::uint32_t v) {
+  v &= 0x3ffu;
+  v = (v | (v << 16)) & 0x030000ffu;
+  v = (v | (v << 8)) & 0x0300f00fu;
+  v = (v | (v << 4)) & 0x030c30c3u;
+  v = (v | (v << 2)) & 0x09249249u;
+  return v;
+}
+
 /// Parameters pre-digested for the inner loops.
 struct sim_constants {
   float dt;

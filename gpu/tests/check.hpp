@@ -92,3 +92,16 @@ inline int run_all() {
       ::av::test::fail(__FILE__, __LINE__,                                     \
                        #expr " throws " #type " mentioning " needle);          \
   } while (false)
+
+/// Checks that `expr`, an optional message, holds one containing `needle`.
+#define AV_CHECK_ERROR(expr, needle)                                           \
+  do {                                                                         \
+    auto av_error_ = (expr);                                                   \
+    bool av_found_                                                             \
+      = av_error_ && av_error_->find(needle) != std::string::npos;             \
+    if (av_error_ && !av_found_)                                               \
+      std::printf("  message was: %s\n", av_error_->c_str());                  \
+    if (!av_found_)                                                            \
+      ::av::test::fail(__FILE__, __LINE__,                                     \
+                       #expr " says something mentioning " needle);            \
+  } while (false)

@@ -9,6 +9,7 @@
 #include "util.hpp"
 
 using namespace av::layout;
+using av::vec3f;
 using av::test::dist;
 using av::test::random_edges;
 
@@ -34,21 +35,21 @@ pair_of_engines make_pair(params p, std::size_t n,
 }
 
 /// Relative RMS difference of the displacements of two runs from `x0`.
-double displacement_error(const std::vector<vec3>& x0,
-                          const std::vector<vec3>& a,
-                          const std::vector<vec3>& b) {
+double displacement_error(const std::vector<vec3f>& x0,
+                          const std::vector<vec3f>& a,
+                          const std::vector<vec3f>& b) {
   double err = 0, norm = 0;
   for (std::size_t i = 0; i < x0.size(); ++i) {
-    vec3 da{a[i].x - x0[i].x, a[i].y - x0[i].y, a[i].z - x0[i].z};
-    vec3 db{b[i].x - x0[i].x, b[i].y - x0[i].y, b[i].z - x0[i].z};
+    vec3f da{a[i].x - x0[i].x, a[i].y - x0[i].y, a[i].z - x0[i].z};
+    vec3f db{b[i].x - x0[i].x, b[i].y - x0[i].y, b[i].z - x0[i].z};
     err += dist(da, db) * dist(da, db);
     norm += dist(da, {}) * dist(da, {});
   }
   return std::sqrt(err / norm);
 }
 
-double radius_of_gyration(const std::vector<vec3>& xs) {
-  vec3 c{};
+double radius_of_gyration(const std::vector<vec3f>& xs) {
+  vec3f c{};
   for (auto& x : xs) {
     c.x += x.x / xs.size();
     c.y += x.y / xs.size();
@@ -60,7 +61,7 @@ double radius_of_gyration(const std::vector<vec3>& xs) {
   return std::sqrt(s / xs.size());
 }
 
-double mean_edge_length(const std::vector<vec3>& xs,
+double mean_edge_length(const std::vector<vec3f>& xs,
                         const std::vector<edge>& edges) {
   double s = 0;
   for (auto& e : edges)
@@ -68,8 +69,8 @@ double mean_edge_length(const std::vector<vec3>& xs,
   return s / edges.size();
 }
 
-std::vector<vec3> positions(engine& e) {
-  std::vector<vec3> xs;
+std::vector<vec3f> positions(engine& e) {
+  std::vector<vec3f> xs;
   e.positions(xs);
   return xs;
 }

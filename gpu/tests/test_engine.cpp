@@ -11,6 +11,7 @@
 #include "util.hpp"
 
 using namespace av::layout;
+using av::vec3f;
 using av::test::dist;
 using av::test::random_edges;
 
@@ -22,10 +23,10 @@ params small_params() {
   return p;
 }
 
-std::vector<vec3> run(engine& e, int steps) {
+std::vector<vec3f> run(engine& e, int steps) {
   for (int i = 0; i < steps; ++i)
     e.step();
-  std::vector<vec3> xs;
+  std::vector<vec3f> xs;
   e.positions(xs);
   return xs;
 }
@@ -90,7 +91,7 @@ AV_TEST(total_energy_falls_on_static_graph) {
   e->resize(60);
   auto edges = random_edges(60, 2, 7);
   e->set_edges(edges);
-  std::vector<vec3> xs;
+  std::vector<vec3f> xs;
   e->positions(xs);
   double first = av::test::potential_energy(xs, edges, p);
   double prev = first;
@@ -164,7 +165,7 @@ AV_TEST(pinned_node_does_not_move) {
   auto before = e->position(4);
   run(*e, 200);
   auto after = e->position(4);
-  AV_CHECK(std::memcmp(&before, &after, sizeof(vec3)) == 0);
+  AV_CHECK(std::memcmp(&before, &after, sizeof(vec3f)) == 0);
   e->set_pinned(4, false);
   run(*e, 10);
   AV_CHECK(dist(e->position(4), before) > 0);
@@ -175,7 +176,7 @@ AV_TEST(target_glides_without_jump_or_overshoot) {
   auto e = make_cpu_engine(p);
   e->resize(20);
   e->set_edges(random_edges(20, 2, 9));
-  vec3 goal{100, -50, 25};
+  vec3f goal{100, -50, 25};
   double start = dist(e->position(3), goal);
   e->set_target(3, goal);
   e->step();
@@ -221,7 +222,7 @@ AV_TEST(max_speed_caps_motion) {
 AV_TEST(same_seed_same_result_any_thread_count) {
   auto p = small_params();
   auto edges = random_edges(3000, 2, 21);
-  std::vector<std::vector<vec3>> results;
+  std::vector<std::vector<vec3f>> results;
   std::vector<double> energies;
   for (unsigned threads : {2u, 2u, 1u, 3u}) {
     p.threads = threads;
@@ -237,7 +238,7 @@ AV_TEST(same_seed_same_result_any_thread_count) {
   }
   for (std::size_t k = 1; k < results.size(); ++k) {
     AV_CHECK(std::memcmp(results[0].data(), results[k].data(),
-                         results[0].size() * sizeof(vec3))
+                         results[0].size() * sizeof(vec3f))
              == 0);
     AV_CHECK(energies[0] == energies[k]);
   }
@@ -341,7 +342,7 @@ AV_TEST(bad_input_is_rejected_with_a_message) {
 AV_TEST(coincident_nodes_separate_without_nan) {
   auto e = make_cpu_engine(small_params());
   e->resize(50);
-  e->set_positions(std::vector<vec3>(50, vec3{3, 3, 3}));
+  e->set_positions(std::vector<vec3f>(50, vec3f{3, 3, 3}));
   e->set_edges(random_edges(50, 2, 1));
   auto xs = run(*e, 200);
   for (auto& x : xs)

@@ -11,9 +11,8 @@
 namespace av::test {
 
 using layout::edge;
-using layout::vec3;
 
-inline double dist(vec3 a, vec3 b) {
+inline double dist(vec3f a, vec3f b) {
   double dx = a.x - b.x, dy = a.y - b.y, dz = a.z - b.z;
   return std::sqrt(dx * dx + dy * dy + dz * dz);
 }
@@ -42,7 +41,7 @@ inline std::vector<edge> random_edges(std::size_t n, std::size_t per_node,
 }
 
 /// Exact potential energy of a layout under `p` (O(n^2)).
-inline double potential_energy(const std::vector<vec3>& xs,
+inline double potential_energy(const std::vector<vec3f>& xs,
                                const std::vector<edge>& edges,
                                const layout::params& p) {
   double e = 0;

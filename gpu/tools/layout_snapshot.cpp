@@ -9,11 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "av/formation.hpp"
 #include "av/layout.hpp"
 
 namespace {
 
 using namespace av::layout;
+using av::vec3f;
 
 const char* palette[] = {"#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4",
                          "#42d4f4", "#f032e6", "#9a6324", "#469990", "#808000"};
@@ -29,7 +31,7 @@ struct lcg {
 /// One picture panel: nodes (with colour index) and edges to draw.
 struct panel {
   std::string title;
-  std::vector<vec3> xs;
+  std::vector<vec3f> xs;
   std::vector<int> colour;
   std::vector<edge> edges;
 };
@@ -43,7 +45,7 @@ int settle(engine& e, int max_steps) {
 }
 
 // Tilted orthographic view so depth reads as 3D.
-vec3 view(vec3 p) {
+vec3f view(vec3f p) {
   const float a = 0.5f, b = 0.35f;
   float x = p.x * std::cos(a) + p.z * std::sin(a);
   float z = -p.x * std::sin(a) + p.z * std::cos(a);
@@ -53,7 +55,7 @@ vec3 view(vec3 p) {
 }
 
 void draw(FILE* f, const panel& p, float ox, float size) {
-  std::vector<vec3> v(p.xs.size());
+  std::vector<vec3f> v(p.xs.size());
   std::transform(p.xs.begin(), p.xs.end(), v.begin(), view);
   float lo[3] = {1e30f, 1e30f, 1e30f}, hi[3] = {-1e30f, -1e30f, -1e30f};
   for (auto& q : v) {
@@ -66,10 +68,10 @@ void draw(FILE* f, const panel& p, float ox, float size) {
   float span = std::max({hi[0] - lo[0], hi[1] - lo[1], 1e-3f});
   float scale = (size - 40) / span;
   float cx = (lo[0] + hi[0]) / 2, cy = (lo[1] + hi[1]) / 2;
-  auto sx = [&](const vec3& q) {
+  auto sx = [&](const vec3f& q) {
     return ox + size / 2 + (q.x - cx) * scale;
   };
-  auto sy = [&](const vec3& q) {
+  auto sy = [&](const vec3f& q) {
     return 30 + size / 2 - (q.y - cy) * scale;
   };
   std::fprintf(f,

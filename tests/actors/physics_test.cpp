@@ -37,23 +37,17 @@ public:
   void set_edges(const std::vector<layout::edge>& xs) override {
     impl_->set_edges(xs);
   }
-  void set_positions(const std::vector<layout::vec3>& xs) override {
+  void set_positions(const std::vector<vec3f>& xs) override {
     impl_->set_positions(xs);
   }
-  void set_position(size_t i, layout::vec3 x) override {
-    impl_->set_position(i, x);
-  }
-  void set_velocity(size_t i, layout::vec3 v) override {
-    impl_->set_velocity(i, v);
-  }
+  void set_position(size_t i, vec3f x) override { impl_->set_position(i, x); }
+  void set_velocity(size_t i, vec3f v) override { impl_->set_velocity(i, v); }
   void set_pinned(size_t i, bool b) override { impl_->set_pinned(i, b); }
-  void set_target(size_t i, layout::vec3 x) override {
-    impl_->set_target(i, x);
-  }
+  void set_target(size_t i, vec3f x) override { impl_->set_target(i, x); }
   void clear_target(size_t i) override { impl_->clear_target(i); }
   void reheat() override { impl_->reheat(); }
-  layout::vec3 position(size_t i) const override { return impl_->position(i); }
-  void positions(std::vector<layout::vec3>& out) const override {
+  vec3f position(size_t i) const override { return impl_->position(i); }
+  void positions(std::vector<vec3f>& out) const override {
     impl_->positions(out);
   }
   layout::step_result step() override {
@@ -142,26 +136,6 @@ float dist(vec3f a, vec3f b) {
 }
 
 } // namespace
-
-CAF_TEST(topology shapes) {
-  std::vector<num_id> xs{1, 2, 3, 4};
-  CAF_CHECK_EQUAL(topology_edges("star", xs).size(), 3u);
-  CAF_CHECK_EQUAL(topology_edges("ring", xs).size(), 4u);
-  CAF_CHECK_EQUAL(topology_edges("mesh", xs).size(), 6u);
-  CAF_CHECK_EQUAL(topology_edges("pipeline", xs).size(), 3u);
-  auto tree = topology_edges("hierarchical", xs);
-  CAF_REQUIRE_EQUAL(tree.size(), 3u);
-  CAF_CHECK_EQUAL(tree[2].first, 2u); // 4 hangs below 2
-  CAF_CHECK_EQUAL(topology_edges("ring", {1, 2}).size(), 1u);
-  CAF_CHECK_EQUAL(topology_edges("mesh", {1}).size(), 0u);
-  bool threw = false;
-  try {
-    topology_edges("blob", xs);
-  } catch (const std::invalid_argument&) {
-    threw = true;
-  }
-  CAF_CHECK(threw);
-}
 
 CAF_TEST_FIXTURE_SCOPE(physics_tests, fixture)
 
@@ -284,6 +258,29 @@ CAF_TEST(bad formations are errors) {
   spec.agents = {xs[0]};
   spec.spacing = 0;
   CAF_CHECK(!ask<formation_info>(phys, atom::formation::value, spec));
+}
+
+CAF_TEST(topologies wire their shape over the agents) {
+  auto xs = agents(4);
+  std::pair<std::string, uint32_t> shapes[] = {{"star", 3u},
+                                               {"ring", 4u},
+                                               {"mesh", 6u},
+                                               {"pipeline", 3u},
+                                               {"hierarchical", 3u}};
+  for (auto& [shape, edges] : shapes) {
+    auto n = ask<uint32_t>(phys, atom::topology::value,
+                           topology_spec{shape, shape, xs});
+    CAF_REQUIRE(n);
+    CAF_CHECK_EQUAL(*n, edges);
+  }
+  auto pair = ask<uint32_t>(phys, atom::topology::value,
+                            topology_spec{"pair", "ring", {xs[0], xs[1]}});
+  CAF_REQUIRE(pair);
+  CAF_CHECK_EQUAL(*pair, 1u);
+  auto bad = ask<uint32_t>(phys, atom::topology::value,
+                           topology_spec{"bad", "blob", xs});
+  CAF_REQUIRE(!bad);
+  CAF_CHECK_EQUAL(code_of(bad.error()), ec::invalid_argument);
 }
 
 CAF_TEST(connected agents end nearer than unconnected ones) {

@@ -46,8 +46,8 @@ struct physics_data {
   std::vector<num_id> nodes;
   std::unordered_map<num_id, uint32_t> index;
   /// Per node: position at the previous tick and as last sent.
-  std::vector<layout::vec3> previous;
-  std::vector<layout::vec3> sent;
+  std::vector<vec3f> previous;
+  std::vector<vec3f> sent;
   /// Message edges by agent pair (lower number in the high half).
   std::unordered_map<uint64_t, float> message_edges;
   /// Edge weights as last given to the engine, to push only real changes.
@@ -82,10 +82,5 @@ physics_actor::behavior_type
 physics(physics_actor::stateful_pointer<physics_data> self,
         node_context_ptr ctx, physics_config cfg,
         std::shared_ptr<layout::engine> engine, bus_actor bus);
-
-/// Edges of `shape` over `agents` as agent pairs; throws
-/// `std::invalid_argument` for an unknown shape.
-std::vector<std::pair<num_id, num_id>>
-topology_edges(const std::string& shape, const std::vector<num_id>& agents);
 
 } // namespace av

@@ -10,6 +10,8 @@
 #include <caf/meta/type_name.hpp>
 #include <caf/variant.hpp>
 
+#include "av/vec3f.hpp"
+
 /// Values that travel between the actors of a node: agents, tasks, messages,
 /// metrics, coordinations and events. Every type has an `inspect` overload so
 /// that CAF can print, compare and (for clustering) serialize it.
@@ -271,12 +273,8 @@ struct coordination_info {
 
 // -- layout -------------------------------------------------------------------
 
-/// A point or velocity in layout space.
-struct vec3f {
-  float x = 0;
-  float y = 0;
-  float z = 0;
-};
+// `vec3f`, a point or velocity in layout space, is the layout engine's own
+// (av/vec3f.hpp); its `inspect` is below.
 
 /// Where one agent is and how fast it moves.
 struct agent_position {

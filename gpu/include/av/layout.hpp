@@ -3,19 +3,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "av/vec3f.hpp"
+
 /// Force-directed 3D layout of the agent graph.
 namespace av::layout {
-
-/// A point or a velocity in layout space.
-struct vec3 {
-  float x = 0;
-  float y = 0;
-  float z = 0;
-};
 
 /// Tuning knobs shared by every engine implementation.
 ///
@@ -60,7 +56,11 @@ struct params {
   std::uint64_t seed = 1;
 };
 
-/// Throws `std::invalid_argument` naming the first invalid field.
+/// Names the first invalid field of `p` and why; nothing when all are
+/// valid. Lets callers refuse bad parameters without catching.
+std::optional<std::string> params_error(const params& p);
+
+/// Throws `std::invalid_argument` with `params_error(p)`, if any.
 void validate(const params& p);
 
 /// An undirected weighted connection between two nodes.
@@ -117,20 +117,20 @@ public:
   virtual void set_edges(const std::vector<edge>& edges) = 0;
 
   /// Replaces all positions; `xs.size()` must equal `size()`.
-  virtual void set_positions(const std::vector<vec3>& xs) = 0;
+  virtual void set_positions(const std::vector<vec3f>& xs) = 0;
 
   /// Moves node `i` to `x` at once.
-  virtual void set_position(std::size_t i, vec3 x) = 0;
+  virtual void set_position(std::size_t i, vec3f x) = 0;
 
   /// Sets the velocity of node `i`, e.g. an initial push.
-  virtual void set_velocity(std::size_t i, vec3 v) = 0;
+  virtual void set_velocity(std::size_t i, vec3f v) = 0;
 
   /// Pins or unpins node `i`; a pinned node never moves but still acts.
   virtual void set_pinned(std::size_t i, bool pinned) = 0;
 
   /// Lets node `i` glide toward `x` on a critically damped spring; while it
   /// has a target, other forces do not move it.
-  virtual void set_target(std::size_t i, vec3 x) = 0;
+  virtual void set_target(std::size_t i, vec3f x) = 0;
 
   /// Releases node `i` from its target.
   virtual void clear_target(std::size_t i) = 0;
@@ -140,10 +140,10 @@ public:
   virtual void reheat() = 0;
 
   /// Returns the position of node `i`.
-  virtual vec3 position(std::size_t i) const = 0;
+  virtual vec3f position(std::size_t i) const = 0;
 
   /// Copies all positions into `out`, reusing its capacity.
-  virtual void positions(std::vector<vec3>& out) const = 0;
+  virtual void positions(std::vector<vec3f>& out) const = 0;
 
   /// Advances the simulation by `params::dt`.
   virtual step_result step() = 0;
@@ -163,38 +163,5 @@ bool cuda_available(std::string* why = nullptr);
 /// CPU engine; in the latter case fills `why` with the reason (one line).
 std::unique_ptr<engine> make_engine(const params& p, bool prefer_gpu,
                                     std::string* why = nullptr);
-
-/// Shapes the operator can arrange agents in.
-enum class formation_kind { circle, grid, sphere, helix, custom };
-
-/// Returns "circle", "grid", "sphere", "helix" or "custom".
-std::string_view to_string(formation_kind k) noexcept;
-
-/// Parses the names returned by `to_string`; throws on anything else.
-formation_kind parse_formation_kind(std::string_view name);
-
-/// A formation around `center` with neighbours `spacing` apart.
-struct formation {
-  formation_kind kind = formation_kind::circle;
-  vec3 center;
-  float spacing = 10.0f;
-  /// Helix only: rise per full turn, in units of `spacing`.
-  float helix_pitch = 4.0f;
-  /// Helix only: agents per full turn.
-  unsigned helix_per_turn = 12;
-  /// Custom only: one position per agent, relative to `center`.
-  std::vector<vec3> custom;
-};
-
-/// Computes the target of each of `count` agents in formation `f`.
-///
-/// Circle: a ring in the xy plane whose chord between neighbours is
-/// `spacing`. Grid: a square lattice in the xy plane, row-major, centred.
-/// Sphere: a Fibonacci lattice whose mean nearest-neighbour distance is about
-/// `spacing` (one agent sits at the centre; two sit `spacing` apart).
-/// Helix: along z, `helix_per_turn` agents per turn. Custom: `center +
-/// custom[i]`; throws `std::invalid_argument` if `custom.size() != count`.
-/// Zero agents yield an empty vector.
-std::vector<vec3> formation_positions(const formation& f, std::size_t count);
 
 } // namespace av::layout
