@@ -48,8 +48,9 @@ void wake(self_ptr self) {
 }
 
 caf::error unknown_agent(num_id num) {
-  return make_error(ec::not_found, "agent: no agent with number "
-                                     + std::to_string(num) + " in the layout");
+  return make_error(ec::not_found, "agent",
+                    "no agent with number " + std::to_string(num)
+                      + " in the layout");
 }
 
 void join(self_ptr self, num_id num) {
@@ -318,19 +319,20 @@ void leave_formation(self_ptr self, num_id num) {
 caf::result<formation_info> form(self_ptr self, formation_spec& spec) {
   auto& st = self->state;
   if (spec.agents.empty() || spec.agents.size() > 100000)
-    return make_error(ec::invalid_argument,
-                      "agents: expected 1 to 100000 agents");
+    return make_error(ec::invalid_argument, "agents",
+                      "expected 1 to 100000 agents");
   auto sorted = spec.agents;
   std::sort(sorted.begin(), sorted.end());
   if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
-    return make_error(ec::invalid_argument, "agents: an agent is listed twice");
+    return make_error(ec::invalid_argument, "agents",
+                      "an agent is listed twice");
   for (auto num : spec.agents)
     if (st.index.count(num) == 0)
       return unknown_agent(num);
   auto kind = layout::parse_formation_kind(spec.kind);
   if (!kind)
-    return make_error(ec::invalid_argument,
-                      "pattern: expected circle, grid, sphere, helix or "
+    return make_error(ec::invalid_argument, "pattern",
+                      "expected circle, grid, sphere, helix or "
                       "custom, got \""
                         + spec.kind + "\"");
   layout::formation f;
@@ -437,9 +439,9 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       if (i == st.index.end())
         return unknown_agent(num);
       if (!finite(pos))
-        return make_error(ec::invalid_argument, "position: must be finite");
+        return make_error(ec::invalid_argument, "position", "must be finite");
       if (has_velocity && !finite(vel))
-        return make_error(ec::invalid_argument, "velocity: must be finite");
+        return make_error(ec::invalid_argument, "velocity", "must be finite");
       leave_formation(self, num);
       auto k = i->second;
       st.engine->set_position(k, pos);
@@ -495,8 +497,8 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
           return unknown_agent(num);
       auto shape = layout::parse_topology_shape(spec.shape);
       if (!shape)
-        return make_error(ec::invalid_argument,
-                          "shape: expected star, ring, mesh, hierarchical or "
+        return make_error(ec::invalid_argument, "shape",
+                          "expected star, ring, mesh, hierarchical or "
                           "pipeline, got \""
                             + spec.shape + "\"");
       std::vector<uint64_t> keys;
