@@ -93,7 +93,8 @@ void connection::arm_deadline() {
 connection::connection(std::shared_ptr<stream_state> owner, socket_stream sock,
                        uint64_t id, bool refuse)
   : core_(std::move(owner)), ws_(std::move(sock)),
-    deadline_(ws_.get_executor()), id_(id), refuse_(refuse) {
+    deadline_(ws_.get_executor()), id_(id), refuse_(refuse),
+    box_(core_->limits.max_queued_events, core_->limits.max_resyncs) {
   beast::error_code err;
   auto peer = ws_.next_layer().socket().remote_endpoint(err);
   client_ = err ? "unknown" : peer.address().to_string();
@@ -193,7 +194,10 @@ void connection::reject(bhttp::status code, std::string why) {
 void connection::on_accept(beast::error_code err) {
   if (err)
     return finish("handshake_failed");
-  open_ = true;
+  // A close while the handshake was on its way has finished the connection.
+  if (phase_ == phase::closed)
+    return;
+  phase_ = phase::open;
   if (refuse_) {
     return close_with(websocket::close_code::try_again_later,
                       "too many connections (WS_MAX_CONNECTIONS "
@@ -238,7 +242,7 @@ void connection::on_read(beast::error_code err, size_t) {
     buffer_.consume(buffer_.size());
     handle(msg);
   }
-  if (!done_ && !close_)
+  if (auto now = phase_.load(); now == phase::open || now == phase::draining)
     read_next();
 }
 
@@ -414,7 +418,7 @@ void connection::control(const json& msg) {
 }
 
 void connection::push_events(std::vector<ws_payload> xs, uint64_t last_seq) {
-  if (done_)
+  if (phase_ == phase::closed)
     return;
   post([self = shared_from_this(), xs = std::move(xs), last_seq]() mutable {
     self->enqueue_events(xs, last_seq);
@@ -422,7 +426,7 @@ void connection::push_events(std::vector<ws_payload> xs, uint64_t last_seq) {
 }
 
 void connection::push_frame(uint64_t frame, ws_payload x) {
-  if (done_)
+  if (phase_ == phase::closed)
     return;
   post([self = shared_from_this(), frame, x = std::move(x)]() mutable {
     self->enqueue_frame(frame, std::move(x));
@@ -430,17 +434,22 @@ void connection::push_frame(uint64_t frame, ws_payload x) {
 }
 
 void connection::push_control(ws_payload x) {
-  if (done_)
+  if (phase_ == phase::closed)
     return;
   post([self = shared_from_this(), x = std::move(x)]() mutable {
     self->enqueue_control(std::move(x));
   });
 }
 
+bool connection::taking() const {
+  auto now = phase_.load();
+  return now == phase::upgrading || now == phase::open;
+}
+
 void connection::enqueue_control(ws_payload x) {
-  if (close_ || close_after_ || done_)
+  if (!taking())
     return;
-  queue_.push_back(item{std::move(x), false, false});
+  box_.add_control(std::move(x));
   pump();
 }
 
@@ -469,106 +478,64 @@ ws_lane* connection::lane() {
   return &core_->lane_of(id_);
 }
 
-void connection::clear_events() {
-  auto before = queue_.size();
-  queue_.erase(std::remove_if(queue_.begin(), queue_.end(),
-                              [](const item& x) { return x.event; }),
-               queue_.end());
-  core_->stats->events_pending -= static_cast<int64_t>(before - queue_.size());
-  queued_events_ = 0;
-}
-
 void connection::enqueue_events(const std::vector<ws_payload>& xs,
                                 uint64_t last_seq) {
-  if (close_ || close_after_ || done_ || !subscribed_)
+  if (!taking() || !subscribed_)
     return;
-  auto& lim = core_->limits;
-  if (queued_events_ + xs.size() > lim.max_queued_events) {
-    // Never drop silently: the viewer learns from where to rebuild.
-    clear_events();
-    ++core_->stats->resyncs;
-    if (++resyncs_in_row_ > lim.max_resyncs) {
+  auto& st = *core_->stats;
+  // An overflow drops every queued event.
+  auto queued = static_cast<int64_t>(box_.queued_events());
+  switch (box_.add_events(xs, last_seq)) {
+    case outbox::verdict::queued:
+      st.events_queued += xs.size();
+      st.events_pending += static_cast<int64_t>(xs.size());
+      break;
+    case outbox::verdict::resync:
+      st.events_pending -= queued;
+      ++st.resyncs;
+      break;
+    case outbox::verdict::too_slow:
+      st.events_pending -= queued;
+      ++st.resyncs;
       // A write is stuck behind a peer that does not read; a close frame
       // would wait behind it too.
       reason_ = "too_slow";
       return finish("too_slow");
-    }
-    json msg{{"type", "resync"},
-             {"seq", last_seq},
-             {"reason", "the session fell more than "
-                          + std::to_string(lim.max_queued_events)
-                          + " events behind; rebuild from GET /api/snapshot "
-                            "and apply events after its seq"}};
-    queue_.push_back(item{text(msg), false, false});
-    return pump();
   }
-  for (auto& x : xs)
-    queue_.push_back(item{x, false, true, 1});
-  queued_events_ += xs.size();
-  core_->stats->events_queued += xs.size();
-  core_->stats->events_pending += static_cast<int64_t>(xs.size());
   pump();
 }
 
 void connection::enqueue_frame(uint64_t frame, ws_payload x) {
-  if (close_ || close_after_ || done_ || !subscribed_)
+  if (!taking() || !subscribed_)
     return;
-  if (!frames_.empty() && frame_ != frame) {
-    core_->stats->frames_coalesced += frames_.size();
-    frames_.clear();
-  }
-  frame_ = frame;
-  frames_.push_back(std::move(x));
+  core_->stats->frames_coalesced += box_.add_frame(frame, std::move(x));
   pump();
-}
-
-bool connection::pick(item& next) {
-  if (!frames_.empty() && !last_was_frame_) {
-    // The newest frame overtakes queued events: a viewer that fell behind
-    // sees current positions. Turns alternate, so events still progress.
-    next = item{std::move(frames_.front()), true, false};
-    frames_.erase(frames_.begin());
-  } else if (!queue_.empty() && queue_.front().event) {
-    next = take_events();
-  } else if (!queue_.empty()) {
-    next = std::move(queue_.front());
-    queue_.pop_front();
-  } else if (!frames_.empty()) {
-    next = item{std::move(frames_.front()), true, false};
-    frames_.erase(frames_.begin());
-  } else {
-    return false;
-  }
-  last_was_frame_ = next.binary;
-  return true;
 }
 
 void connection::pump() {
   for (;;) {
-    if (writing_ || done_ || !open_ || holding_)
+    auto now = phase_.load();
+    if (writing_ || holding_ || now == phase::upgrading || now == phase::closed)
       return;
-    if (close_) {
-      if (close_sent_)
-        return;
-      close_sent_ = true;
+    if (now == phase::closing) {
+      // The close keeps `writing_` set until it has finished the
+      // connection, so it is sent once.
       writing_ = true;
-      return ws_.async_close(*close_,
+      return ws_.async_close(close_,
                              [self = shared_from_this()](beast::error_code) {
                                self->writing_ = false;
                                self->finish("closed");
                              });
     }
-    item next;
-    if (!pick(next)) {
-      resyncs_in_row_ = 0;
-      if (close_after_)
-        close_with(static_cast<websocket::close_code>(close_after_->code),
-                   std::string{close_after_->reason.c_str()}, reason_.c_str());
+    batch_.clear();
+    if (!box_.take(batch_, 1)) {
+      box_.caught_up();
+      if (now == phase::draining)
+        close_with(static_cast<websocket::close_code>(close_.code),
+                   std::string{close_.reason.c_str()}, reason_.c_str());
       return;
     }
     writing_ = true;
-    batch_.clear();
-    batch_.push_back(std::move(next));
     auto& first = batch_.front();
     // Frames, and text too unless it is to be compressed, skip Beast's
     // write path (uncompressed frames even with permessage-deflate on, which
@@ -585,8 +552,8 @@ void connection::pump() {
     }
     // What else waits goes in the same system call (all of it can when
     // nothing is compressed).
-    while (!deflate_ && batch_.size() < frame_stream::max_batch && pick(next))
-      batch_.push_back(std::move(next));
+    if (!deflate_)
+      box_.take(batch_, frame_stream::max_batch);
     out_.clear();
     for (auto& x : batch_)
       out_.push_back(frame_stream::outgoing{x.data.get(), x.binary});
@@ -628,63 +595,37 @@ bool connection::batch_done(beast::error_code err) {
   return true;
 }
 
-connection::item connection::take_events() {
-  item first = std::move(queue_.front());
-  queue_.pop_front();
-  --queued_events_;
-  auto fits = [this](size_t size) {
-    return !queue_.empty() && queue_.front().event
-           && size + queue_.front().data->size() + 2 <= max_coalesced_bytes;
-  };
-  if (!fits(first.data->size()))
-    return first;
-  // Events that piled up while a write was in flight go out as one array:
-  // one write instead of many keeps a busy swarm's stream cheap.
-  auto merged = std::make_shared<std::string>();
-  *merged += '[';
-  *merged += *first.data;
-  uint32_t n = 1;
-  while (fits(merged->size())) {
-    *merged += ',';
-    *merged += *queue_.front().data;
-    queue_.pop_front();
-    --queued_events_;
-    ++n;
-  }
-  *merged += ']';
-  return item{std::move(merged), false, true, n};
-}
-
 void connection::close_with(websocket::close_code code, std::string reason,
                             const char* metric) {
-  if (close_ || done_)
+  // Called only once open (the refusal, bad messages, a drained queue).
+  if (auto now = phase_.load(); now != phase::open && now != phase::draining)
     return;
   if (reason_.empty())
     reason_ = metric;
-  close_.emplace(code, reason);
-  clear_events();
-  queue_.clear();
-  frames_.clear();
+  close_ = websocket::close_reason{code, reason};
+  phase_ = phase::closing;
+  core_->stats->events_pending -= static_cast<int64_t>(box_.clear());
   pump();
 }
 
 void connection::close_after_queue(websocket::close_code code,
                                    std::string reason, const char* metric) {
-  if (close_ || close_after_ || done_)
+  if (phase_ != phase::open)
     return;
-  frames_.clear();
-  if (!writing_ && queue_.empty())
+  box_.drop_frames();
+  if (!writing_ && box_.empty())
     return close_with(code, std::move(reason), metric);
   if (reason_.empty())
     reason_ = metric;
-  close_after_.emplace(code, std::move(reason));
+  close_ = websocket::close_reason{code, reason};
+  phase_ = phase::draining;
   // A stuck write would hold the close for ever.
   arm_deadline();
 }
 
 void connection::close() {
   post([self = shared_from_this()] {
-    if (!self->open_)
+    if (self->phase_ == phase::upgrading)
       return self->finish("shutdown");
     self->close_after_queue(websocket::close_code::going_away,
                             "the server is shutting down", "shutdown");
@@ -714,18 +655,17 @@ void connection::drain() {
 }
 
 void connection::finish(const char* reason) {
-  if (done_.exchange(true))
+  auto was = phase_.exchange(phase::closed);
+  if (was == phase::closed)
     return;
-  clear_events();
-  queue_.clear();
-  frames_.clear();
+  core_->stats->events_pending -= static_cast<int64_t>(box_.clear());
   auto why = reason_.empty() ? std::string{reason} : reason_;
   core_->stats->closed(why);
   if (subscribed_)
     caf::anon_send(core_->hub, atom::unsub::value, id_);
   if (actor_)
     caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown);
-  if (open_ && !refuse_)
+  if (was != phase::upgrading && !refuse_)
     --core_->stats->sessions_open;
   if (!refuse_)
     --core_->admitted_;

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <atomic>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +12,7 @@
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
+#include "av/ws/outbox.hpp"
 #include "av/ws/stream_state.hpp"
 
 namespace av::ws {
@@ -20,10 +20,8 @@ namespace av::ws {
 /// One WebSocket connection. Beast owns the socket on one of the server's
 /// I/O threads; everything here runs on that thread, and the hub's pushes
 /// reach it through the thread's lane. One write is in flight at a time;
-/// frames and plain events go straight to the socket. Behind it wait
-/// control messages and events (bounded: an overflow becomes a `resync`)
-/// and at most one position frame (a newer one replaces it), which goes
-/// ahead of queued events, taking turns with them.
+/// what waits behind it is in the connection's `outbox`, which decides
+/// what goes next.
 class connection : public ws_outlet,
                    public std::enable_shared_from_this<connection> {
 public:
@@ -55,20 +53,22 @@ public:
 private:
   using request = boost::beast::http::request<boost::beast::http::string_body>;
 
-  struct item {
-    ws_payload data;
-    bool binary = false;
-    bool event = false;
-    /// Events in `data`: more than one when queued events were coalesced
-    /// into one JSON array.
-    uint32_t events = 0;
+  /// Where the connection is in its life; it only moves down the list.
+  enum class phase : uint8_t {
+    /// Reading the upgrade request (or refusing it).
+    upgrading,
+    /// Reading client messages and writing the outbox.
+    open,
+    /// Takes nothing more, reads on and writes the queued control messages
+    /// and events, then closes.
+    draining,
+    /// A close frame waits for the write in flight or is on its way; no
+    /// more reads.
+    closing,
+    /// Finished: the socket is closed.
+    closed,
   };
 
-  /// Takes the next queued event and those right behind it, as one message.
-  item take_events();
-
-  /// Largest message of coalesced events.
-  static constexpr size_t max_coalesced_bytes = 64 * 1024;
   /// SO_SNDBUF of a session's socket (the kernel doubles it): a few frames.
   static constexpr int send_buffer_bytes = 64 * 1024;
 
@@ -85,8 +85,6 @@ private:
   void enqueue_events(const std::vector<ws_payload>& xs, uint64_t last_seq);
   void enqueue_control(ws_payload x);
   void enqueue_frame(uint64_t frame, ws_payload x);
-  /// Takes the next message to write; false when nothing waits.
-  bool pick(item& next);
   void pump();
   /// `batch_` is out and counted (or failed: then the session ends); false
   /// on failure.
@@ -101,7 +99,8 @@ private:
                          std::string reason, const char* metric);
   /// Ends the connection, counted under `reason` (the first one wins).
   void finish(const char* reason);
-  void clear_events();
+  /// Whether pushes and control messages are still taken.
+  bool taking() const;
   /// Half-closes and discards input for a while, then finishes: closing
   /// with unread input would reset the connection and could destroy the
   /// close frame before the peer reads it (1009 after a large message).
@@ -130,31 +129,28 @@ private:
   std::string client_;
   /// The actor the hub sends to; it forwards onto this connection.
   ws_session_actor actor_;
-  bool subscribed_ = false;
-  std::deque<item> queue_;
-  size_t queued_events_ = 0;
-  std::vector<ws_payload> frames_;
-  uint64_t frame_ = 0;
-  bool writing_ = false;
-  /// Whether the write in flight (or the last one) is a frame.
-  bool last_was_frame_ = false;
-  uint32_t resyncs_in_row_ = 0;
-  uint32_t bad_ = 0;
-  std::optional<boost::beast::websocket::close_reason> close_;
-  /// The close that waits for the queue to drain.
-  std::optional<boost::beast::websocket::close_reason> close_after_;
-  bool close_sent_ = false;
+  /// Written only on the I/O thread; atomic because the hub's threads read
+  /// it to drop pushes to a finished connection.
+  std::atomic<phase> phase_{phase::upgrading};
+  /// The close frame to send (set when draining or closing).
+  boost::beast::websocket::close_reason close_;
+  /// The close's metric; the first reason wins.
   std::string reason_;
-  std::atomic<bool> done_{false};
-  bool open_ = false;
-  /// permessage-deflate was agreed: text messages go through Beast.
-  bool deflate_ = false;
+  /// These flags are not phases: a viewer subscribes and unsubscribes while
+  /// open, and a write is in flight, or a lane hands out pushes, in any
+  /// phase from open to closing.
+  bool subscribed_ = false;
+  bool writing_ = false;
   /// A lane is handing out pushes: write once it is done (`flush`).
   bool holding_ = false;
+  /// permessage-deflate was agreed: text messages go through Beast.
+  bool deflate_ = false;
+  uint32_t bad_ = 0;
+  outbox box_;
   /// The messages of the write in flight, and their payloads as the frame
   /// stream takes them; reused, so a write allocates nothing once they
   /// have grown.
-  std::vector<item> batch_;
+  std::vector<outbox::message> batch_;
   std::vector<frame_stream::outgoing> out_;
 };
 
