@@ -55,9 +55,13 @@ av_cached() {
 }
 
 # Configures build/ with Ninja for the given build type (only when needed)
-# and builds everything. AV_JOBS overrides the number of parallel jobs.
+# and builds the targets named after it, or everything. AV_JOBS overrides
+# the number of parallel jobs.
 av_build() {
-  local type=${1:?usage: av_build <build-type>}
+  local type=${1:?usage: av_build <build-type> [target...]}
+  shift
+  local targets=()
+  (($# == 0)) || targets=(--target "$@")
   local jobs=${AV_JOBS:-$(nproc)}
   local generator
   generator=$(av_cached CMAKE_GENERATOR)
@@ -75,8 +79,8 @@ av_build() {
   else
     av_say "build/ is configured ($type)"
   fi
-  av_say "building with $jobs jobs"
-  cmake --build "$AV_BUILD_DIR" -j"$jobs"
+  av_say "building ${*:-everything} with $jobs jobs"
+  cmake --build "$AV_BUILD_DIR" -j"$jobs" "${targets[@]}"
 }
 
 # Installs the npm packages of folder $1 from its package-lock.json, only

@@ -37,6 +37,26 @@ private:
   clock::time_point next_{};
 };
 
+/// When to check an idle connection. A store that goes away while nothing
+/// is written must still be reported down (/health, `node.store` events), so
+/// a connection unused for the interval is probed (PING, SELECT 1).
+class idle_probe {
+public:
+  using clock = std::chrono::steady_clock;
+
+  explicit idle_probe(std::chrono::milliseconds interval)
+    : interval_(interval) {}
+
+  /// The connection just worked: a write, a probe or the connect itself.
+  void used() { last_ = clock::now(); }
+
+  bool due() const { return clock::now() - last_ >= interval_; }
+
+private:
+  std::chrono::milliseconds interval_;
+  clock::time_point last_ = clock::now();
+};
+
 /// Tells the node's viewers that the store's connection changed.
 inline void publish_change(store_status& status, bool connected,
                            size_t buffered, std::string reason) {

@@ -19,6 +19,7 @@ using namespace detail;
 using clock = std::chrono::steady_clock;
 
 constexpr std::chrono::milliseconds tick_interval{100};
+constexpr std::chrono::milliseconds probe_interval{1000};
 
 /// One transaction's worth of writes: the first `ops` queued writes and the
 /// first `rows` position samples. Its number stays the same over retries, so
@@ -54,6 +55,7 @@ struct pg_writer_state {
   bool flush_requested = false;
   bool ever_connected = false;
   reconnect_backoff backoff{std::chrono::milliseconds{2000}};
+  idle_probe probe{probe_interval};
   clock::time_point next_positions{};
   uint64_t processed = 0;
 };
@@ -107,6 +109,7 @@ bool ensure_connected(self_ptr self) {
     return false;
   }
   st.backoff.succeeded();
+  st.probe.used();
   mark_up(*st.status, st.ever_connected, st.queue.size());
   return true;
 }
@@ -182,6 +185,7 @@ bool write_some(self_ptr self, bool positions) {
     try {
       write_batch(self, b);
       timer.done();
+      st.probe.used();
       done_with(self, b);
     } catch (const pqxx::sql_error& e) {
       if (connection_trouble(e, st.conn.get()))
@@ -200,6 +204,22 @@ bool write_some(self_ptr self, bool positions) {
   advance(self);
   publish_status(self);
   return !st.queue.empty() || st.samples.size() >= st.cfg.max_copy_rows;
+}
+
+/// Runs SELECT 1 on a connection that has been idle, so that a server that
+/// went away while nothing was written is reported down (/health).
+void keep_alive(self_ptr self) {
+  auto& st = self->state;
+  if (!st.conn || !st.probe.due())
+    return;
+  try {
+    pqxx::nontransaction tx{*st.conn};
+    tx.exec("SELECT 1");
+    st.probe.used();
+  } catch (const std::exception& e) {
+    lost(self, e.what());
+    publish_status(self);
+  }
 }
 
 void sample(self_ptr self, const position_batch& frame) {
@@ -270,6 +290,7 @@ pg_writer_actor::behavior_type pg_writer(self_ptr self, pg_writer_config cfg,
         st.next_positions = now + st.cfg.position_flush;
       if (write_some(self, positions))
         request_flush(self);
+      keep_alive(self);
       self->delayed_send(self, tick_interval, atom::tick::value);
     },
     [=](atom::status, status_verbosity) -> caf::settings {

@@ -15,6 +15,7 @@ namespace {
 using namespace detail;
 constexpr std::chrono::milliseconds tick_interval{100};
 constexpr std::chrono::milliseconds connect_timeout{2000};
+constexpr std::chrono::milliseconds probe_interval{1000};
 
 struct redis_writer_state {
   static inline const char* name = "redis_writer";
@@ -32,6 +33,7 @@ struct redis_writer_state {
   bool flush_requested = false;
   bool ever_connected = false;
   reconnect_backoff backoff{std::chrono::milliseconds{2000}};
+  idle_probe probe{probe_interval};
   uint64_t processed = 0;
 };
 
@@ -83,6 +85,7 @@ bool ensure_connected(self_ptr self) {
     return false;
   }
   st.backoff.succeeded();
+  st.probe.used();
   // After an outage Redis may have restarted empty.
   if (st.ever_connected)
     rewrite_all(self);
@@ -111,10 +114,26 @@ bool write_some(self_ptr self) {
     return false;
   }
   timer.done();
+  st.probe.used();
   count_commands(self, next);
   st.pending.pop_front();
   publish_status(self);
   return !st.pending.empty();
+}
+
+/// Connects without waiting for something to write, and PINGs a connection
+/// that has been idle, so that /health reports Redis as it is.
+void keep_alive(self_ptr self) {
+  auto& st = self->state;
+  if (!ensure_connected(self) || !st.probe.due())
+    return;
+  try {
+    st.client->run({"PING"});
+    st.probe.used();
+  } catch (const std::exception& e) {
+    lost(self, e.what());
+    publish_status(self);
+  }
 }
 
 void on_event(self_ptr self, const event& e) {
@@ -226,6 +245,7 @@ redis_writer(self_ptr self, redis_writer_config cfg, store_status_ptr status) {
     },
     [=](atom::tick) {
       ++self->state.processed;
+      keep_alive(self);
       if (write_some(self))
         request_flush(self);
       self->delayed_send(self, tick_interval, atom::tick::value);

@@ -143,6 +143,7 @@ CAF_TEST(writes survive a PostgreSQL outage and nothing acknowledged is lost) {
   AV_REQUIRE_POSTGRES(server);
   AV_REQUIRE_PG_CTL(pg_ctl);
   test::pg_writer_fixture f{*server};
+  test::store_control postgres{pg_ctl};
   auto& bus = f.ctx->bus;
   num_id next = 1;
   size_t acknowledged = 0;
@@ -158,7 +159,7 @@ CAF_TEST(writes survive a PostgreSQL outage and nothing acknowledged is lost) {
   for (int i = 0; i < 50; ++i)
     step(5s);
   CAF_REQUIRE_EQUAL(acknowledged, 50u);
-  CAF_REQUIRE(test::shell(std::string{pg_ctl} + " stop >/dev/null"));
+  CAF_REQUIRE(postgres.stop());
   // Writes keep coming while the server is down (test::outage_length(),
   // 10 s, from when the writer noticed); none is confirmed.
   CAF_REQUIRE(test::stream_through_outage(
@@ -167,7 +168,7 @@ CAF_TEST(writes survive a PostgreSQL outage and nothing acknowledged is lost) {
   CAF_MESSAGE(during << " agents published during the outage");
   CAF_CHECK_EQUAL(acknowledged, 50u);
   CAF_CHECK_GREATER_OR_EQUAL(f.status->buffered.load(), 1u);
-  CAF_REQUIRE(test::shell(std::string{pg_ctl} + " start >/dev/null"));
+  CAF_REQUIRE(postgres.start());
   for (int i = 0; i < 50; ++i)
     step(20s);
   // Acknowledged = stored: every agent and sample published.
@@ -185,4 +186,18 @@ CAF_TEST(writes survive a PostgreSQL outage and nothing acknowledged is lost) {
   CAF_CHECK(f.status->up.load());
   CAF_CHECK_GREATER_OR_EQUAL(f.status->reconnects.load(), 1u);
   CAF_CHECK_EQUAL(f.status->buffered.load(), 0u);
+}
+
+CAF_TEST(an idle writer notices PostgreSQL going away and coming back) {
+  AV_REQUIRE_POSTGRES(server);
+  AV_REQUIRE_PG_CTL(pg_ctl);
+  test::pg_writer_fixture f{*server};
+  CAF_REQUIRE(test::eventually([&] { return f.status->up.load(); }));
+  test::store_control postgres{pg_ctl};
+  // Nothing is published: only the idle probe can tell.
+  CAF_REQUIRE(postgres.stop());
+  CAF_CHECK(test::eventually([&] { return !f.status->up.load(); }));
+  CAF_REQUIRE(postgres.start());
+  CAF_CHECK(test::eventually([&] { return f.status->up.load(); }));
+  CAF_CHECK_EQUAL(f.status->reconnects.load(), 1u);
 }

@@ -118,12 +118,9 @@ CAF_TEST(agents metrics and positions land in the seed keys and channels) {
 
 CAF_TEST(a Redis restart loses nothing : the buffer drains and state returns) {
   AV_REQUIRE_REDIS(url);
-  auto ctl = std::getenv("AV_TEST_REDIS_CTL");
-  if (!ctl) {
-    CAF_MESSAGE("skipped: AV_TEST_REDIS_CTL is not set (scripts/test sets it)");
-    return;
-  }
+  AV_REQUIRE_REDIS_CTL(ctl);
   redis_writer_fixture f{url, 1000};
+  test::store_control redis{ctl};
   auto& bus = f.ctx->bus;
   std::vector<std::string> ids;
   for (num_id i = 1; i <= 20; ++i) {
@@ -137,7 +134,7 @@ CAF_TEST(a Redis restart loses nothing : the buffer drains and state returns) {
       [&] { return hget(*c, "agent:" + ids.back(), "state") == "IDLE"; }));
   }
   // Redis runs without persistence: a restart loses everything.
-  CAF_REQUIRE(test::shell(std::string{ctl} + " stop"));
+  CAF_REQUIRE(redis.stop());
   // A steady stream while Redis is down (test::outage_length(), 10 s):
   // each step waits until the writer holds its commands.
   int64_t published = 0;
@@ -155,7 +152,7 @@ CAF_TEST(a Redis restart loses nothing : the buffer drains and state returns) {
     test::stream_through_outage(step, [&] { return !f.status->up.load(); }));
   CAF_MESSAGE(published << " metrics samples published during the outage");
   CAF_CHECK_GREATER(f.status->buffered.load(), 0u);
-  CAF_REQUIRE(test::shell(std::string{ctl} + " start"));
+  CAF_REQUIRE(redis.start());
   auto c = connect(url);
   CAF_CHECK(test::eventually(
     [&] { return f.status->up.load() && f.status->buffered.load() == 0; }));
@@ -170,4 +167,26 @@ CAF_TEST(a Redis restart loses nothing : the buffer drains and state returns) {
                     std::min<int64_t>(expected, 1000));
   }
   CAF_CHECK_GREATER_OR_EQUAL(f.status->reconnects.load(), 1u);
+}
+
+CAF_TEST(a healthy Redis is reported up before anything is written) {
+  AV_REQUIRE_REDIS(url);
+  redis_writer_fixture f{url};
+  CAF_CHECK(test::eventually([&] { return f.status->up.load(); }));
+  CAF_CHECK_EQUAL(f.status->written.load(), 0u);
+}
+
+CAF_TEST(an idle writer notices Redis going away and coming back) {
+  AV_REQUIRE_REDIS(url);
+  AV_REQUIRE_REDIS_CTL(ctl);
+  redis_writer_fixture f{url};
+  CAF_REQUIRE(test::eventually([&] { return f.status->up.load(); }));
+  test::store_control redis{ctl};
+  // Nothing is published: only the idle probe can tell.
+  CAF_REQUIRE(redis.stop());
+  CAF_CHECK(test::eventually([&] { return !f.status->up.load(); }));
+  CAF_REQUIRE(redis.start());
+  CAF_CHECK(test::eventually([&] { return f.status->up.load(); }));
+  CAF_CHECK_EQUAL(f.status->reconnects.load(), 1u);
+  CAF_CHECK_EQUAL(f.status->written.load(), 0u);
 }

@@ -62,6 +62,23 @@ inline bool shell(const std::string& cmd) {
   return std::system(cmd.c_str()) == 0;
 }
 
+/// Stops and starts a shared test server through its control script (see
+/// scripts/test); starts it again at the end of the test, also when a check
+/// failed half-way.
+class store_control {
+public:
+  explicit store_control(std::string ctl) : ctl_(std::move(ctl)) {}
+  store_control(const store_control&) = delete;
+  store_control& operator=(const store_control&) = delete;
+  ~store_control() { start(); }
+
+  bool stop() { return shell(ctl_ + " stop >/dev/null"); }
+  bool start() { return shell(ctl_ + " start >/dev/null"); }
+
+private:
+  std::string ctl_;
+};
+
 /// A migrated scratch database, an actor system with a bus, and a
 /// PostgreSQL writer subscribed to it.
 struct pg_writer_fixture {
@@ -125,5 +142,12 @@ inline agent_spawned spawned(num_id num, std::string name = {},
   auto var = std::getenv("AV_TEST_PG_CTL");                                    \
   if (!var) {                                                                  \
     CAF_MESSAGE("skipped: AV_TEST_PG_CTL is not set (scripts/test sets it)");  \
+    return;                                                                    \
+  }
+#define AV_REQUIRE_REDIS_CTL(var)                                              \
+  auto var = std::getenv("AV_TEST_REDIS_CTL");                                 \
+  if (!var) {                                                                  \
+    CAF_MESSAGE(                                                               \
+      "skipped: AV_TEST_REDIS_CTL is not set (scripts/test sets it)");         \
     return;                                                                    \
   }
