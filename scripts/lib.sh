@@ -19,6 +19,18 @@ av_packages() {
     | grep -v '^$'
 }
 
+# Installs the Debian packages "$@" with apt-get, through sudo unless root.
+av_apt_install() {
+  local sudo=()
+  if ((EUID != 0)); then
+    command -v sudo >/dev/null || av_die "need root or sudo to install: $*"
+    sudo=(sudo)
+  fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -q --no-install-recommends "$@"
+}
+
 # Installs the packages from scripts/deps/apt.txt that are not installed yet.
 av_install_deps() {
   command -v dpkg-query >/dev/null \
@@ -37,16 +49,8 @@ av_install_deps() {
     av_say "dependencies: all $total packages installed"
     return 0
   fi
-  local sudo=()
-  if ((EUID != 0)); then
-    command -v sudo >/dev/null \
-      || av_die "need root or sudo to install: ${missing[*]}"
-    sudo=(sudo)
-  fi
   av_say "dependencies: installing ${#missing[@]} of $total: ${missing[*]}"
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -q --no-install-recommends "${missing[@]}"
+  av_apt_install "${missing[@]}"
 }
 
 # Prints a value from build/CMakeCache.txt, e.g. CMAKE_BUILD_TYPE.
@@ -83,20 +87,42 @@ av_build() {
   cmake --build "$AV_BUILD_DIR" -j"$jobs" "${targets[@]}"
 }
 
+# The oldest Node.js that the dashboard's tooling (Vite 6, Vitest 3,
+# playwright-core 1.61), the MCP SDK and `node --test` with the junit
+# reporter and --test-concurrency run on: Debian 12's.
+AV_NODE_MIN=18.20
+
+# Makes sure node and npm are on PATH, with Node.js AV_NODE_MIN or newer.
+# Where no node is found, installs Debian's nodejs and npm. They are not in
+# scripts/deps/apt.txt: where Node.js came from elsewhere, e.g. nodesource's
+# nodejs (which bundles npm and conflicts with Debian's npm package), apt
+# would refuse Debian's npm and the whole list would fail to install.
+av_require_node() {
+  if ! command -v node >/dev/null; then
+    av_say "Node.js: none found; installing Debian's nodejs and npm"
+    av_apt_install nodejs npm
+    command -v node >/dev/null || av_die "installed nodejs, but node is not on PATH"
+  fi
+  local found
+  found="$(node --version) at $(command -v node)"
+  command -v npm >/dev/null \
+    || av_die "found Node.js $found but no npm: install the npm that goes with it"
+  node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+    const [x, y] = process.argv[1].split(".").map(Number);
+    process.exit(a > x || (a === x && b >= y) ? 0 : 1)' "$AV_NODE_MIN" \
+    || av_die "found Node.js $found: need $AV_NODE_MIN or newer"
+}
+
 # Installs the npm packages of folder $1 from its package-lock.json, only
-# when node_modules is missing or older than the lock file. The dashboard's
-# Vite needs Node.js 20.19 or newer, so that is what every folder gets.
+# when node_modules is missing or older than the lock file. --engine-strict:
+# a lock that pulls in a package needing a newer Node.js fails here, naming
+# the package, rather than later in the build or the tests.
 av_npm_ci() {
   local dir="$AV_ROOT/$1" stamp="$AV_ROOT/$1/node_modules/.package-lock.json"
-  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-    av_die "node and npm not found: need Node.js >= 20.19 (e.g. from nodesource)"
-  fi
-  node -e 'const [a, b] = process.versions.node.split(".").map(Number);
-    process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' \
-    || av_die "Node.js $(node --version) is too old: need >= 20.19"
+  av_require_node
   if [[ ! -f $stamp || $dir/package-lock.json -nt $stamp ]]; then
     av_say "$1: installing npm packages (npm ci)"
-    (cd "$dir" && npm ci --no-audit --no-fund)
+    (cd "$dir" && npm ci --no-audit --no-fund --engine-strict)
   fi
 }
 
