@@ -40,6 +40,9 @@ rev=$(git -C "$root" rev-parse --verify "$commit^{commit}") \
   || { echo "--commit: not a commit: $commit" >&2; exit 2; }
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/av-first-dashboard.XXXXXX")
+# PostgreSQL runs as its own user when this runs as root: it must reach
+# the clone.
+chmod 755 "$scratch"
 run_pid=""
 finish() {
   if [[ -n $run_pid ]]; then

@@ -20,6 +20,7 @@ const char* to_string(ec x) {
     case ec::unreachable: return "unreachable";
     case ec::timeout: return "timeout";
     case ec::finished: return "finished";
+    case ec::store_full: return "store_full";
   }
   return "unknown";
 }

@@ -1,12 +1,14 @@
 #include "av/local_memory_store.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 
+#include "av/error.hpp"
 #include "av/node_context.hpp"
 
 namespace av {
@@ -16,42 +18,44 @@ namespace {
 /// Longest namespace and key accepted.
 constexpr size_t max_ns_size = 128;
 constexpr size_t max_key_size = 512;
-/// Longest TTL accepted: one year.
+/// Longest TTL accepted: 366 days.
 constexpr std::chrono::seconds max_ttl{366 * 86400};
 
-/// Why a request is refused; nothing when it is fine.
-using complaint = std::optional<std::string>;
-
-complaint ns_error(const std::string& ns) {
+caf::error check_namespace(const std::string& ns) {
   bool ok = !ns.empty() && ns.size() <= max_ns_size
             && std::all_of(ns.begin(), ns.end(), [](char c) {
                  return std::isalnum(static_cast<unsigned char>(c)) || c == '_'
-                        || c == '-' || c == '.' || c == ':';
+                        || c == '-' || c == '.';
                });
   if (ok)
-    return std::nullopt;
-  return "namespace: expected 1 to 128 of [A-Za-z0-9_.:-]";
+    return caf::none;
+  return make_error(ec::invalid_argument, "namespace",
+                    "expected 1 to 128 of [A-Za-z0-9_.-]");
 }
 
-complaint names_error(const std::string& ns, const std::string& key) {
-  if (auto why = ns_error(ns))
-    return why;
-  if (key.empty() || key.size() > max_key_size)
-    return "key: expected 1 to 512 characters";
-  return std::nullopt;
+caf::error check_key(const std::string& key) {
+  bool ok = !key.empty() && key.size() <= max_key_size
+            && std::none_of(key.begin(), key.end(), [](char c) {
+                 return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+               });
+  if (ok)
+    return caf::none;
+  return make_error(ec::invalid_argument, "key",
+                    "expected 1 to 512 bytes without control characters");
 }
 
-complaint ttl_error(std::chrono::seconds ttl) {
+caf::error check_ttl(std::chrono::seconds ttl) {
   if (ttl.count() >= 0 && ttl <= max_ttl)
-    return std::nullopt;
-  return "ttl: expected 0 to " + std::to_string(max_ttl.count()) + " seconds";
+    return caf::none;
+  return make_error(ec::invalid_argument, "ttl",
+                    "expected 0 to " + std::to_string(max_ttl.count())
+                      + " seconds");
 }
 
-/// The store's interface reports refusals as `memory_error` (its callers
-/// catch that); checks return theirs, and this is where they turn into it.
-void refuse_if(const complaint& why) {
-  if (why)
-    throw memory_error(memory_error::kind::invalid, *why);
+caf::error check_names(const std::string& ns, const std::string& key) {
+  if (auto err = check_namespace(ns))
+    return err;
+  return check_key(key);
 }
 
 /// `*` matches any run, `?` one character; iterative with backtracking to
@@ -82,22 +86,17 @@ public:
   local_memory_store(uint64_t max_bytes, std::function<int64_t()> clock)
     : max_bytes_(max_bytes), clock_(std::move(clock)) {}
 
-  void store(const std::string& ns, const std::string& key,
-             const std::string& value, std::chrono::seconds ttl) override {
-    refuse_if(names_error(ns, key));
-    refuse_if(ttl_error(ttl));
-    if (ttl.count() == 0)
-      ttl = default_ttl;
-    auto size = ns.size() + key.size() + value.size();
+protected:
+  caf::error do_store(const std::string& ns, const std::string& key,
+                      const std::string& value,
+                      std::chrono::seconds ttl) override {
+    auto size = memory_size(key, value);
     auto now = clock_();
     std::lock_guard<std::mutex> guard{mtx_};
     if (bytes_ - stored_size(ns, key) + size > max_bytes_) {
       sweep(now);
       if (bytes_ - stored_size(ns, key) + size > max_bytes_)
-        throw memory_error(memory_error::kind::full,
-                           "value: storing " + std::to_string(size)
-                             + " bytes would exceed MEMORY_MAX_BYTES ("
-                             + std::to_string(max_bytes_) + ")");
+        return memory_full(size, max_bytes_);
     }
     auto& space = spaces_[ns];
     bytes_ -= stored_size(ns, key);
@@ -107,28 +106,29 @@ public:
     if (added)
       ++entries_;
     next_expiry_ = std::min(next_expiry_, expires);
+    return caf::none;
   }
 
-  std::optional<memory_entry> retrieve(const std::string& ns,
-                                       const std::string& key) override {
-    refuse_if(names_error(ns, key));
+  caf::expected<std::optional<memory_entry>>
+  do_retrieve(const std::string& ns, const std::string& key) override {
     auto now = clock_();
     std::lock_guard<std::mutex> guard{mtx_};
+    std::optional<memory_entry> none;
     auto space = spaces_.find(ns);
     if (space == spaces_.end())
-      return std::nullopt;
+      return none;
     auto i = space->second.find(key);
     if (i == space->second.end())
-      return std::nullopt;
+      return none;
     if (i->second.expires_ms <= now) {
       erase(space, i);
-      return std::nullopt;
+      return none;
     }
     return entry(ns, i->first, i->second, now);
   }
 
-  bool remove(const std::string& ns, const std::string& key) override {
-    refuse_if(names_error(ns, key));
+  caf::expected<bool> do_remove(const std::string& ns,
+                                const std::string& key) override {
     auto now = clock_();
     std::lock_guard<std::mutex> guard{mtx_};
     auto space = spaces_.find(ns);
@@ -142,17 +142,17 @@ public:
     return live;
   }
 
-  std::vector<memory_entry> list(const std::string& ns,
-                                 const std::string& prefix,
-                                 size_t limit) override {
+  caf::expected<std::vector<memory_entry>> do_list(const std::string& ns,
+                                                   const std::string& prefix,
+                                                   size_t limit) override {
     return select(ns, limit, [&](const std::string& key, const record&) {
       return key.compare(0, prefix.size(), prefix) == 0;
     });
   }
 
-  std::vector<memory_entry> search(const std::string& ns,
-                                   const std::string& pattern,
-                                   size_t limit) override {
+  caf::expected<std::vector<memory_entry>> do_search(const std::string& ns,
+                                                     const std::string& pattern,
+                                                     size_t limit) override {
     bool wildcard = pattern.find_first_of("*?") != std::string::npos;
     return select(ns, limit, [&](const std::string& key, const record& r) {
       return wildcard ? glob_match(pattern, key)
@@ -161,10 +161,11 @@ public:
     });
   }
 
-  memory_totals totals() override {
+public:
+  caf::expected<memory_totals> totals() override {
     std::lock_guard<std::mutex> guard{mtx_};
     sweep(clock_());
-    return {entries_, bytes_, max_bytes_};
+    return memory_totals{entries_, bytes_, max_bytes_};
   }
 
   std::string backend() const override { return "memory"; }
@@ -179,18 +180,13 @@ private:
   using space_map = std::map<std::string, record>;
   using spaces_map = std::map<std::string, space_map>;
 
-  static uint64_t size_of(const std::string& ns, const std::string& key,
-                          const record& r) {
-    return ns.size() + key.size() + r.value.size();
-  }
-
   /// Bytes the entry under `ns` and `key` takes now; 0 when absent.
   uint64_t stored_size(const std::string& ns, const std::string& key) const {
     auto space = spaces_.find(ns);
     if (space == spaces_.end())
       return 0;
     auto i = space->second.find(key);
-    return i == space->second.end() ? 0 : size_of(ns, key, i->second);
+    return i == space->second.end() ? 0 : memory_size(key, i->second.value);
   }
 
   static memory_entry entry(const std::string& ns, const std::string& key,
@@ -200,7 +196,7 @@ private:
   }
 
   void erase(spaces_map::iterator space, space_map::iterator i) {
-    bytes_ -= size_of(space->first, i->first, i->second);
+    bytes_ -= memory_size(i->first, i->second.value);
     --entries_;
     space->second.erase(i);
     if (space->second.empty())
@@ -217,7 +213,7 @@ private:
       auto& xs = space->second;
       for (auto i = xs.begin(); i != xs.end();) {
         if (i->second.expires_ms <= now) {
-          bytes_ -= size_of(space->first, i->first, i->second);
+          bytes_ -= memory_size(i->first, i->second.value);
           --entries_;
           i = xs.erase(i);
         } else {
@@ -232,7 +228,6 @@ private:
   template <class Pred>
   std::vector<memory_entry> select(const std::string& ns, size_t limit,
                                    Pred pred) {
-    refuse_if(ns_error(ns));
     std::vector<memory_entry> result;
     auto now = clock_();
     std::lock_guard<std::mutex> guard{mtx_};
@@ -259,6 +254,53 @@ private:
 };
 
 } // namespace
+
+caf::error memory_store::store(const std::string& ns, const std::string& key,
+                               const std::string& value,
+                               std::chrono::seconds ttl) {
+  if (auto err = check_names(ns, key))
+    return err;
+  if (auto err = check_ttl(ttl))
+    return err;
+  return do_store(ns, key, value, ttl.count() == 0 ? default_ttl : ttl);
+}
+
+caf::expected<std::optional<memory_entry>>
+memory_store::retrieve(const std::string& ns, const std::string& key) {
+  if (auto err = check_names(ns, key))
+    return err;
+  return do_retrieve(ns, key);
+}
+
+caf::expected<bool> memory_store::remove(const std::string& ns,
+                                         const std::string& key) {
+  if (auto err = check_names(ns, key))
+    return err;
+  return do_remove(ns, key);
+}
+
+caf::expected<std::vector<memory_entry>>
+memory_store::list(const std::string& ns, const std::string& prefix,
+                   size_t limit) {
+  if (auto err = check_namespace(ns))
+    return err;
+  return do_list(ns, prefix, limit);
+}
+
+caf::expected<std::vector<memory_entry>>
+memory_store::search(const std::string& ns, const std::string& pattern,
+                     size_t limit) {
+  if (auto err = check_namespace(ns))
+    return err;
+  return do_search(ns, pattern, limit);
+}
+
+caf::error memory_full(uint64_t size, uint64_t max_bytes) {
+  return make_error(ec::store_full, "value",
+                    "storing " + std::to_string(size)
+                      + " bytes would exceed MEMORY_MAX_BYTES ("
+                      + std::to_string(max_bytes) + " bytes)");
+}
 
 memory_store_ptr make_local_memory_store(uint64_t max_bytes,
                                          std::function<int64_t()> clock_ms) {

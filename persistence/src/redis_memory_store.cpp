@@ -6,6 +6,7 @@
 #include <mutex>
 #include <vector>
 
+#include "av/error.hpp"
 #include "av/node_context.hpp"
 #include "av/redis_client.hpp"
 
@@ -14,13 +15,10 @@ namespace av::persistence {
 namespace {
 
 using namespace detail;
-using kind = memory_error::kind;
 
 constexpr const char* sizes_key = "memory:__sizes";
 constexpr const char* expiry_key = "memory:__expiry";
 constexpr const char* bytes_key = "memory:__bytes";
-constexpr size_t max_key_bytes = 512;
-constexpr size_t max_ns_bytes = 64;
 
 /// Forgets entries whose TTL ran out (Redis deleted them already); the
 /// scripts below name their keys.
@@ -68,27 +66,6 @@ redis.call('DECRBY', KEYS[4], size)
 return redis.call('DEL', KEYS[1])
 )lua";
 
-void check_ns(const std::string& ns) {
-  auto ok = !ns.empty() && ns.size() <= max_ns_bytes
-            && std::all_of(ns.begin(), ns.end(), [](char c) {
-                 return std::isalnum(static_cast<unsigned char>(c)) || c == '_'
-                        || c == '-' || c == '.';
-               });
-  if (!ok)
-    throw memory_error(kind::invalid,
-                       "namespace must be 1 to 64 of [A-Za-z0-9_.-]");
-}
-
-void check_key(const std::string& key) {
-  auto ok = !key.empty() && key.size() <= max_key_bytes
-            && std::none_of(key.begin(), key.end(), [](char c) {
-                 return static_cast<unsigned char>(c) < 0x20;
-               });
-  if (!ok)
-    throw memory_error(kind::invalid, "key must be 1 to 512 bytes without "
-                                      "control characters");
-}
-
 /// Escapes the glob characters of Redis MATCH.
 std::string glob_escape(const std::string& x) {
   std::string result;
@@ -121,68 +98,67 @@ public:
     : url_(std::move(url)), max_bytes_(max_bytes),
       max_connections_(std::max<size_t>(connections, 1)) {}
 
-  void store(const std::string& ns, const std::string& key,
-             const std::string& value, std::chrono::seconds ttl) override {
-    check_ns(ns);
-    check_key(key);
-    if (ttl.count() < 0)
-      throw memory_error(kind::invalid, "ttl must not be negative");
-    if (ttl.count() == 0)
-      ttl = default_ttl;
-    auto size = key.size() + value.size();
+  caf::expected<memory_totals> totals() override {
+    auto swept = run({"EVAL", sweep_lua, "3", sizes_key, expiry_key, bytes_key,
+                      std::to_string(now_ms())});
+    if (!swept)
+      return swept.error();
+    auto entries = run({"ZCARD", sizes_key});
+    if (!entries)
+      return entries.error();
+    auto bytes = run({"GET", bytes_key});
+    if (!bytes)
+      return bytes.error();
+    auto count = text(bytes->get());
+    return memory_totals{static_cast<uint64_t>((*entries)->integer),
+                         count.empty() ? 0 : std::stoull(count), max_bytes_};
+  }
+
+  std::string backend() const override { return "redis"; }
+
+protected:
+  caf::error do_store(const std::string& ns, const std::string& key,
+                      const std::string& value,
+                      std::chrono::seconds ttl) override {
+    auto size = memory_size(key, value);
     auto reply = run({"EVAL", store_lua, "4", entry(ns, key), sizes_key,
                       expiry_key, bytes_key, std::to_string(now_ms()), value,
                       std::to_string(ttl.count()), std::to_string(size),
                       std::to_string(max_bytes_)});
-    if (reply->type == REDIS_REPLY_INTEGER && reply->integer < 0)
-      throw memory_error(kind::full,
-                         "storing " + std::to_string(size)
-                           + " bytes would exceed MEMORY_MAX_BYTES ("
-                           + std::to_string(max_bytes_) + " bytes)");
+    if (!reply)
+      return reply.error();
+    if ((*reply)->type == REDIS_REPLY_INTEGER && (*reply)->integer < 0)
+      return memory_full(size, max_bytes_);
+    return caf::none;
   }
 
-  std::optional<memory_entry> retrieve(const std::string& ns,
-                                       const std::string& key) override {
-    check_ns(ns);
-    check_key(key);
+  caf::expected<std::optional<memory_entry>>
+  do_retrieve(const std::string& ns, const std::string& key) override {
     return fetch(ns, key);
   }
 
-  bool remove(const std::string& ns, const std::string& key) override {
-    check_ns(ns);
-    check_key(key);
+  caf::expected<bool> do_remove(const std::string& ns,
+                                const std::string& key) override {
     auto reply = run({"EVAL", remove_lua, "4", entry(ns, key), sizes_key,
                       expiry_key, bytes_key});
-    return reply->integer > 0;
+    if (!reply)
+      return reply.error();
+    return (*reply)->integer > 0;
   }
 
-  std::vector<memory_entry> list(const std::string& ns,
-                                 const std::string& prefix,
-                                 size_t limit) override {
-    check_ns(ns);
+  caf::expected<std::vector<memory_entry>> do_list(const std::string& ns,
+                                                   const std::string& prefix,
+                                                   size_t limit) override {
     return collect(ns, glob_escape(prefix) + "*", "", limit);
   }
 
-  std::vector<memory_entry> search(const std::string& ns,
-                                   const std::string& pattern,
-                                   size_t limit) override {
-    check_ns(ns);
+  caf::expected<std::vector<memory_entry>> do_search(const std::string& ns,
+                                                     const std::string& pattern,
+                                                     size_t limit) override {
     if (pattern.find_first_of("*?") != std::string::npos)
       return collect(ns, user_glob(pattern), "", limit);
     return collect(ns, "*", pattern, limit);
   }
-
-  memory_totals totals() override {
-    sweep();
-    memory_totals result;
-    result.entries = static_cast<uint64_t>(run({"ZCARD", sizes_key})->integer);
-    auto bytes = text(run({"GET", bytes_key}).get());
-    result.bytes = bytes.empty() ? 0 : std::stoull(bytes);
-    result.max_bytes = max_bytes_;
-    return result;
-  }
-
-  std::string backend() const override { return "redis"; }
 
 private:
   static std::string entry(const std::string& ns, const std::string& key) {
@@ -217,7 +193,9 @@ private:
     cv_.notify_one();
   }
 
-  reply_ptr run(const command& cmd) {
+  /// The reply to `cmd`, or `unreachable` when Redis cannot be reached or
+  /// refuses the command.
+  caf::expected<reply_ptr> run(const command& cmd) {
     auto client = lease();
     for (int attempt = 0;; ++attempt) {
       try {
@@ -235,51 +213,52 @@ private:
         client.reset();
         if (attempt > 0) {
           give_back(nullptr);
-          throw memory_error(kind::unavailable,
-                             std::string{"Redis is unavailable: "} + e.what());
+          return make_error(ec::unreachable,
+                            std::string{"Redis is unavailable: "} + e.what());
         }
       } catch (const redis_refused& e) {
         give_back(std::move(client));
-        throw memory_error(kind::unavailable,
-                           std::string{"Redis refused: "} + e.what());
+        return make_error(ec::unreachable,
+                          std::string{"Redis refused: "} + e.what());
       }
     }
   }
 
-  void sweep() {
-    run({"EVAL", sweep_lua, "3", sizes_key, expiry_key, bytes_key,
-         std::to_string(now_ms())});
-  }
-
-  std::optional<memory_entry> fetch(const std::string& ns,
-                                    const std::string& key) {
+  caf::expected<std::optional<memory_entry>> fetch(const std::string& ns,
+                                                   const std::string& key) {
     auto name = entry(ns, key);
     auto fields = run({"HMGET", name, "value", "stored"});
-    if (fields->elements < 2 || fields->element[0]->type == REDIS_REPLY_NIL)
-      return std::nullopt;
-    memory_entry result;
-    result.ns = ns;
-    result.key = key;
-    result.value = text(fields->element[0]);
-    auto stored = text(fields->element[1]);
-    result.stored_at_ms = stored.empty() ? 0 : std::stoll(stored);
-    result.ttl_s = run({"TTL", name})->integer;
+    if (!fields)
+      return fields.error();
+    std::optional<memory_entry> result;
+    auto& xs = **fields;
+    if (xs.elements < 2 || xs.element[0]->type == REDIS_REPLY_NIL)
+      return result;
+    auto ttl = run({"TTL", name});
+    if (!ttl)
+      return ttl.error();
+    auto stored = text(xs.element[1]);
+    result = memory_entry{ns, key, text(xs.element[0]), (*ttl)->integer,
+                          stored.empty() ? 0 : std::stoll(stored)};
     return result;
   }
 
-  /// Entries of `ns` whose key matches `glob` and whose value contains
-  /// `needle`, sorted by key, at most `limit`.
-  std::vector<memory_entry> collect(const std::string& ns,
-                                    const std::string& glob,
-                                    const std::string& needle, size_t limit) {
+  /// Entries of `ns` whose key matches `glob` and whose key or value
+  /// contains `needle`, sorted by key, at most `limit`.
+  caf::expected<std::vector<memory_entry>> collect(const std::string& ns,
+                                                   const std::string& glob,
+                                                   const std::string& needle,
+                                                   size_t limit) {
     auto head = "memory:" + ns + ":";
     std::vector<std::string> keys;
     std::string cursor = "0";
     do {
       auto reply = run(
         {"SCAN", cursor, "MATCH", glob_escape(head) + glob, "COUNT", "1000"});
-      cursor = text(reply->element[0]);
-      auto batch = reply->element[1];
+      if (!reply)
+        return reply.error();
+      cursor = text((*reply)->element[0]);
+      auto batch = (*reply)->element[1];
       for (size_t i = 0; i < batch->elements; ++i)
         keys.push_back(text(batch->element[i]).substr(head.size()));
     } while (cursor != "0");
@@ -289,8 +268,12 @@ private:
       if (result.size() >= limit)
         break;
       auto x = fetch(ns, key);
-      if (x && (needle.empty() || x->value.find(needle) != std::string::npos))
-        result.push_back(std::move(*x));
+      if (!x)
+        return x.error();
+      if (*x
+          && (needle.empty() || key.find(needle) != std::string::npos
+              || (*x)->value.find(needle) != std::string::npos))
+        result.push_back(std::move(**x));
     }
     return result;
   }
@@ -307,12 +290,12 @@ private:
 
 } // namespace
 
-memory_store_ptr make_redis_memory_store(const std::string& redis_url,
-                                         uint64_t max_bytes,
-                                         size_t connections) {
+caf::expected<memory_store_ptr>
+make_redis_memory_store(const std::string& redis_url, uint64_t max_bytes,
+                        size_t connections) {
   auto url = parse_redis_url(redis_url);
   if (!url)
-    throw memory_error(kind::invalid, "REDIS_URL: " + url.error());
+    return make_error(ec::invalid_argument, "REDIS_URL", url.error());
   return std::make_shared<redis_memory_store>(*url, max_bytes, connections);
 }
 

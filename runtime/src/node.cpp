@@ -235,11 +235,16 @@ node::node(const config::settings& cfg, bool mcp_http)
   }
   // The shared memory lives in Redis when there is one, so that every node
   // of a cluster sees the same values.
-  memory_ = cfg.redis_url.empty()
-              ? make_local_memory_store(cfg.memory_max_bytes)
-              : persistence::make_redis_memory_store(
-                cfg.redis_url, cfg.memory_max_bytes,
-                static_cast<size_t>(cfg.redis_pool_size));
+  if (cfg.redis_url.empty()) {
+    memory_ = make_local_memory_store(cfg.memory_max_bytes);
+  } else if (auto store = persistence::make_redis_memory_store(
+               cfg.redis_url, cfg.memory_max_bytes,
+               static_cast<size_t>(cfg.redis_pool_size))) {
+    memory_ = std::move(*store);
+  } else {
+    shutdown();
+    throw std::runtime_error(describe(store.error()));
+  }
   try {
     mcp_ = std::make_unique<mcp_server>(cfg, system_, registry_, bus_, physics_,
                                         ctx_, telemetry_, memory_, mcp_http);

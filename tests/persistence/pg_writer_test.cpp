@@ -192,12 +192,5 @@ CAF_TEST(an idle writer notices PostgreSQL going away and coming back) {
   AV_REQUIRE_POSTGRES(server);
   AV_REQUIRE_PG_CTL(pg_ctl);
   test::pg_writer_fixture f{*server};
-  CAF_REQUIRE(test::eventually([&] { return f.status->up.load(); }));
-  test::store_control postgres{pg_ctl};
-  // Nothing is published: only the idle probe can tell.
-  CAF_REQUIRE(postgres.stop());
-  CAF_CHECK(test::eventually([&] { return !f.status->up.load(); }));
-  CAF_REQUIRE(postgres.start());
-  CAF_CHECK(test::eventually([&] { return f.status->up.load(); }));
-  CAF_CHECK_EQUAL(f.status->reconnects.load(), 1u);
+  test::check_idle_outage(*f.status, pg_ctl);
 }

@@ -180,13 +180,6 @@ CAF_TEST(an idle writer notices Redis going away and coming back) {
   AV_REQUIRE_REDIS(url);
   AV_REQUIRE_REDIS_CTL(ctl);
   redis_writer_fixture f{url};
-  CAF_REQUIRE(test::eventually([&] { return f.status->up.load(); }));
-  test::store_control redis{ctl};
-  // Nothing is published: only the idle probe can tell.
-  CAF_REQUIRE(redis.stop());
-  CAF_CHECK(test::eventually([&] { return !f.status->up.load(); }));
-  CAF_REQUIRE(redis.start());
-  CAF_CHECK(test::eventually([&] { return f.status->up.load(); }));
-  CAF_CHECK_EQUAL(f.status->reconnects.load(), 1u);
+  test::check_idle_outage(*f.status, ctl);
   CAF_CHECK_EQUAL(f.status->written.load(), 0u);
 }

@@ -8,6 +8,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/test/unit_test.hpp>
 
 #include "av/bus.hpp"
 #include "av/migrations.hpp"
@@ -78,6 +79,19 @@ public:
 private:
   std::string ctl_;
 };
+
+/// Stops the store of `ctl` while nothing is written and starts it again:
+/// the writer of `status` must tell both (only its idle probe can) and
+/// connect again once.
+inline void check_idle_outage(const store_status& status, const char* ctl) {
+  CAF_REQUIRE(eventually([&] { return status.up.load(); }));
+  store_control store{ctl};
+  CAF_REQUIRE(store.stop());
+  CAF_CHECK(eventually([&] { return !status.up.load(); }));
+  CAF_REQUIRE(store.start());
+  CAF_CHECK(eventually([&] { return status.up.load(); }));
+  CAF_CHECK_EQUAL(status.reconnects.load(), 1u);
+}
 
 /// A migrated scratch database, an actor system with a bus, and a
 /// PostgreSQL writer subscribed to it.

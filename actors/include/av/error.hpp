@@ -37,6 +37,8 @@ enum class ec : uint8_t {
   timeout,
   /// The coordination is already over.
   finished,
+  /// A store holds as much as its size cap allows (MEMORY_MAX_BYTES).
+  store_full,
 };
 
 const char* to_string(ec x);

@@ -13,14 +13,6 @@ namespace {
 
 using json = nlohmann::json;
 
-/// Looks the agent up by UUID, numeric id or name, then calls `f(ref)`.
-template <class F>
-void with_agent(caf::event_based_actor* self, const api_env& env,
-                const api_call& call, F f) {
-  self->request(env.registry, env.timeout, atom::get::value, call.param("id"))
-    .then([f](agent_ref& ref) mutable { f(ref); }, api_env::on_error(call));
-}
-
 /// Reads an optional unsigned query parameter; answers 400 when bad.
 std::optional<uint32_t> query_uint(const api_call& call, const char* name,
                                    uint32_t fallback, uint32_t lo,

@@ -9,21 +9,13 @@ namespace {
 
 using json = nlohmann::json;
 
-/// Resolves the agent of `{id}` to its number, then calls `f(num)`.
-template <class F>
-void with_num(caf::event_based_actor* self, const api_env& env,
-              const api_call& call, F f) {
-  self->request(env.registry, env.timeout, atom::get::value, call.param("id"))
-    .then([f](agent_ref& ref) mutable { f(ref.summary.num); },
-          api_env::on_error(call));
-}
-
 void set_position(const api_env& env, api_call call) {
   auto req = position_request_from_json(call.body());
   if (!req)
     return fail_parse(call, req.failure());
   env.act(call, [env, call, x = *req](caf::event_based_actor* self) {
-    with_num(self, env, call, [=](num_id num) {
+    with_agent(self, env, call, [=](agent_ref& ref) {
+      auto num = ref.summary.num;
       self
         ->request(env.physics, env.timeout, atom::position::value, num, x.pos,
                   x.has_velocity, x.vel)
@@ -41,7 +33,8 @@ void set_position(const api_env& env, api_call call) {
 
 void release_position(const api_env& env, api_call call) {
   env.act(call, [env, call](caf::event_based_actor* self) {
-    with_num(self, env, call, [=](num_id num) {
+    with_agent(self, env, call, [=](agent_ref& ref) {
+      auto num = ref.summary.num;
       self
         ->request(env.physics, env.timeout, atom::position::value,
                   atom::release::value, num)

@@ -45,6 +45,8 @@ api_error from_node_error(ec code, const std::string& text) {
     case ec::unreachable: return make(status::not_found, "unreachable", text);
     case ec::timeout: return make(status::gateway_timeout, "timeout", text);
     case ec::finished: return make(status::conflict, "finished", text);
+    case ec::store_full:
+      return make(status::insufficient_storage, "store_full", text);
   }
   return make(status::internal_server_error, "internal", text);
 }

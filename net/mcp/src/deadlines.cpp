@@ -15,12 +15,12 @@ uint64_t ticks(call_deadlines::clock::time_point t) {
   return static_cast<uint64_t>(t.time_since_epoch().count());
 }
 
-} // namespace
-
 struct timer_data {
   static inline const char* name = "mcp_deadlines";
   uint64_t processed = 0;
 };
+
+} // namespace
 
 call_deadlines::call_deadlines(caf::actor_system& sys) {
   timer_

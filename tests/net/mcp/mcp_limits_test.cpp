@@ -18,32 +18,36 @@ namespace {
 /// A memory that holds every store until released, as a slow Redis would.
 class gated_store : public memory_store {
 public:
-  void store(const std::string&, const std::string&, const std::string&,
-             std::chrono::seconds) override {
+  caf::error do_store(const std::string&, const std::string&,
+                      const std::string&, std::chrono::seconds) override {
     std::unique_lock<std::mutex> guard{mtx_};
     ++waiting_;
     cv_.notify_all();
     cv_.wait(guard, [this] { return open_; });
+    return caf::none;
   }
 
-  std::optional<memory_entry> retrieve(const std::string&,
-                                       const std::string&) override {
-    return std::nullopt;
+  caf::expected<std::optional<memory_entry>>
+  do_retrieve(const std::string&, const std::string&) override {
+    return std::optional<memory_entry>{};
   }
 
-  bool remove(const std::string&, const std::string&) override { return false; }
-
-  std::vector<memory_entry> list(const std::string&, const std::string&,
-                                 size_t) override {
-    return {};
+  caf::expected<bool> do_remove(const std::string&,
+                                const std::string&) override {
+    return false;
   }
 
-  std::vector<memory_entry> search(const std::string&, const std::string&,
-                                   size_t) override {
-    return {};
+  caf::expected<std::vector<memory_entry>>
+  do_list(const std::string&, const std::string&, size_t) override {
+    return std::vector<memory_entry>{};
   }
 
-  memory_totals totals() override { return {}; }
+  caf::expected<std::vector<memory_entry>>
+  do_search(const std::string&, const std::string&, size_t) override {
+    return std::vector<memory_entry>{};
+  }
+
+  caf::expected<memory_totals> totals() override { return memory_totals{}; }
 
   std::string backend() const override { return "gated"; }
 

@@ -30,7 +30,9 @@ inline parse_error field_error(std::string field, const std::string& what) {
 /// The outcome of a check: nothing, or why the input is bad.
 using parse_check = std::optional<parse_error>;
 
-/// The first failed check of `checks`, in order; none when all passed.
+/// The first failed check of `checks`, in order; none when all passed. The
+/// checks are arguments, so all of them have run: use it for checks that
+/// only read their input and fill the result.
 inline parse_check first_error(std::initializer_list<parse_check> checks) {
   for (auto& x : checks)
     if (x)

@@ -1,3 +1,4 @@
+#include "av/error.hpp"
 #include "tool.hpp"
 #include "tool_schemas.hpp"
 
@@ -34,6 +35,15 @@ const char* missing_argument(const json& args) {
   return nullptr;
 }
 
+/// A refusal by the store's rules is the caller's mistake (`invalid` in the
+/// call metrics); a full or unreachable store is an error.
+tool_result failed(const caf::error& err) {
+  auto result = tool_result::from(err);
+  if (code_of(err) == ec::invalid_argument)
+    result.outcome = "invalid";
+  return result;
+}
+
 tool_result run_action(memory_store& store, int64_t default_ttl,
                        const json& args) {
   auto action = args["action"].get<std::string>();
@@ -43,40 +53,39 @@ tool_result run_action(memory_store& store, int64_t default_ttl,
   json result{{"action", action}, {"namespace", ns}};
   if (action == "store") {
     auto ttl = args.value("ttl", default_ttl);
-    store.store(ns, key, args["value"].get<std::string>(),
-                std::chrono::seconds{ttl});
+    if (auto err = store.store(ns, key, args["value"].get<std::string>(),
+                               std::chrono::seconds{ttl}))
+      return failed(err);
     result["stored"] = true;
     result["ttl"] = ttl;
   } else if (action == "retrieve") {
     auto x = store.retrieve(ns, key);
-    result["found"] = x.has_value();
-    if (x)
-      result["entry"] = entry_json(*x);
+    if (!x)
+      return failed(x.error());
+    result["found"] = x->has_value();
+    if (*x)
+      result["entry"] = entry_json(**x);
   } else if (action == "delete") {
-    result["deleted"] = store.remove(ns, key);
-  } else if (action == "list") {
-    result["entries"] = entries_json(
-      store.list(ns, args.value("pattern", std::string{}), limit));
+    auto x = store.remove(ns, key);
+    if (!x)
+      return failed(x.error());
+    result["deleted"] = *x;
   } else {
-    result["entries"] = entries_json(
-      store.search(ns, args["pattern"].get<std::string>(), limit));
+    auto x = action == "list"
+               ? store.list(ns, args.value("pattern", std::string{}), limit)
+               : store.search(ns, args["pattern"].get<std::string>(), limit);
+    if (!x)
+      return failed(x.error());
+    result["entries"] = entries_json(*x);
   }
   auto totals = store.totals();
-  result["totals"] = json{{"entries", totals.entries},
-                          {"bytes", totals.bytes},
-                          {"maxBytes", totals.max_bytes}};
+  if (!totals)
+    return failed(totals.error());
+  result["totals"] = json{{"entries", totals->entries},
+                          {"bytes", totals->bytes},
+                          {"maxBytes", totals->max_bytes}};
   result["backend"] = store.backend();
   return tool_result::ok(std::move(result));
-}
-
-tool_result guarded(memory_store& store, int64_t default_ttl,
-                    const json& args) {
-  try {
-    return run_action(store, default_ttl, args);
-  } catch (const memory_error& e) {
-    return tool_result::fail(
-      e.what(), e.which() == memory_error::kind::invalid ? "invalid" : "error");
-  }
 }
 
 void memory_usage(const tool_env& env, const json& args, tool_done done) {
@@ -90,9 +99,9 @@ void memory_usage(const tool_env& env, const json& args, tool_done done) {
   // The in-process store answers at once; a networked one may block, so it
   // gets a thread of its own.
   if (store->backend() == "memory")
-    return done(guarded(*store, ttl, args));
+    return done(run_action(*store, ttl, args));
   env.api.sys->spawn<caf::detached>(
-    [store, ttl, args, done] { done(guarded(*store, ttl, args)); });
+    [store, ttl, args, done] { done(run_action(*store, ttl, args)); });
 }
 
 } // namespace
@@ -108,7 +117,7 @@ void add_memory_tools(std::vector<tool>& out) {
      "(glob on keys, else substring). TTL in seconds.",
      s::object(json{{"action", s::choice({"store", "retrieve", "list", "delete",
                                           "search"})},
-                    {"namespace", s::text("namespace, [A-Za-z0-9_.:-]", 128)},
+                    {"namespace", s::text("namespace, [A-Za-z0-9_.-]", 128)},
                     {"key", s::text("key", 512)},
                     {"value", {{"type", "string"}, {"maxLength", 1 << 20}}},
                     {"ttl",

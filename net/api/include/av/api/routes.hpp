@@ -107,6 +107,15 @@ auto reply_created(caf::event_based_actor* self, const api_env& env,
   };
 }
 
+/// Looks the agent of `{id}` up by UUID, numeric id or name, then calls
+/// `f(ref)`; answers the registry's error (404, 503) otherwise.
+template <class F>
+void with_agent(caf::event_based_actor* self, const api_env& env,
+                const api_call& call, F f) {
+  self->request(env.registry, env.timeout, atom::get::value, call.param("id"))
+    .then([f](agent_ref& ref) mutable { f(ref); }, api_env::on_error(call));
+}
+
 /// Answers 400 naming the field of a parser's message.
 inline void fail_parse(const api_call& call, const parse_error& err) {
   call.fail(bad_request(err));
