@@ -1,4 +1,4 @@
-#define CAF_SUITE persistence.connection_url
+#define CAF_SUITE base.connection_url
 #include "caf/test/unit_test.hpp"
 
 #include <string>

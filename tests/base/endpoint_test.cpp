@@ -1,4 +1,4 @@
-#define CAF_SUITE net.endpoint
+#define CAF_SUITE base.endpoint
 #include "caf/test/unit_test.hpp"
 
 #include <string>

@@ -1,4 +1,4 @@
-#define CAF_SUITE runtime.log
+#define CAF_SUITE base.log
 #include "caf/test/unit_test.hpp"
 
 #include "av/base/log.hpp"
