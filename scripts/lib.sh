@@ -13,10 +13,22 @@ av_die() {
   exit 1
 }
 
-# Prints the packages from scripts/deps/apt.txt, one per line.
+# Prints the packages from scripts/deps/apt.txt, one per line; with a tag
+# (`build`, `runtime`), only those of the sections whose heading starts with
+# it in brackets, which is how deploy/Dockerfile takes its packages from the
+# same list. A section runs from its heading to the next blank line.
+# shellcheck disable=SC2120 # the tag is for deploy/Dockerfile
 av_packages() {
-  sed -e 's/#.*//' -e 's/[[:space:]]//g' "$AV_ROOT/scripts/deps/apt.txt" \
-    | grep -v '^$'
+  awk -v tag="${1:-}" '
+    /^[[:space:]]*$/ { keep = 0; start = 1; next }
+    /^#/ {
+      if (start) keep = tag != "" && index($0, "# [" tag "]") == 1
+      start = 0
+      next
+    }
+    { start = 0; sub(/#.*/, ""); gsub(/[[:space:]]/, "") }
+    $0 != "" && (tag == "" || keep)
+  ' "$AV_ROOT/scripts/deps/apt.txt"
 }
 
 # Installs the Debian packages "$@" with apt-get, through sudo unless root.
