@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# The deployment checks (docs/deployment.md, "How the configs are tested").
+# No Docker engine is needed: this starts natively, on free loopback ports
+# and in a throwaway folder, what the compose stack runs, from the same
+# files -- secrets and a certificate made by deploy/deploy.sh --prepare,
+# PostgreSQL initialised with the password file, Redis through
+# deploy/redis/redis-start.sh, agent-server through the image's entrypoint
+# with the compose file's environment, nginx with the rendered template,
+# Prometheus with prometheus.yml -- then runs tests/deploy/*.test.mjs
+# against them, and stops everything when it ends.
+# Usage: tests/deploy/run.sh [JUNIT_REPORT]; AV_SERVER names the binary
+# (default build/runtime/agent-server).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=SCRIPTDIR/../../scripts/lib.sh
+source "$here/../../scripts/lib.sh"
+cd "$AV_ROOT"
+
+server=${AV_SERVER:-$AV_BUILD_DIR/runtime/agent-server}
+[[ -x $server ]] || av_die "no agent-server at $server (build it, or set AV_SERVER)"
+pg_bin=${AV_PG_BIN:-/usr/lib/postgresql/15/bin}
+av_npm_ci tests/deploy
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/av-deploy.XXXXXX")
+# PostgreSQL's own user has to reach its folder in here.
+chmod 755 "$work"
+pids=()
+pg_as=()
+# shellcheck disable=SC2317 # called by the trap
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [[ -s $work/pg/data/postmaster.pid ]]; then
+    "${pg_as[@]}" "$pg_bin/pg_ctl" -D "$work/pg/data" -m immediate stop \
+      >/dev/null 2>&1 || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Distinct free ports: av_free_port alone may hand out one twice.
+declare -A port
+taken=" "
+for name in api ws mcp metrics cluster http https prometheus postgres redis; do
+  p=$(av_free_port)
+  while [[ $taken == *" $p "* ]]; do p=$(av_free_port); done
+  taken+="$p "
+  port[$name]=$p
+done
+
+# Prints the last lines of log $2 and gives up with message $1.
+give_up() {
+  tail -n 30 "$2" >&2 || true
+  av_die "$1 (log: $2)"
+}
+
+# The settings of .env.example, moved into $work and onto the test ports.
+sed -e "s|^PUBLIC_URL=.*|PUBLIC_URL=https://localhost:${port[https]}|" \
+  -e "s|^HTTPS_PORT=.*|HTTPS_PORT=${port[https]}|" \
+  -e "s|^HTTP_PORT=.*|HTTP_PORT=${port[http]}|" \
+  -e "s|^TLS_DIR=.*|TLS_DIR=$work/tls|" \
+  -e "s|^SECRETS_DIR=.*|SECRETS_DIR=$work/secrets|" .env.example >"$work/env"
+# A password a URL has to escape, so the entrypoint's encoding is tried.
+POSTGRES_PASSWORD='p@ss:w/rd%?#é' COMPOSE=docker-compose \
+  deploy/deploy.sh --env-file "$work/env" --prepare >/dev/null
+secrets=$work/secrets
+
+# PostgreSQL as the postgres image sets it up: the user and password from
+# the secret file (initdb --pwfile, as POSTGRES_PASSWORD_FILE does), and
+# passwords checked (scram-sha-256), so a wrongly encoded URL fails.
+mkdir -p "$work/pg/sock"
+cp "$secrets/postgres_password" "$work/pg/pwfile"
+if ((EUID == 0)); then
+  chown -R postgres "$work/pg"
+  pg_as=(runuser -u postgres --)
+fi
+"${pg_as[@]}" "$pg_bin/initdb" -D "$work/pg/data" -U agent_user \
+  --pwfile="$work/pg/pwfile" --auth=scram-sha-256 -E UTF8 --locale=C \
+  --no-sync >"$work/pg/initdb.log" 2>&1 \
+  || give_up "initdb failed" "$work/pg/initdb.log"
+"${pg_as[@]}" "$pg_bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/server.log" \
+  -w -t 60 -o "-p ${port[postgres]} -k $work/pg/sock -c listen_addresses=127.0.0.1 -c fsync=off" \
+  start >/dev/null || give_up "PostgreSQL did not start" "$work/pg/server.log"
+PGPASSWORD=$(<"$secrets/postgres_password") "$pg_bin/psql" -q -h 127.0.0.1 \
+  -p "${port[postgres]}" -U agent_user -d postgres -c "CREATE DATABASE agent_db"
+
+mkdir -p "$work/redis"
+REDIS_PASSWORD_FILE=$secrets/redis_password deploy/redis/redis-start.sh \
+  --bind 127.0.0.1 --port "${port[redis]}" --dir "$work/redis" \
+  --appendonly yes >"$work/redis/log" 2>&1 &
+pids+=($!)
+# shellcheck disable=SC2317 # called by av_wait_for
+redis_up() {
+  REDISCLI_AUTH=$(<"$secrets/redis_password") \
+    redis-cli -p "${port[redis]}" ping | grep -q PONG
+}
+av_wait_for 100 redis_up || give_up "Redis did not start" "$work/redis/log"
+
+# agent-server through the image's entrypoint, with the compose file's
+# environment for the node; only addresses, ports and paths change, and a
+# demo swarm makes events. Nothing else of this shell's environment leaks in.
+mkdir -p "$work/web"
+echo '<!doctype html><title>agent-visualizer deploy test</title>' \
+  >"$work/web/index.html"
+mapfile -t node_env < <(node "$here/compose-env.mjs" agent-visualizer)
+node_env+=(
+  BIND_ADDRESS=127.0.0.1 "API_PORT=${port[api]}" "WS_PORT=${port[ws]}"
+  "MCP_PORT=${port[mcp]}" "METRICS_PORT=${port[metrics]}"
+  "CLUSTER_PORT=${port[cluster]}"
+  "ALLOWED_ORIGINS=https://localhost:${port[https]}" TRUSTED_PROXIES=127.0.0.1
+  "DATABASE_URL=postgresql://agent_user@127.0.0.1:${port[postgres]}/agent_db"
+  "REDIS_URL=redis://127.0.0.1:${port[redis]}/0"
+  "DATABASE_PASSWORD_FILE=$secrets/postgres_password"
+  "REDIS_PASSWORD_FILE=$secrets/redis_password"
+  "MCP_API_KEY_FILE=$secrets/mcp_api_key" "JWT_SECRET_FILE=$secrets/jwt_secret"
+  "WEB_ROOT=$work/web" "MCP_CONFIG=$AV_ROOT/config/mcp-config.json"
+  DEMO_AGENTS=50 LOG_LEVEL=debug "AGENT_SERVER=$server"
+)
+env -i "PATH=$PATH" "${node_env[@]}" deploy/docker-entrypoint.sh serve \
+  >"$work/node.log" 2>&1 &
+pids+=($!)
+av_wait_for 300 curl -fsS "http://127.0.0.1:${port[api]}/health" \
+  || give_up "agent-server is not healthy" "$work/node.log"
+
+# nginx with the rendered template inside a main file that does what the
+# image's /etc/nginx/nginx.conf does around conf.d/, with paths in $work.
+mkdir -p "$work/nginx/conf.d"
+template=deploy/nginx/templates/default.conf.template
+# shellcheck disable=SC2016 # the ${NGINX_...} names themselves
+names=$(grep -o '\${NGINX_[A-Z_]*}' "$template" | sort -u | tr '\n' ' ')
+NGINX_HTTP_LISTEN=127.0.0.1:${port[http]} \
+  NGINX_HTTPS_LISTEN=127.0.0.1:${port[https]} \
+  NGINX_PUBLIC_HTTPS_PORT=${port[https]} \
+  NGINX_TLS_CERT=$work/tls/fullchain.pem NGINX_TLS_KEY=$work/tls/privkey.pem \
+  NGINX_UPSTREAM_HOST=127.0.0.1 NGINX_API_PORT=${port[api]} \
+  NGINX_WS_PORT=${port[ws]} NGINX_MCP_PORT=${port[mcp]} \
+  envsubst "$names" <"$template" >"$work/nginx/conf.d/default.conf"
+user=""
+((EUID != 0)) || user="user $(id -un) $(id -gn);"
+cat >"$work/nginx/nginx.conf" <<CONF
+$user
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 256; }
+http {
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  access_log $work/nginx/access.log;
+  sendfile on;
+  keepalive_timeout 65;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  include conf.d/*.conf;
+}
+CONF
+nginx_cmd=(nginx -p "$work/nginx/" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log")
+"${nginx_cmd[@]}" -t -q || give_up "nginx refuses the config" "$work/nginx/error.log"
+"${nginx_cmd[@]}" -g 'daemon off;' &
+pids+=($!)
+av_wait_for 100 curl -s -o /dev/null "http://127.0.0.1:${port[http]}/" \
+  || give_up "nginx did not start" "$work/nginx/error.log"
+
+# Prometheus with prometheus.yml, its targets moved to the test ports.
+mkdir -p "$work/prometheus"
+ln -s "$AV_ROOT/deploy/prometheus/alerts" "$work/prometheus/alerts"
+for target in agent-visualizer:9091 localhost:9090; do
+  grep -q "\"$target\"" deploy/prometheus/prometheus.yml \
+    || av_die "prometheus.yml no longer scrapes $target: update $0"
+done
+sed -e "s/\"agent-visualizer:9091\"/\"127.0.0.1:${port[metrics]}\"/" \
+  -e "s/\"localhost:9090\"/\"127.0.0.1:${port[prometheus]}\"/" \
+  deploy/prometheus/prometheus.yml >"$work/prometheus/prometheus.yml"
+prometheus --config.file="$work/prometheus/prometheus.yml" \
+  --storage.tsdb.path="$work/prometheus/data" \
+  --web.listen-address="127.0.0.1:${port[prometheus]}" \
+  >"$work/prometheus/log" 2>&1 &
+pids+=($!)
+av_wait_for 300 curl -fs "http://127.0.0.1:${port[prometheus]}/-/ready" \
+  || give_up "Prometheus is not ready" "$work/prometheus/log"
+
+export AV_SERVER=$server AV_DEPLOY_WORK=$work AV_DEPLOY_SECRETS=$secrets \
+  AV_DEPLOY_CA=$work/tls/fullchain.pem AV_DEPLOY_NODE_LOG=$work/node.log \
+  AV_DEPLOY_HTTP_PORT=${port[http]} AV_DEPLOY_HTTPS_PORT=${port[https]} \
+  AV_DEPLOY_API_URL=http://127.0.0.1:${port[api]} \
+  AV_DEPLOY_PROMETHEUS_URL=http://127.0.0.1:${port[prometheus]} \
+  AV_DEPLOY_PG="-h 127.0.0.1 -p ${port[postgres]} -U agent_user -d agent_db"
+reporters=(--test-reporter=spec --test-reporter-destination=stdout)
+if [[ -n ${1:-} ]]; then
+  reporters+=(--test-reporter=junit --test-reporter-destination="$1")
+fi
+status=0
+node --test --test-concurrency=1 "${reporters[@]}" "$here"/*.test.mjs \
+  || status=$?
+exit "$status"
