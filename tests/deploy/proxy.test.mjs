@@ -56,7 +56,7 @@ for (const [what, path, status] of [
 test("/ serves the dashboard files of WEB_ROOT, /health and /api the API", T, async () => {
   const page = await request("/");
   assert.match(page.headers["content-type"], /^text\/html/);
-  assert.match(page.body, /agent-visualizer deploy test/);
+  assert.equal(page.body, readFileSync(`${env("AV_DEPLOY_WEB_ROOT")}/index.html`, "utf8"));
   const health = JSON.parse((await request("/health")).body);
   assert.equal(health.status, "ok");
   const list = JSON.parse((await request("/api/agents?limit=5")).body);

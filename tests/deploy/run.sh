@@ -102,9 +102,14 @@ av_wait_for 100 redis_up || give_up "Redis did not start" "$work/redis/log"
 # agent-server through the image's entrypoint, with the compose file's
 # environment for the node; only addresses, ports and paths change, and a
 # demo swarm makes events. Nothing else of this shell's environment leaks in.
-mkdir -p "$work/web"
-echo '<!doctype html><title>agent-visualizer deploy test</title>' \
-  >"$work/web/index.html"
+# The dashboard when it is built (scripts/test builds it before this stage),
+# else a page that stands in for it.
+web_root=$AV_ROOT/web/dist
+if [[ ! -s $web_root/index.html ]]; then
+  web_root=$work/web
+  mkdir -p "$web_root"
+  echo '<!doctype html><title>stand-in dashboard</title>' >"$web_root/index.html"
+fi
 mapfile -t node_env < <(node "$here/compose-env.mjs" agent-visualizer)
 node_env+=(
   BIND_ADDRESS=127.0.0.1 "API_PORT=${port[api]}" "WS_PORT=${port[ws]}"
@@ -116,7 +121,7 @@ node_env+=(
   "DATABASE_PASSWORD_FILE=$secrets/postgres_password"
   "REDIS_PASSWORD_FILE=$secrets/redis_password"
   "MCP_API_KEY_FILE=$secrets/mcp_api_key" "JWT_SECRET_FILE=$secrets/jwt_secret"
-  "WEB_ROOT=$work/web" "MCP_CONFIG=$AV_ROOT/config/mcp-config.json"
+  "WEB_ROOT=$web_root" "MCP_CONFIG=$AV_ROOT/config/mcp-config.json"
   DEMO_AGENTS=50 LOG_LEVEL=debug "AGENT_SERVER=$server"
 )
 env -i "PATH=$PATH" "${node_env[@]}" deploy/docker-entrypoint.sh serve \
@@ -187,6 +192,7 @@ av_wait_for 300 curl -fs "http://127.0.0.1:${port[prometheus]}/-/ready" \
 
 export AV_SERVER=$server AV_DEPLOY_WORK=$work AV_DEPLOY_SECRETS=$secrets \
   AV_DEPLOY_CA=$work/tls/fullchain.pem AV_DEPLOY_NODE_LOG=$work/node.log \
+  AV_DEPLOY_NGINX_LOG=$work/nginx/access.log AV_DEPLOY_WEB_ROOT=$web_root \
   AV_DEPLOY_HTTP_PORT=${port[http]} AV_DEPLOY_HTTPS_PORT=${port[https]} \
   AV_DEPLOY_API_URL=http://127.0.0.1:${port[api]} \
   AV_DEPLOY_PROMETHEUS_URL=http://127.0.0.1:${port[prometheus]} \
