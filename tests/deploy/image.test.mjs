@@ -39,6 +39,13 @@ test("two stages from pinned Debian 12; the image runs as a user, checks /health
   }
 });
 
+test("secrets, keys and local builds stay out of the build context", T, () => {
+  const ignored = readText(".dockerignore").split("\n").filter((l) => l && !l.startsWith("#"));
+  for (const pattern of [".env", "deploy/secrets", "deploy/tls", "**/*.pem", "**/*.key", "build", "**/node_modules"]) {
+    assert.ok(ignored.includes(pattern), `.dockerignore lacks ${pattern}`);
+  }
+});
+
 test("the image's package sections of apt.txt name installed Debian packages", T, () => {
   for (const tag of ["build", "runtime"]) {
     const r = bash(`source scripts/lib.sh && av_packages ${tag}`);
