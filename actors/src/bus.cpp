@@ -39,8 +39,10 @@ bus_actor::behavior_type bus(bus_actor::stateful_pointer<bus_data> self,
       ++st.batches;
       st.events += events.size();
       uint32_t kinds = 0;
-      for (auto& x : events)
+      for (auto& x : events) {
         kinds |= kind_bit(x.kind());
+        ++st.by_kind[static_cast<size_t>(x.kind())];
+      }
       event_batch batch{
         std::make_shared<const std::vector<event>>(std::move(events))};
       for (auto& sub : st.subscribers)
@@ -56,6 +58,13 @@ bus_actor::behavior_type bus(bus_actor::stateful_pointer<bus_data> self,
                           + std::to_string(st.batches) + " batches",
                         st.processed);
       caf::put(result, "last_seq", st.ctx->bus.last_seq());
+      // Kind names have dots (`agent.spawned`), which caf::put would read
+      // as a path.
+      caf::settings kinds;
+      for (size_t i = 0; i < st.by_kind.size(); ++i)
+        kinds[to_string(static_cast<event_kind>(i))]
+          = static_cast<int64_t>(st.by_kind[i]);
+      result["events_by_kind"] = std::move(kinds);
       return result;
     },
   };

@@ -56,7 +56,7 @@ test("each panel queries the provisioned datasource; ids are unique; panels fit 
 test("the dashboards cover the swarm, events, viewers, MCP, physics and stores", T, () => {
   const used = new Set(queries.flatMap((q) => [...promqlNames(q.expr).metrics]));
   for (const family of [
-    "agentviz_agents", "agentviz_store_written_total", "agentviz_ws_sessions", "agentviz_ws_messages_sent_total",
+    "agentviz_agents", "agentviz_events_total", "agentviz_store_written_total", "agentviz_ws_sessions", "agentviz_ws_messages_sent_total",
     "agentviz_mcp_calls_total", "agentviz_mcp_call_duration_seconds_bucket",
     "agentviz_physics_tick_seconds_bucket", "agentviz_store_connected", "agentviz_store_buffered",
   ]) assert.ok(used.has(family), `no panel shows ${family}`);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <array>
+
 #include "av/node_context.hpp"
 
 namespace av {
@@ -18,6 +20,8 @@ struct bus_data {
   uint64_t processed = 0;
   uint64_t batches = 0;
   uint64_t events = 0;
+  /// Events handed on, by kind (agentviz_events_total).
+  std::array<uint64_t, static_cast<size_t>(last_event_kind) + 1> by_kind{};
 };
 
 /// Behavior of the node's event bus: attaches itself to `ctx->bus` and hands

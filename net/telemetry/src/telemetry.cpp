@@ -98,8 +98,10 @@ public:
       others.insert(others.end(), more_.begin(), more_.end());
     }
     for (auto& other : others)
-      if (ask(other, xs))
+      if (ask(other, xs)) {
         account(xs);
+        collect_events(xs, result);
+      }
     for (auto& collect : src.collectors)
       collect(result);
     metrics::collect_stores(src.stores, result);
@@ -118,6 +120,23 @@ private:
   mutable std::mutex mtx_;
   /// Added by `telemetry::watch_also`.
   std::vector<status_actor> more_;
+
+  /// Events the bus handed on, by kind: what a dashboard plots as events
+  /// per second. Only the bus's status has them.
+  static void collect_events(const caf::settings& xs,
+                             std::vector<pm::MetricFamily>& out) {
+    auto by = caf::get_if<caf::settings>(&xs, "events_by_kind");
+    if (!by)
+      return;
+    auto events = family("agentviz_events_total",
+                         "Events published on the node's bus, by kind.",
+                         pm::MetricType::Counter);
+    for (auto& [kind, value] : *by)
+      if (auto n = caf::get_if<int64_t>(&value))
+        events.metric.push_back(sample(
+          {{"kind", kind}}, static_cast<double>(*n), pm::MetricType::Counter));
+    out.push_back(std::move(events));
+  }
 
   static void collect_registry(const caf::settings& xs,
                                std::vector<pm::MetricFamily>& out) {

@@ -127,6 +127,22 @@ CAF_TEST(metrics describe agents actors and requests) {
             != std::string::npos);
 }
 
+CAF_TEST(events on the bus are counted by kind) {
+  spawn("coder");
+  spawn("tester");
+  auto spawned = R"(agentviz_events_total{kind="agent.spawned"})";
+  // The bus hands events on in batches, soon after they are published.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{15};
+  auto text = scrape_all();
+  while (value_of(text, spawned) < 2.0
+         && std::chrono::steady_clock::now() < deadline)
+    text = scrape();
+  CAF_CHECK_EQUAL(value_of(text, spawned), 2.0);
+  // Every kind has its series, also before its first event.
+  CAF_CHECK_EQUAL(
+    value_of(text, R"(agentviz_events_total{kind="agent.terminated"})"), 0.0);
+}
+
 CAF_TEST(the exposition passes promtool) {
   spawn("coder");
   auto text = scrape_all();
