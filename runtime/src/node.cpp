@@ -332,6 +332,11 @@ int serve(const config::settings& cfg) {
   if (cfg.database_url.empty() && cfg.redis_url.empty())
     log::info("no DATABASE_URL or REDIS_URL: running in memory, nothing is "
               "persisted");
+  // Deployments carry JAEGER_AGENT_HOST over from the design's compose
+  // file; say plainly that nothing reaches it yet.
+  if (!cfg.jaeger_agent_host.empty())
+    log::warn("JAEGER_AGENT_HOST is set, but this version exports no traces",
+              {{"host", cfg.jaeger_agent_host}});
   if (!cfg.database_url.empty())
     persistence::prepare_database(cfg.database_url, cfg.auto_migrate);
   node n{cfg};

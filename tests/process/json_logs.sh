@@ -4,7 +4,8 @@
 # shellcheck source=SCRIPTDIR/common.sh
 source "$(dirname "$0")/common.sh" "$@"
 
-LOG_FORMAT=json start_server json --demo 5
+# JAEGER_AGENT_HOST: the node must say that it exports no traces yet.
+LOG_FORMAT=json JAEGER_AGENT_HOST=jaeger start_server json --demo 5
 if wait_for_log "node ready" 20; then
   pass "'node ready' within 20 s"
 else
@@ -27,5 +28,8 @@ check "every line after SIGTERM is a JSON log object too" \
   python3 "$here/check_json_lines.py" "$server_log"
 check "'node ready' is a msg" grep -qF '"msg":"node ready"' "$server_log"
 check "'shutting down' is a msg" grep -qF '"msg":"shutting down"' "$server_log"
+check "a JAEGER_AGENT_HOST that nothing uses yet is a warning" grep -qF \
+  '"level":"warn","msg":"JAEGER_AGENT_HOST is set, but this version exports no traces"' \
+  "$server_log"
 
 finish
