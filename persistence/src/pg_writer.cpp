@@ -305,6 +305,9 @@ pg_writer_actor::behavior_type pg_writer(self_ptr self, pg_writer_config cfg,
       caf::put(result, "buffered", static_cast<uint64_t>(st.queue.size()));
       caf::put(result, "samples", static_cast<uint64_t>(st.samples.size()));
       caf::put(result, "committed_seq", st.committed);
+      // WRITE_BUFFER_SIZE, for alerts on how full the buffer is.
+      caf::put(result, "buffer_capacity",
+               static_cast<uint64_t>(st.cfg.buffer_size));
       put_counters(result, *st.status);
       return result;
     },

@@ -259,6 +259,9 @@ redis_writer(self_ptr self, redis_writer_config cfg, store_status_ptr status) {
                                     + " commands buffered",
                                   ++st.processed);
       caf::put(result, "buffered", static_cast<uint64_t>(st.pending.size()));
+      // WRITE_BUFFER_SIZE, for alerts on how full the buffer is.
+      caf::put(result, "buffer_capacity",
+               static_cast<uint64_t>(st.cfg.buffer_size));
       put_counters(result, *st.status);
       return result;
     },

@@ -146,6 +146,10 @@ CAF_TEST(the store writers export metrics that move) {
   auto text = scrape();
   CAF_CHECK_EQUAL(test::value_of(text, pg("agentviz_store_connected")), 1.0);
   CAF_CHECK(test::value_of(text, pg("agentviz_store_buffered")));
+  // WRITE_BUFFER_SIZE, what the buffer alert compares with.
+  auto capacity = static_cast<double>(config::settings{}.write_buffer_size);
+  CAF_CHECK_EQUAL(test::value_of(text, pg("agentviz_store_buffer_capacity")),
+                  capacity);
   CAF_CHECK_EQUAL(test::value_of(text, pg("agentviz_store_dropped_total")),
                   0.0);
   CAF_CHECK_EQUAL(test::value_of(text, pg("agentviz_store_retries_total")),
@@ -185,6 +189,9 @@ CAF_TEST(the store writers export metrics that move) {
   text = scrape();
   CAF_CHECK_EQUAL(
     test::value_of(text, R"(agentviz_store_connected{store="redis"})"), 1.0);
+  CAF_CHECK_EQUAL(
+    test::value_of(text, R"(agentviz_store_buffer_capacity{store="redis"})"),
+    capacity);
   CAF_CHECK(test::value_of(
     text, R"(agentviz_actor_mailbox_depth{kind="redis_writer"})"));
 }

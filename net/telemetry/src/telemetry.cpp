@@ -97,11 +97,23 @@ public:
       std::lock_guard<std::mutex> guard{mtx_};
       others.insert(others.end(), more_.begin(), more_.end());
     }
+    auto capacity = family("agentviz_store_buffer_capacity",
+                           "Writes the store writer's buffer holds before "
+                           "changes are refused (WRITE_BUFFER_SIZE).",
+                           pm::MetricType::Gauge);
     for (auto& other : others)
       if (ask(other, xs)) {
         account(xs);
         collect_events(xs, result);
+        // Only the store writers' status has a capacity; its id is the
+        // store.
+        if (xs.count("buffer_capacity") > 0)
+          capacity.metric.push_back(
+            sample({{"store", caf::get_or(xs, "id", std::string{})}},
+                   number(xs, "buffer_capacity"), pm::MetricType::Gauge));
       }
+    if (!capacity.metric.empty())
+      result.push_back(std::move(capacity));
     for (auto& collect : src.collectors)
       collect(result);
     metrics::collect_stores(src.stores, result);
