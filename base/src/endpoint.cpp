@@ -131,6 +131,30 @@ parsed<endpoint> parse_endpoint(std::string_view x,
   return endpoint{std::string{host}, *port};
 }
 
+parsed<http_url> parse_http_url(std::string_view x,
+                                std::uint16_t default_port) {
+  constexpr std::string_view scheme = "http://";
+  if (x.substr(0, 8) == "https://")
+    return parse_error{"https:// is not supported; use http:// (a collector "
+                       "next to the node, or a TLS proxy)"};
+  if (x.substr(0, scheme.size()) != scheme)
+    return parse_error{"expected http://host[:port][/path]"};
+  auto rest = x.substr(scheme.size());
+  if (rest.find_first_of("?#@") != std::string_view::npos)
+    return parse_error{"expected http://host[:port][/path] without user, "
+                       "query or fragment"};
+  auto slash = rest.find('/');
+  auto where = parse_endpoint(rest.substr(0, slash), default_port);
+  if (!where)
+    return parse_error{where.error() + "; expected http://host[:port][/path]"};
+  http_url result{*where, ""};
+  if (slash != std::string_view::npos)
+    result.path = std::string{rest.substr(slash)};
+  while (!result.path.empty() && result.path.back() == '/')
+    result.path.pop_back();
+  return result;
+}
+
 parsed<std::vector<endpoint>> parse_endpoint_list(std::string_view x) {
   std::vector<endpoint> result;
   if (trim(x).empty())

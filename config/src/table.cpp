@@ -64,6 +64,22 @@ opt_msg check_optional_path(std::string_view x) {
   return x.empty() ? std::nullopt : check_path(x);
 }
 
+opt_msg check_otlp_endpoint(std::string_view x) {
+  if (x.empty())
+    return std::nullopt;
+  auto url = av::parse_http_url(x, 4318);
+  return url ? opt_msg{} : url.error();
+}
+
+opt_msg check_service_name(std::string_view x) {
+  auto ok = !x.empty() && x.size() <= 255
+            && std::all_of(x.begin(), x.end(),
+                           [](char c) { return c > 0x20 && c < 0x7f; });
+  if (ok)
+    return std::nullopt;
+  return "expected 1 to 255 printable characters without blanks";
+}
+
 constexpr auto u64_max = std::numeric_limits<std::uint64_t>::max();
 
 using s = settings;
@@ -185,11 +201,22 @@ const std::vector<spec>& table() {
              "serve /metrics on METRICS_PORT"},
             &s::prometheus_enabled),
     text({"JAEGER_AGENT_HOST", "--jaeger-agent-host",
-          "Jaeger agent for traces; empty turns tracing off"},
+          "Jaeger for traces, over OTLP/HTTP on its port 4318, unless "
+          "OTEL_EXPORTER_OTLP_ENDPOINT is set"},
          &s::jaeger_agent_host, check_host, "HOST"),
     port({"JAEGER_AGENT_PORT", "--jaeger-agent-port",
-          "UDP port of the Jaeger agent"},
+          "port of Jaeger's UDP agent; not used: traces go over OTLP/HTTP"},
          &s::jaeger_agent_port),
+    text({"OTEL_EXPORTER_OTLP_ENDPOINT", "--otel-exporter-otlp-endpoint",
+          "OTLP/HTTP collector of traces, http://host[:port]; empty: none "
+          "(or JAEGER_AGENT_HOST's)"},
+         &s::otlp_endpoint, check_otlp_endpoint, "URL"),
+    text({"OTEL_SERVICE_NAME", "--otel-service-name",
+          "service.name the traces carry"},
+         &s::otel_service_name, check_service_name, "NAME"),
+    integer({"OTEL_BSP_SCHEDULE_DELAY", "--otel-bsp-schedule-delay",
+             "milliseconds between two exports of finished spans at most"},
+            &s::otel_export_delay_ms, 10, 60000),
     choice({"LOG_FORMAT", "--log-format", "format of log lines"},
            &s::log_format,
            {{"text", log_format::text}, {"json", log_format::json}}),

@@ -159,6 +159,17 @@ node::node(const config::settings& cfg, bool mcp_http)
   : config_(cfg), system_(config_), ctx_(std::make_shared<node_context>()) {
   ctx_->limits = limits_from(cfg);
   ctx_->seed = cfg.demo_seed;
+  // Spans go out from the first request on (docs/deployment.md, "Tracing").
+  if (auto endpoint = cfg.trace_endpoint(); !endpoint.empty()) {
+    tracing::exporter_config tc;
+    tc.endpoint = endpoint;
+    tc.service_name = cfg.otel_service_name;
+    tc.delay = std::chrono::milliseconds{cfg.otel_export_delay_ms};
+    tracer_ = std::make_shared<tracing::exporter>(tc);
+    tracing::install(tracer_);
+    log::info("exporting traces over OTLP/HTTP",
+              {{"endpoint", endpoint}, {"service", cfg.otel_service_name}});
+  }
   bus_ = system_.spawn(av::bus, ctx_);
   std::vector<frame_sink_actor> frame_sinks;
   stores_ = start_stores(system_, cfg, *ctx_, bus_, frame_sinks);
@@ -206,6 +217,8 @@ node::node(const config::settings& cfg, bool mcp_http)
   }
   if (telemetry_) {
     telemetry_sources sources{registry_, physics_, {}, {ws_->metrics()}, {}};
+    if (tracer_)
+      sources.collectors.push_back(tracer_->metrics());
     sources.others.push_back(caf::actor_cast<status_actor>(bus_));
     sources.others.push_back(caf::actor_cast<status_actor>(ws_->hub()));
     // The frame sinks are the store writers.
@@ -317,6 +330,11 @@ void node::shutdown() {
   for (auto& store : stores_)
     caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
   system_.await_all_actors_done();
+  // The last spans go out (one try) as the exporter ends.
+  if (tracer_) {
+    tracing::install(nullptr);
+    tracer_.reset();
+  }
   if (telemetry_)
     telemetry_->join();
 }
@@ -332,11 +350,6 @@ int serve(const config::settings& cfg) {
   if (cfg.database_url.empty() && cfg.redis_url.empty())
     log::info("no DATABASE_URL or REDIS_URL: running in memory, nothing is "
               "persisted");
-  // Deployments carry JAEGER_AGENT_HOST over from the design's compose
-  // file; say plainly that nothing reaches it yet.
-  if (!cfg.jaeger_agent_host.empty())
-    log::warn("JAEGER_AGENT_HOST is set, but this version exports no traces",
-              {{"host", cfg.jaeger_agent_host}});
   if (!cfg.database_url.empty())
     persistence::prepare_database(cfg.database_url, cfg.auto_migrate);
   node n{cfg};

@@ -120,3 +120,30 @@ CAF_TEST(host names) {
   CAF_CHECK(is_valid_host("jaeger"));
   CAF_CHECK(!is_valid_host("999.1.1.1"));
 }
+
+CAF_TEST(http urls of collectors) {
+  auto x = parse_http_url("http://jaeger:4318", 4318);
+  CAF_REQUIRE(x);
+  CAF_CHECK_EQUAL(x->where.host, "jaeger");
+  CAF_CHECK_EQUAL(x->where.port, 4318u);
+  CAF_CHECK_EQUAL(x->path, "");
+  x = parse_http_url("http://[::1]/otlp/", 4318);
+  CAF_REQUIRE(x);
+  CAF_CHECK_EQUAL(x->where.host, "::1");
+  CAF_CHECK_EQUAL(x->where.port, 4318u);
+  CAF_CHECK_EQUAL(x->path, "/otlp");
+  x = parse_http_url("http://10.0.0.2:9999/a/b", 4318);
+  CAF_REQUIRE(x);
+  CAF_CHECK_EQUAL(x->where.port, 9999u);
+  CAF_CHECK_EQUAL(x->path, "/a/b");
+  auto https = parse_http_url("https://collector:4318", 4318);
+  CAF_REQUIRE(!https);
+  CAF_CHECK_NOT_EQUAL(https.error().find("https:// is not supported"),
+                      std::string::npos);
+  for (auto bad :
+       {"", "jaeger:4318", "http://", "http://a b", "http://h:0",
+        "http://h:70000", "http://u@h", "http://h/?q=1", "ftp://h"}) {
+    CAF_MESSAGE("http url " << bad);
+    CAF_CHECK(!parse_http_url(bad, 4318));
+  }
+}

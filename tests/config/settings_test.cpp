@@ -131,7 +131,7 @@ CAF_TEST(defaults) {
 
 CAF_TEST(every documented variable is described) {
   auto rows = describe(settings{});
-  CAF_CHECK_EQUAL(rows.size(), 49u);
+  CAF_CHECK_EQUAL(rows.size(), 52u);
   for (auto name : {"BIND_ADDRESS",
                     "API_PORT",
                     "WS_PORT",
@@ -169,6 +169,9 @@ CAF_TEST(every documented variable is described) {
                     "PROMETHEUS_ENABLED",
                     "JAEGER_AGENT_HOST",
                     "JAEGER_AGENT_PORT",
+                    "OTEL_EXPORTER_OTLP_ENDPOINT",
+                    "OTEL_SERVICE_NAME",
+                    "OTEL_BSP_SCHEDULE_DELAY",
                     "LOG_FORMAT",
                     "LOG_LEVEL",
                     "MAX_AGENTS",
@@ -436,6 +439,26 @@ CAF_TEST(url passwords are never printed) {
   r = start({"--redis-url", "redis://hunter2@cache"});
   check_rejected(r, {"--redis-url"});
   CAF_CHECK(!contains(r.err, "hunter2"));
+}
+
+CAF_TEST(traces go to the OTLP endpoint or to Jaeger s OTLP port) {
+  auto r = start_env({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"},
+                      {"JAEGER_AGENT_HOST", "jaeger"}});
+  CAF_REQUIRE_EQUAL(r.code(), -1);
+  CAF_CHECK_EQUAL(r.res.cfg.trace_endpoint(), "http://collector:4318");
+  r = start_env({{"JAEGER_AGENT_HOST", "jaeger"}});
+  CAF_REQUIRE_EQUAL(r.code(), -1);
+  CAF_CHECK_EQUAL(r.res.cfg.trace_endpoint(), "http://jaeger:4318");
+  r = start_env({});
+  CAF_REQUIRE_EQUAL(r.code(), -1);
+  CAF_CHECK_EQUAL(r.res.cfg.trace_endpoint(), "");
+  r = start_env({{"OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318"}});
+  check_rejected(r,
+                 {"OTEL_EXPORTER_OTLP_ENDPOINT", "https:// is not supported"});
+  r = start_env({{"OTEL_SERVICE_NAME", "my service"}});
+  check_rejected(r, {"OTEL_SERVICE_NAME", "without blanks"});
+  r = start_env({{"OTEL_BSP_SCHEDULE_DELAY", "5"}});
+  check_rejected(r, {"OTEL_BSP_SCHEDULE_DELAY"});
 }
 
 CAF_TEST(api key alias) {

@@ -89,6 +89,12 @@ struct settings {
   bool prometheus_enabled = true;
   std::string jaeger_agent_host;
   std::uint16_t jaeger_agent_port = 6831;
+  /// OTLP/HTTP collector of traces; empty: http://JAEGER_AGENT_HOST:4318
+  /// when that is set, else no tracing (trace_endpoint()).
+  std::string otlp_endpoint;
+  std::string otel_service_name = "agent-visualizer";
+  /// Longest wait between two exports of finished spans.
+  int otel_export_delay_ms = 5000;
   config::log_format log_format = config::log_format::text;
   config::log_level log_level = config::log_level::info;
 
@@ -102,6 +108,16 @@ struct settings {
   std::uint64_t demo_seed = 42;
   /// Folder of the built dashboard, served at `/` (WEB_ROOT).
   std::string web_root = "web/dist";
+
+  /// Where traces go: OTEL_EXPORTER_OTLP_ENDPOINT, else Jaeger's OTLP/HTTP
+  /// port on JAEGER_AGENT_HOST, else empty (tracing off).
+  std::string trace_endpoint() const {
+    if (!otlp_endpoint.empty())
+      return otlp_endpoint;
+    if (!jaeger_agent_host.empty())
+      return "http://" + jaeger_agent_host + ":4318";
+    return {};
+  }
 };
 
 /// What `parse` decided: run `cmd` with `cfg`, or exit now with `exit_code`

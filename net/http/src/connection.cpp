@@ -4,6 +4,7 @@
 
 #include "av/base/log.hpp"
 #include "av/telemetry/telemetry.hpp"
+#include "av/telemetry/tracing.hpp"
 
 namespace av::http {
 
@@ -121,6 +122,7 @@ void connection::reject(const api_error& err, bool close_after) {
   if (close_after)
     keep_alive_ = false;
   started_ = std::chrono::steady_clock::now();
+  traceparent_.clear();
   write(to_reply(err));
 }
 
@@ -132,6 +134,7 @@ void connection::handle() {
   method_ = std::string{req.method_string()};
   head_ = method == verb::head;
   if_none_match_ = std::string{req[bhttp::field::if_none_match]};
+  traceparent_ = std::string{req["traceparent"]};
   auto forwarded = req["X-Forwarded-For"];
   client_
     = core_->proxies.empty() || peer_text_ == "unknown"
@@ -286,6 +289,32 @@ void connection::revalidate(reply& x) const {
   }
 }
 
+tracing::span
+connection::request_span(int status,
+                         std::chrono::steady_clock::duration took) const {
+  tracing::span x;
+  if (auto caller = tracing::parse_traceparent(traceparent_)) {
+    x.trace = caller->trace;
+    x.parent_id = caller->span;
+  } else {
+    x.trace = tracing::new_trace_id();
+  }
+  x.id = tracing::new_span_id();
+  x.name = method_ + " " + route_;
+  x.kind = tracing::span_kind::server;
+  x.end_ns = tracing::now_ns();
+  x.start_ns
+    = x.end_ns
+      - static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
+  x.attributes = {{"http.request.method", method_},
+                  {"http.route", route_},
+                  {"url.path", path_},
+                  {"http.response.status_code", int64_t{status}}};
+  x.error = status >= 500;
+  return x;
+}
+
 void connection::write(reply x) {
   revalidate(x);
   auto res = std::make_shared<response>(x.code, 11);
@@ -317,11 +346,15 @@ void connection::write(reply x) {
   } else {
     res->prepare_payload();
   }
-  if (core_->tel) {
-    auto s = std::chrono::duration<double>(std::chrono::steady_clock::now()
-                                           - started_)
-               .count();
-    core_->tel->request({method_, route_, static_cast<int>(x.code)}, s);
+  auto took = std::chrono::steady_clock::now() - started_;
+  if (core_->tel)
+    core_->tel->request({method_, route_, static_cast<int>(x.code)},
+                        std::chrono::duration<double>(took).count());
+  if (auto tracer = tracing::installed()) {
+    // A caller that does not sample its trace gets no span of ours either.
+    auto caller = tracing::parse_traceparent(traceparent_);
+    if (!caller || caller->sampled)
+      tracer->submit(request_span(static_cast<int>(x.code), took));
   }
   if (log::enabled(log::level::debug)) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(

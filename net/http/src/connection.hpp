@@ -13,6 +13,7 @@
 #include "av/http/reply.hpp"
 #include "av/http/server_state.hpp"
 #include "av/net/tcp_connection.hpp"
+#include "av/telemetry/tracing.hpp"
 
 namespace av::http {
 
@@ -43,6 +44,10 @@ private:
   /// Answers from the strand with an error and closes afterwards.
   void reject(const api_error& err, bool close_after);
   void write(reply x);
+  /// The server span of the request answered with `status` after `took`
+  /// (OpenTelemetry's HTTP conventions), a child of its `traceparent`.
+  tracing::span request_span(int status,
+                             std::chrono::steady_clock::duration took) const;
   /// 304 instead of `x` when the client holds its ETag already.
   void revalidate(reply& x) const;
   void on_write(bool close_after, boost::beast::error_code err, size_t);
@@ -76,6 +81,8 @@ private:
   bool head_ = false;
   /// The request's If-None-Match, matched against an answer's ETag.
   std::string if_none_match_;
+  /// The request's W3C `traceparent`: its span's parent (tracing).
+  std::string traceparent_;
   bool origin_ok_ = true;
   bool keep_alive_ = false;
   std::chrono::steady_clock::time_point started_;

@@ -13,6 +13,7 @@
 #include "av/node_context.hpp"
 #include "av/physics.hpp"
 #include "av/telemetry/telemetry.hpp"
+#include "av/telemetry/tracing.hpp"
 #include "av/ws/server.hpp"
 
 namespace av {
@@ -96,6 +97,8 @@ private:
   /// Writers and maintenance of PostgreSQL and Redis.
   std::vector<caf::actor> stores_;
   std::shared_ptr<telemetry> telemetry_;
+  /// The trace exporter this node installed; null while tracing is off.
+  std::shared_ptr<tracing::exporter> tracer_;
   std::unique_ptr<http_server> http_;
   std::unique_ptr<ws_server> ws_;
   memory_store_ptr memory_;

@@ -56,6 +56,18 @@ parsed<std::uint16_t> parse_port(std::string_view x);
 parsed<endpoint> parse_endpoint(std::string_view x,
                                 std::uint16_t default_port = 0);
 
+/// An `http://host[:port][/path]` URL, such as an OTLP/HTTP collector's
+/// (`http://jaeger:4318`): where to connect and the path prefix, without a
+/// trailing `/`.
+struct http_url {
+  endpoint where;
+  std::string path;
+};
+
+/// Parses an `http://` URL; the port defaults to `default_port`. `https://`,
+/// user info, queries and fragments are refused with a reason.
+parsed<http_url> parse_http_url(std::string_view x, std::uint16_t default_port);
+
 /// Parses a comma-separated list of endpoints; blanks around entries are
 /// ignored and an empty or blank text yields an empty list. Errors name the
 /// entry, e.g. `entry "b": missing port`.

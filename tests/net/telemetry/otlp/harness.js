@@ -1,0 +1,302 @@
+// An OTLP/HTTP trace receiver that decodes what it is sent with the
+// OpenTelemetry protobuf definitions (the generated root of
+// @opentelemetry/otlp-transformer, the one its ProtobufTraceSerializer
+// encodes with), and a real agent-server that exports its spans to it.
+//
+// package.json pins @opentelemetry/otlp-transformer 0.216.0: the last
+// release whose generated root holds the trace types (0.217.0 encodes
+// traces by hand; 0.218.0 drops protobufjs) and whose dependencies all
+// accept Node.js 18.20 (0.300.0 wants 22.15). Its override lifts the
+// protobufjs 8.0.1 it pins to 8.8.1, past the later protobufjs advisories.
+import { spawn } from "node:child_process";
+import { EventEmitter, once } from "node:events";
+import { createServer as createHttpServer } from "node:http";
+import { createServer as createNetServer } from "node:net";
+import { createRequire } from "node:module";
+import { gunzipSync } from "node:zlib";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { setTimeout as delay } from "node:timers/promises";
+
+const require = createRequire(import.meta.url);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../../../..");
+export const binary =
+  process.env.AV_BIN ??
+  path.join(process.env.AV_BUILD_DIR ?? path.join(root, "build"),
+            "runtime/agent-server");
+
+// The package's main file is build/src/index.js; the generated root sits
+// beside it. Resolved by file path, so an `exports` map cannot hide it.
+const transformerMain = require.resolve("@opentelemetry/otlp-transformer");
+const protoRoot = require(path.join(path.dirname(transformerMain),
+                                    "generated/root.js"));
+export const { ProtobufTraceSerializer } = require(transformerMain);
+const collector = protoRoot.opentelemetry.proto.collector.trace.v1;
+export const ExportTraceServiceRequest = collector.ExportTraceServiceRequest;
+export const ExportTraceServiceResponse = collector.ExportTraceServiceResponse;
+
+/// OpenTelemetry's enums (opentelemetry/proto/trace/v1/trace.proto).
+export const SpanKind = { INTERNAL: 1, SERVER: 2, CLIENT: 3 };
+export const StatusCode = { UNSET: 0, OK: 1, ERROR: 2 };
+
+const hex = (bytes) => Buffer.from(bytes ?? []).toString("hex");
+
+/// An AnyValue as a JavaScript value: strings stay strings, intValue
+/// becomes a BigInt (so that 201n and "201" differ), doubles numbers.
+function anyValue(v) {
+  switch (v?.value) {
+    case "stringValue": return v.stringValue;
+    case "intValue": return BigInt(v.intValue);
+    case "doubleValue": return v.doubleValue;
+    case "boolValue": return v.boolValue;
+    case "bytesValue": return Buffer.from(v.bytesValue);
+    case "arrayValue": return (v.arrayValue.values ?? []).map(anyValue);
+    case "kvlistValue": return attributes(v.kvlistValue.values);
+    default: return undefined;
+  }
+}
+
+function attributes(list = []) {
+  const out = {};
+  for (const kv of list) out[kv.key] = anyValue(kv.value);
+  return out;
+}
+
+/// The spans of one ExportTraceServiceRequest body, flattened, each with
+/// its resource's attributes and its scope: ids in lower-case hex ("" for
+/// none), times as BigInt nanoseconds.
+export function decodeExport(body) {
+  const message = ExportTraceServiceRequest.decode(body);
+  const request = ExportTraceServiceRequest.toObject(message, {
+    longs: String, enums: Number, defaults: true, arrays: true, oneofs: true,
+  });
+  const spans = [];
+  for (const rs of request.resourceSpans) {
+    const resource = attributes(rs.resource?.attributes);
+    for (const ss of rs.scopeSpans) {
+      const scope = { name: ss.scope?.name ?? "", version: ss.scope?.version ?? "" };
+      for (const s of ss.spans) {
+        spans.push({
+          traceId: hex(s.traceId),
+          spanId: hex(s.spanId),
+          parentSpanId: hex(s.parentSpanId),
+          name: s.name,
+          kind: s.kind,
+          startTimeUnixNano: BigInt(s.startTimeUnixNano),
+          endTimeUnixNano: BigInt(s.endTimeUnixNano),
+          attributes: attributes(s.attributes),
+          status: { code: s.status?.code ?? 0, message: s.status?.message ?? "" },
+          resource,
+          scope,
+        });
+      }
+    }
+  }
+  return spans;
+}
+
+/// Listens on a free loopback port for POST /v1/traces. Keeps every
+/// request it got (method, path, Content-Type, decode error) in `requests`
+/// and every span in `spans`; answers 200 with an encoded, empty
+/// ExportTraceServiceResponse, 400 to a body that does not decode, 404 to
+/// any other path.
+export async function startReceiver() {
+  const requests = [];
+  const spans = [];
+  const events = new EventEmitter();
+  const server = createHttpServer(async (req, res) => {
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    let body = Buffer.concat(chunks);
+    const seen = {
+      method: req.method,
+      path: req.url,
+      contentType: req.headers["content-type"],
+      contentEncoding: req.headers["content-encoding"],
+      bytes: body.length,
+      spans: 0,
+      error: null,
+    };
+    requests.push(seen);
+    if (req.method !== "POST" || req.url !== "/v1/traces") {
+      res.writeHead(404).end();
+      return;
+    }
+    try {
+      if (seen.contentEncoding === "gzip") body = gunzipSync(body);
+      const got = decodeExport(body);
+      seen.spans = got.length;
+      spans.push(...got);
+    } catch (e) {
+      seen.error = String(e?.stack ?? e);
+      res.writeHead(400).end();
+      return;
+    }
+    const answer = ExportTraceServiceResponse.encode({}).finish();
+    res.writeHead(200, {
+      "Content-Type": "application/x-protobuf",
+      "Content-Length": answer.length,
+    });
+    res.end(Buffer.from(answer));
+    events.emit("spans");
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address();
+  return {
+    port,
+    endpoint: `http://127.0.0.1:${port}`,
+    requests,
+    spans,
+    /// Resolves to the spans that pass `match` once there are `count` of
+    /// them; rejects after `ms` with what did arrive.
+    waitForSpans(match, { count = 1, ms = 10000 } = {}) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = spans.filter(match);
+          if (found.length < count) return false;
+          clearTimeout(timer);
+          events.off("spans", check);
+          resolve(found);
+          return true;
+        };
+        const timer = setTimeout(() => {
+          events.off("spans", check);
+          reject(new Error(
+            `${spans.filter(match).length} of ${count} matching spans within ` +
+            `${ms} ms; received ${spans.length} spans: ` +
+            JSON.stringify(spans.map((s) => ({
+              name: s.name, path: s.attributes["url.path"], traceId: s.traceId,
+            })))));
+        }, ms);
+        if (!check()) events.on("spans", check);
+      });
+    },
+    /// Stops listening and cuts the connections the server keeps open, so
+    /// that its next export finds the port closed.
+    close() {
+      const closed = new Promise((r) => server.close(r));
+      server.closeAllConnections();
+      return closed;
+    },
+  };
+}
+
+/// A loopback port that was free a moment ago (the settings refuse 0).
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(String(port)));
+    });
+  });
+}
+
+/// Runs agent-server in memory on free ports with `extra` in its
+/// environment (built from scratch, so that no DATABASE_URL, REDIS_URL,
+/// MCP_API_KEY, JAEGER_AGENT_HOST or OTEL_* of the caller leaks in) until
+/// its `node ready` line.
+export async function startServer(extra = {}) {
+  const ports = new Set();
+  while (ports.size < 5) ports.add(await freePort());
+  const [api, ws, mcp, metrics, cluster] = [...ports];
+  const proc = spawn(binary, [], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      API_PORT: api,
+      WS_PORT: ws,
+      MCP_PORT: mcp,
+      METRICS_PORT: metrics,
+      CLUSTER_PORT: cluster,
+      BIND_ADDRESS: "127.0.0.1",
+      PROMETHEUS_ENABLED: "true",
+      RATE_LIMIT_MAX_REQUESTS: "100000",
+      LOG_FORMAT: "json",
+      WORKER_THREADS: "2",
+      ENABLE_GPU_PHYSICS: "false",
+      ...extra,
+    },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let log = "";
+  proc.stderr.setEncoding("utf8");
+  proc.stderr.on("data", (chunk) => { log += chunk; });
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill("SIGKILL");
+      reject(new Error(`no 'node ready' within 20 s:\n${log}`));
+    }, 20000);
+    const onData = () => {
+      if (!log.includes('"msg":"node ready"')) return;
+      clearTimeout(timer);
+      proc.stderr.off("data", onData);
+      proc.off("exit", onExit);
+      resolve();
+    };
+    const onExit = (code) => {
+      clearTimeout(timer);
+      reject(new Error(`agent-server exited with ${code}:\n${log}`));
+    };
+    proc.stderr.on("data", onData);
+    proc.once("exit", onExit);
+    proc.once("error", onExit);
+  });
+  return {
+    proc,
+    apiUrl: `http://127.0.0.1:${api}`,
+    metricsUrl: `http://127.0.0.1:${metrics}/metrics`,
+    log: () => log,
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = once(proc, "exit");
+      const kill = setTimeout(() => proc.kill("SIGKILL"), 10000);
+      proc.kill("SIGTERM");
+      await exited;
+      clearTimeout(kill);
+    },
+  };
+}
+
+/// The sum of every sample of `name` (with or without labels) in the
+/// Prometheus text `text`; undefined when there is none.
+export function metricValue(text, name) {
+  let sum;
+  for (const line of text.split("\n")) {
+    const m = line.match(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/);
+    if (!m || m[1] !== name) continue;
+    sum = (sum ?? 0) + Number(m[3]);
+  }
+  return sum;
+}
+
+/// Polls `server`'s /metrics every 100 ms until `name` passes `ok`, at
+/// most `ms`; resolves to the value, rejects with the last one seen.
+export async function waitForMetric(server, name, ok, ms = 10000) {
+  const deadline = Date.now() + ms;
+  let last;
+  for (;;) {
+    const res = await fetch(server.metricsUrl, { signal: AbortSignal.timeout(2000) });
+    last = metricValue(await res.text(), name);
+    if (last !== undefined && ok(last)) return last;
+    if (Date.now() >= deadline) {
+      throw new Error(`${name} is ${last} after ${ms} ms`);
+    }
+    await delay(100);
+  }
+}
+
+/// Makes `count` API requests one after the other; each must answer 200
+/// within a second, whatever the collector does (an export never holds a
+/// request).
+export async function requestsAnswerPromptly(server, count = 20) {
+  for (let i = 0; i < count; i++) {
+    const res = await fetch(`${server.apiUrl}/api/agents`,
+                            { signal: AbortSignal.timeout(1000) });
+    await res.text();
+    if (res.status !== 200) throw new Error(`request ${i} answered ${res.status}`);
+  }
+}
