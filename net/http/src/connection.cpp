@@ -289,32 +289,6 @@ void connection::revalidate(reply& x) const {
   }
 }
 
-tracing::span
-connection::request_span(int status,
-                         std::chrono::steady_clock::duration took) const {
-  tracing::span x;
-  if (auto caller = tracing::parse_traceparent(traceparent_)) {
-    x.trace = caller->trace;
-    x.parent_id = caller->span;
-  } else {
-    x.trace = tracing::new_trace_id();
-  }
-  x.id = tracing::new_span_id();
-  x.name = method_ + " " + route_;
-  x.kind = tracing::span_kind::server;
-  x.end_ns = tracing::now_ns();
-  x.start_ns
-    = x.end_ns
-      - static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
-  x.attributes = {{"http.request.method", method_},
-                  {"http.route", route_},
-                  {"url.path", path_},
-                  {"http.response.status_code", int64_t{status}}};
-  x.error = status >= 500;
-  return x;
-}
-
 void connection::write(reply x) {
   revalidate(x);
   auto res = std::make_shared<response>(x.code, 11);
@@ -350,12 +324,18 @@ void connection::write(reply x) {
   if (core_->tel)
     core_->tel->request({method_, route_, static_cast<int>(x.code)},
                         std::chrono::duration<double>(took).count());
-  if (auto tracer = tracing::installed()) {
-    // A caller that does not sample its trace gets no span of ours either.
-    auto caller = tracing::parse_traceparent(traceparent_);
-    if (!caller || caller->sampled)
-      tracer->submit(request_span(static_cast<int>(x.code), took));
-  }
+  if (auto tracer = tracing::installed())
+    if (auto span
+        = tracing::server_span(method_ + " " + route_, traceparent_, took)) {
+      // OpenTelemetry's HTTP server conventions.
+      span->attributes
+        = {{"http.request.method", method_},
+           {"http.route", route_},
+           {"url.path", path_},
+           {"http.response.status_code", static_cast<int64_t>(x.code)}};
+      span->error = static_cast<int>(x.code) >= 500;
+      tracer->submit(std::move(*span));
+    }
   if (log::enabled(log::level::debug)) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                 std::chrono::steady_clock::now() - started_)

@@ -44,10 +44,6 @@ private:
   /// Answers from the strand with an error and closes afterwards.
   void reject(const api_error& err, bool close_after);
   void write(reply x);
-  /// The server span of the request answered with `status` after `took`
-  /// (OpenTelemetry's HTTP conventions), a child of its `traceparent`.
-  tracing::span request_span(int status,
-                             std::chrono::steady_clock::duration took) const;
   /// 304 instead of `x` when the client holds its ETag already.
   void revalidate(reply& x) const;
   void on_write(bool close_after, boost::beast::error_code err, size_t);

@@ -8,6 +8,7 @@
 #include "av/api/json_text.hpp"
 #include "av/base/log.hpp"
 #include "av/mcp/schema_check.hpp"
+#include "av/telemetry/tracing.hpp"
 
 namespace av::mcp {
 
@@ -210,8 +211,16 @@ void engine::call_tool(const rpc::message& msg, const caller& who,
   auto limits = cfg_.tool(t->name);
   auto client = client_of(who.session);
   auto id = msg.id;
-  auto end = [this, t, client, started, id, reply](const tool_result& res) {
-    finish(*t, client, started, res, id, reply);
+  // OpenTelemetry's MCP conventions carry the caller's trace context in
+  // params._meta.
+  std::string traceparent;
+  if (auto meta = p.find("_meta"); meta != p.end() && meta->is_object())
+    if (auto tp = meta->find("traceparent");
+        tp != meta->end() && tp->is_string())
+      traceparent = tp->get<std::string>();
+  auto end = [this, t, client, started, traceparent, id,
+              reply](const tool_result& res) {
+    finish(*t, client, started, traceparent, res, id, reply);
   };
   // Pre-execution hooks: permissions, then the rate limit.
   bool control = limits.scope.empty() ? t->control : limits.scope == "control";
@@ -308,9 +317,19 @@ void engine::after_commit(tool_result res, std::chrono::milliseconds timeout,
 }
 
 void engine::finish(const tool& t, const std::string& client,
-                    clock::time_point started, const tool_result& res,
-                    const json& id, const reply_fn& reply) {
+                    clock::time_point started, const std::string& traceparent,
+                    const tool_result& res, const json& id,
+                    const reply_fn& reply) {
   auto elapsed = clock::now() - started;
+  if (auto tracer = tracing::installed())
+    if (auto x
+        = tracing::server_span("tools/call " + t.name, traceparent, elapsed)) {
+      x->attributes = {{"mcp.method.name", std::string{"tools/call"}},
+                       {"gen_ai.tool.name", t.name},
+                       {"agentviz.mcp.outcome", res.outcome}};
+      x->error = res.is_error;
+      tracer->submit(std::move(*x));
+    }
   if (cfg_.log_metrics && tel_)
     tel_->mcp_call(t.name, res.outcome,
                    std::chrono::duration<double>(elapsed).count());

@@ -110,10 +110,12 @@ private:
   json list_tools(const rpc::message& msg);
   json set_log_level(const rpc::message& msg, const caller& who);
   void call_tool(const rpc::message& msg, const caller& who, reply_fn reply);
-  /// Post-execution hooks, then the answer.
+  /// Post-execution hooks (metrics, the event, the trace span), then the
+  /// answer. `traceparent` is the caller's, from `params._meta`.
   void finish(const tool& t, const std::string& client,
               std::chrono::steady_clock::time_point started,
-              const tool_result& res, const json& id, const reply_fn& reply);
+              const std::string& traceparent, const tool_result& res,
+              const json& id, const reply_fn& reply);
   /// Calls `k(res)` once PostgreSQL holds everything published so far (at
   /// once without DATABASE_URL), as the REST API answers its writes.
   void after_commit(tool_result res, std::chrono::milliseconds timeout,

@@ -101,6 +101,28 @@ std::uint64_t now_ns() {
       .count());
 }
 
+std::optional<span> server_span(std::string name, std::string_view traceparent,
+                                std::chrono::steady_clock::duration took) {
+  span x;
+  if (auto caller = parse_traceparent(traceparent)) {
+    if (!caller->sampled)
+      return std::nullopt;
+    x.trace = caller->trace;
+    x.parent_id = caller->span;
+  } else {
+    x.trace = new_trace_id();
+  }
+  x.id = new_span_id();
+  x.name = std::move(name);
+  x.kind = span_kind::server;
+  x.end_ns = now_ns();
+  x.start_ns
+    = x.end_ns
+      - static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
+  return x;
+}
+
 struct exporter::impl {
   exporter_config cfg;
   http_url url;

@@ -188,6 +188,54 @@ test("a 5xx answer marks the span ERROR", async () => {
   assert.equal(span.status.code, StatusCode.ERROR);
 });
 
+/// One JSON-RPC request to the node's MCP endpoint; `session` after
+/// initialize.
+async function mcp(body, session) {
+  const res = await fetch(server.mcpUrl, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/json",
+      Accept: "application/json, text/event-stream",
+      ...(session ? { "Mcp-Session-Id": session, "MCP-Protocol-Version": "2025-06-18" } : {}),
+    },
+    body: JSON.stringify({ jsonrpc: "2.0", ...body }),
+    signal: AbortSignal.timeout(5000),
+  });
+  await res.text();
+  return res;
+}
+
+test("an MCP tool call is a span of its own, a child of params._meta.traceparent", async () => {
+  const init = await mcp({
+    id: 1, method: "initialize",
+    params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "otlp-test", version: "1" } },
+  });
+  assert.equal(init.status, 200);
+  const session = init.headers.get("mcp-session-id");
+  assert.ok(session);
+  const traceId = randomBytes(16).toString("hex");
+  const parentId = randomBytes(8).toString("hex");
+  const call = await mcp({
+    id: 2, method: "tools/call",
+    params: { name: "agent_list", arguments: {}, _meta: { traceparent: `00-${traceId}-${parentId}-01` } },
+  }, session);
+  assert.equal(call.status, 200);
+  const [span] = await receiver.waitForSpans((s) => s.name === "tools/call agent_list");
+  assert.equal(span.kind, SpanKind.SERVER);
+  assert.equal(span.traceId, traceId);
+  assert.equal(span.parentSpanId, parentId);
+  assert.equal(span.attributes["mcp.method.name"], "tools/call");
+  assert.equal(span.attributes["gen_ai.tool.name"], "agent_list");
+  assert.equal(span.attributes["agentviz.mcp.outcome"], "ok");
+  assert.equal(span.status.code, StatusCode.UNSET);
+  assert.ok(span.startTimeUnixNano <= span.endTimeUnixNano);
+  // A refused call is a span too, with status ERROR.
+  await mcp({ id: 3, method: "tools/call", params: { name: "agent_status", arguments: { agent: "nobody" } } }, session);
+  const [failed] = await receiver.waitForSpans((s) => s.name === "tools/call agent_status");
+  assert.equal(failed.status.code, StatusCode.ERROR);
+  assert.equal(failed.parentSpanId, "");
+});
+
 test("every export is a protobuf POST to /v1/traces with the service name and scope", async () => {
   assert.ok(receiver.spans.length >= 10, `${receiver.spans.length} spans`);
   for (const span of receiver.spans) {

@@ -248,6 +248,7 @@ export async function startServer(extra = {}) {
   return {
     proc,
     apiUrl: `http://127.0.0.1:${api}`,
+    mcpUrl: `http://127.0.0.1:${mcp}/mcp`,
     metricsUrl: `http://127.0.0.1:${metrics}/metrics`,
     log: () => log,
     async stop() {

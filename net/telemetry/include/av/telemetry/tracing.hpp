@@ -59,6 +59,13 @@ struct span {
   bool error = false;
 };
 
+/// A SERVER span named `name` that ends now after `took`: a child of the
+/// caller's `traceparent` when that names one, else the start of a new
+/// trace; nothing when the caller does not sample its trace. The caller adds
+/// attributes and the status.
+std::optional<span> server_span(std::string name, std::string_view traceparent,
+                                std::chrono::steady_clock::duration took);
+
 /// `spans` as the body of an OTLP/HTTP export: an ExportTraceServiceRequest
 /// in protobuf, with one resource (`service.name`) and one scope
 /// (`agent-visualizer`).
