@@ -5,6 +5,7 @@
 
 #include "av/api/json_mapping.hpp"
 #include "av/base/log.hpp"
+#include "av/telemetry/tracing.hpp"
 
 namespace av::ws {
 
@@ -328,12 +329,49 @@ void connection::subscribe(const json& msg) {
     ws_subscription{id_, actor_, std::move(f), weak_from_this(), format});
 }
 
+namespace {
+
+/// What the trace span of a command needs from its start to its answer.
+struct command_trace {
+  std::chrono::steady_clock::time_point started
+    = std::chrono::steady_clock::now();
+  /// The caller's W3C trace context, from the command's `traceparent`.
+  std::string traceparent;
+  std::string method = "-";
+  /// The matched route's pattern, as the HTTP API's spans name it.
+  std::string route = "none";
+
+  /// Submits the command's server span, answered with `status`.
+  void end(int status) const {
+    auto tracer = tracing::installed();
+    if (!tracer)
+      return;
+    auto span
+      = tracing::server_span("WS " + method + " " + route, traceparent,
+                             std::chrono::steady_clock::now() - started);
+    if (!span)
+      return;
+    span->attributes = {{"http.request.method", method},
+                        {"http.route", route},
+                        {"http.response.status_code", int64_t{status}},
+                        {"network.protocol.name", std::string{"websocket"}}};
+    span->error = status >= 500;
+    tracer->submit(std::move(*span));
+  }
+};
+
+} // namespace
+
 void connection::command(const json& msg) {
   ++core_->stats->commands;
   json id = msg.contains("id") ? msg["id"] : json{};
+  auto trace = std::make_shared<command_trace>();
+  if (auto tp = msg.find("traceparent"); tp != msg.end() && tp->is_string())
+    trace->traceparent = tp->get<std::string>();
   // Answers come from actor threads: through push_control, which posts to
   // the connection's I/O thread.
-  auto result = [self = shared_from_this(), id](int code, json body) {
+  auto result = [self = shared_from_this(), id, trace](int code, json body) {
+    trace->end(code);
     self->push_control(text(json{{"type", "result"},
                                  {"id", id},
                                  {"status", code},
@@ -348,6 +386,7 @@ void connection::command(const json& msg) {
     return fail(http::status::bad_request, "invalid_argument",
                 "command: `method` and `path` must be strings");
   auto method_name = msg["method"].get<std::string>();
+  trace->method = method_name;
   auto method = bhttp::string_to_verb(method_name);
   std::vector<std::string> path;
   http::param_list query;
@@ -361,6 +400,7 @@ void connection::command(const json& msg) {
   if (!found.hit)
     return fail(http::status::method_not_allowed, "method_not_allowed",
                 method_name + " is not allowed there");
+  trace->route = found.hit->pattern;
   // Commands share the HTTP API's limit, in a bucket of their own.
   auto wait = core_->limiter.admit(client_);
   if (wait.count() > 0) {

@@ -7,6 +7,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
+import { once } from "node:events";
+import WebSocket from "ws";
 import {
   requestsAnswerPromptly, startReceiver, startServer, waitForMetric, SpanKind, StatusCode,
 } from "./harness.js";
@@ -234,6 +236,38 @@ test("an MCP tool call is a span of its own, a child of params._meta.traceparent
   const [failed] = await receiver.waitForSpans((s) => s.name === "tools/call agent_status");
   assert.equal(failed.status.code, StatusCode.ERROR);
   assert.equal(failed.parentSpanId, "");
+});
+
+test("a WebSocket command is a span named after its route, a child of its traceparent", async () => {
+  const ws = new WebSocket(server.wsUrl);
+  await once(ws, "open");
+  const traceId = randomBytes(16).toString("hex");
+  const parentId = randomBytes(8).toString("hex");
+  const answered = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("no result within 5 s")), 5000);
+    ws.on("message", (data, binary) => {
+      if (binary) return;
+      const msg = JSON.parse(data.toString());
+      if (msg.type !== "result" || msg.id !== 7) return;
+      clearTimeout(timer);
+      resolve(msg);
+    });
+  });
+  ws.send(JSON.stringify({
+    type: "command", id: 7, method: "GET", path: "/api/agents",
+    traceparent: `00-${traceId}-${parentId}-01`,
+  }));
+  const result = await answered;
+  ws.close();
+  assert.equal(result.status, 200);
+  const [span] = await receiver.waitForSpans((s) => s.name === "WS GET /api/agents");
+  assert.equal(span.kind, SpanKind.SERVER);
+  assert.equal(span.traceId, traceId);
+  assert.equal(span.parentSpanId, parentId);
+  assert.equal(span.attributes["http.route"], "/api/agents");
+  assert.equal(span.attributes["http.response.status_code"], 200n);
+  assert.equal(span.attributes["network.protocol.name"], "websocket");
+  assert.equal(span.status.code, StatusCode.UNSET);
 });
 
 test("every export is a protobuf POST to /v1/traces with the service name and scope", async () => {

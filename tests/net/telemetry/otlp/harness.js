@@ -249,6 +249,7 @@ export async function startServer(extra = {}) {
     proc,
     apiUrl: `http://127.0.0.1:${api}`,
     mcpUrl: `http://127.0.0.1:${mcp}/mcp`,
+    wsUrl: `ws://127.0.0.1:${ws}/ws`,
     metricsUrl: `http://127.0.0.1:${metrics}/metrics`,
     log: () => log,
     async stop() {
