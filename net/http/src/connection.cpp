@@ -4,7 +4,6 @@
 
 #include "av/base/log.hpp"
 #include "av/telemetry/telemetry.hpp"
-#include "av/telemetry/tracing.hpp"
 
 namespace av::http {
 

@@ -8,23 +8,15 @@
 // traces by hand; 0.218.0 drops protobufjs) and whose dependencies all
 // accept Node.js 18.20 (0.300.0 wants 22.15). Its override lifts the
 // protobufjs 8.0.1 it pins to 8.8.1, past the later protobufjs advisories.
-import { spawn } from "node:child_process";
 import { EventEmitter, once } from "node:events";
 import { createServer as createHttpServer } from "node:http";
-import { createServer as createNetServer } from "node:net";
 import { createRequire } from "node:module";
 import { gunzipSync } from "node:zlib";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
+import { nodeEnv, runNode } from "../../../node/agent_server.mjs";
 
 const require = createRequire(import.meta.url);
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, "../../../..");
-export const binary =
-  process.env.AV_BIN ??
-  path.join(process.env.AV_BUILD_DIR ?? path.join(root, "build"),
-            "runtime/agent-server");
 
 // The package's main file is build/src/index.js; the generated root sits
 // beside it. Resolved by file path, so an `exports` map cannot hide it.
@@ -183,84 +175,15 @@ export async function startReceiver() {
   };
 }
 
-/// A loopback port that was free a moment ago (the settings refuse 0).
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(String(port)));
-    });
-  });
-}
-
 /// Runs agent-server in memory on free ports with `extra` in its
-/// environment (built from scratch, so that no DATABASE_URL, REDIS_URL,
-/// MCP_API_KEY, JAEGER_AGENT_HOST or OTEL_* of the caller leaks in) until
-/// its `node ready` line.
+/// environment until its `node ready` line; metrics on, no rate limit in
+/// the way.
 export async function startServer(extra = {}) {
-  const ports = new Set();
-  while (ports.size < 5) ports.add(await freePort());
-  const [api, ws, mcp, metrics, cluster] = [...ports];
-  const proc = spawn(binary, [], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH,
-      API_PORT: api,
-      WS_PORT: ws,
-      MCP_PORT: mcp,
-      METRICS_PORT: metrics,
-      CLUSTER_PORT: cluster,
-      BIND_ADDRESS: "127.0.0.1",
-      PROMETHEUS_ENABLED: "true",
-      RATE_LIMIT_MAX_REQUESTS: "100000",
-      LOG_FORMAT: "json",
-      WORKER_THREADS: "2",
-      ENABLE_GPU_PHYSICS: "false",
-      ...extra,
-    },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let log = "";
-  proc.stderr.setEncoding("utf8");
-  proc.stderr.on("data", (chunk) => { log += chunk; });
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      proc.kill("SIGKILL");
-      reject(new Error(`no 'node ready' within 20 s:\n${log}`));
-    }, 20000);
-    const onData = () => {
-      if (!log.includes('"msg":"node ready"')) return;
-      clearTimeout(timer);
-      proc.stderr.off("data", onData);
-      proc.off("exit", onExit);
-      resolve();
-    };
-    const onExit = (code) => {
-      clearTimeout(timer);
-      reject(new Error(`agent-server exited with ${code}:\n${log}`));
-    };
-    proc.stderr.on("data", onData);
-    proc.once("exit", onExit);
-    proc.once("error", onExit);
-  });
-  return {
-    proc,
-    apiUrl: `http://127.0.0.1:${api}`,
-    mcpUrl: `http://127.0.0.1:${mcp}/mcp`,
-    wsUrl: `ws://127.0.0.1:${ws}/ws`,
-    metricsUrl: `http://127.0.0.1:${metrics}/metrics`,
-    log: () => log,
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = once(proc, "exit");
-      const kill = setTimeout(() => proc.kill("SIGKILL"), 10000);
-      proc.kill("SIGTERM");
-      await exited;
-      clearTimeout(kill);
-    },
-  };
+  return runNode(await nodeEnv({
+    PROMETHEUS_ENABLED: "true",
+    RATE_LIMIT_MAX_REQUESTS: "100000",
+    ...extra,
+  }));
 }
 
 /// The sum of every sample of `name` (with or without labels) in the
