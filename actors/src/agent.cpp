@@ -7,6 +7,7 @@
 #include "av/error.hpp"
 #include "av/metrics.hpp"
 #include "av/simulation.hpp"
+#include "av/traced.hpp"
 
 namespace av {
 
@@ -314,6 +315,7 @@ agent_actor::behavior_type agent(self_ptr self, node_context_ptr ctx,
     },
     [=](atom::deliver, atom::receipt,
         agent_message& msg) -> caf::result<message_receipt> {
+      handling_span span{self, "agent deliver", self->state.info.id};
       auto& st = self->state;
       ++st.processed;
       if (st.info.state == agent_state::terminated)
@@ -328,6 +330,7 @@ agent_actor::behavior_type agent(self_ptr self, node_context_ptr ctx,
     },
     [=](atom::state, agent_state to,
         std::string& reason) -> caf::result<agent_info> {
+      handling_span span{self, "agent state", self->state.info.id};
       auto& st = self->state;
       ++st.processed;
       auto from = st.info.state;
@@ -352,6 +355,7 @@ agent_actor::behavior_type agent(self_ptr self, node_context_ptr ctx,
       return info;
     },
     [=](atom::assign, task_spec& task) -> caf::result<agent_info> {
+      handling_span span{self, "agent assign", self->state.info.id};
       auto& st = self->state;
       ++st.processed;
       if (st.info.state == agent_state::terminated)
@@ -380,6 +384,7 @@ agent_actor::behavior_type agent(self_ptr self, node_context_ptr ctx,
     },
     [=](atom::complete, const std::string& task_id, bool success,
         std::string& output) -> caf::result<task_result> {
+      handling_span span{self, "agent complete", self->state.info.id};
       auto& st = self->state;
       ++st.processed;
       if (st.info.state == agent_state::terminated)
@@ -403,6 +408,7 @@ agent_actor::behavior_type agent(self_ptr self, node_context_ptr ctx,
         finish_task(self, true, simulated_output(self, st.tasks.front()));
     },
     [=](atom::metrics, metrics_sample& sample) -> caf::result<metrics_report> {
+      handling_span span{self, "agent metrics", self->state.info.id};
       auto& st = self->state;
       ++st.processed;
       if (st.info.state == agent_state::terminated)
@@ -420,6 +426,7 @@ agent_actor::behavior_type agent(self_ptr self, node_context_ptr ctx,
       return report(self);
     },
     [=](atom::send, outgoing_message& out) -> caf::result<message_receipt> {
+      handling_span span{self, "agent send", self->state.info.id};
       auto& st = self->state;
       ++st.processed;
       if (st.info.state == agent_state::terminated)
@@ -438,6 +445,7 @@ agent_actor::behavior_type agent(self_ptr self, node_context_ptr ctx,
                             std::move(msg));
     },
     [=](atom::terminate, std::string& reason) -> caf::result<agent_info> {
+      handling_span span{self, "agent terminate", self->state.info.id};
       auto& st = self->state;
       ++st.processed;
       if (st.info.state == agent_state::terminated)

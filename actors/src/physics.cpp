@@ -7,6 +7,7 @@
 #include "av/error.hpp"
 #include "av/formation.hpp"
 #include "av/topology.hpp"
+#include "av/traced.hpp"
 
 namespace av {
 
@@ -433,6 +434,7 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
     },
     [=](atom::position, num_id num, vec3f pos, bool has_velocity,
         vec3f vel) -> caf::result<agent_position> {
+      handling_span span{self, "physics position"};
       auto& st = self->state;
       ++st.processed;
       auto i = st.index.find(num);
@@ -460,6 +462,7 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
     },
     [=](atom::position, atom::release,
         num_id num) -> caf::result<agent_position> {
+      handling_span span{self, "physics release"};
       auto& st = self->state;
       ++st.processed;
       auto i = st.index.find(num);
@@ -471,11 +474,13 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       return agent_position{num, st.engine->position(i->second), {}};
     },
     [=](atom::formation, formation_spec& spec) {
+      handling_span span{self, "physics formation"};
       ++self->state.processed;
       return form(self, spec);
     },
     [=](atom::formation, atom::release,
         const std::string& id) -> caf::result<formation_info> {
+      handling_span span{self, "physics formation release"};
       auto& st = self->state;
       ++st.processed;
       auto i = st.formations.find(id);
@@ -490,6 +495,7 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       return info;
     },
     [=](atom::topology, topology_spec& spec) -> caf::result<uint32_t> {
+      handling_span span{self, "physics topology"};
       auto& st = self->state;
       ++st.processed;
       for (auto num : spec.agents)
@@ -513,6 +519,7 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
     },
     [=](atom::topology, atom::release,
         const std::string& id) -> caf::result<uint32_t> {
+      handling_span span{self, "physics topology release"};
       auto& st = self->state;
       ++st.processed;
       auto i = st.topologies.find(id);
@@ -527,6 +534,7 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
     },
     [=](atom::tuning, double repulsion, double spring_k,
         double damping) -> caf::result<double, double, double> {
+      handling_span span{self, "physics tuning"};
       auto& st = self->state;
       ++st.processed;
       auto p = st.engine->get_params();

@@ -9,6 +9,7 @@
 #include "av/base/log.hpp"
 #include "av/coordination.hpp"
 #include "av/error.hpp"
+#include "av/traced.hpp"
 
 namespace av {
 
@@ -310,6 +311,7 @@ registry_actor::behavior_type registry(self_ptr self, node_context_ptr ctx,
   });
   return {
     [=](atom::spawn, agent_spec& spec) -> caf::result<agent_info> {
+      handling_span span{self, "registry spawn"};
       auto& st = self->state;
       ++st.processed;
       if (auto err = validate(self, spec))
@@ -347,12 +349,14 @@ registry_actor::behavior_type registry(self_ptr self, node_context_ptr ctx,
       return admit(self, summary, std::move(snap));
     },
     [=](atom::get, const std::string& key) -> caf::result<agent_ref> {
+      handling_span span{self, "registry get"};
       ++self->state.processed;
       if (auto entry = find_agent(self, key))
         return agent_ref{entry->summary, entry->handle};
       return unknown_agent(key);
     },
     [=](atom::list, const agent_filter& filter) -> caf::result<agent_page> {
+      handling_span span{self, "registry list"};
       auto& st = self->state;
       ++st.processed;
       agent_state wanted = agent_state::idle;
@@ -375,6 +379,7 @@ registry_actor::behavior_type registry(self_ptr self, node_context_ptr ctx,
     },
     [=](atom::terminate, const std::string& key,
         std::string& reason) -> caf::result<agent_info> {
+      handling_span span{self, "registry terminate"};
       ++self->state.processed;
       auto entry = find_agent(self, key);
       if (!entry)
@@ -384,6 +389,7 @@ registry_actor::behavior_type registry(self_ptr self, node_context_ptr ctx,
     },
     [=](atom::coordinate,
         coordination_spec& spec) -> caf::result<coordination_info> {
+      handling_span span{self, "registry coordinate"};
       auto& st = self->state;
       ++st.processed;
       if (auto err = validate(self, spec))
@@ -425,6 +431,7 @@ registry_actor::behavior_type registry(self_ptr self, node_context_ptr ctx,
     },
     [=](atom::coordinate, atom::get,
         const std::string& id) -> caf::result<coordination_ref> {
+      handling_span span{self, "registry coordination get"};
       auto& st = self->state;
       ++st.processed;
       auto i = st.coordinations.find(id);
@@ -435,6 +442,7 @@ registry_actor::behavior_type registry(self_ptr self, node_context_ptr ctx,
     },
     [=](atom::coordinate, atom::list, const std::string& status)
       -> caf::result<std::vector<coordination_info>> {
+      handling_span span{self, "registry coordination list"};
       auto& st = self->state;
       ++st.processed;
       coord_status wanted = coord_status::forming;

@@ -121,7 +121,9 @@ void connection::reject(const api_error& err, bool close_after) {
   if (close_after)
     keep_alive_ = false;
   started_ = std::chrono::steady_clock::now();
-  traceparent_.clear();
+  // Refused before its headers were read: a trace of its own.
+  if (!trace_)
+    trace_ = tracing::begin_server({});
   write(to_reply(err));
 }
 
@@ -133,7 +135,7 @@ void connection::handle() {
   method_ = std::string{req.method_string()};
   head_ = method == verb::head;
   if_none_match_ = std::string{req[bhttp::field::if_none_match]};
-  traceparent_ = std::string{req["traceparent"]};
+  trace_ = tracing::begin_server(std::string{req["traceparent"]});
   auto forwarded = req["X-Forwarded-For"];
   client_
     = core_->proxies.empty() || peer_text_ == "unknown"
@@ -250,6 +252,8 @@ void connection::handle() {
   }
   api_call call{std::move(found.params), std::move(query), std::move(body),
                 sender()};
+  if (trace_)
+    call.set_trace(trace_->ctx);
   try {
     found.hit->fn(call);
   } catch (const std::exception& e) {
@@ -323,18 +327,18 @@ void connection::write(reply x) {
   if (core_->tel)
     core_->tel->request({method_, route_, static_cast<int>(x.code)},
                         std::chrono::duration<double>(took).count());
-  if (auto tracer = tracing::installed())
-    if (auto span
-        = tracing::server_span(method_ + " " + route_, traceparent_, took)) {
-      // OpenTelemetry's HTTP server conventions.
-      span->attributes
-        = {{"http.request.method", method_},
-           {"http.route", route_},
-           {"url.path", path_},
-           {"http.response.status_code", static_cast<int64_t>(x.code)}};
-      span->error = static_cast<int>(x.code) >= 500;
-      tracer->submit(std::move(*span));
-    }
+  if (trace_) {
+    auto span = tracing::end_server(*trace_, method_ + " " + route_);
+    // OpenTelemetry's HTTP server conventions.
+    span.attributes
+      = {{"http.request.method", method_},
+         {"http.route", route_},
+         {"url.path", path_},
+         {"http.response.status_code", static_cast<int64_t>(x.code)}};
+    span.error = static_cast<int>(x.code) >= 500;
+    tracing::record(std::move(span));
+    trace_.reset();
+  }
   if (log::enabled(log::level::debug)) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                 std::chrono::steady_clock::now() - started_)

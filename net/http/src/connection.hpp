@@ -77,8 +77,8 @@ private:
   bool head_ = false;
   /// The request's If-None-Match, matched against an answer's ETag.
   std::string if_none_match_;
-  /// The request's W3C `traceparent`: its span's parent (tracing).
-  std::string traceparent_;
+  /// The request's span, while tracing is on and the caller samples.
+  std::optional<tracing::server_start> trace_;
   bool origin_ok_ = true;
   bool keep_alive_ = false;
   std::chrono::steady_clock::time_point started_;

@@ -218,10 +218,11 @@ void engine::call_tool(const rpc::message& msg, const caller& who,
     if (auto tp = meta->find("traceparent");
         tp != meta->end() && tp->is_string())
       traceparent = tp->get<std::string>();
-  auto end = [this, t, client, started, traceparent, id,
-              reply](const tool_result& res) {
-    finish(*t, client, started, traceparent, res, id, reply);
-  };
+  auto trace = tracing::begin_server(traceparent);
+  auto end
+    = [this, t, client, started, trace, id, reply](const tool_result& res) {
+        finish(*t, client, started, trace, res, id, reply);
+      };
   // Pre-execution hooks: permissions, then the rate limit.
   bool control = limits.scope.empty() ? t->control : limits.scope == "control";
   if (cfg_.validate_permissions && control && !who.authenticated)
@@ -249,6 +250,8 @@ void engine::call_tool(const rpc::message& msg, const caller& who,
   }
   auto env = base_;
   env.limits = limits;
+  if (trace)
+    env.trace = trace->ctx;
   if (limits.timeout_ms > 0)
     env.api.timeout = std::chrono::milliseconds{limits.timeout_ms};
   env.routes = routes_.at(t->name);
@@ -317,19 +320,19 @@ void engine::after_commit(tool_result res, std::chrono::milliseconds timeout,
 }
 
 void engine::finish(const tool& t, const std::string& client,
-                    clock::time_point started, const std::string& traceparent,
+                    clock::time_point started,
+                    const std::optional<tracing::server_start>& trace,
                     const tool_result& res, const json& id,
                     const reply_fn& reply) {
   auto elapsed = clock::now() - started;
-  if (auto tracer = tracing::installed())
-    if (auto x
-        = tracing::server_span("tools/call " + t.name, traceparent, elapsed)) {
-      x->attributes = {{"mcp.method.name", std::string{"tools/call"}},
-                       {"gen_ai.tool.name", t.name},
-                       {"agentviz.mcp.outcome", res.outcome}};
-      x->error = res.is_error;
-      tracer->submit(std::move(*x));
-    }
+  if (trace) {
+    auto x = tracing::end_server(*trace, "tools/call " + t.name);
+    x.attributes = {{"mcp.method.name", std::string{"tools/call"}},
+                    {"gen_ai.tool.name", t.name},
+                    {"agentviz.mcp.outcome", res.outcome}};
+    x.error = res.is_error;
+    tracing::record(std::move(x));
+  }
   if (cfg_.log_metrics && tel_)
     tel_->mcp_call(t.name, res.outcome,
                    std::chrono::duration<double>(elapsed).count());

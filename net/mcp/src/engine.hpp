@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -12,6 +13,7 @@
 #include "av/mcp/json_rpc.hpp"
 #include "av/mcp/settings.hpp"
 #include "av/net/rate_limiter.hpp"
+#include "av/telemetry/tracing.hpp"
 #include "tools/tool.hpp"
 
 namespace av::mcp {
@@ -111,11 +113,11 @@ private:
   json set_log_level(const rpc::message& msg, const caller& who);
   void call_tool(const rpc::message& msg, const caller& who, reply_fn reply);
   /// Post-execution hooks (metrics, the event, the trace span), then the
-  /// answer. `traceparent` is the caller's, from `params._meta`.
+  /// answer. `trace` is the call's span, begun when it came.
   void finish(const tool& t, const std::string& client,
               std::chrono::steady_clock::time_point started,
-              const std::string& traceparent, const tool_result& res,
-              const json& id, const reply_fn& reply);
+              const std::optional<tracing::server_start>& trace,
+              const tool_result& res, const json& id, const reply_fn& reply);
   /// Calls `k(res)` once PostgreSQL holds everything published so far (at
   /// once without DATABASE_URL), as the REST API answers its writes.
   void after_commit(tool_result res, std::chrono::milliseconds timeout,

@@ -4,7 +4,6 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
-#include <random>
 #include <stdexcept>
 #include <thread>
 
@@ -48,23 +47,6 @@ bool read_hex(std::string_view x, std::array<std::uint8_t, N>& out) {
   return nonzero;
 }
 
-template <std::size_t N>
-std::array<std::uint8_t, N> random_id() {
-  thread_local std::mt19937_64 gen{std::random_device{}()};
-  std::array<std::uint8_t, N> result{};
-  do {
-    for (std::size_t i = 0; i < N; i += 8) {
-      auto bits = gen();
-      for (std::size_t j = 0; j < 8 && i + j < N; ++j)
-        result[i + j] = static_cast<std::uint8_t>(bits >> (8 * j));
-    }
-  } while (result == std::array<std::uint8_t, N>{});
-  return result;
-}
-
-std::mutex installed_mtx;
-std::shared_ptr<exporter> installed_exporter;
-
 } // namespace
 
 std::optional<parent> parse_traceparent(std::string_view x) {
@@ -86,41 +68,33 @@ std::optional<parent> parse_traceparent(std::string_view x) {
   return result;
 }
 
-trace_id new_trace_id() {
-  return random_id<16>();
-}
-
-span_id new_span_id() {
-  return random_id<8>();
-}
-
-std::uint64_t now_ns() {
-  return static_cast<std::uint64_t>(
-    std::chrono::duration_cast<std::chrono::nanoseconds>(
-      std::chrono::system_clock::now().time_since_epoch())
-      .count());
-}
-
-std::optional<span> server_span(std::string name, std::string_view traceparent,
-                                std::chrono::steady_clock::duration took) {
-  span x;
+std::optional<server_start> begin_server(std::string_view traceparent) {
+  if (!on())
+    return std::nullopt;
+  server_start x;
   if (auto caller = parse_traceparent(traceparent)) {
     if (!caller->sampled)
       return std::nullopt;
-    x.trace = caller->trace;
-    x.parent_id = caller->span;
+    x.ctx.trace = caller->trace;
+    x.parent = caller->span;
   } else {
-    x.trace = new_trace_id();
+    x.ctx.trace = new_trace_id();
   }
-  x.id = new_span_id();
-  x.name = std::move(name);
-  x.kind = span_kind::server;
-  x.end_ns = now_ns();
-  x.start_ns
-    = x.end_ns
-      - static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
+  x.ctx.span = new_span_id();
+  x.start_ns = now_ns();
   return x;
+}
+
+span end_server(const server_start& x, std::string name) {
+  span result;
+  result.trace = x.ctx.trace;
+  result.id = x.ctx.span;
+  result.parent_id = x.parent;
+  result.name = std::move(name);
+  result.kind = span_kind::server;
+  result.start_ns = x.start_ns;
+  result.end_ns = now_ns();
+  return result;
 }
 
 struct exporter::impl {
@@ -297,13 +271,9 @@ metrics::collector exporter::metrics() const {
 }
 
 void install(std::shared_ptr<exporter> x) {
-  std::lock_guard<std::mutex> guard{installed_mtx};
-  installed_exporter = std::move(x);
-}
-
-std::shared_ptr<exporter> installed() {
-  std::lock_guard<std::mutex> guard{installed_mtx};
-  return installed_exporter;
+  if (!x)
+    return set_sink(nullptr);
+  set_sink([x](span s) { x->submit(std::move(s)); });
 }
 
 } // namespace av::tracing

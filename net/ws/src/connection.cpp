@@ -331,32 +331,25 @@ void connection::subscribe(const json& msg) {
 
 namespace {
 
-/// What the trace span of a command needs from its start to its answer.
+/// The trace span of a command, from its start to its answer.
 struct command_trace {
-  std::chrono::steady_clock::time_point started
-    = std::chrono::steady_clock::now();
-  /// The caller's W3C trace context, from the command's `traceparent`.
-  std::string traceparent;
+  /// Empty while tracing is off or when the caller does not sample.
+  std::optional<tracing::server_start> start;
   std::string method = "-";
   /// The matched route's pattern, as the HTTP API's spans name it.
   std::string route = "none";
 
-  /// Submits the command's server span, answered with `status`.
+  /// Records the command's server span, answered with `status`.
   void end(int status) const {
-    auto tracer = tracing::installed();
-    if (!tracer)
+    if (!start)
       return;
-    auto span
-      = tracing::server_span("WS " + method + " " + route, traceparent,
-                             std::chrono::steady_clock::now() - started);
-    if (!span)
-      return;
-    span->attributes = {{"http.request.method", method},
-                        {"http.route", route},
-                        {"http.response.status_code", int64_t{status}},
-                        {"network.protocol.name", std::string{"websocket"}}};
-    span->error = status >= 500;
-    tracer->submit(std::move(*span));
+    auto span = tracing::end_server(*start, "WS " + method + " " + route);
+    span.attributes = {{"http.request.method", method},
+                       {"http.route", route},
+                       {"http.response.status_code", int64_t{status}},
+                       {"network.protocol.name", std::string{"websocket"}}};
+    span.error = status >= 500;
+    tracing::record(std::move(span));
   }
 };
 
@@ -366,8 +359,10 @@ void connection::command(const json& msg) {
   ++core_->stats->commands;
   json id = msg.contains("id") ? msg["id"] : json{};
   auto trace = std::make_shared<command_trace>();
-  if (auto tp = msg.find("traceparent"); tp != msg.end() && tp->is_string())
-    trace->traceparent = tp->get<std::string>();
+  // The caller's W3C trace context, from the command's `traceparent`.
+  auto tp = msg.find("traceparent");
+  trace->start = tracing::begin_server(
+    tp != msg.end() && tp->is_string() ? tp->get<std::string>() : "");
   // Answers come from actor threads: through push_control, which posts to
   // the connection's I/O thread.
   auto result = [self = shared_from_this(), id, trace](int code, json body) {
@@ -437,6 +432,8 @@ void connection::command(const json& msg) {
                         result(static_cast<int>(x.code),
                                doc.is_discarded() ? json{} : doc);
                       }};
+  if (trace->start)
+    call.set_trace(trace->start->ctx);
   try {
     found.hit->fn(call);
   } catch (const std::exception& e) {

@@ -60,7 +60,9 @@ void spawn(const tool_env& env, const json& args, tool_done done) {
                            + std::to_string(count) + " agents (" + ids
                            + "), then: " + *failed));
   };
-  env.api.sys->spawn([one, count, finish](caf::event_based_actor* self) {
+  env.api.sys->spawn([one, count, finish,
+                      trace = env.trace](caf::event_based_actor* self) {
+    work_under(self, trace);
     sequence(
       count, [self, one](size_t i, auto next) { one(self, i, next); }, finish);
   });
@@ -83,6 +85,7 @@ void list(const tool_env& env, const json& args, tool_done done) {
   auto at = lists ? lists->now() : std::nullopt;
   env.api.sys->spawn([env, filter, lists, key, at,
                       done](caf::event_based_actor* self) {
+    work_under(self, env.trace);
     self->request(env.api.registry, env.api.timeout, atom::list::value, filter)
       .then(
         [filter, lists, key, at, done](agent_page& page) {

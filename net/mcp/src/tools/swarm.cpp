@@ -68,6 +68,7 @@ constexpr std::chrono::milliseconds topology_retry{5};
 void draw_topology(const tool_env& env, topology_spec spec,
                    std::function<void(uint32_t)> k, tool_done done) {
   env.api.sys->spawn([=](caf::event_based_actor* self) -> caf::behavior {
+    work_under(self, env.trace);
     auto attempt = std::make_shared<int>(0);
     auto ask = [=] {
       self

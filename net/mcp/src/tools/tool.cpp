@@ -95,6 +95,7 @@ void rest_text(const tool_env& env, http::verb method, const std::string& path,
   };
   http::api_call call{std::move(found.params), std::move(query),
                       std::move(body), send};
+  call.set_trace(env.trace);
   try {
     found.hit->fn(call);
   } catch (const std::exception&) {

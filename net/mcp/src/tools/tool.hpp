@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,9 @@ struct tool_env {
   std::shared_ptr<training_log> training;
   /// The calling tool's limits.
   tool_settings limits;
+  /// The call's span when it is traced: the actors the tool reaches record
+  /// their work as its children (work_under, api_call::set_trace).
+  std::optional<tracing::context> trace;
 };
 
 struct tool {

@@ -14,6 +14,7 @@ import { createRequire } from "node:module";
 import { gunzipSync } from "node:zlib";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
+import WebSocket from "ws";
 import { nodeEnv, runNode } from "../../../node/agent_server.mjs";
 
 const require = createRequire(import.meta.url);
@@ -223,5 +224,46 @@ export async function requestsAnswerPromptly(server, count = 20) {
                             { signal: AbortSignal.timeout(1000) });
     await res.text();
     if (res.status !== 200) throw new Error(`request ${i} answered ${res.status}`);
+  }
+}
+
+/// One JSON-RPC request to `server`'s MCP endpoint (Streamable HTTP);
+/// `session` after initialize. Returns the response, its body read.
+export async function mcpRequest(server, body, session) {
+  const res = await fetch(server.mcpUrl, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/json",
+      Accept: "application/json, text/event-stream",
+      ...(session ? { "Mcp-Session-Id": session, "MCP-Protocol-Version": "2025-06-18" } : {}),
+    },
+    body: JSON.stringify({ jsonrpc: "2.0", ...body }),
+    signal: AbortSignal.timeout(5000),
+  });
+  await res.text();
+  return res;
+}
+
+/// One command over a new WebSocket session to `server` (docs/protocol.md,
+/// "Commands"): `command` without `type` and `id`. Returns the result
+/// message; rejects after 5 s without one.
+export async function wsCommand(server, command) {
+  const ws = new WebSocket(server.wsUrl);
+  await once(ws, "open");
+  try {
+    const answered = new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("no result within 5 s")), 5000);
+      ws.on("message", (data, binary) => {
+        if (binary) return;
+        const msg = JSON.parse(data.toString());
+        if (msg.type !== "result" || msg.id !== 1) return;
+        clearTimeout(timer);
+        resolve(msg);
+      });
+    });
+    ws.send(JSON.stringify({ type: "command", id: 1, ...command }));
+    return await answered;
+  } finally {
+    ws.close();
   }
 }

@@ -11,6 +11,7 @@
 #include "av/http/router.hpp"
 #include "av/node_context.hpp"
 #include "av/telemetry/telemetry.hpp"
+#include "av/traced.hpp"
 
 namespace av::http {
 
@@ -49,10 +50,11 @@ struct api_env {
 
   /// Runs `body(self)` in a short-lived actor so that the Asio thread never
   /// waits on CAF. The actor lives while it awaits responses; anything it
-  /// throws answers 500.
+  /// throws answers 500. It works under the call's trace (av/traced.hpp).
   template <class F>
   void act(const api_call& call, F body) const {
     sys->spawn([call, body](caf::event_based_actor* self) mutable {
+      work_under(self, call.trace());
       self->set_exception_handler([call](std::exception_ptr&) -> caf::error {
         call.fail(internal_error());
         return caf::exit_reason::unhandled_exception;

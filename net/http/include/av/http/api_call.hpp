@@ -3,6 +3,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,6 +11,7 @@
 #include <caf/error.hpp>
 #include <nlohmann/json.hpp>
 
+#include "av/base/trace.hpp"
 #include "av/http/api_error.hpp"
 #include "av/http/reply.hpp"
 
@@ -52,6 +54,13 @@ public:
   /// Answers with the API error for a node error.
   void fail(const caf::error& err) const;
 
+  /// The span the request runs under when it is traced: the actors it
+  /// reaches record their work as its children (api_env::act).
+  const std::optional<tracing::context>& trace() const { return state_->trace; }
+
+  /// Set before the call reaches its handler.
+  void set_trace(std::optional<tracing::context> x) { state_->trace = x; }
+
   /// Returns whether an answer went out.
   bool answered() const { return state_->answered.load(); }
 
@@ -61,6 +70,7 @@ private:
     param_list query;
     nlohmann::json body;
     send_fn send;
+    std::optional<tracing::context> trace;
     std::atomic<bool> answered{false};
     ~state();
   };

@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "av/base/trace.hpp"
 #include "av/telemetry/metric_family.hpp"
 
 /// Traces in OpenTelemetry's terms (docs/deployment.md, "Tracing"): spans
@@ -18,9 +19,6 @@
 /// such as Jaeger. Debian 12 has no opentelemetry-cpp; this is the small
 /// part of it the node needs.
 namespace av::tracing {
-
-using trace_id = std::array<std::uint8_t, 16>;
-using span_id = std::array<std::uint8_t, 8>;
 
 /// The caller's span, from a W3C `traceparent` header.
 struct parent {
@@ -35,36 +33,23 @@ struct parent {
 /// names all-zero ids (the W3C rule: then start a new trace).
 std::optional<parent> parse_traceparent(std::string_view x);
 
-/// Random ids, never all zero.
-trace_id new_trace_id();
-span_id new_span_id();
-
-/// OpenTelemetry's SpanKind values.
-enum class span_kind : int { internal = 1, server = 2, client = 3 };
-
-/// One finished span.
-struct span {
-  trace_id trace{};
-  span_id id{};
+/// A SERVER span begun: the context of the work it leads to, its parent
+/// and its start.
+struct server_start {
+  context ctx;
   /// All zero for a span that starts its trace.
-  span_id parent_id{};
-  std::string name;
-  span_kind kind = span_kind::internal;
-  /// Nanoseconds since the epoch.
+  span_id parent{};
   std::uint64_t start_ns = 0;
-  std::uint64_t end_ns = 0;
-  std::vector<std::pair<std::string, std::variant<std::string, std::int64_t>>>
-    attributes;
-  /// Status ERROR (else UNSET).
-  bool error = false;
 };
 
-/// A SERVER span named `name` that ends now after `took`: a child of the
-/// caller's `traceparent` when that names one, else the start of a new
-/// trace; nothing when the caller does not sample its trace. The caller adds
-/// attributes and the status.
-std::optional<span> server_span(std::string name, std::string_view traceparent,
-                                std::chrono::steady_clock::duration took);
+/// Begins a SERVER span: a child of the caller's `traceparent` when that
+/// names one, else the start of a new trace; nothing while tracing is off or
+/// when the caller does not sample its trace.
+std::optional<server_start> begin_server(std::string_view traceparent);
+
+/// The span begun as `x`, named `name`, ending now. The caller adds
+/// attributes and the status, then records it.
+span end_server(const server_start& x, std::string name);
 
 /// `spans` as the body of an OTLP/HTTP export: an ExportTraceServiceRequest
 /// in protobuf, with one resource (`service.name`) and one scope
@@ -115,13 +100,8 @@ private:
   std::shared_ptr<impl> impl_;
 };
 
-/// The node's exporter, null while tracing is off. Set once at start-up, as
-/// OpenTelemetry's global tracer provider is, so that the layers that make
-/// spans need no plumbing; they read it with `installed()`.
+/// Makes `x` the node's exporter (null: tracing off): every finished span
+/// recorded (av/base/trace.hpp) goes to it.
 void install(std::shared_ptr<exporter> x);
-std::shared_ptr<exporter> installed();
-
-/// Nanoseconds since the epoch, now.
-std::uint64_t now_ns();
 
 } // namespace av::tracing
