@@ -34,7 +34,7 @@ tail -3 "$build/build.log"
 echo "built in $(( $(date +%s) - start )) s"
 
 echo "== tests"
-for t in test_agreement test_engine test_formation; do
+for t in test_agreement test_engine test_quality test_formation; do
   echo "-- $t"
   timeout 120 "./$build/$t"
   rc=$?

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "av/layout.hpp"
+#include "layout_bench_util.hpp"
 
 #ifndef AV_BENCH_NODE_DIR
 #  define AV_BENCH_NODE_DIR "bench/node"
@@ -22,6 +23,7 @@ namespace {
 
 using namespace av::layout;
 using av::vec3f;
+using namespace av::bench;
 
 struct options {
   std::vector<std::size_t> cpu_sizes{1000, 10000, 100000};
@@ -64,76 +66,43 @@ void usage() {
     "one JSON object per line.");
 }
 
-std::vector<std::size_t> parse_list(const std::string& s) {
-  std::vector<std::size_t> out;
-  std::size_t pos = 0;
-  while (pos < s.size()) {
-    auto comma = s.find(',', pos);
-    auto item = s.substr(pos, comma == std::string::npos ? std::string::npos
-                                                         : comma - pos);
-    std::size_t used = 0;
-    unsigned long long v = std::stoull(item, &used);
-    if (used != item.size() || v == 0)
-      throw std::invalid_argument("bad size '" + item + "'");
-    out.push_back(static_cast<std::size_t>(v));
-    if (comma == std::string::npos)
-      break;
-    pos = comma + 1;
-  }
-  return out;
-}
-
-long parse_count(const std::string& flag, const std::string& v, long min) {
-  std::size_t used = 0;
-  long x = std::stol(v, &used);
-  if (used != v.size() || x < min)
-    throw std::invalid_argument(
-      flag + " needs an integer >= " + std::to_string(min));
-  return x;
-}
-
 options parse(int argc, char** argv) {
   options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto eq = a.find('=');
-    std::string key = a.substr(0, eq);
-    std::string val = eq == std::string::npos ? "" : a.substr(eq + 1);
-    if (key == "--help" || key == "-h") {
-      usage();
-      std::exit(0);
-    } else if (key == "--cpu-sizes") {
-      o.cpu_sizes = parse_list(val);
-    } else if (key == "--gpu-sizes") {
-      o.gpu_sizes = parse_list(val);
-    } else if (key == "--ticks") {
-      o.ticks = parse_count(key, val, 1);
-    } else if (key == "--warmup") {
-      o.warmup = parse_count(key, val, 0);
-    } else if (key == "--threads") {
-      o.threads = static_cast<unsigned>(parse_count(key, val, 0));
-    } else if (key == "--edges-per-node") {
-      o.edges_per_node = static_cast<unsigned>(parse_count(key, val, 0));
-    } else if (key == "--exact-limit") {
-      o.exact_limit = parse_count(key, val, 0);
-    } else if (key == "--seed") {
-      o.seed = static_cast<std::uint64_t>(parse_count(key, val, 0));
-    } else if (key == "--no-cpu") {
-      o.cpu = false;
-    } else if (key == "--no-gpu") {
-      o.gpu = false;
-    } else if (key == "--no-d3") {
-      o.d3 = false;
-    } else if (key == "--node") {
-      o.node = val;
-    } else if (key == "--node-dir") {
-      o.node_dir = val;
-    } else if (key == "--graph-file") {
-      o.graph_file = val;
-    } else {
-      throw std::invalid_argument("unknown flag '" + a + "' (see --help)");
-    }
-  }
+  parse_flags(
+    argc, argv, usage, [&o](const std::string& key, const std::string& val) {
+      if (key == "--cpu-sizes") {
+        o.cpu_sizes = parse_list(val);
+      } else if (key == "--gpu-sizes") {
+        o.gpu_sizes = parse_list(val);
+      } else if (key == "--ticks") {
+        o.ticks = parse_count(key, val, 1);
+      } else if (key == "--warmup") {
+        o.warmup = parse_count(key, val, 0);
+      } else if (key == "--threads") {
+        o.threads = static_cast<unsigned>(parse_count(key, val, 0));
+      } else if (key == "--edges-per-node") {
+        o.edges_per_node = static_cast<unsigned>(parse_count(key, val, 0));
+      } else if (key == "--exact-limit") {
+        o.exact_limit = parse_count(key, val, 0);
+      } else if (key == "--seed") {
+        o.seed = static_cast<std::uint64_t>(parse_count(key, val, 0));
+      } else if (key == "--no-cpu") {
+        o.cpu = false;
+      } else if (key == "--no-gpu") {
+        o.gpu = false;
+      } else if (key == "--no-d3") {
+        o.d3 = false;
+      } else if (key == "--node") {
+        o.node = val;
+      } else if (key == "--node-dir") {
+        o.node_dir = val;
+      } else if (key == "--graph-file") {
+        o.graph_file = val;
+      } else {
+        return false;
+      }
+      return true;
+    });
   return o;
 }
 
@@ -218,29 +187,6 @@ bool write_graph(const std::string& path, engine& e,
   return static_cast<bool>(f);
 }
 
-std::string run_command(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p)
-    return out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, p))
-    out += buf;
-  if (pclose(p) != 0)
-    out.clear();
-  return out;
-}
-
-/// Why d3 cannot run here, or an empty string.
-std::string d3_unavailable(const options& o) {
-  if (run_command(o.node + " --version 2>/dev/null").empty())
-    return "node not found ('" + o.node + "')";
-  std::ifstream pkg{o.node_dir + "/node_modules/d3-force-3d/package.json"};
-  if (!pkg)
-    return "d3-force-3d not installed (run npm ci in " + o.node_dir + ")";
-  return {};
-}
-
 double run_d3(const options& o, std::size_t n, long ticks) {
   std::string cmd = o.node + " " + o.node_dir + "/d3_physics.mjs "
                     + o.graph_file + " " + std::to_string(ticks) + " "
@@ -284,7 +230,8 @@ int main(int argc, char** argv) {
     p.threads = o.threads;
     if (o.exact_limit >= 0)
       p.exact_limit = static_cast<std::size_t>(o.exact_limit);
-    std::string no_d3 = o.d3 ? d3_unavailable(o) : "disabled by --no-d3";
+    std::string no_d3
+      = o.d3 ? d3_unavailable(o.node, o.node_dir) : "disabled by --no-d3";
     if (o.cpu) {
       for (auto n : o.cpu_sizes) {
         auto edges = random_graph(n, o.edges_per_node, o.seed);

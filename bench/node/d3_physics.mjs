@@ -5,9 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import {
-  forceSimulation, forceManyBody, forceLink, forceCenter,
-} from 'd3-force-3d';
+import { defaultSimulation, readLinks } from './d3_graph.mjs';
 
 const [file, ticksArg, warmupArg = '3'] = process.argv.slice(2);
 if (!file || !ticksArg) {
@@ -30,20 +28,9 @@ for (let i = 0; i < n; ++i, at += 12) {
     z: view.getFloat32(at + 8, true),
   };
 }
-const links = new Array(m);
-for (let k = 0; k < m; ++k, at += 8) {
-  links[k] = {
-    source: view.getUint32(at, true),
-    target: view.getUint32(at + 4, true),
-  };
-}
+const links = readLinks(view, at, m);
 
-// Default forces, as a typical d3 3D layout would use them.
-const sim = forceSimulation(nodes, 3)
-  .force('charge', forceManyBody())
-  .force('link', forceLink(links))
-  .force('center', forceCenter())
-  .stop();
+const sim = defaultSimulation(nodes, links);
 
 for (let i = 0; i < warmup; ++i) sim.tick();
 const t0 = performance.now();

@@ -2,6 +2,7 @@
 
 #include "physics_common.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -268,8 +269,12 @@ void basic_engine::reheat() {
 }
 
 void basic_engine::cool() {
+  // A linear fade gives twice the full-force time of an exponential one of
+  // the same length (the integral of the heat is cooling / 2), which large
+  // graphs need to unfold, and it ends: at heat 0 only damping acts, so
+  // rest follows within a bounded time.
   if (params_.cooling > 0)
-    heat_ *= std::exp(-params_.dt / params_.cooling);
+    heat_ = std::max(0.0f, heat_ - params_.dt / params_.cooling);
 }
 
 void basic_engine::pull() const {

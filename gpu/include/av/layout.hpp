@@ -19,33 +19,35 @@ namespace av::layout {
 /// `softening`), every edge pulls like a spring of stiffness
 /// `spring_k * weight` toward `rest_length`, and every node is pulled toward
 /// the origin with `gravity * distance`. A node's mass is `1 + sum of its
-/// edge weights`, so busy hubs move calmly. Forces fade with `cooling` after
-/// the last change so the layout comes to rest. See docs/physics.md.
+/// edge weights`, so busy hubs move calmly. Forces fade over `cooling`
+/// seconds after the last change so the layout comes to rest. See
+/// docs/physics.md.
 struct params {
   /// Spring stiffness per unit edge weight.
-  float spring_k = 64.0f;
+  float spring_k = 512.0f;
   /// Length at which a spring exerts no force.
   float rest_length = 10.0f;
   /// Strength of the pairwise inverse-square repulsion.
-  float repulsion = 12800.0f;
-  /// Strength of the linear pull toward the origin.
-  float gravity = 16.0f;
+  float repulsion = 25600.0f;
+  /// Strength of the linear pull toward the origin; weak, so that it only
+  /// keeps loose parts near and does not squeeze connected ones.
+  float gravity = 0.5f;
   /// Velocity damping rate per second (applied implicitly).
-  float damping = 4.0f;
+  float damping = 2.0f;
   /// Barnes-Hut opening angle; 0 means exact all-pairs repulsion.
   float theta = 0.8f;
   /// Upper bound on the speed of a free node (layout units per second).
-  float max_speed = 1200.0f;
+  float max_speed = 2400.0f;
   /// Simulated seconds per `step()`.
   float dt = 1.0f / 60.0f;
   /// Distance below which repulsion stops growing (Plummer softening).
   float softening = 3.0f;
   /// Natural frequency (1/s) of the critically damped glide toward targets.
   float target_rate = 6.0f;
-  /// Time constant (s) with which forces fade after the last change, so
-  /// that layouts come to rest; any mutation restores full force. 0 keeps
-  /// full force forever (pure physics).
-  float cooling = 3.0f;
+  /// Seconds over which forces fade linearly to zero after the last
+  /// change, so that layouts come to rest; any mutation restores full
+  /// force. 0 keeps full force forever (pure physics).
+  float cooling = 12.0f;
   /// `step()` reports rest once no node moves farther than this per step.
   float rest_displacement = 0.01f;
   /// CUDA only: largest node count that uses exact all-pairs repulsion.
