@@ -42,6 +42,7 @@ export function exposeForTests(p: Parts): void {
     get paused() { return p.view.paused; },
     /** The point the camera orbits. */
     get cameraTarget() { return p.view.controls.target.toArray(); },
+    get cameraPosition() { return p.view.camera.position.toArray(); },
     get selected() { return p.selected(); },
     /** Self-framing: following the swarm, snaps done, camera on the fit. */
     get framing() {

@@ -4,6 +4,7 @@
 //   framed while the layout settles, easing towards the fit (no jumps).
 //   It stops following for good the moment the user moves the camera
 //   (orbit, zoom, pan, `f`, search): a user's own view is never taken away.
+//   A paused view holds still.
 // - `fitNow()`: a snap to the fit, for a resize of the view (always, also
 //   after the user moved the camera, as the old framing no longer matches
 //   the new shape), and for the fit key and button, which also turn
@@ -75,8 +76,11 @@ export class AutoFramer {
     return true;
   }
 
-  /** Once per animation frame, before the controls' update. */
-  update(now: number): void {
+  /**
+   * Once per animation frame, before the controls' update. A paused view
+   * (`space`) keeps its picture: no following then.
+   */
+  update(now: number, paused: boolean): void {
     const dt = this.lastNow ? Math.min(0.25, (now - this.lastNow) / 1000) : 0;
     this.lastNow = now;
     if (!this.placed) {
@@ -86,7 +90,7 @@ export class AutoFramer {
       return;
     }
     // Hands off while the user orbits or drags an agent to pin it.
-    if (!this.following || this.gesture || !this.controls.enabled) return;
+    if (!this.following || paused || this.gesture || !this.controls.enabled) return;
     const fit = this.compute();
     if (fit) this.apply(fit, 1 - Math.exp(-dt / EASE_S));
   }

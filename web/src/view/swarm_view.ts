@@ -140,7 +140,7 @@ export class SwarmView {
     this.store.pruneEdges();
     this.drawnEdges = this.edges.update(this.store, Date.now(), this.drawn);
     this.updateMarker();
-    this.framer.update(now);
+    this.framer.update(now, this.paused);
     this.controls.update();
     // Labels after the camera moved, so they sit on this frame's picture.
     this.camera.updateMatrixWorld();
