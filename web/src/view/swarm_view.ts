@@ -114,6 +114,9 @@ export class SwarmView {
     this.camera.updateProjectionMatrix();
     // A new shape of view: the old framing no longer fits it.
     this.framer.fitNow();
+    // setSize cleared the canvas: draw now rather than show it blank until
+    // the next animation frame (long with a software renderer).
+    this.renderer.render(this.scene, this.camera);
   }
 
   /** Pauses or resumes the view; the data keeps flowing underneath. */
