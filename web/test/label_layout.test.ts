@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LabelLayout, type LabelCandidate } from "../src/view/label_layout";
+import { LabelLayout, onLabel, type LabelCandidate } from "../src/view/label_layout";
 
 const LABEL = { w: 100, h: 20 };
 const VIEW = { w: 800, h: 600 };
@@ -24,6 +24,14 @@ describe("placing coordination labels", () => {
     const out = place([at(400, 300, 10), at(405, 300, 90, true)]);
     expect(out[1]).toBe(0);
     expect(out[0]).toBe(22);
+  });
+
+  it("knows when the pointer is where a label belongs", () => {
+    expect(onLabel({ x: 400, y: 305 }, 400, 300, LABEL)).toBe(true);
+    expect(onLabel({ x: 449, y: 319 }, 400, 300, LABEL)).toBe(true);
+    expect(onLabel({ x: 451, y: 305 }, 400, 300, LABEL)).toBe(false);
+    expect(onLabel({ x: 400, y: 299 }, 400, 300, LABEL)).toBe(false);
+    expect(onLabel(null, 400, 300, LABEL)).toBe(false);
   });
 
   it("leaves labels that do not meet alone", () => {

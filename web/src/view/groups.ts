@@ -5,7 +5,7 @@
 import * as THREE from "three";
 import type { SwarmStore } from "../core/store";
 import type { Coordination } from "../core/types";
-import { LabelLayout, type LabelCandidate } from "./label_layout";
+import { LabelLayout, onLabel, type LabelCandidate } from "./label_layout";
 import { PATTERN_COLORS } from "./palette";
 
 const LIVE = new Set(["FORMING", "ACTIVE"]);
@@ -184,9 +184,8 @@ export class GroupLayer {
     const p = this.center.clone().project(camera);
     const x = ((p.x + 1) / 2) * width;
     const y = ((1 - p.y) / 2) * height;
-    const pointed = focus.pointer !== null && Math.abs(focus.pointer.x - x) <= LABEL_SIZE.w / 2 &&
-      focus.pointer.y >= y && focus.pointer.y <= y + LABEL_SIZE.h;
-    const first = pointed || c.participants.includes(focus.hovered) || c.participants.includes(focus.selected);
+    const first = onLabel(focus.pointer, x, y, LABEL_SIZE) ||
+      c.participants.includes(focus.hovered) || c.participants.includes(focus.selected);
     // Behind the camera: no place on the view.
     this.candidates[i] = { x: p.z > 1 ? NaN : x, y, depth: camera.position.distanceTo(this.center), first };
     const pct = Math.round(c.progress * 100);

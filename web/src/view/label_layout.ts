@@ -19,6 +19,11 @@ export interface Size {
   h: number;
 }
 
+/** Whether point `p` is on the box of a label anchored at (x, y), in its own place. */
+export function onLabel(p: { x: number; y: number } | null, x: number, y: number, label: Size): boolean {
+  return p !== null && Math.abs(p.x - x) <= label.w / 2 && p.y >= y && p.y <= y + label.h;
+}
+
 /** Vertical slots tried, in label heights (plus a gap): own place, below, above. */
 const SLOTS = [0, 1, -1];
 const GAP_PX = 2;
