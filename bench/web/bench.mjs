@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Dashboard benchmark in headless Chromium (software rendering): the time
-// to decode and apply one position frame, and the frames per second the
-// page renders with a live swarm of each size. Prints one JSON object per
-// line: {"bench", "params", "value", "unit"}.
+// to decode and apply one position frame, and, with a live swarm of each
+// size, the frames per second the page renders, the time between frames
+// and the page's own work per frame (agents, framing, labels, the render
+// call). Prints one JSON object per line: {"bench", "params", "value", "unit"}.
 
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -64,18 +65,15 @@ async function measureSize(agents) {
     if (opt["no-fps"]) return;
     // The whole swarm on screen before counting.
     await page.waitForFunction((n) => window.__av.drawn >= n * 0.95, agents, { timeout: 120_000 });
-    const fps = await page.evaluate((s) => new Promise((resolve) => {
-      let count = 0;
-      const t0 = performance.now();
-      const tick = (now) => {
-        count++;
-        if (now - t0 < s * 1000) requestAnimationFrame(tick);
-        else resolve((count * 1000) / (now - t0));
-      };
-      requestAnimationFrame(tick);
-    }), seconds);
+    // requestAnimationFrame intervals and the view's work per frame (frame_clock.ts).
+    const t = await page.evaluate((ms) => window.__av.frameTimes(ms), seconds * 1000);
     const drawn = await page.evaluate(() => window.__av.drawn);
-    emit("web.render_fps", { agents, drawn, seconds, renderer: "software (--disable-gpu)", viewport: "1280x720" }, fps, "fps");
+    const params = { agents, drawn, seconds, frames: t.frames, renderer: "software (--disable-gpu)", viewport: "1280x720" };
+    emit("web.render_fps", params, t.fps, "fps");
+    emit("web.frame_interval_p50", params, t.intervalMedian, "ms");
+    emit("web.frame_interval_p95", params, t.intervalP95, "ms");
+    emit("web.frame_work_p50", params, t.workMedian, "ms");
+    emit("web.frame_work_p95", params, t.workP95, "ms");
   } finally {
     await browser.close();
     await server.stop();

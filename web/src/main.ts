@@ -106,6 +106,7 @@ async function pollHealth(): Promise<void> {
 // -- input --------------------------------------------------------------------
 
 bindPointer(view, store, byId("tooltip"), (id) => select(id));
+byId("fit").addEventListener("click", () => view.fit());
 
 byId("search-form").addEventListener("submit", (e) => {
   e.preventDefault();
@@ -120,6 +121,7 @@ window.addEventListener("keydown", (e) => {
   const t = e.target as HTMLElement;
   if (t.closest("input, select, textarea")) return;
   if (e.key === "f" && selected >= 0) view.focus(selected);
+  else if (e.key === "a" && !e.ctrlKey && !e.metaKey) view.fit();
   else if (e.key === " ") {
     e.preventDefault();
     view.setPaused(!view.paused);

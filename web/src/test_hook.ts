@@ -42,7 +42,15 @@ export function exposeForTests(p: Parts): void {
     get paused() { return p.view.paused; },
     /** The point the camera orbits. */
     get cameraTarget() { return p.view.controls.target.toArray(); },
+    get cameraPosition() { return p.view.camera.position.toArray(); },
     get selected() { return p.selected(); },
+    /** Self-framing: following the swarm, snaps done, camera on the fit. */
+    get framing() {
+      const f = p.view.framer;
+      return { following: f.following, fits: f.fits, settled: f.settled };
+    },
+    /** Live coordination labels, and how many of them are shown. */
+    get labels() { return p.view.labelCounts(); },
     get errors() { return [...p.notices.errors]; },
     get formation() { return p.controls.formation ? { ...p.controls.formation } : null; },
     get physicsAvailable() { return p.physics.available; },
@@ -62,6 +70,14 @@ export function exposeForTests(p: Parts): void {
     /** The agent a click at page point (x, y) would hit, or -1. */
     pick(x: number, y: number) { return p.view.pick(x, y); },
     select(numId: number) { p.select(numId); },
+    /**
+     * Frame timing over the next `ms`: intervals between animation frames
+     * and the view's own work per frame (frame_clock.ts).
+     */
+    frameTimes(ms: number) {
+      p.view.clock.reset();
+      return new Promise((resolve) => setTimeout(() => resolve(p.view.clock.summary()), ms));
+    },
     focus(numId: number) { return p.view.focus(numId); },
     /**
      * Decodes and applies a keyframe of `agents` agents `n` times into a

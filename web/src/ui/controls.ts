@@ -11,7 +11,6 @@ import type { Notices } from "./notices";
 /** Agents a formation started from the page takes at most. */
 const FORMATION_LIMIT = 1000;
 const COORDINATION_SIZE = 5;
-const FORMATION_SETTLE_MS = 1_500;
 /** Pin updates while dragging, at most one per this many ms. */
 const DRAG_SEND_MS = 80;
 
@@ -114,8 +113,8 @@ export class Controls {
     if (!f) return;
     this.formation = f;
     this.notices.info(`${pattern} formation of ${f.agents.length} agents`);
-    // Frame the shape once the agents have mostly glided into it.
-    setTimeout(() => this.view.fit(), FORMATION_SETTLE_MS);
+    // Follow the agents as they glide into the shape.
+    this.view.fit();
   }
 
   async releaseFormation(): Promise<void> {

@@ -1,14 +1,35 @@
 // Coordinations as groups: lines in the pattern's topology between the
 // participants, a faint shell around them, and a label with the pattern,
-// status and progress.
+// status and progress; labels never cover each other (label_layout.ts).
 
 import * as THREE from "three";
 import type { SwarmStore } from "../core/store";
 import type { Coordination } from "../core/types";
+import { LabelLayout, onLabel, type LabelCandidate } from "./label_layout";
 import { PATTERN_COLORS } from "./palette";
 
 const LIVE = new Set(["FORMING", "ACTIVE"]);
 const MAX_MESH_LINKS = 400;
+/** A label's box, px: fixed in style.css (.group-label) so layout needs no DOM reads. */
+export const LABEL_SIZE = { w: 176, h: 22 };
+
+/** What the user points at: its group's label shows before the others. */
+export interface LabelFocus {
+  hovered: number;
+  selected: number;
+  /** The pointer on the view, px. */
+  pointer: { x: number; y: number } | null;
+}
+
+interface Label {
+  div: HTMLDivElement;
+  text: HTMLElement;
+  bar: HTMLElement;
+  shown: string;
+  transform: string;
+  caption: string;
+  width: string;
+}
 
 export function isLive(c: Coordination): boolean {
   return LIVE.has(c.status.toUpperCase());
@@ -43,7 +64,13 @@ export class GroupLayer {
   private colors = new Float32Array(0);
   private shells: THREE.Mesh[] = [];
   private readonly shellGeometry = new THREE.IcosahedronGeometry(1, 1);
-  private labels: HTMLDivElement[] = [];
+  private labels: Label[] = [];
+  private readonly layout = new LabelLayout();
+  private readonly candidates: LabelCandidate[] = [];
+  private readonly offsets: number[] = [];
+  /** Labels of live, shown groups, and how many the layout showed. */
+  labelCount = 0;
+  labelsShown = 0;
   private readonly tmp = [0, 0, 0];
   private readonly center = new THREE.Vector3();
   private readonly color = new THREE.Color();
@@ -58,7 +85,7 @@ export class GroupLayer {
 
   update(
     store: SwarmStore, camera: THREE.Camera, width: number, height: number,
-    drawn: (numId: number, out: number[]) => boolean, shown: (c: Coordination) => boolean,
+    drawn: (numId: number, out: number[]) => boolean, shown: (c: Coordination) => boolean, focus: LabelFocus,
   ): void {
     let segments = 0;
     let groups = 0;
@@ -83,7 +110,7 @@ export class GroupLayer {
       let radius = 3;
       for (const p of pts) radius = Math.max(radius, this.center.distanceTo(new THREE.Vector3(p[0], p[1], p[2])) + 3);
       this.shell(groups, c, radius);
-      this.label(groups, c, camera, width, height);
+      this.candidate(groups, c, camera, width, height, focus);
       groups++;
     }
     const g = this.lines.geometry;
@@ -91,7 +118,30 @@ export class GroupLayer {
     g.attributes.position.needsUpdate = true;
     g.attributes.color.needsUpdate = true;
     for (let i = groups; i < this.shells.length; ++i) this.shells[i].visible = false;
-    for (let i = groups; i < this.labels.length; ++i) this.labels[i].style.display = "none";
+    this.candidates.length = groups;
+    this.layout.place(this.candidates, LABEL_SIZE, { w: width, h: height }, this.offsets);
+    this.labelCount = groups;
+    this.labelsShown = 0;
+    for (let i = 0; i < this.labels.length; ++i) {
+      const c = this.candidates[i];
+      const dy = i < groups ? this.offsets[i] : NaN;
+      if (Number.isNaN(dy)) {
+        this.write(this.labels[i], "shown", "none", (d, v) => { d.style.display = v; });
+        continue;
+      }
+      this.labelsShown++;
+      const l = this.labels[i];
+      this.write(l, "shown", "", (d, v) => { d.style.display = v; });
+      this.write(l, "transform", `translate(${Math.round(c.x - LABEL_SIZE.w / 2)}px, ${Math.round(c.y + dy)}px)`,
+        (d, v) => { d.style.transform = v; });
+    }
+  }
+
+  /** Writes a label's style or text only when it changed: DOM writes are the cost here. */
+  private write<K extends "shown" | "transform">(l: Label, key: K, value: string, set: (d: HTMLDivElement, v: string) => void): void {
+    if (l[key] === value) return;
+    l[key] = value;
+    set(l.div, value);
   }
 
   private reserve(segments: number): void {
@@ -118,25 +168,37 @@ export class GroupLayer {
     (m.material as THREE.MeshBasicMaterial).color.setHex(PATTERN_COLORS[c.pattern] ?? 0xffffff);
   }
 
-  private label(i: number, c: Coordination, camera: THREE.Camera, width: number, height: number): void {
+  /** The label of group `i`: its text now, its place once all are known. */
+  private candidate(i: number, c: Coordination, camera: THREE.Camera, width: number, height: number, focus: LabelFocus): void {
     if (!this.labels[i]) {
       const div = document.createElement("div");
       div.className = "group-label";
       div.innerHTML = `<span></span><div class="bar"><div></div></div>`;
-      this.labelRoot.appendChild(div);
-      this.labels[i] = div;
-    }
-    const div = this.labels[i];
-    const p = this.center.clone().project(camera);
-    if (p.z > 1) {
       div.style.display = "none";
-      return;
+      this.labelRoot.appendChild(div);
+      const text = div.firstElementChild as HTMLElement;
+      const bar = (div.lastElementChild as HTMLElement).firstElementChild as HTMLElement;
+      this.labels[i] = { div, text, bar, shown: "none", transform: "", caption: "", width: "" };
     }
-    div.style.display = "";
-    div.style.transform = `translate(${((p.x + 1) / 2) * width}px, ${((1 - p.y) / 2) * height}px)`;
+    const l = this.labels[i];
+    const p = this.center.clone().project(camera);
+    const x = ((p.x + 1) / 2) * width;
+    const y = ((1 - p.y) / 2) * height;
+    const first = onLabel(focus.pointer, x, y, LABEL_SIZE) ||
+      c.participants.includes(focus.hovered) || c.participants.includes(focus.selected);
+    // Behind the camera: no place on the view.
+    this.candidates[i] = { x: p.z > 1 ? NaN : x, y, depth: camera.position.distanceTo(this.center), first };
     const pct = Math.round(c.progress * 100);
-    (div.firstElementChild as HTMLElement).textContent = `${c.pattern} · ${c.status.toLowerCase()} · ${pct}%`;
-    ((div.lastElementChild as HTMLElement).firstElementChild as HTMLElement).style.width = `${pct}%`;
-    div.dataset.coordination = c.id;
+    const caption = `${c.pattern} · ${c.status.toLowerCase()} · ${pct}%`;
+    if (l.caption !== caption) {
+      l.caption = caption;
+      l.text.textContent = caption;
+      l.div.title = caption;
+    }
+    if (l.width !== `${pct}%`) {
+      l.width = `${pct}%`;
+      l.bar.style.width = l.width;
+    }
+    if (l.div.dataset.coordination !== c.id) l.div.dataset.coordination = c.id;
   }
 }

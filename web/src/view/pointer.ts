@@ -1,5 +1,5 @@
-// Hover shows a tooltip, a click selects (a click on empty space clears
-// the selection); dragging with the mouse orbits.
+// Hover shows a tooltip and the hovered group's label, a click selects (a
+// click on empty space clears the selection); dragging with the mouse orbits.
 
 import type { SwarmStore } from "../core/store";
 import type { SwarmView } from "./swarm_view";
@@ -17,7 +17,7 @@ export function bindPointer(view: SwarmView, store: SwarmStore, tooltip: HTMLEle
     down = null;
     select(view.pick(e.clientX, e.clientY));
   });
-  canvas.addEventListener("pointerleave", () => { tooltip.hidden = true; view.hovered = -1; });
+  canvas.addEventListener("pointerleave", () => { tooltip.hidden = true; view.hovered = -1; view.pointerAt = null; });
   // Picking once per animation frame at most, however fast the mouse moves.
   canvas.addEventListener("pointermove", (e) => {
     if (pending === null) requestAnimationFrame(hover);
@@ -30,12 +30,14 @@ export function bindPointer(view: SwarmView, store: SwarmStore, tooltip: HTMLEle
     if (!p) return;
     const id = view.pick(p.x, p.y);
     view.hovered = id;
+    const r = canvas.getBoundingClientRect();
+    // A label hidden for room shows while the pointer is where it belongs.
+    view.pointerAt = { x: p.x - r.left, y: p.y - r.top };
     const a = store.agents.get(id);
     if (!a) {
       tooltip.hidden = true;
       return;
     }
-    const r = canvas.getBoundingClientRect();
     const load = a.metrics ? ` · load ${Math.round(a.metrics.resourceUtilization * 100)} %` : "";
     tooltip.textContent = `${a.name} · ${a.type} · ${a.state}${load}`;
     tooltip.style.left = `${p.x - r.left + 12}px`;

@@ -5,7 +5,9 @@ import * as THREE from "three";
 import { OrbitControls } from "three/examples/jsm/controls/OrbitControls.js";
 import { provenanceOf, type AgentView, type SwarmStore } from "../core/store";
 import type { AgentState, Coordination } from "../core/types";
+import { AutoFramer } from "./auto_framer";
 import { EdgeLayer } from "./edges";
+import { FrameClock } from "./frame_clock";
 import { GroupLayer } from "./groups";
 import { InstanceBatch, rgb } from "./instances";
 import { SHAPES, STATE_COLORS, makeGeometry, shapeOf, sizeOf } from "./palette";
@@ -49,7 +51,14 @@ export class SwarmView {
   private viewNow = 0;
   private fpsFrames = 0;
   private fpsSince = 0;
-  private fitted = false;
+  /** Where each drawn agent is, xyz triples: what framing fits. */
+  private drawnXYZ = new Float32Array(3 * 256);
+  /** Frames the whole swarm: first view, resizes, the fit key. */
+  readonly framer: AutoFramer;
+  /** Animation frame intervals and the time this view spends on each. */
+  readonly clock = new FrameClock();
+  /** The pointer over the canvas (canvas pixels), for label hover. */
+  pointerAt: { x: number; y: number } | null = null;
   private width = 1;
   private height = 1;
 
@@ -88,6 +97,7 @@ export class SwarmView {
     );
     this.marker.visible = false;
     this.scene.add(this.marker);
+    this.framer = new AutoFramer(this.camera, this.controls, () => ({ xyz: this.drawnXYZ, count: this.drawnAgents }));
     this.resize();
     new ResizeObserver(() => this.resize()).observe(root);
   }
@@ -102,6 +112,11 @@ export class SwarmView {
     this.renderer.setSize(this.width, this.height, false);
     this.camera.aspect = this.width / this.height;
     this.camera.updateProjectionMatrix();
+    // A new shape of view: the old framing no longer fits it.
+    this.framer.fitNow();
+    // setSize cleared the canvas: draw now rather than show it blank until
+    // the next animation frame (long with a software renderer).
+    this.renderer.render(this.scene, this.camera);
   }
 
   /** Pauses or resumes the view; the data keeps flowing underneath. */
@@ -120,18 +135,28 @@ export class SwarmView {
 
   /** Draws one frame; `now` is the animation clock (performance.now()). */
   frame(now: number): void {
+    const t0 = performance.now();
     if (!this.paused) {
       this.viewNow = now;
       this.updateAgents(now);
     }
     this.store.pruneEdges();
     this.drawnEdges = this.edges.update(this.store, Date.now(), this.drawn);
-    this.groups.update(this.store, this.camera, this.width, this.height, this.drawn, this.filters.coordination);
     this.updateMarker();
-    if (!this.fitted && this.drawnAgents > 0) this.fit();
+    this.framer.update(now, this.paused);
     this.controls.update();
+    // Labels after the camera moved, so they sit on this frame's picture.
+    this.camera.updateMatrixWorld();
+    this.groups.update(this.store, this.camera, this.width, this.height, this.drawn, this.filters.coordination, {
+      hovered: this.hovered, selected: this.selected, pointer: this.pointerAt,
+    });
     this.renderer.render(this.scene, this.camera);
     this.countFrame(now);
+    this.clock.record(now, performance.now() - t0);
+  }
+
+  labelCounts(): { live: number; shown: number } {
+    return { live: this.groups.labelCount, shown: this.groups.labelsShown };
   }
 
   /** Writes where `numId` is drawn into `out`; false when it is not drawn. */
@@ -189,6 +214,7 @@ export class SwarmView {
   focus(numId: number): boolean {
     const p = this.positionOf(numId);
     if (!p) return false;
+    this.framer.release();
     const offset = this.camera.position.clone().sub(this.controls.target);
     offset.setLength(Math.min(offset.length(), 40));
     this.controls.target.copy(p);
@@ -196,22 +222,9 @@ export class SwarmView {
     return true;
   }
 
-  /** Frames every drawn agent. */
+  /** Frames every drawn agent now and follows the swarm again (fit key, button). */
   fit(): void {
-    const box = new THREE.Box3();
-    const v = new THREE.Vector3();
-    const t = this.store.positions;
-    for (let s = 0; s < t.count; ++s) {
-      t.drawn(s, this.viewNow, this.tmp);
-      box.expandByPoint(v.fromArray(this.tmp));
-    }
-    if (box.isEmpty()) return;
-    const center = box.getCenter(new THREE.Vector3());
-    const radius = Math.max(20, box.getSize(new THREE.Vector3()).length() / 2);
-    const dist = radius / Math.sin((this.camera.fov * Math.PI) / 360);
-    this.controls.target.copy(center);
-    this.camera.position.copy(center).add(new THREE.Vector3(0, 0.35, 1).setLength(dist));
-    this.fitted = true;
+    this.framer.fitAll();
   }
 
   private updateAgents(now: number): void {
@@ -228,12 +241,22 @@ export class SwarmView {
       t.drawn(s, now, this.tmp);
       const scale = sizeOf(a.metrics?.resourceUtilization) * (a.numId === this.hovered ? 1.3 : 1);
       batch.place(i, this.tmp[0], this.tmp[1], this.tmp[2], scale);
+      if (3 * n + 3 > this.drawnXYZ.length) this.growDrawn();
+      this.drawnXYZ[3 * n] = this.tmp[0];
+      this.drawnXYZ[3 * n + 1] = this.tmp[1];
+      this.drawnXYZ[3 * n + 2] = this.tmp[2];
       const stale = provenanceOf(a, wall).label === "stale";
       batch.color(i, stale ? STALE_COLOR : STATE_RGB[a.state] ?? STALE_COLOR);
       n++;
     }
     for (const b of this.batches) b.end();
     this.drawnAgents = n;
+  }
+
+  private growDrawn(): void {
+    const next = new Float32Array(2 * this.drawnXYZ.length);
+    next.set(this.drawnXYZ);
+    this.drawnXYZ = next;
   }
 
   private updateMarker(): void {
