@@ -106,9 +106,14 @@ CAF_TEST(a refused request is recorded as well) {
 
 CAF_TEST(the binding ends with the actor that works under the request) {
   auto ctx = request;
-  auto worker
-    = sys.spawn([ctx](caf::event_based_actor* self) { work_under(self, ctx); });
+  auto worker = sys.spawn([ctx](caf::event_based_actor* self) -> caf::behavior {
+    work_under(self, ctx);
+    // Alive until told to stop, as a request's actor awaiting answers.
+    return {[](int) {
+    }};
+  });
   auto id = worker.id();
+  settle();
   CAF_CHECK(tracing::bound_to(id).has_value());
   caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
   worker = nullptr;

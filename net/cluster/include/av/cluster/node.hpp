@@ -1,0 +1,80 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <caf/io/middleman_actor.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "av/actors.hpp"
+#include "av/cluster/membership.hpp"
+
+/// The node actor: the one actor a node publishes on its cluster port
+/// (docs/cluster.md). Nodes peer through it, learn each other from it and
+/// watch each other's connections through it.
+namespace av::cluster {
+
+using join_atom = caf::atom_constant<caf::atom("join")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+
+/// How a node reaches another's published actor: the connect part of CAF's
+/// middleman (caf::io::middleman_actor), or a stand-in in tests.
+using dialer_actor = caf::typed_actor<
+  caf::replies_to<caf::connect_atom, std::string, std::uint16_t>::with<
+    caf::node_id, caf::strong_actor_ptr, std::set<std::string>>>;
+
+using node_actor = caf::typed_actor<
+  // A node peers: answers every member this node knows, itself first, or
+  // an error naming why it is refused.
+  caf::replies_to<join_atom, hello,
+                  caf::strong_actor_ptr>::with<std::vector<member>>,
+  // Every member, itself first.
+  caf::replies_to<atom::list>::with<std::vector<member>>,
+  // Connect to the node at host:port and peer with it.
+  caf::reacts_to<caf::connect_atom, std::string, std::uint16_t>,
+  // Connect again to seeds and members that are not up.
+  caf::reacts_to<retry_atom>>::extend_with<status_actor>;
+
+/// What the node actor is started with.
+struct node_settings {
+  /// This node: NODE_NAME and the address others reach its cluster port at.
+  member self;
+  /// CLUSTER_SECRET; empty: no proof asked or given.
+  std::string secret;
+  /// Nodes to join through (CLUSTER_SEEDS).
+  std::vector<std::pair<std::string, std::uint16_t>> seeds;
+  /// Pause before connecting again to a seed or member that is not up.
+  std::chrono::milliseconds retry{1000};
+  /// Bound of a connect and of a join.
+  std::chrono::milliseconds timeout{5000};
+  /// Called on each change of a member (joined, left, back).
+  std::function<void(const member&)> on_change;
+};
+
+/// Spawns the node actor; it connects to its seeds at once.
+node_actor spawn_node(caf::actor_system& sys, dialer_actor dialer,
+                      node_settings cfg);
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member& x) {
+  return f(caf::meta::type_name("member"), x.name, x.host, x.port, x.state,
+           x.since_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hello& x) {
+  return f(caf::meta::type_name("hello"), x.version, x.name, x.host, x.port,
+           x.proof);
+}
+
+} // namespace av::cluster
+
+// The values nodes exchange, after the node's own (actors.hpp).
+CAF_BEGIN_TYPE_ID_BLOCK(av_cluster, caf::id_block::av::end)
+CAF_ADD_TYPE_ID(av_cluster, (av::cluster::hello))
+CAF_ADD_TYPE_ID(av_cluster, (av::cluster::member))
+CAF_ADD_TYPE_ID(av_cluster, (std::vector<av::cluster::member>))
+CAF_END_TYPE_ID_BLOCK(av_cluster)

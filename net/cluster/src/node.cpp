@@ -1,0 +1,231 @@
+#include "av/cluster/node.hpp"
+
+#include <map>
+#include <optional>
+
+#include "av/base/log.hpp"
+#include "av/error.hpp"
+#include "av/node_context.hpp"
+
+namespace av::cluster {
+
+namespace {
+
+struct node_state {
+  static inline const char* name = "cluster-node";
+  node_settings cfg;
+  dialer_actor dialer;
+  std::optional<membership> members;
+  /// The node actor of each member that is up, and the reverse for down
+  /// messages.
+  std::map<std::string, caf::strong_actor_ptr> handles;
+  std::map<caf::actor_addr, std::string> names;
+  /// Addresses with a connect or join in flight.
+  std::set<std::string> dialing;
+  /// Addresses whose last try failed: said once, not on every retry.
+  std::set<std::string> failing;
+  bool retry_pending = false;
+  uint64_t processed = 0;
+};
+
+using self_ptr = node_actor::stateful_pointer<node_state>;
+
+std::string address_of(const std::string& host, std::uint16_t port) {
+  return member{"", host, port}.address();
+}
+
+void changed(self_ptr self, const std::string& name) {
+  auto& st = self->state;
+  if (st.cfg.on_change)
+    if (auto x = st.members->find(name))
+      st.cfg.on_change(*x);
+}
+
+/// Connects again after `retry`; one timer at a time.
+void schedule_retry(self_ptr self) {
+  auto& st = self->state;
+  if (st.retry_pending)
+    return;
+  st.retry_pending = true;
+  self->delayed_send(self, st.cfg.retry, retry_atom::value);
+}
+
+/// `peer` (its node actor `handle`) is connected.
+void admit(self_ptr self, const member& peer,
+           const caf::strong_actor_ptr& handle) {
+  auto& st = self->state;
+  auto& known = st.handles[peer.name];
+  if (known != handle) {
+    if (known)
+      st.names.erase(caf::actor_cast<caf::actor_addr>(known));
+    known = handle;
+    st.names[caf::actor_cast<caf::actor_addr>(handle)] = peer.name;
+    self->monitor(handle);
+  }
+  if (st.members->up(peer, now_ms())) {
+    log::info("cluster: node joined",
+              {{"node", peer.name}, {"address", peer.address()}});
+    changed(self, peer.name);
+  }
+}
+
+hello hello_of(const node_settings& cfg) {
+  hello result;
+  result.name = cfg.self.name;
+  result.host = cfg.self.host;
+  result.port = cfg.self.port;
+  result.proof = proof_of(cfg.secret, result);
+  return result;
+}
+
+/// Connects to the node at host:port, says hello, takes it in and connects
+/// to the members it knows that this node does not.
+void dial(self_ptr self, const std::string& host, std::uint16_t port) {
+  auto& st = self->state;
+  auto address = address_of(host, port);
+  if (!st.dialing.insert(address).second)
+    return;
+  auto failed = [self, address](const std::string& what, caf::error& err) {
+    auto& st = self->state;
+    st.dialing.erase(address);
+    auto level = st.failing.insert(address).second ? log::level::warn
+                                                   : log::level::debug;
+    log::write(level, "cluster: " + what,
+               {{"address", address}, {"error", describe(err)}});
+    schedule_retry(self);
+  };
+  self->request(st.dialer, st.cfg.timeout, caf::connect_atom::value, host, port)
+    .then(
+      [self, address, failed](caf::node_id& where, caf::strong_actor_ptr& ptr,
+                              std::set<std::string>&) {
+        auto& st = self->state;
+        // A seed list may name this node too.
+        if (ptr == caf::actor_cast<caf::strong_actor_ptr>(self)
+            || (where && where == self->node())) {
+          st.dialing.erase(address);
+          return;
+        }
+        if (!ptr) {
+          caf::error err = make_error(ec::unreachable, "no node actor there");
+          return failed("cannot reach a node", err);
+        }
+        auto peer = caf::actor_cast<node_actor>(ptr);
+        self
+          ->request(peer, st.cfg.timeout, join_atom::value, hello_of(st.cfg),
+                    caf::actor_cast<caf::strong_actor_ptr>(self))
+          .then(
+            [self, address, ptr](std::vector<member>& theirs) {
+              auto& st = self->state;
+              st.dialing.erase(address);
+              st.failing.erase(address);
+              // The answer starts with the peer itself.
+              if (theirs.empty())
+                return;
+              admit(self, theirs.front(), ptr);
+              for (auto& x : st.members->to_connect(theirs))
+                dial(self, x.host, x.port);
+            },
+            [failed](caf::error& err) { failed("peering refused", err); });
+      },
+      [failed](caf::error& err) { failed("cannot reach a node", err); });
+}
+
+caf::settings status_of(self_ptr self, status_verbosity v) {
+  auto& st = self->state;
+  auto all = st.members->list();
+  uint64_t up = 0;
+  for (auto& x : all)
+    up += x.state == member_state::up ? 1 : 0;
+  auto result = status_header(self, "cluster", st.cfg.self.name,
+                              std::to_string(up) + " of "
+                                + std::to_string(all.size()) + " nodes up",
+                              st.processed);
+  caf::put(result, "nodes.up", up);
+  caf::put(result, "nodes.unreachable", all.size() - up);
+  if (v >= status_verbosity::detailed)
+    for (auto& x : all)
+      caf::put(result, "members." + x.name,
+               std::string{to_string(x.state)} + " " + x.address());
+  return result;
+}
+
+node_actor::behavior_type node(self_ptr self, dialer_actor dialer,
+                               node_settings cfg) {
+  auto& st = self->state;
+  st.members.emplace(cfg.self);
+  st.cfg = std::move(cfg);
+  st.dialer = std::move(dialer);
+  self->set_down_handler([self](caf::down_msg& msg) {
+    auto& st = self->state;
+    auto i = st.names.find(msg.source);
+    if (i == st.names.end())
+      return;
+    auto name = i->second;
+    st.names.erase(i);
+    st.handles.erase(name);
+    if (st.members->down(name, now_ms())) {
+      log::warn("cluster: node left",
+                {{"node", name}, {"reason", caf::to_string(msg.reason)}});
+      changed(self, name);
+    }
+    schedule_retry(self);
+  });
+  for (auto& [host, port] : st.cfg.seeds)
+    dial(self, host, port);
+  return {
+    [=](join_atom, hello& theirs,
+        caf::strong_actor_ptr& handle) -> caf::result<std::vector<member>> {
+      auto& st = self->state;
+      ++st.processed;
+      auto address = address_of(theirs.host, theirs.port);
+      auto why = refusal(theirs, st.cfg.self.name, st.cfg.secret);
+      if (!why)
+        why = st.members->name_taken(theirs);
+      if (!why && !handle)
+        why = "no node actor to answer to";
+      if (why) {
+        log::warn("cluster: refused a node",
+                  {{"node", theirs.name}, {"address", address}, {"why", *why}});
+        return make_error(ec::conflict, "refused by node \"" + st.cfg.self.name
+                                          + "\": " + *why);
+      }
+      admit(self, member{theirs.name, theirs.host, theirs.port}, handle);
+      return st.members->list();
+    },
+    [=](atom::list) {
+      ++self->state.processed;
+      return self->state.members->list();
+    },
+    [=](caf::connect_atom, const std::string& host, std::uint16_t port) {
+      ++self->state.processed;
+      dial(self, host, port);
+    },
+    [=](retry_atom) {
+      auto& st = self->state;
+      ++st.processed;
+      st.retry_pending = false;
+      auto lost = st.members->unreachable();
+      for (auto& x : lost)
+        dial(self, x.host, x.port);
+      // Alone: the seeds are the way in.
+      if (st.handles.empty())
+        for (auto& [host, port] : st.cfg.seeds)
+          dial(self, host, port);
+      if (!lost.empty() || (st.handles.empty() && !st.cfg.seeds.empty()))
+        schedule_retry(self);
+    },
+    [=](atom::status, status_verbosity v) {
+      ++self->state.processed;
+      return status_of(self, v);
+    },
+  };
+}
+
+} // namespace
+
+node_actor spawn_node(caf::actor_system& sys, dialer_actor dialer,
+                      node_settings cfg) {
+  return sys.spawn(node, std::move(dialer), std::move(cfg));
+}
+
+} // namespace av::cluster
