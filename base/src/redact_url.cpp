@@ -45,23 +45,27 @@ std::string redact_query(std::string_view query) {
 
 std::string connection_url::redacted() const {
   using detail::percent_encode;
+  // The scheme is kept as written, and schemes are case-insensitive.
+  bool redis = lower(scheme) == "redis";
   std::string result = scheme + "://";
   if (!user.empty() || !password.empty()) {
     result += percent_encode(user);
-    if (!password.empty()) {
+    // Redis credentials always have the ':' (`user:@` is valid there).
+    if (!password.empty() || redis)
       result += ':';
+    if (!password.empty())
       result += mask;
-    }
     result += '@';
   }
-  if (host.find(':') != std::string::npos)
-    result += '[' + host + ']';
-  else if (!host.empty() && host.front() == '/')
+  // A socket directory first: it may hold a ':' without being IPv6.
+  if (!host.empty() && host.front() == '/')
     result += percent_encode(host);
+  else if (host.find(':') != std::string::npos)
+    result += '[' + host + ']';
   else
     result += host;
   result += ':' + std::to_string(port);
-  if (scheme == "redis")
+  if (redis)
     result += '/' + std::to_string(db_index);
   else if (!database.empty())
     result += '/' + percent_encode(database);

@@ -76,6 +76,33 @@ CAF_TEST(postgres unix sockets) {
   CAF_CHECK_EQUAL(url->redacted(), "postgresql://%2Frun%2Fpostgresql:5432/av");
 }
 
+// Found by connection_url_fuzzer: the redacted form bracketed a socket
+// directory holding a ':' as if it were IPv6, and did not parse again.
+CAF_TEST(a socket directory with a colon is redacted as a directory) {
+  auto url = parse_postgres_url("postgresql://u:pw@%2Frun%2Fa%3Ab:5433/av");
+  CAF_REQUIRE(url);
+  CAF_CHECK_EQUAL(url->host, "/run/a:b");
+  CAF_CHECK_EQUAL(url->redacted(), "postgresql://u:***@%2Frun%2Fa%3Ab:5433/av");
+  auto again = parse_postgres_url(url->redacted());
+  CAF_REQUIRE(again);
+  CAF_CHECK_EQUAL(again->host, "/run/a:b");
+  CAF_CHECK_EQUAL(again->port, 5433);
+}
+
+// Found by connection_url_fuzzer: `rediS://` lost its database index.
+CAF_TEST(the redacted form of a redis url parses to the same place) {
+  auto url = parse_redis_url("rediS://:pass@cache.example:6380/2");
+  CAF_REQUIRE(url);
+  CAF_CHECK_EQUAL(url->db_index, 2);
+  CAF_CHECK_EQUAL(url->redacted(), "rediS://:***@cache.example:6380/2");
+  // Found by the fuzzer too: a user without a password lost the ':' that
+  // Redis credentials need.
+  url = parse_redis_url("redis://c:@cache.example/2");
+  CAF_REQUIRE(url);
+  CAF_CHECK_EQUAL(url->redacted(), "redis://c:@cache.example:6379/2");
+  CAF_CHECK(parse_redis_url(url->redacted()));
+}
+
 CAF_TEST(postgres passwords in parameters are redacted) {
   auto url
     = parse_postgres_url("postgresql://h/db?password=hunter2&sslmode=disable");

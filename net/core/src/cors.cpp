@@ -1,6 +1,8 @@
 #include "av/net/cors.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <string>
 #include <strings.h>
 
 namespace av::net {
@@ -33,6 +35,38 @@ std::string cors_policy::allow_origin(std::string_view origin) const {
   if (any_)
     return "*";
   return std::string{origin};
+}
+
+bool loopback_origin(std::string_view origin) {
+  auto lower = [](std::string_view x) {
+    std::string out{x};
+    for (auto& c : out)
+      c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  auto sep = origin.find("://");
+  if (sep == std::string_view::npos)
+    return false;
+  auto scheme = lower(origin.substr(0, sep));
+  if (scheme != "http" && scheme != "https")
+    return false;
+  auto rest = origin.substr(sep + 3);
+  // The host ends where the port starts; an IPv6 host is bracketed.
+  auto host_end
+    = rest.substr(0, 1) == "[" ? rest.find(']') + 1 : rest.find(':');
+  if (host_end == 0)
+    return false;
+  auto host = lower(rest.substr(0, host_end));
+  if (host != "localhost" && host != "127.0.0.1" && host != "[::1]")
+    return false;
+  if (host_end >= rest.size())
+    return true;
+  // An origin is scheme, host and port only: anything after the port
+  // (`@evil.example`, a path) makes it another origin or none.
+  auto port = rest.substr(host_end);
+  return port.size() >= 2 && port.size() <= 6 && port[0] == ':'
+         && std::all_of(port.begin() + 1, port.end(),
+                        [](char c) { return c >= '0' && c <= '9'; });
 }
 
 } // namespace av::net

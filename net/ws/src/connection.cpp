@@ -30,49 +30,6 @@ bool is_mutating(http::verb m) {
          || m == http::verb::delete_ || m == http::verb::patch;
 }
 
-/// Reads a list of strings; false if `x` is present and not one.
-bool strings(const json& msg, const char* key, std::vector<std::string>& out) {
-  auto i = msg.find(key);
-  if (i == msg.end() || i->is_null())
-    return true;
-  if (!i->is_array())
-    return false;
-  for (auto& x : *i) {
-    if (!x.is_string())
-      return false;
-    out.push_back(x.get<std::string>());
-  }
-  return true;
-}
-
-bool count(const json& msg, const char* key, uint32_t& out) {
-  auto i = msg.find(key);
-  if (i == msg.end() || i->is_null())
-    return true;
-  if (!i->is_number_unsigned() || i->get<uint64_t>() == 0
-      || i->get<uint64_t>() > 1000000)
-    return false;
-  out = static_cast<uint32_t>(i->get<uint64_t>());
-  return true;
-}
-
-/// Reads the frame format; absent or null means float.
-bool format_of(const json& msg, frame_format& out) {
-  auto i = msg.find("format");
-  if (i == msg.end() || i->is_null())
-    return true;
-  return i->is_string() && parse(i->get<std::string>(), out);
-}
-
-/// The event kind named `name` (`agent.spawned`, …) as its `kind_bit`;
-/// 0 for an unknown name.
-uint32_t event_bit(const std::string& name) {
-  for (uint8_t i = 0; i <= static_cast<uint8_t>(last_event_kind); ++i)
-    if (name == to_string(static_cast<event_kind>(i)))
-      return kind_bit(static_cast<event_kind>(i));
-  return 0;
-}
-
 } // namespace
 
 template <class F>
@@ -248,85 +205,39 @@ void connection::on_read(beast::error_code err, size_t) {
 }
 
 void connection::handle(const std::string& text) {
-  auto msg = json::parse(text, nullptr, false);
-  if (msg.is_discarded())
-    return bad_message("invalid_json", "the message is not valid JSON");
-  if (!msg.is_object() || !msg.contains("type") || !msg["type"].is_string())
-    return bad_message("invalid_message",
-                       "expected a JSON object with a string `type`");
-  auto type = msg["type"].get<std::string>();
-  if (type == "subscribe")
-    return subscribe(msg);
-  if (type == "unsubscribe") {
-    if (subscribed_)
-      caf::anon_send(core_->hub, atom::unsub::value, id_);
-    subscribed_ = false;
-    return control(json{{"type", "unsubscribed"}});
+  using kind = client_message::kind;
+  ws_filter defaults;
+  defaults.max_agents = core_->limits.max_visible_agents;
+  defaults.fps = core_->limits.max_fps;
+  auto msg = parse_client_message(text, defaults);
+  switch (msg.what) {
+    case kind::invalid: return bad_message(msg.code, std::move(msg.error));
+    case kind::subscribe: return subscribe(msg);
+    case kind::unsubscribe:
+      if (subscribed_)
+        caf::anon_send(core_->hub, atom::unsub::value, id_);
+      subscribed_ = false;
+      return control(json{{"type", "unsubscribed"}});
+    case kind::ping: {
+      json pong{{"type", "pong"}, {"time", now_ms()}};
+      if (msg.doc.contains("id"))
+        pong["id"] = msg.doc["id"];
+      return control(pong);
+    }
+    case kind::auth:
+      token_ = *msg.token;
+      return control(json{{"type", "auth"}, {"ok", true}});
+    case kind::command: return command(msg.doc);
   }
-  if (type == "ping") {
-    json pong{{"type", "pong"}, {"time", now_ms()}};
-    if (msg.contains("id"))
-      pong["id"] = msg["id"];
-    return control(pong);
-  }
-  if (type == "auth") {
-    if (!msg.contains("token") || !msg["token"].is_string())
-      return bad_message("invalid_message", "auth: `token` must be a string");
-    token_ = msg["token"].get<std::string>();
-    return control(json{{"type", "auth"}, {"ok", true}});
-  }
-  if (type == "command")
-    return command(msg);
-  bad_message("unknown_type", "unknown message type `" + type + "`");
 }
 
-void connection::subscribe(const json& msg) {
-  ws_filter f;
-  f.max_agents = core_->limits.max_visible_agents;
-  f.fps = core_->limits.max_fps;
-  std::vector<std::string> states;
-  std::vector<std::string> events;
-  if (!strings(msg, "types", f.types))
-    return bad_message("invalid_argument", "types: expected strings");
-  if (!strings(msg, "states", states))
-    return bad_message("invalid_argument", "states: expected strings");
-  if (!strings(msg, "coordinations", f.coordinations))
-    return bad_message("invalid_argument", "coordinations: expected strings");
-  if (!count(msg, "maxAgents", f.max_agents))
-    return bad_message("invalid_argument",
-                       "maxAgents: expected a positive integer");
-  if (!count(msg, "fps", f.fps))
-    return bad_message("invalid_argument", "fps: expected a positive integer");
-  if (!strings(msg, "events", events))
-    return bad_message("invalid_argument", "events: expected strings");
-  auto format = frame_format::float32;
-  if (!format_of(msg, format))
-    return bad_message("invalid_argument",
-                       "format: expected \"float\" or \"quantized\", got "
-                         + http::dump(msg["format"]));
-  if (msg.contains("events") && msg["events"].is_array()) {
-    // Listed kinds only; an empty list streams frames alone.
-    f.events = 0;
-    for (auto& x : events) {
-      auto bit = event_bit(x);
-      if (bit == 0)
-        return bad_message("invalid_argument",
-                           "events: unknown event type " + x);
-      f.events |= bit;
-    }
-  }
-  for (auto& x : states) {
-    agent_state s;
-    if (!parse(x, s))
-      return bad_message("invalid_argument", "states: unknown state " + x);
-    f.states.push_back(s);
-  }
-  if (msg.contains("token") && msg["token"].is_string())
-    token_ = msg["token"].get<std::string>();
+void connection::subscribe(client_message& msg) {
+  if (msg.token)
+    token_ = *msg.token;
   subscribed_ = true;
-  caf::anon_send(
-    core_->hub, atom::subscribe::value,
-    ws_subscription{id_, actor_, std::move(f), weak_from_this(), format});
+  caf::anon_send(core_->hub, atom::subscribe::value,
+                 ws_subscription{id_, actor_, std::move(msg.filter),
+                                 weak_from_this(), msg.format});
 }
 
 namespace {
@@ -357,39 +268,30 @@ struct command_trace {
 
 void connection::command(const json& msg) {
   ++core_->stats->commands;
-  json id = msg.contains("id") ? msg["id"] : json{};
   auto trace = std::make_shared<command_trace>();
-  // The caller's W3C trace context, from the command's `traceparent`.
-  auto tp = msg.find("traceparent");
-  trace->start = tracing::begin_server(
-    tp != msg.end() && tp->is_string() ? tp->get<std::string>() : "");
+  command_request req;
+  auto refused = parse_command(msg, req);
+  trace->start = tracing::begin_server(req.traceparent);
+  trace->method = req.method_name;
   // Answers come from actor threads: through push_control, which posts to
   // the connection's I/O thread.
-  auto result = [self = shared_from_this(), id, trace](int code, json body) {
-    trace->end(code);
-    self->push_control(text(json{{"type", "result"},
-                                 {"id", id},
-                                 {"status", code},
-                                 {"body", std::move(body)}}));
-  };
+  auto result
+    = [self = shared_from_this(), id = req.id, trace](int code, json body) {
+        trace->end(code);
+        self->push_control(text(json{{"type", "result"},
+                                     {"id", id},
+                                     {"status", code},
+                                     {"body", std::move(body)}}));
+      };
   auto fail = [&](http::status code, const char* name, std::string message) {
     result(static_cast<int>(code),
            json{{"error", {{"code", name}, {"message", message}}}});
   };
-  if (!msg.contains("method") || !msg["method"].is_string()
-      || !msg.contains("path") || !msg["path"].is_string())
-    return fail(http::status::bad_request, "invalid_argument",
-                "command: `method` and `path` must be strings");
-  auto method_name = msg["method"].get<std::string>();
-  trace->method = method_name;
-  auto method = bhttp::string_to_verb(method_name);
-  std::vector<std::string> path;
-  http::param_list query;
-  if (method == http::verb::unknown || method == http::verb::options
-      || !http::parse_target(msg["path"].get<std::string>(), path, query))
-    return fail(http::status::bad_request, "bad_request",
-                "command: unknown method or malformed path");
-  auto found = core_->routes.find(method, path);
+  if (refused)
+    return fail(refused->code, refused->name, std::move(refused->message));
+  auto method = req.method;
+  auto& method_name = req.method_name;
+  auto found = core_->routes.find(method, req.path);
   if (found.allowed.empty())
     return fail(http::status::not_found, "not_found", "no such route");
   if (!found.hit)
@@ -420,14 +322,11 @@ void connection::command(const json& msg) {
                     ? "the token has expired"
                     : "the credentials are not valid");
   }
-  auto body = msg.contains("body") ? msg["body"] : json::object();
-  if (body.is_null())
-    body = json::object();
-  if (!body.is_object())
+  if (!req.body_ok)
     return fail(http::status::bad_request, "invalid_argument",
                 "body: expected a JSON object");
-  http::api_call call{std::move(found.params), std::move(query),
-                      std::move(body), [result](http::reply x) {
+  http::api_call call{std::move(found.params), std::move(req.query),
+                      std::move(req.body), [result](http::reply x) {
                         auto doc = json::parse(x.body, nullptr, false);
                         result(static_cast<int>(x.code),
                                doc.is_discarded() ? json{} : doc);

@@ -12,6 +12,7 @@
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
+#include "av/ws/client_message.hpp"
 #include "av/ws/outbox.hpp"
 #include "av/ws/stream_state.hpp"
 
@@ -78,7 +79,7 @@ private:
   void read_next();
   void on_read(boost::beast::error_code err, size_t);
   void handle(const std::string& text);
-  void subscribe(const nlohmann::json& msg);
+  void subscribe(client_message& msg);
   void command(const nlohmann::json& msg);
   void bad_message(const char* code, std::string message);
   void control(const nlohmann::json& msg);

@@ -394,21 +394,6 @@ caf::settings status(self_ptr self, status_verbosity v) {
 
 } // namespace
 
-std::string ws_filter::key() const {
-  std::string out;
-  for (auto& x : types)
-    out += x + ',';
-  out += '|';
-  for (auto x : states)
-    out += std::string{to_string(x)} + ',';
-  out += '|';
-  for (auto& x : coordinations)
-    out += x + ',';
-  out += '|' + std::to_string(max_agents) + '|' + std::to_string(fps) + '|'
-         + std::to_string(events);
-  return out;
-}
-
 ws_outlet::~ws_outlet() {
   // nop
 }

@@ -2,6 +2,7 @@
 #include "caf/test/unit_test.hpp"
 
 #include "av/net/auth.hpp"
+#include "av/net/cors.hpp"
 #include "av/net/trusted_proxies.hpp"
 
 using namespace av;
@@ -21,6 +22,25 @@ CAF_TEST(the authenticator checks keys without jwt) {
   CAF_CHECK(keyed.check("", 0) == v::missing);
   CAF_CHECK(keyed.check("Bearer", 0) == v::invalid);
   CAF_CHECK(keyed.check("Bearer a.b.c", 0) == v::invalid);
+}
+
+CAF_TEST(loopback origins are pages of this machine and nothing else) {
+  // The origin is in the compared text, so a failure names it.
+  auto verdict = [](std::string x) {
+    return x + (loopback_origin(x) ? ": loopback" : ": foreign");
+  };
+  for (auto x :
+       {"http://localhost", "http://localhost:6274", "https://127.0.0.1:3001",
+        "http://[::1]:8080", "HTTP://LocalHost:1", "https://[::1]"})
+    CAF_CHECK_EQUAL(verdict(x), std::string{x} + ": loopback");
+  for (auto x :
+       {"", "null", "localhost", "http://", "http://:80", "ftp://localhost",
+        "http://localhost.evil.example", "http://127.0.0.1.evil.example",
+        "http://evil.example", "http://localhost@evil.example",
+        "http://localhost:80@x", "http://localhost:", "http://localhost:12a",
+        "http://localhost:1234567", "http://localhost/path", "http://[::1",
+        "http://[::2]:80", "http://127.0.0.2", "http://0.0.0.0:3000"})
+    CAF_CHECK_EQUAL(verdict(x), std::string{x} + ": foreign");
 }
 
 CAF_TEST(trusted proxies parse addresses and ranges) {

@@ -14,6 +14,7 @@ before(async () => {
   server = await startServer({
     MCP_API_KEY: key,
     PROMETHEUS_ENABLED: "true",
+    ALLOWED_ORIGINS: "http://localhost:3000,https://app.example",
     MCP_CONFIG: configFile((c) => {
       c.server.sessionTtlMs = 1000;
       c.server.toolsPageSize = 5;
@@ -122,6 +123,8 @@ test("the key is required, and a wrong one is refused", async () => {
 test("Origin and Host are checked against DNS rebinding", async () => {
   const evil = await initialize(server, { ...auth, Origin: "http://evil.example" });
   assert.equal(evil.res.status, 403);
+  assert.match(evil.res.body.error.message,
+               /origin http:\/\/evil\.example is not allowed: .*loopback.*ALLOWED_ORIGINS/);
   const allowed = await initialize(server, { ...auth, Origin: "http://localhost:3000" });
   assert.equal(allowed.res.status, 200);
   // fetch sets Host itself; node:http sends the one we give.
@@ -135,6 +138,27 @@ test("Origin and Host are checked against DNS rebinding", async () => {
     req.end(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }));
   });
   assert.equal(status, 403);
+});
+
+test("loopback origins on any port are let in, foreign ones are not", async () => {
+  // Browser clients on this machine (an inspector on 6274, a page of the
+  // node's own port) are not in the default ALLOWED_ORIGINS.
+  for (const origin of ["http://localhost:6274", "http://127.0.0.1:3001",
+                        "https://[::1]:8443", "http://LOCALHOST"]) {
+    const { res } = await initialize(server, { ...auth, Origin: origin });
+    assert.equal(res.status, 200, origin);
+    assert.equal(res.headers.get("access-control-allow-origin"), origin);
+  }
+  for (const origin of ["http://localhost.evil.example:6274",
+                        "http://127.0.0.1.evil.example", "http://localhost@evil.example",
+                        "null", "file://localhost"]) {
+    const { res } = await initialize(server, { ...auth, Origin: origin });
+    assert.equal(res.status, 403, origin);
+    assert.equal(res.headers.get("access-control-allow-origin"), null);
+  }
+  // ALLOWED_ORIGINS still adds foreign origins.
+  const listed = await initialize(server, { ...auth, Origin: "https://app.example" });
+  assert.equal(listed.res.status, 200);
 });
 
 test("DELETE ends a session; other methods answer 405", async () => {

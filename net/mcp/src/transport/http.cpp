@@ -64,6 +64,10 @@ http_transport::http_transport(const config::settings& cfg,
                : cfg.bind_address};
 }
 
+bool http_transport::origin_allowed(std::string_view origin) const {
+  return net::loopback_origin(origin) || cors.allowed(origin);
+}
+
 void http_transport::accept() {
   net::accept_loop(
     shared_from_this(), "mcp",
@@ -143,9 +147,12 @@ void http_connection::handle(request& req) {
       && std::find(hosts.begin(), hosts.end(), host) == hosts.end())
     return fail(status::forbidden, rpc::invalid_request,
                 "Host " + host + " is not allowed");
-  if (!origin_.empty() && !core_->cors.allowed(origin_))
+  if (!origin_.empty() && !core_->origin_allowed(origin_))
     return fail(status::forbidden, rpc::invalid_request,
-                "origin " + origin_ + " is not in ALLOWED_ORIGINS");
+                "origin " + origin_
+                  + " is not allowed: /mcp takes loopback origins "
+                    "(localhost, 127.0.0.1, [::1]) and those in "
+                    "ALLOWED_ORIGINS");
   if (req.method() == bhttp::verb::options) {
     res_ = nullptr;
     return send(status::no_content, {});
@@ -387,7 +394,7 @@ void http_connection::decorate(Response& res) {
     res.set(bhttp::field::www_authenticate, "Bearer");
   if (res.result() == status::method_not_allowed)
     res.set(bhttp::field::allow, "GET, POST, DELETE");
-  if (!origin_.empty() && core_->cors.allowed(origin_)) {
+  if (!origin_.empty() && core_->origin_allowed(origin_)) {
     res.set(bhttp::field::vary, "Origin");
     res.set(bhttp::field::access_control_allow_origin,
             core_->cors.allow_origin(origin_));

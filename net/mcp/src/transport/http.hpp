@@ -50,6 +50,11 @@ struct http_transport : std::enable_shared_from_this<http_transport> {
   /// Open connections at most.
   static constexpr size_t max_connections = 1024;
 
+  /// Whether a browser page of `origin` may call /mcp: loopback pages
+  /// always (MCP's DNS-rebinding rule), others when ALLOWED_ORIGINS lists
+  /// them.
+  bool origin_allowed(std::string_view origin) const;
+
   void accept();
   void remove(http_connection* s);
   void shutdown();

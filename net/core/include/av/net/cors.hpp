@@ -28,4 +28,10 @@ private:
   bool wildcard_ignored_ = false;
 };
 
+/// Whether `origin` is a page served from this machine: `http` or `https`
+/// on `localhost`, `127.0.0.1` or `[::1]`, with any port or none. A
+/// DNS-rebinding page carries its own, foreign name as its origin, so a
+/// loopback origin is safe to accept on a loopback listener.
+bool loopback_origin(std::string_view origin);
+
 } // namespace av::net
