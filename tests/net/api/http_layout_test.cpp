@@ -181,6 +181,7 @@ CAF_TEST(physics parameters are read and tuned) {
 }
 
 CAF_TEST(bad physics parameters are refused) {
+  auto before = get("/api/physics").json;
   auto res = put("/api/physics", {{"damping", -1}});
   CAF_CHECK_EQUAL(res.status, 400);
   CAF_CHECK_EQUAL(res.json["error"]["field"], "damping");
@@ -193,7 +194,7 @@ CAF_TEST(bad physics parameters are refused) {
   CAF_CHECK_EQUAL(res.status, 400);
   CAF_CHECK_EQUAL(res.json["error"]["field"], "gravity");
   // Nothing changed.
-  CAF_CHECK_EQUAL(get("/api/physics").json["damping"].get<double>(), 4.0);
+  CAF_CHECK_EQUAL(get("/api/physics").json, before);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
