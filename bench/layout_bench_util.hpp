@@ -3,6 +3,7 @@
 // Flag parsing and the Node peer, shared by the layout benchmarks
 // (physics.cpp, layout_quality.cpp).
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -12,22 +13,31 @@
 
 namespace av::bench {
 
+/// Splits "a,b,c" at its commas.
+inline std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= s.size()) {
+    auto comma = std::min(s.find(',', pos), s.size());
+    out.push_back(s.substr(pos, comma - pos));
+    pos = comma + 1;
+  }
+  return out;
+}
+
 /// Parses "1000,10000" into positive counts.
 inline std::vector<std::size_t> parse_list(const std::string& s) {
   std::vector<std::size_t> out;
-  std::size_t pos = 0;
-  while (pos < s.size()) {
-    auto comma = s.find(',', pos);
-    auto item = s.substr(pos, comma == std::string::npos ? std::string::npos
-                                                         : comma - pos);
+  auto items = split_list(s);
+  // An empty list, or one ending in a comma, ends there.
+  if (items.back().empty())
+    items.pop_back();
+  for (auto& item : items) {
     std::size_t used = 0;
     unsigned long long v = std::stoull(item, &used);
     if (used != item.size() || v == 0)
       throw std::invalid_argument("bad size '" + item + "'");
     out.push_back(static_cast<std::size_t>(v));
-    if (comma == std::string::npos)
-      break;
-    pos = comma + 1;
   }
   return out;
 }

@@ -106,14 +106,11 @@ options parse(int argc, char** argv) {
     argc, argv, usage, [&o](const std::string& key, const std::string& val) {
       if (key == "--families") {
         o.families.clear();
-        std::size_t pos = 0;
-        while (pos <= val.size()) {
-          auto comma = std::min(val.find(',', pos), val.size());
+        for (auto& name : split_list(val)) {
           family f;
-          if (!parse_family(val.substr(pos, comma - pos), f))
+          if (!parse_family(name, f))
             throw std::invalid_argument("unknown family in '" + val + "'");
           o.families.push_back(f);
-          pos = comma + 1;
         }
       } else if (key == "--sizes") {
         o.sizes = parse_list(val);

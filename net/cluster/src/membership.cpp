@@ -19,7 +19,7 @@ const char* to_string(member_state x) {
   return "?";
 }
 
-std::string member::address() const {
+std::string address_of(const std::string& host, std::uint16_t port) {
   auto h = host.find(':') == std::string::npos ? host : "[" + host + "]";
   return h + ":" + std::to_string(port);
 }

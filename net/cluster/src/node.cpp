@@ -30,10 +30,6 @@ struct node_state {
 
 using self_ptr = node_actor::stateful_pointer<node_state>;
 
-std::string address_of(const std::string& host, std::uint16_t port) {
-  return member{"", host, port}.address();
-}
-
 void changed(self_ptr self, const std::string& name) {
   auto& st = self->state;
   if (st.cfg.on_change)

@@ -1,11 +1,18 @@
 #include "av/net/cors.hpp"
 
 #include <algorithm>
-#include <cctype>
-#include <string>
 #include <strings.h>
 
 namespace av::net {
+
+namespace {
+
+/// Scheme and host of an origin compare without case.
+bool same_text(std::string_view x, std::string_view y) {
+  return x.size() == y.size() && strncasecmp(x.data(), y.data(), x.size()) == 0;
+}
+
+} // namespace
 
 cors_policy::cors_policy(std::vector<std::string> origins, bool auth_enabled) {
   for (auto& x : origins) {
@@ -25,10 +32,8 @@ bool cors_policy::allowed(std::string_view origin) const {
     return true;
   // Scheme and host are case-insensitive; the configured entries are
   // normalized already.
-  return std::any_of(origins_.begin(), origins_.end(), [&](auto& x) {
-    return x.size() == origin.size()
-           && strncasecmp(x.data(), origin.data(), x.size()) == 0;
-  });
+  return std::any_of(origins_.begin(), origins_.end(),
+                     [&](auto& x) { return same_text(x, origin); });
 }
 
 std::string cors_policy::allow_origin(std::string_view origin) const {
@@ -38,17 +43,11 @@ std::string cors_policy::allow_origin(std::string_view origin) const {
 }
 
 bool loopback_origin(std::string_view origin) {
-  auto lower = [](std::string_view x) {
-    std::string out{x};
-    for (auto& c : out)
-      c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
-    return out;
-  };
   auto sep = origin.find("://");
   if (sep == std::string_view::npos)
     return false;
-  auto scheme = lower(origin.substr(0, sep));
-  if (scheme != "http" && scheme != "https")
+  auto scheme = origin.substr(0, sep);
+  if (!same_text(scheme, "http") && !same_text(scheme, "https"))
     return false;
   auto rest = origin.substr(sep + 3);
   // The host ends where the port starts; an IPv6 host is bracketed.
@@ -56,8 +55,8 @@ bool loopback_origin(std::string_view origin) {
     = rest.substr(0, 1) == "[" ? rest.find(']') + 1 : rest.find(':');
   if (host_end == 0)
     return false;
-  auto host = lower(rest.substr(0, host_end));
-  if (host != "localhost" && host != "127.0.0.1" && host != "[::1]")
+  auto host = rest.substr(0, host_end);
+  if (!same_text(host, "localhost") && host != "127.0.0.1" && host != "[::1]")
     return false;
   if (host_end >= rest.size())
     return true;

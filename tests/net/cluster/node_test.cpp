@@ -33,7 +33,7 @@ struct cluster_fixture : test_coordinator_fixture<> {
         [n](caf::connect_atom, const std::string& host, std::uint16_t port)
           -> caf::result<caf::node_id, caf::strong_actor_ptr,
                          std::set<std::string>> {
-          auto i = n->find(member{"", host, port}.address());
+          auto i = n->find(address_of(host, port));
           if (i == n->end())
             return make_error(ec::unreachable, "nothing listens there");
           return {caf::node_id{}, i->second, std::set<std::string>{}};
@@ -50,7 +50,7 @@ struct cluster_fixture : test_coordinator_fixture<> {
   }
 
   static std::string address(std::uint16_t port) {
-    return member{"", "127.0.0.1", port}.address();
+    return address_of("127.0.0.1", port);
   }
 
   node_actor start(const std::string& name, std::uint16_t port,

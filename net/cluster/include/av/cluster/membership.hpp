@@ -28,6 +28,9 @@ enum class member_state : std::uint8_t {
 
 const char* to_string(member_state x);
 
+/// `host:port`, with brackets around an IPv6 host.
+std::string address_of(const std::string& host, std::uint16_t port);
+
 /// A node of the cluster as another node knows it.
 struct member {
   /// NODE_NAME: unique in the cluster, kept across restarts.
@@ -39,8 +42,7 @@ struct member {
   /// When it entered `state`, in ms since the epoch.
   std::int64_t since_ms = 0;
 
-  /// `host:port`, with brackets around an IPv6 host.
-  std::string address() const;
+  std::string address() const { return address_of(host, port); }
 };
 
 /// What a node says when it peers: who it is, where it listens, and proof
