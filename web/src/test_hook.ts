@@ -38,6 +38,8 @@ export function exposeForTests(p: Parts): void {
     get connects() { return p.conn.connects; },
     get phase() { return p.sync.phase; },
     get fps() { return p.view.fps; },
+    /** Frames drawn since the page loaded. */
+    get viewFrames() { return p.view.framesDrawn; },
     get drawn() { return p.view.drawnAgents; },
     get paused() { return p.view.paused; },
     /** The point the camera orbits. */
@@ -47,7 +49,7 @@ export function exposeForTests(p: Parts): void {
     /** Self-framing: following the swarm, snaps done, camera on the fit. */
     get framing() {
       const f = p.view.framer;
-      return { following: f.following, fits: f.fits, settled: f.settled };
+      return { following: f.following, fits: f.fits, settled: f.settled, gap: f.gap };
     },
     /** Live coordination labels, and how many of them are shown. */
     get labels() { return p.view.labelCounts(); },

@@ -3,11 +3,14 @@ import type { OrbitControls } from "three/examples/jsm/controls/OrbitControls.js
 import { describe, expect, it } from "vitest";
 import { AutoFramer } from "../src/view/auto_framer";
 
-/** What AutoFramer uses of OrbitControls: the target, `enabled` and its events. */
+/** What AutoFramer uses of OrbitControls: the target, `enabled`, damping, `update` and its events. */
 function rig(xyz: Float32Array) {
   const camera = new THREE.PerspectiveCamera(55, 16 / 9, 0.5, 20_000);
   camera.position.set(0, 60, 160);
-  const controls = Object.assign(new THREE.EventDispatcher(), { target: new THREE.Vector3(), enabled: true });
+  const controls = Object.assign(new THREE.EventDispatcher(), {
+    target: new THREE.Vector3(), enabled: true, enableDamping: true, undampedUpdates: 0,
+    update() { if (!this.enableDamping) this.undampedUpdates++; return false; },
+  });
   const points = { xyz, count: xyz.length / 3 };
   const framer = new AutoFramer(camera, controls as unknown as OrbitControls, () => points);
   const gesture = (moved: boolean) => {
@@ -59,6 +62,8 @@ describe("when the camera frames the swarm by itself", () => {
     r.points.xyz = box([0, 0, 0], 200);
     for (let t = 3000; t < 4000; t += 16) r.framer.update(t, false);
     expect(r.camera.position.equals(held)).toBe(true);
+    // Still judged: the held camera no longer frames the grown swarm.
+    expect(r.framer.settled).toBe(false);
   });
 
   it("keeps following after a click that moved nothing", () => {
@@ -75,6 +80,7 @@ describe("when the camera frames the swarm by itself", () => {
     r.points.xyz = box([0, 0, 0], 80);
     r.framer.update(32, true);
     expect(r.camera.position.equals(held)).toBe(true);
+    expect(r.framer.settled).toBe(false);
     r.controls.enabled = false;
     r.framer.update(48, false);
     expect(r.camera.position.equals(held)).toBe(true);
@@ -97,6 +103,22 @@ describe("when the camera frames the swarm by itself", () => {
     r.framer.fitAll();
     expect(r.framer.following).toBe(true);
     expect(r.framer.fits).toBe(3);
+    // What was left of an orbit's turn ended first, at once, so the fit holds.
+    expect(r.controls.undampedUpdates).toBe(1);
+    expect(r.controls.enableDamping).toBe(true);
+  });
+
+  it("fits along the direction the controls last turned the camera to, not the one last drawn", () => {
+    const r = rig(box([0, 0, 0], 40));
+    r.framer.update(16, false);
+    // OrbitControls moves the camera and calls lookAt; the world matrix
+    // waits for the next render.
+    r.camera.position.set(0, 0, 300);
+    r.camera.lookAt(r.controls.target);
+    r.points.xyz = Float32Array.from([...box([0, 0, 0], 40), 200, 0, 0]);
+    r.framer.fitAll();
+    r.framer.update(32, true);
+    expect(r.framer.gap).toBeLessThan(1e-6);
   });
 
   it("lets go for good when the user focuses an agent", () => {

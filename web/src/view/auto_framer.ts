@@ -21,7 +21,7 @@ const EASE_S = 0.35;
 /** The agents' largest drawn radius (palette sizeOf at full load, hovered). */
 const AGENT_PAD = 2.6;
 const MIN_DISTANCE = 25;
-/** Within this share of the fit's distance the camera counts as framed. */
+/** Within this gap the camera counts as framed. */
 const SETTLED = 0.02;
 /** The first view looks down on the swarm a little. */
 const FIRST_DIRECTION = new THREE.Vector3(0, -0.35, -1).normalize();
@@ -31,8 +31,16 @@ export class AutoFramer {
   following = true;
   /** Snaps done (first view, resizes, fit key and button). */
   fits = 0;
-  /** The camera is within SETTLED of the last fit computed. */
-  settled = false;
+  /**
+   * How far the camera is from framing the picture drawn: the larger of its
+   * distance's and its target's offset from the fit, over the fit's
+   * distance. Judged every frame, following or not, paused or not.
+   */
+  gap = Infinity;
+  /** The camera frames the picture drawn: gap within SETTLED. */
+  get settled(): boolean {
+    return this.gap <= SETTLED;
+  }
   private placed = false;
   private gesture = false;
   private lastNow = 0;
@@ -63,6 +71,7 @@ export class AutoFramer {
   /** Frames the swarm at once and follows it again (fit key and button). */
   fitAll(): void {
     this.following = true;
+    this.endTurn();
     this.fitNow();
   }
 
@@ -89,15 +98,18 @@ export class AutoFramer {
       this.fitNow();
       return;
     }
-    // Hands off while the user orbits or drags an agent to pin it.
-    if (!this.following || paused || this.gesture || !this.controls.enabled) return;
     const fit = this.compute();
-    if (fit) this.apply(fit, 1 - Math.exp(-dt / EASE_S));
+    if (!fit) return;
+    // Hands off while the user orbits or drags an agent to pin it.
+    if (this.following && !paused && !this.gesture && this.controls.enabled) this.apply(fit, 1 - Math.exp(-dt / EASE_S));
+    this.gap = this.gapTo(fit);
   }
 
   private compute(): Fit | null {
     const { xyz, count } = this.points();
     if (count === 0) return null;
+    // The controls may have turned the camera since it was last drawn.
+    this.camera.updateMatrixWorld();
     this.camera.matrixWorld.extractBasis(this.r, this.u, this.f);
     this.f.negate();
     this.r.toArray(this.basis.right as number[]);
@@ -118,8 +130,23 @@ export class AutoFramer {
     const d = distance + (fit.distance - distance) * share;
     this.camera.position.copy(target).addScaledVector(dir, d);
     this.camera.updateMatrixWorld();
-    this.settled = Math.abs(d - fit.distance) <= SETTLED * fit.distance &&
-      target.distanceTo(new THREE.Vector3(...fit.target)) <= SETTLED * fit.distance;
+    this.gap = this.gapTo(fit);
+  }
+
+  private gapTo(fit: Fit): number {
+    const d = this.camera.position.distanceTo(this.controls.target);
+    return Math.max(Math.abs(d - fit.distance), this.controls.target.distanceTo(this.goal.fromArray(fit.target))) / fit.distance;
+  }
+
+  /**
+   * Ends what is left of an orbit's damped turn at once, so that the fit is
+   * taken along the direction the camera ends up in and stays framed.
+   */
+  private endTurn(): void {
+    const damping = this.controls.enableDamping;
+    this.controls.enableDamping = false;
+    this.controls.update();
+    this.controls.enableDamping = damping;
   }
 
   private lookAlong(dir: THREE.Vector3): void {

@@ -39,6 +39,8 @@ export class SwarmView {
   readonly software: boolean;
   /** Rendered frames per second over the last second. */
   fps = 0;
+  /** Frames drawn since the page loaded. */
+  framesDrawn = 0;
   drawnAgents = 0;
   drawnEdges = 0;
   private batches: InstanceBatch[];
@@ -269,6 +271,7 @@ export class SwarmView {
   }
 
   private countFrame(now: number): void {
+    this.framesDrawn++;
     this.fpsFrames++;
     if (now - this.fpsSince >= 1000) {
       this.fps = (this.fpsFrames * 1000) / (now - this.fpsSince);
