@@ -64,6 +64,11 @@ function open(demo, extraArgs = []) {
     state.browser = await launch();
     state.page = await state.browser.context.newPage();
     state.page.on("pageerror", (e) => console.error("page error:", e.message));
+    // AV_CPU_THROTTLE=N runs the page N times slower, as on a slow machine.
+    if (process.env.AV_CPU_THROTTLE) {
+      const cdp = await state.browser.context.newCDPSession(state.page);
+      await cdp.send("Emulation.setCPUThrottlingRate", { rate: Number(process.env.AV_CPU_THROTTLE) });
+    }
     await state.page.goto(`${state.server.origin}/`);
     await state.page.waitForFunction((n) => window.__av?.phase === "live" && window.__av.drawn >= n,
       Math.floor(demo * 0.95), { timeout: 120_000, polling: 100 }).catch(async (e) => {
