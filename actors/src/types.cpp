@@ -97,6 +97,8 @@ const char* to_string(event_kind x) {
     case event_kind::formation: return "formation.update";
     case event_kind::node_store: return "node.store";
     case event_kind::node_stopping: return "node.stopping";
+    case event_kind::node_joined: return "node.joined";
+    case event_kind::node_left: return "node.left";
   }
   return "?";
 }

@@ -155,7 +155,8 @@ parsed<http_url> parse_http_url(std::string_view x,
   return result;
 }
 
-parsed<std::vector<endpoint>> parse_endpoint_list(std::string_view x) {
+parsed<std::vector<endpoint>> parse_endpoint_list(std::string_view x,
+                                                  std::uint16_t default_port) {
   std::vector<endpoint> result;
   if (trim(x).empty())
     return result;
@@ -164,7 +165,7 @@ parsed<std::vector<endpoint>> parse_endpoint_list(std::string_view x) {
     auto entry = trim(x.substr(0, comma));
     if (entry.empty())
       return parse_error{"empty entry"};
-    auto ep = parse_endpoint(entry);
+    auto ep = parse_endpoint(entry, default_port);
     if (!ep)
       return parse_error{"entry \"" + std::string{entry} + "\": " + ep.error()};
     result.push_back(*std::move(ep));

@@ -77,7 +77,7 @@ trap cleanup EXIT
 start_server() {
   local port
   port=$(free_port)
-  API_PORT=$port METRICS_PORT=$(free_port) WS_PORT=$(free_port) \
+  API_PORT=$port METRICS_PORT=$(free_port) WS_PORT=$(free_port) CLUSTER_PORT=$(free_port) \
     MCP_PORT=$(free_port) RATE_LIMIT_MAX_REQUESTS=10000000 LOG_LEVEL=warn \
     "$bin" "$@" >"$work/server.log" 2>&1 &
   server=$!

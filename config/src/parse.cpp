@@ -133,6 +133,29 @@ find_port_clash(const settings& cfg, const std::vector<source>& sources) {
 
 /// Applies the winning text of every setting to `cfg`, defaults < environment
 /// < flags, then checks the listeners. Only the winning text is validated.
+/// TLS between nodes takes a certificate, its key and the CA together.
+/// Returns the row to blame, one that is set, and the problem.
+std::optional<std::pair<size_t, std::string>>
+find_tls_gap(const std::vector<source>& sources) {
+  const auto& rows = detail::table();
+  std::optional<size_t> set;
+  std::string missing;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    auto env = rows[i].name.env;
+    if (env.rfind("CLUSTER_TLS_", 0) != 0)
+      continue;
+    if (sources[i].rank > 0)
+      set = set.value_or(i);
+    else
+      missing += (missing.empty() ? "" : " and ") + std::string{env};
+  }
+  if (!set || missing.empty())
+    return std::nullopt;
+  return std::make_pair(*set, "TLS between nodes takes CLUSTER_TLS_CERT, "
+                              "CLUSTER_TLS_KEY and CLUSTER_TLS_CA together; "
+                                + missing + " not set");
+}
+
 /// Returns false after reporting the first problem to `err`.
 bool apply(const std::vector<CLI::Option*>& flags,
            const std::vector<std::string>& flag_values, const env_lookup& env,
@@ -152,6 +175,10 @@ bool apply(const std::vector<CLI::Option*>& flags,
     auto& blamed = sources[clash->first];
     blamed.text = rows[clash->first].show(cfg);
     report(err, rows[clash->first], blamed, clash->second);
+    return false;
+  }
+  if (auto gap = find_tls_gap(sources)) {
+    report(err, rows[gap->first], sources[gap->first], gap->second);
     return false;
   }
   return true;

@@ -132,15 +132,18 @@ spec secret(names name, std::string settings::*field, std::size_t min_size,
   return row;
 }
 
-spec endpoints(names name, std::vector<endpoint> settings::*field) {
-  spec row{name, "HOST:PORT,..."};
-  row.assign = [field](std::string_view text,
-                       settings& cfg) -> std::optional<std::string> {
-    auto list = parse_endpoint_list(text);
+spec endpoints(names name, std::vector<endpoint> settings::*field,
+               std::uint16_t default_port) {
+  spec row{name, "HOST[:PORT],..."};
+  row.assign
+    = [field, default_port](std::string_view text,
+                            settings& cfg) -> std::optional<std::string> {
+    auto list = parse_endpoint_list(text, default_port);
     if (!list)
       return list.error()
-             + "; expected comma-separated host:port endpoints such as "
-               "node-2:4242,[fd00::2]:4242";
+             + "; expected comma-separated host[:port] endpoints (port "
+             + std::to_string(default_port)
+             + " when left out) such as node-2,[fd00::2]:4243";
     cfg.*field = *std::move(list);
     return std::nullopt;
   };

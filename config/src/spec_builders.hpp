@@ -110,7 +110,8 @@ spec secret(names name, std::string settings::*field, std::size_t min_size,
             std::string expected);
 
 /// A comma-separated list of `host:port` endpoints.
-spec endpoints(names name, std::vector<endpoint> settings::*field);
+spec endpoints(names name, std::vector<endpoint> settings::*field,
+               std::uint16_t default_port);
 
 /// A comma-separated list of browser origins, `scheme://host[:port]`.
 spec origins(names name, std::vector<std::string> settings::*field);

@@ -80,6 +80,16 @@ opt_msg check_service_name(std::string_view x) {
   return "expected 1 to 255 printable characters without blanks";
 }
 
+opt_msg check_node_name(std::string_view x) {
+  auto ok = x.size() <= 63 && std::all_of(x.begin(), x.end(), [](char c) {
+              return std::isalnum(static_cast<unsigned char>(c)) || c == '-'
+                     || c == '_' || c == '.';
+            });
+  if (ok)
+    return std::nullopt;
+  return "expected at most 63 letters, digits and -_.";
+}
+
 constexpr auto u64_max = std::numeric_limits<std::uint64_t>::max();
 
 using s = settings;
@@ -99,12 +109,45 @@ const std::vector<spec>& table() {
     listener({"METRICS_PORT", "--metrics-port",
               "port of the Prometheus /metrics endpoint"},
              &s::metrics_port),
+    text({"NODE_NAME", "--node-name",
+          "this node's name in the cluster, kept across restarts; empty: "
+          "the host name"},
+         &s::node_name, check_node_name, "NAME"),
     listener({"CLUSTER_PORT", "--cluster-port",
-              "port other nodes of the cluster connect to"},
+              "port other nodes of the cluster (and the shell) connect to"},
              &s::cluster_port),
-    endpoints({"CLUSTER_SEEDS", "--cluster-seeds",
-               "nodes to join at start-up; empty runs a single node"},
-              &s::cluster_seeds),
+    text({"CLUSTER_BIND_ADDRESS", "--cluster-bind-address",
+          "address the cluster port binds to; loopback unless told "
+          "otherwise"},
+         &s::cluster_bind_address, check_bind_address, "ADDRESS"),
+    text({"CLUSTER_ADVERTISE", "--cluster-advertise",
+          "host the other nodes reach this one at; empty: the cluster bind "
+          "address, or the host name when that is 0.0.0.0 or ::"},
+         &s::cluster_advertise, check_host, "HOST"),
+    endpoints({"CLUSTER_SEEDS", "--join",
+               "nodes to join through at start-up; empty starts a cluster "
+               "of one"},
+              &s::cluster_seeds, 4242),
+    secret({"CLUSTER_SECRET", "--cluster-secret",
+            "secret every node of the cluster shares; empty asks peers for "
+            "none"},
+           &s::cluster_secret, 16, "expected at least 16 characters"),
+    integer({"CLUSTER_HEARTBEAT_MS", "--cluster-heartbeat-ms",
+             "milliseconds between heartbeats to every other node"},
+            &s::cluster_heartbeat_ms, 100, 60000),
+    integer({"CLUSTER_TIMEOUT_MS", "--cluster-timeout-ms",
+             "milliseconds of silence after which a node counts as gone"},
+            &s::cluster_timeout_ms, 200, 600000),
+    text({"CLUSTER_TLS_CERT", "--cluster-tls-cert",
+          "PEM certificate of this node for TLS between nodes; with "
+          "CLUSTER_TLS_KEY and CLUSTER_TLS_CA"},
+         &s::cluster_tls_cert, check_optional_path, "PATH"),
+    text({"CLUSTER_TLS_KEY", "--cluster-tls-key",
+          "PEM private key of CLUSTER_TLS_CERT"},
+         &s::cluster_tls_key, check_optional_path, "PATH"),
+    text({"CLUSTER_TLS_CA", "--cluster-tls-ca",
+          "PEM certificate of the CA that signed every node's certificate"},
+         &s::cluster_tls_ca, check_optional_path, "PATH"),
     url({"DATABASE_URL", "--database-url",
          "PostgreSQL URL; empty keeps history in memory"},
         &s::database_url, check_postgres_url),

@@ -91,7 +91,9 @@ void translate(const event& e, uuid_map& ids, std::deque<queued_op>& out) {
     case event_kind::tool_called:
     case event_kind::formation:
     case event_kind::node_store:
-    case event_kind::node_stopping: break;
+    case event_kind::node_stopping:
+    case event_kind::node_joined:
+    case event_kind::node_left: break;
   }
 }
 

@@ -149,6 +149,7 @@ node_config::node_config(const config::settings& cfg) {
   set("scheduler.policy", caf::atom("sharing"));
   set("logger.verbosity", caf::atom("quiet"));
   add_message_types<caf::id_block::av>();
+  cluster::configure(*this, cfg);
   add_error_category(
     error_category, [](uint8_t code, caf::atom_value, const caf::message& ctx) {
       return describe(caf::error{code, error_category, ctx});
@@ -229,6 +230,14 @@ node::node(const config::settings& cfg, bool mcp_http)
       sources.others.push_back(caf::actor_cast<status_actor>(demo_));
     telemetry_->watch(system_, std::move(sources));
   }
+  try {
+    cluster_ = std::make_unique<cluster::service>(cfg, system_, ctx_);
+  } catch (const std::exception&) {
+    shutdown();
+    throw;
+  }
+  if (telemetry_)
+    telemetry_->watch_also(caf::actor_cast<status_actor>(cluster_->actor()));
   // The API tells the dashboard the bound WebSocket port (WS_PORT may be 0).
   auto http_cfg = cfg;
   http_cfg.ws_port = ws_->port();
@@ -320,6 +329,9 @@ void node::shutdown() {
     ws_->stop();
   if (mcp_)
     mcp_->stop();
+  // The other nodes see this one go.
+  if (cluster_)
+    cluster_->stop();
   if (demo_)
     caf::anon_send_exit(demo_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(registry_, caf::exit_reason::user_shutdown);
@@ -360,6 +372,7 @@ int serve(const config::settings& cfg) {
              {"ws_port", n.ws_port()},
              {"mcp_port", n.mcp_port()},
              {"metrics_port", n.metrics_port()},
+             {"cluster_port", n.cluster_port()},
              {"worker_threads", n.system().scheduler().num_workers()}});
   timespec interval{summary_interval_s, 0};
   for (;;) {

@@ -91,6 +91,8 @@ CAF_TEST(defaults) {
   CAF_CHECK_EQUAL(cfg.metrics_port, 9091);
   CAF_CHECK_EQUAL(cfg.cluster_port, 4242);
   CAF_CHECK(cfg.cluster_seeds.empty());
+  CAF_CHECK_EQUAL(cfg.cluster_bind_address, "127.0.0.1");
+  CAF_CHECK(cfg.node_name.empty());
   CAF_CHECK_EQUAL(cfg.database_url, "");
   CAF_CHECK_EQUAL(cfg.database_pool_size, 20);
   CAF_CHECK_EQUAL(cfg.redis_url, "");
@@ -131,14 +133,23 @@ CAF_TEST(defaults) {
 
 CAF_TEST(every documented variable is described) {
   auto rows = describe(settings{});
-  CAF_CHECK_EQUAL(rows.size(), 52u);
+  CAF_CHECK_EQUAL(rows.size(), 61u);
   for (auto name : {"BIND_ADDRESS",
                     "API_PORT",
                     "WS_PORT",
                     "MCP_PORT",
                     "METRICS_PORT",
+                    "NODE_NAME",
                     "CLUSTER_PORT",
+                    "CLUSTER_BIND_ADDRESS",
+                    "CLUSTER_ADVERTISE",
                     "CLUSTER_SEEDS",
+                    "CLUSTER_SECRET",
+                    "CLUSTER_HEARTBEAT_MS",
+                    "CLUSTER_TIMEOUT_MS",
+                    "CLUSTER_TLS_CERT",
+                    "CLUSTER_TLS_KEY",
+                    "CLUSTER_TLS_CA",
                     "DATABASE_URL",
                     "DATABASE_POOL_SIZE",
                     "REDIS_URL",
@@ -191,7 +202,7 @@ CAF_TEST(environment) {
                       {"BIND_ADDRESS", "::"},
                       {"LOG_FORMAT", "json"},
                       {"LOG_LEVEL", "DEBUG"},
-                      {"CLUSTER_SEEDS", "node-2:4242, [fd00::3]:4243"},
+                      {"CLUSTER_SEEDS", "node-2, [fd00::3]:4243"},
                       {"DATABASE_URL", "postgresql://av:pw@db/av"},
                       {"REDIS_URL", "redis://:pw@cache:6380/1"},
                       {"READ_AUTH", "yes"},
@@ -206,6 +217,7 @@ CAF_TEST(environment) {
   CAF_CHECK(cfg.log_level == log_level::debug);
   CAF_REQUIRE_EQUAL(cfg.cluster_seeds.size(), 2u);
   CAF_CHECK_EQUAL(cfg.cluster_seeds[0].host, "node-2");
+  CAF_CHECK_EQUAL(cfg.cluster_seeds[0].port, 4242);
   CAF_CHECK_EQUAL(cfg.cluster_seeds[1].host, "fd00::3");
   CAF_CHECK_EQUAL(cfg.cluster_seeds[1].port, 4243);
   CAF_CHECK_EQUAL(cfg.database_url, "postgresql://av:pw@db/av");
@@ -536,9 +548,36 @@ CAF_TEST(addresses and hosts) {
   }
   auto r = start_env({{"JAEGER_AGENT_HOST", "bad host"}});
   check_rejected(r, {"JAEGER_AGENT_HOST", "host name or IP address"});
-  r = start_env({{"CLUSTER_SEEDS", "node-2:4242,node-3"}});
-  check_rejected(
-    r, {"CLUSTER_SEEDS", "entry \"node-3\": missing port", "host:port"});
+  r = start_env({{"CLUSTER_SEEDS", "node-2:4242,bad host"}});
+  check_rejected(r, {"CLUSTER_SEEDS", "entry \"bad host\"", "host[:port]"});
+}
+
+CAF_TEST(cluster settings) {
+  auto r = start_env({{"NODE_NAME", "node-a"},
+                      {"CLUSTER_SECRET", "0123456789abcdef-secret"},
+                      {"CLUSTER_BIND_ADDRESS", "0.0.0.0"}});
+  CAF_REQUIRE_EQUAL(r.code(), -1);
+  CAF_CHECK_EQUAL(r.res.cfg.node_name, "node-a");
+  CAF_CHECK_EQUAL(r.res.cfg.cluster_secret, "0123456789abcdef-secret");
+  CAF_CHECK_EQUAL(r.res.cfg.cluster_bind_address, "0.0.0.0");
+  r = start_env({{"NODE_NAME", "node a"}});
+  check_rejected(r, {"NODE_NAME", "letters, digits and -_."});
+  r = start_env({{"CLUSTER_SECRET", "short"}});
+  check_rejected(r, {"CLUSTER_SECRET", "(value hidden)", "at least 16"});
+  r = start_env({{"CLUSTER_HEARTBEAT_MS", "10"}});
+  check_rejected(r, {"CLUSTER_HEARTBEAT_MS"});
+  // TLS takes the certificate, its key and the CA together.
+  r = start_env(
+    {{"CLUSTER_TLS_CERT", "node.pem"}, {"CLUSTER_TLS_CA", "ca.pem"}});
+  check_rejected(r, {"CLUSTER_TLS_CERT", "CLUSTER_TLS_KEY not set"});
+  r = start_env({{"CLUSTER_TLS_CERT", "node.pem"},
+                 {"CLUSTER_TLS_KEY", "node.key"},
+                 {"CLUSTER_TLS_CA", "ca.pem"}});
+  CAF_CHECK_EQUAL(r.code(), -1);
+  r = start({"--join", "node-2,node-3:4300"});
+  CAF_REQUIRE_EQUAL(r.code(), -1);
+  CAF_REQUIRE_EQUAL(r.res.cfg.cluster_seeds.size(), 2u);
+  CAF_CHECK_EQUAL(r.res.cfg.cluster_seeds[1].port, 4300);
 }
 
 CAF_TEST(origins) {

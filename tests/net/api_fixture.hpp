@@ -19,6 +19,7 @@ inline config::settings test_settings() {
   cfg.metrics_port = 0;
   cfg.ws_port = 0;
   cfg.mcp_port = 0;
+  cfg.cluster_port = 0;
   cfg.demo_agents = 0;
   cfg.worker_threads = 2;
   cfg.rate_limit_max_requests = 1000000;

@@ -49,9 +49,12 @@ export async function nodeEnv(extra = {}) {
 
 /// Runs agent-server from the repository's root with `env` until its
 /// `node ready` line (20 s at most); resolves to its URLs. `stop()` sends
-/// SIGTERM and, after 10 s, SIGKILL.
-export async function runNode(env) {
-  const proc = spawn(binary, [], { cwd: root, env, stdio: ["ignore", "ignore", "pipe"] });
+/// SIGTERM and, after 10 s, SIGKILL. `prefix` runs it through another
+/// command (`ip netns exec NS`, which execs it: the pid is the node's), and
+/// `host` is where its listeners are reached.
+export async function runNode(env, { prefix = [], host = "127.0.0.1" } = {}) {
+  const [command, ...args] = [...prefix, binary];
+  const proc = spawn(command, args, { cwd: root, env, stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   proc.stderr.setEncoding("utf8");
   proc.stderr.on("data", (chunk) => { log += chunk; });
@@ -79,10 +82,10 @@ export async function runNode(env) {
   return {
     proc,
     ready,
-    apiUrl: `http://127.0.0.1:${ready.api_port}`,
-    mcpUrl: new URL(`http://127.0.0.1:${ready.mcp_port}/mcp`),
-    wsUrl: `ws://127.0.0.1:${ready.ws_port}/ws`,
-    metricsUrl: `http://127.0.0.1:${ready.metrics_port}/metrics`,
+    apiUrl: `http://${host}:${ready.api_port}`,
+    mcpUrl: new URL(`http://${host}:${ready.mcp_port}/mcp`),
+    wsUrl: `ws://${host}:${ready.ws_port}/ws`,
+    metricsUrl: `http://${host}:${ready.metrics_port}/metrics`,
     log: () => log,
     async stop() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;

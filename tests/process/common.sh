@@ -12,7 +12,7 @@ AV_BIN=${1:?usage: $0 path/to/agent-server}
 # The caller's settings would change what the server prints.
 unset LOG_FORMAT LOG_LEVEL
 # Another build's tests may run a server at the same time: take a free port
-# for the HTTP API and /metrics instead of the defaults 3000 and 9091.
+# for every listener instead of the defaults (3000, 9091, 8080, 3001, 4242).
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -23,7 +23,9 @@ WS_PORT=$(free_port)
 while [[ $WS_PORT == "$API_PORT" || $WS_PORT == "$METRICS_PORT" ]]; do WS_PORT=$(free_port); done
 MCP_PORT=$(free_port)
 while [[ $MCP_PORT == "$API_PORT" || $MCP_PORT == "$METRICS_PORT" || $MCP_PORT == "$WS_PORT" ]]; do MCP_PORT=$(free_port); done
-export API_PORT METRICS_PORT WS_PORT MCP_PORT
+CLUSTER_PORT=$(free_port)
+while [[ $CLUSTER_PORT == "$API_PORT" || $CLUSTER_PORT == "$METRICS_PORT" || $CLUSTER_PORT == "$WS_PORT" || $CLUSTER_PORT == "$MCP_PORT" ]]; do CLUSTER_PORT=$(free_port); done
+export API_PORT METRICS_PORT WS_PORT MCP_PORT CLUSTER_PORT
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/av-process.XXXXXX")

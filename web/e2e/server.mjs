@@ -17,7 +17,7 @@ export function freePort() {
 }
 
 export async function pickPorts() {
-  return { api: await freePort(), ws: await freePort(), mcp: await freePort(), metrics: await freePort() };
+  return { api: await freePort(), ws: await freePort(), mcp: await freePort(), metrics: await freePort(), cluster: await freePort() };
 }
 
 /**
@@ -30,6 +30,7 @@ export function startServer({ bin, ports, demo = 100, apiKey = "", webRoot, extr
     "--demo", String(demo), "--bind-address", "127.0.0.1",
     "--api-port", String(ports.api), "--ws-port", String(ports.ws),
     "--mcp-port", String(ports.mcp), "--metrics-port", String(ports.metrics),
+    "--cluster-port", String(ports.cluster),
     "--prometheus-enabled=false", "--allowed-origins", origin,
     "--rate-limit-max-requests", "100000", "--web-root", webRoot, ...extraArgs,
   ];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { storeOutageLine } from "../src/core/node_status";
 import { SwarmStore } from "../src/core/store";
+import { nodesLine } from "../src/ui/system_panel";
 import type { StreamEvent } from "../src/core/types";
 import { snapshot } from "./helpers";
 
@@ -34,5 +35,22 @@ describe("node events", () => {
     s.applySnapshot(snapshot(1, []));
     s.applyEvent({ seq: 2, time: 1, type: "node.stopping", data: { reason: "shutdown" } });
     expect(s.log.toArray().map((e) => e.text)).toEqual(["node stopping (shutdown): reconnecting"]);
+  });
+
+  it("nodes joining and leaving the cluster are logged", () => {
+    const s = new SwarmStore();
+    s.applySnapshot(snapshot(1, []));
+    s.applyEvent({ seq: 2, time: 1, type: "node.joined", data: { node: "b", address: "10.0.0.2:4242" } });
+    s.applyEvent({ seq: 3, time: 2, type: "node.left", data: { node: "b", address: "10.0.0.2:4242", reason: "connection_closed" } });
+    expect(s.log.toArray().map((e) => e.text)).toEqual([
+      "node b joined (10.0.0.2:4242)",
+      "node b left (10.0.0.2:4242): connection_closed",
+    ]);
+  });
+
+  it("the system panel counts the nodes that are up", () => {
+    expect(nodesLine(undefined)).toBe("1");
+    expect(nodesLine([{ name: "a", state: "up" }, { name: "b", state: "up" }])).toBe("2");
+    expect(nodesLine([{ name: "a", state: "up" }, { name: "b", state: "unreachable" }])).toBe("1 of 2 up");
   });
 });

@@ -435,6 +435,23 @@ struct node_stopping {
   std::string reason;
 };
 
+/// A node joined the cluster, or came back (`node.joined`).
+struct node_joined {
+  /// Its NODE_NAME.
+  std::string node;
+  /// Where its cluster port is reached, host:port.
+  std::string address;
+};
+
+/// A node's connection was lost (`node.left`): it died, stopped or was cut
+/// off. Its agents are unreachable until it comes back.
+struct node_left {
+  std::string node;
+  std::string address;
+  /// What CAF said of the lost connection.
+  std::string reason;
+};
+
 /// Kinds of events, in the order of `event_payload`'s alternatives.
 enum class event_kind : uint8_t {
   agent_spawned,
@@ -448,17 +465,20 @@ enum class event_kind : uint8_t {
   formation,
   node_store,
   node_stopping,
+  node_joined,
+  node_left,
 };
 
 /// The last kind: every kind is at most this one.
-constexpr event_kind last_event_kind = event_kind::node_stopping;
+constexpr event_kind last_event_kind = event_kind::node_left;
 
 const char* to_string(event_kind x);
 
 using event_payload
   = caf::variant<agent_spawned, agent_state_changed, task_event, metrics_event,
                  message_event, coordination_event, agent_terminated,
-                 tool_called, formation_event, store_event, node_stopping>;
+                 tool_called, formation_event, store_event, node_stopping,
+                 node_joined, node_left>;
 
 /// A change in the node, numbered in the order it was published.
 struct event {
@@ -689,6 +709,16 @@ typename Inspector::result_type inspect(Inspector& f, store_event& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_stopping& x) {
   return f(caf::meta::type_name("node_stopping"), x.reason);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_joined& x) {
+  return f(caf::meta::type_name("node_joined"), x.node, x.address);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_left& x) {
+  return f(caf::meta::type_name("node_left"), x.node, x.address, x.reason);
 }
 
 template <class Inspector>

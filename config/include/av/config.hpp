@@ -33,8 +33,27 @@ struct settings {
   std::uint16_t ws_port = 8080;
   std::uint16_t mcp_port = 3001;
   std::uint16_t metrics_port = 9091;
+
+  // -- cluster (docs/cluster.md) ----------------------------------------------
+  /// This node's name in the cluster; empty: the host name.
+  std::string node_name;
   std::uint16_t cluster_port = 4242;
+  /// Loopback unless told otherwise: without TLS the port carries control.
+  std::string cluster_bind_address = "127.0.0.1";
+  /// Host the other nodes reach this one at; empty: the bind address, or
+  /// the host name when that is a wildcard.
+  std::string cluster_advertise;
   std::vector<endpoint> cluster_seeds;
+  /// Shared by every node; empty: peers are not asked for a proof.
+  std::string cluster_secret;
+  /// Between two heartbeats on every connection to another node.
+  int cluster_heartbeat_ms = 1000;
+  /// Silence after which a node counts as gone.
+  int cluster_timeout_ms = 3000;
+  /// TLS between nodes: certificate, key and the CA that signed the peers'.
+  std::string cluster_tls_cert;
+  std::string cluster_tls_key;
+  std::string cluster_tls_ca;
 
   // -- storage (an empty URL keeps the data in memory) ------------------------
   std::string database_url;

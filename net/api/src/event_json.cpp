@@ -74,6 +74,14 @@ struct payload_json {
     return json{{"reason", x.reason}};
   }
 
+  json operator()(const node_joined& x) const {
+    return json{{"node", x.node}, {"address", x.address}};
+  }
+
+  json operator()(const node_left& x) const {
+    return json{{"node", x.node}, {"address", x.address}, {"reason", x.reason}};
+  }
+
   json operator()(const formation_event& x) const {
     return json{{"id", x.id},
                 {"pattern", x.kind},

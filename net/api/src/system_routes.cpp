@@ -3,6 +3,7 @@
 
 #include "av/api/json_mapping.hpp"
 #include "av/api/routes.hpp"
+#include "av/cluster/node.hpp"
 #include "av/error.hpp"
 
 namespace av::http {
@@ -24,9 +25,34 @@ api_error unavailable(std::string message) {
   return err;
 }
 
+/// The node actor of this node's cluster; none in a server started without
+/// one (tests of the API alone).
+cluster::node_actor cluster_node(const api_env& env) {
+  return caf::actor_cast<cluster::node_actor>(
+    env.sys->registry().get(cluster::node_actor_name));
+}
+
+json member_json(const cluster::member& x, bool self) {
+  return json{{"name", x.name},
+              {"address", x.address()},
+              {"state", cluster::to_string(x.state)},
+              {"since", x.since_ms},
+              {"self", self}};
+}
+
+/// Every member, this node first, as GET /api/nodes and /health list them.
+json members_json(const std::vector<cluster::member>& xs) {
+  auto result = json::array();
+  for (size_t i = 0; i < xs.size(); ++i)
+    result.push_back(member_json(xs[i], i == 0));
+  return result;
+}
+
 struct health_state {
   json components = json::object();
   json physics = json::object();
+  json nodes = json::array();
+  std::string node;
   int pending = 3;
   bool ok = true;
 };
@@ -64,11 +90,28 @@ void health(const api_env& env, api_call call) {
                 {"physics", st->physics},
                 {"uptimeMs", now_ms() - env.started_ms},
                 {"time", now_ms()}};
+      if (!st->node.empty()) {
+        body["node"] = st->node;
+        body["nodes"] = st->nodes;
+      }
       if (env.ports && env.ports->viewers)
         body["viewers"] = env.ports->viewers->load();
       call.reply(st->ok ? status::ok : status::service_unavailable, body);
     };
     auto timeout = probe_timeout(env);
+    // A node whose other members are unreachable is still healthy: they
+    // are listed with their state.
+    if (auto node = cluster_node(env)) {
+      ++st->pending;
+      self->request(node, timeout, atom::list::value)
+        .then(
+          [done, st](std::vector<cluster::member>& xs) {
+            st->node = xs.empty() ? std::string{} : xs.front().name;
+            st->nodes = members_json(xs);
+            done("cluster", nullptr);
+          },
+          [done](caf::error& err) { done("cluster", &err); });
+    }
     self
       ->request(env.registry, timeout, atom::status::value,
                 status_verbosity::terse)
@@ -92,6 +135,22 @@ void health(const api_env& env, api_call call) {
           done("physics", nullptr);
         },
         [done](caf::error& err) { done("physics", &err); });
+  });
+}
+
+void nodes(const api_env& env, api_call call) {
+  auto node = cluster_node(env);
+  if (!node)
+    return call.fail(unavailable("this server runs no cluster node"));
+  env.act(call, [env, call, node](caf::event_based_actor* self) {
+    self->request(node, env.timeout, atom::list::value)
+      .then(
+        [call](std::vector<cluster::member>& xs) {
+          call.reply(status::ok,
+                     json{{"node", xs.empty() ? "" : xs.front().name},
+                          {"nodes", members_json(xs)}});
+        },
+        api_env::on_error(call));
   });
 }
 
@@ -183,6 +242,8 @@ void add_system_routes(router& r, const api_env& env) {
     access::open);
   r.add(verb::get, "/api/snapshot",
         [env](api_call call) { snapshot(env, std::move(call)); });
+  r.add(verb::get, "/api/nodes",
+        [env](api_call call) { nodes(env, std::move(call)); });
 }
 
 } // namespace av::http

@@ -30,11 +30,12 @@ struct node_state {
 
 using self_ptr = node_actor::stateful_pointer<node_state>;
 
-void changed(self_ptr self, const std::string& name) {
+void changed(self_ptr self, const std::string& name,
+             const std::string& reason = {}) {
   auto& st = self->state;
   if (st.cfg.on_change)
     if (auto x = st.members->find(name))
-      st.cfg.on_change(*x);
+      st.cfg.on_change(*x, reason);
 }
 
 /// Connects again after `retry`; one timer at a time.
@@ -160,14 +161,12 @@ node_actor::behavior_type node(self_ptr self, dialer_actor dialer,
     st.names.erase(i);
     st.handles.erase(name);
     if (st.members->down(name, now_ms())) {
-      log::warn("cluster: node left",
-                {{"node", name}, {"reason", caf::to_string(msg.reason)}});
-      changed(self, name);
+      auto reason = caf::to_string(msg.reason);
+      log::warn("cluster: node left", {{"node", name}, {"reason", reason}});
+      changed(self, name, reason);
     }
     schedule_retry(self);
   });
-  for (auto& [host, port] : st.cfg.seeds)
-    dial(self, host, port);
   return {
     [=](join_atom, hello& theirs,
         caf::strong_actor_ptr& handle) -> caf::result<std::vector<member>> {
@@ -191,6 +190,15 @@ node_actor::behavior_type node(self_ptr self, dialer_actor dialer,
     [=](atom::list) {
       ++self->state.processed;
       return self->state.members->list();
+    },
+    [=](caf::publish_atom, std::uint16_t port) {
+      auto& st = self->state;
+      ++st.processed;
+      // Before any peer: nobody knows this node's address yet.
+      st.cfg.self.port = port;
+      st.members.emplace(st.cfg.self);
+      for (auto& [host, seed_port] : st.cfg.seeds)
+        dial(self, host, seed_port);
     },
     [=](caf::connect_atom, const std::string& host, std::uint16_t port) {
       ++self->state.processed;

@@ -39,6 +39,21 @@ double number(const caf::settings& xs, const std::string& key) {
 using metrics::family;
 using metrics::sample;
 
+/// One sample per entry of the status map `key` (a name → count map such
+/// as `events_by_kind`), labelled `label`="name". Returns whether the
+/// answer has that map.
+bool samples_by(const caf::settings& xs, const std::string& key,
+                const std::string& label, pm::MetricFamily& into) {
+  auto by = caf::get_if<caf::settings>(&xs, key);
+  if (!by)
+    return false;
+  for (auto& [name, value] : *by)
+    if (auto n = caf::get_if<int64_t>(&value))
+      into.metric.push_back(
+        sample({{label, name}}, static_cast<double>(*n), into.type));
+  return true;
+}
+
 /// Reads the actors' STATUS answers on each scrape.
 class node_collector : public pm::Collectable {
 public:
@@ -101,6 +116,10 @@ public:
                            "Writes the store writer's buffer holds before "
                            "changes are refused (WRITE_BUFFER_SIZE).",
                            pm::MetricType::Gauge);
+    auto nodes = family("agentviz_cluster_nodes",
+                        "Nodes of the cluster this node knows, itself "
+                        "included, by state (up, unreachable).",
+                        pm::MetricType::Gauge);
     for (auto& other : others)
       if (ask(other, xs)) {
         account(xs);
@@ -111,9 +130,13 @@ public:
           capacity.metric.push_back(
             sample({{"store", caf::get_or(xs, "id", std::string{})}},
                    number(xs, "buffer_capacity"), pm::MetricType::Gauge));
+        // Only the cluster's node actor counts nodes.
+        samples_by(xs, "nodes", "state", nodes);
       }
     if (!capacity.metric.empty())
       result.push_back(std::move(capacity));
+    if (!nodes.metric.empty())
+      result.push_back(std::move(nodes));
     for (auto& collect : src.collectors)
       collect(result);
     metrics::collect_stores(src.stores, result);
@@ -137,29 +160,18 @@ private:
   /// per second. Only the bus's status has them.
   static void collect_events(const caf::settings& xs,
                              std::vector<pm::MetricFamily>& out) {
-    auto by = caf::get_if<caf::settings>(&xs, "events_by_kind");
-    if (!by)
-      return;
     auto events = family("agentviz_events_total",
                          "Events published on the node's bus, by kind.",
                          pm::MetricType::Counter);
-    for (auto& [kind, value] : *by)
-      if (auto n = caf::get_if<int64_t>(&value))
-        events.metric.push_back(sample(
-          {{"kind", kind}}, static_cast<double>(*n), pm::MetricType::Counter));
-    out.push_back(std::move(events));
+    if (samples_by(xs, "events_by_kind", "kind", events))
+      out.push_back(std::move(events));
   }
 
   static void collect_registry(const caf::settings& xs,
                                std::vector<pm::MetricFamily>& out) {
     auto coords = family("agentviz_coordinations", "Coordinations by status.",
                          pm::MetricType::Gauge);
-    if (auto by = caf::get_if<caf::settings>(&xs, "coordinations_by_status"))
-      for (auto& [status, value] : *by)
-        if (auto n = caf::get_if<int64_t>(&value))
-          coords.metric.push_back(sample({{"status", status}},
-                                         static_cast<double>(*n),
-                                         pm::MetricType::Gauge));
+    samples_by(xs, "coordinations_by_status", "status", coords);
     out.push_back(std::move(coords));
     auto restarts
       = family("agentviz_agent_restarts_total",

@@ -180,7 +180,9 @@ struct event_router {
         return true;
       case event_kind::node_store:
       case event_kind::node_stopping:
-        // About the node itself: every viewer needs to know.
+      case event_kind::node_joined:
+      case event_kind::node_left:
+        // About the node or the cluster: every viewer needs to know.
         return true;
       case event_kind::formation:
         // A group's shape: shown to viewers who see any of its agents.

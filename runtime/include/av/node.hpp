@@ -7,6 +7,7 @@
 
 #include "av/actors.hpp"
 #include "av/api/http_server.hpp"
+#include "av/cluster/service.hpp"
 #include "av/config.hpp"
 #include "av/mcp/server.hpp"
 #include "av/memory_store.hpp"
@@ -24,8 +25,8 @@ node_limits limits_from(const config::settings& cfg);
 /// The physics actor's settings as configured.
 physics_config physics_from(const config::settings& cfg);
 
-/// CAF's configuration for a node: scheduler threads and the project's
-/// error category.
+/// CAF's configuration for a node: scheduler threads, the project's error
+/// category and the cluster's middleman.
 class node_config : public caf::actor_system_config {
 public:
   explicit node_config(const config::settings& cfg);
@@ -64,6 +65,9 @@ public:
   /// Port of the WebSocket stream (the real one when WS_PORT is 0).
   uint16_t ws_port() const { return ws_ ? ws_->port() : 0; }
 
+  /// Port of the cluster (the real one when CLUSTER_PORT is 0).
+  uint16_t cluster_port() const { return cluster_ ? cluster_->port() : 0; }
+
   /// Port of the MCP endpoint (the real one when MCP_PORT is 0); 0 when
   /// not served over HTTP.
   uint16_t mcp_port() const { return mcp_ ? mcp_->port() : 0; }
@@ -101,6 +105,7 @@ private:
   std::shared_ptr<tracing::exporter> tracer_;
   std::unique_ptr<http_server> http_;
   std::unique_ptr<ws_server> ws_;
+  std::unique_ptr<cluster::service> cluster_;
   memory_store_ptr memory_;
   std::unique_ptr<mcp_server> mcp_;
   bool stopped_ = false;

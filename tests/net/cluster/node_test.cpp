@@ -57,17 +57,20 @@ struct cluster_fixture : test_coordinator_fixture<> {
                    std::vector<std::uint16_t> seeds,
                    const std::string& secret = "") {
     node_settings cfg;
-    cfg.self = member{name, "127.0.0.1", port};
+    // The port comes with publish_atom, as after binding CLUSTER_PORT 0.
+    cfg.self = member{name, "127.0.0.1", 0};
     cfg.secret = secret;
     for (auto s : seeds)
       cfg.seeds.emplace_back("127.0.0.1", s);
     auto log = changes;
-    cfg.on_change = [log, name](const member& x) {
+    cfg.on_change = [log, name](const member& x, const std::string&) {
       log->push_back(name + ": " + x.name + " " + to_string(x.state));
     };
     auto result = spawn_node(sys, dialer, std::move(cfg));
     started.push_back(result);
     (*net)[address(port)] = caf::actor_cast<caf::strong_actor_ptr>(result);
+    // Published: now it joins.
+    self->send(result, caf::publish_atom::value, port);
     return result;
   }
 

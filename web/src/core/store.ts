@@ -306,6 +306,10 @@ export class SwarmStore {
       }
       case "node.stopping":
         return `node stopping (${str(d.reason)}): reconnecting`;
+      case "node.joined":
+        return `node ${str(d.node)} joined (${str(d.address)})`;
+      case "node.left":
+        return `node ${str(d.node)} left (${str(d.address)})${d.reason ? `: ${str(d.reason)}` : ""}`;
       case "tool.called":
         return `tool ${str(d.tool)} ${str(d.outcome)}${d.client ? ` by ${str(d.client)}` : ""}`;
       default:

@@ -12,7 +12,15 @@ export interface Health {
   agents?: number;
   physics?: { tickMs?: number; ticks?: number; engine?: string };
   viewers?: number;
-  nodes?: number;
+  /** The cluster's members, this node first. */
+  nodes?: { name: string; state: string }[];
+}
+
+/** "3" when every node is up, else "2 of 3 up". */
+export function nodesLine(nodes: Health["nodes"]): string {
+  if (!nodes || nodes.length === 0) return "1";
+  const up = nodes.filter((n) => n.state === "up").length;
+  return up === nodes.length ? String(up) : `${up} of ${nodes.length} up`;
 }
 
 export interface PageStats {
@@ -44,7 +52,7 @@ export class SystemPanel {
         ...row("messages/s", this.store.messageRate().toFixed(1), "rate"),
         ...row("physics tick", tick === undefined ? "n/a" : `${tick.toFixed(2)} ms`),
         ...row("viewers", h.viewers === undefined ? "n/a" : String(h.viewers)),
-        ...row("nodes", String(h.nodes ?? 1)),
+        ...row("nodes", nodesLine(h.nodes), "nodes"),
         ...row("frames/s in", page.framesPerSecond.toFixed(0)),
         ...row("drawn", `${page.drawn} · ${page.fps.toFixed(0)} fps`),
         ...row("bad frames", String(page.badFrames))),

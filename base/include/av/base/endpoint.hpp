@@ -71,6 +71,7 @@ parsed<http_url> parse_http_url(std::string_view x, std::uint16_t default_port);
 /// Parses a comma-separated list of endpoints; blanks around entries are
 /// ignored and an empty or blank text yields an empty list. Errors name the
 /// entry, e.g. `entry "b": missing port`.
-parsed<std::vector<endpoint>> parse_endpoint_list(std::string_view x);
+parsed<std::vector<endpoint>>
+parse_endpoint_list(std::string_view x, std::uint16_t default_port = 0);
 
 } // namespace av

@@ -20,7 +20,9 @@ std::optional<size_t> notification_level(const event& e) {
     case event_kind::agent_spawned:
     case event_kind::agent_terminated:
     case event_kind::coordination:
-    case event_kind::formation: return info;
+    case event_kind::formation:
+    case event_kind::node_joined: return info;
+    case event_kind::node_left: return warning;
     case event_kind::agent_state:
       return caf::get<agent_state_changed>(e.payload).to == agent_state::error
                ? warning

@@ -33,6 +33,9 @@ using node_actor = caf::typed_actor<
                   caf::strong_actor_ptr>::with<std::vector<member>>,
   // Every member, itself first.
   caf::replies_to<atom::list>::with<std::vector<member>>,
+  // This node's actor is published at the port: it takes that port as its
+  // own and joins through its seeds.
+  caf::reacts_to<caf::publish_atom, std::uint16_t>,
   // Connect to the node at host:port and peer with it.
   caf::reacts_to<caf::connect_atom, std::string, std::uint16_t>,
   // Connect again to seeds and members that are not up.
@@ -50,11 +53,17 @@ struct node_settings {
   std::chrono::milliseconds retry{1000};
   /// Bound of a connect and of a join.
   std::chrono::milliseconds timeout{5000};
-  /// Called on each change of a member (joined, left, back).
-  std::function<void(const member&)> on_change;
+  /// Called on each change of a member (joined, left, back), with what CAF
+  /// said of a lost connection (empty for a join).
+  std::function<void(const member&, const std::string& reason)> on_change;
 };
 
-/// Spawns the node actor; it connects to its seeds at once.
+/// The name the node actor is registered under in its actor system's
+/// registry, where the API and the shell find it.
+constexpr caf::atom_value node_actor_name = caf::atom("cluster");
+
+/// Spawns the node actor; it joins through its seeds once told where it is
+/// published (`publish_atom`).
 node_actor spawn_node(caf::actor_system& sys, dialer_actor dialer,
                       node_settings cfg);
 

@@ -1,0 +1,172 @@
+// Nodes of a cluster as separate agent-server processes on loopback: three
+// join through one seed and all list each other; the others see a node
+// killed with SIGKILL go (node.left on their event streams within 5 s, the
+// node listed unreachable, /health still ok) and come back under its name
+// without a second entry; a node with another cluster secret is refused,
+// with a line saying why in both logs. Over TLS, nodes whose certificates
+// the cluster's CA signed join; a node with another CA's certificate, or
+// without TLS, cannot.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { nodeEnv, runNode } from "../../../node/agent_server.mjs";
+import { clusterEnv, getJson, until, view, watch } from "./helpers.mjs";
+
+describe("three nodes on loopback", () => {
+  const nodes = {};
+  const envs = {};
+  let viewer;
+
+  before(async () => {
+    envs.a = await clusterEnv("a");
+    nodes.a = await runNode(envs.a);
+    viewer = await watch(nodes.a);
+    const seed = `127.0.0.1:${nodes.a.ready.cluster_port}`;
+    envs.b = await clusterEnv("b", seed);
+    envs.c = await clusterEnv("c", seed);
+    nodes.b = await runNode(envs.b);
+    nodes.c = await runNode(envs.c);
+  });
+
+  after(async () => {
+    viewer?.ws.close();
+    await Promise.all(Object.values(nodes).map((n) => n.stop()));
+  });
+
+  it("join through one seed and every node lists all three up", async () => {
+    for (const name of ["a", "b", "c"])
+      await until(`node ${name} lists three nodes up`, async () => {
+        const v = await view(nodes[name]);
+        return Object.keys(v).length === 3 && Object.values(v).every((s) => s === "up") && v;
+      });
+    // Each lists itself first; c learned b from the seed and connected to it.
+    const { body } = await getJson(nodes.c, "/api/nodes");
+    assert.equal(body.node, "c");
+    assert.deepEqual(body.nodes.map((n) => [n.name, n.self]), [["c", true], ["a", false], ["b", false]]);
+    assert.equal(body.nodes[2].address, `127.0.0.1:${nodes.b.ready.cluster_port}`);
+    const health = await getJson(nodes.b, "/health");
+    assert.equal(health.status, 200);
+    assert.equal(health.body.node, "b");
+    assert.equal(health.body.components.cluster.status, "up");
+    assert.deepEqual(health.body.nodes.map((n) => n.name).sort(), ["a", "b", "c"]);
+    await until("node.joined of b and c on a's stream", () =>
+      ["b", "c"].every((n) => viewer.events.some((e) => e.type === "node.joined" && e.data.node === n)));
+  });
+
+  it("a node killed with SIGKILL is unreachable on the others within 5 s, and /health stays ok", async () => {
+    viewer.events.length = 0;
+    const killed = Date.now();
+    nodes.b.proc.kill("SIGKILL");
+    await once(nodes.b.proc, "exit");
+    const left = await until("node.left of b on a's stream", () =>
+      viewer.events.find((e) => e.type === "node.left" && e.data.node === "b"), 5000);
+    assert.ok(left.at - killed <= 5000, `detected after ${left.at - killed} ms`);
+    assert.equal(left.data.address, `127.0.0.1:${nodes.b.ready.cluster_port}`);
+    assert.ok(left.data.reason.length > 0, "node.left says why");
+    for (const name of ["a", "c"])
+      await until(`node ${name} lists b unreachable`, async () => (await view(nodes[name])).b === "unreachable");
+    const health = await getJson(nodes.a, "/health");
+    assert.equal(health.status, 200);
+    assert.equal(health.body.status, "ok");
+    assert.equal(health.body.nodes.find((n) => n.name === "b").state, "unreachable");
+    const metrics = await (await fetch(nodes.a.metricsUrl)).text();
+    assert.match(metrics, /agentviz_cluster_nodes\{state="unreachable"\} 1\b/);
+    assert.match(metrics, /agentviz_cluster_nodes\{state="up"\} 2\b/);
+  });
+
+  it("a node back under its name is up again on every node, listed once", async () => {
+    viewer.events.length = 0;
+    nodes.b = await runNode(envs.b);
+    for (const name of ["a", "b", "c"])
+      await until(`node ${name} lists all three up`, async () => {
+        const { body } = await getJson(nodes[name], "/api/nodes");
+        const names = body.nodes.map((n) => n.name).sort();
+        return names.join() === "a,b,c" && body.nodes.every((n) => n.state === "up");
+      });
+    await until("node.joined of b again on a's stream", () =>
+      viewer.events.some((e) => e.type === "node.joined" && e.data.node === "b"));
+  });
+
+  it("a node with another cluster secret is refused, and both logs say why", async () => {
+    const env = await nodeEnv({
+      NODE_NAME: "intruder", CLUSTER_SEEDS: `127.0.0.1:${nodes.a.ready.cluster_port}`,
+      CLUSTER_SECRET: "another-secret-entirely",
+    });
+    const intruder = await runNode(env);
+    try {
+      await until("the refusal in the intruder's log", () => intruder.log().includes("cluster: peering refused"));
+      assert.match(intruder.log(), /wrong cluster secret/);
+      await until("the refusal in a's log", () => nodes.a.log().includes("cluster: refused a node"));
+      assert.match(nodes.a.log(), /"node":"intruder"/);
+      assert.deepEqual(Object.keys(await view(nodes.a)).sort(), ["a", "b", "c"]);
+      assert.deepEqual(Object.keys(await view(intruder)), ["intruder"]);
+    } finally {
+      await intruder.stop();
+    }
+  });
+});
+
+/** A CA and a certificate it signed for each of `names`, in `dir`. */
+function certificates(dir, caName, names) {
+  const openssl = (...args) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+  openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", `/CN=${caName}`,
+    "-keyout", `${caName}.key`, "-out", `${caName}.pem`);
+  for (const name of names) {
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${name}`, "-keyout", `${name}.key`, "-out", `${name}.csr`);
+    openssl("x509", "-req", "-in", `${name}.csr`, "-CA", `${caName}.pem`, "-CAkey", `${caName}.key`,
+      "-CAcreateserial", "-days", "2", "-out", `${name}.pem`);
+  }
+}
+
+function tlsEnv(dir, ca, name, seeds = "") {
+  return clusterEnv(name, seeds, {
+    CLUSTER_TLS_CERT: path.join(dir, `${name}.pem`),
+    CLUSTER_TLS_KEY: path.join(dir, `${name}.key`),
+    CLUSTER_TLS_CA: path.join(dir, `${ca}.pem`),
+  });
+}
+
+describe("TLS between nodes", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "av-cluster-tls-"));
+  const nodes = [];
+  let a;
+
+  before(async () => {
+    certificates(dir, "ca", ["tls-a", "tls-b"]);
+    certificates(dir, "other-ca", ["stranger"]);
+    a = await runNode(await tlsEnv(dir, "ca", "tls-a"));
+    nodes.push(a);
+  });
+
+  after(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("nodes with certificates of the cluster's CA join over TLS", async () => {
+    assert.match(a.log(), /"msg":"cluster port open"[^\n]*"tls":true/);
+    const b = await runNode(await tlsEnv(dir, "ca", "tls-b", `127.0.0.1:${a.ready.cluster_port}`));
+    nodes.push(b);
+    for (const n of [a, b])
+      await until("both up over TLS", async () => {
+        const v = await view(n);
+        return v["tls-a"] === "up" && v["tls-b"] === "up";
+      });
+  });
+
+  it("a node whose certificate another CA signed, and a node without TLS, cannot join", async () => {
+    const seed = `127.0.0.1:${a.ready.cluster_port}`;
+    const stranger = await runNode(await tlsEnv(dir, "other-ca", "stranger", seed));
+    const plain = await runNode(await clusterEnv("plain", seed));
+    nodes.push(stranger, plain);
+    for (const n of [stranger, plain])
+      await until("the failed join in its log", () => n.log().includes("cluster: cannot reach a node"));
+    assert.deepEqual(Object.keys(await view(a)).sort(), ["tls-a", "tls-b"]);
+    assert.deepEqual(Object.keys(await view(stranger)), ["stranger"]);
+    assert.deepEqual(Object.keys(await view(plain)), ["plain"]);
+  });
+});

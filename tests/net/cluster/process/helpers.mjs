@@ -1,0 +1,52 @@
+// What the cluster's process tests share: waiting on a condition, a
+// node's view of the cluster, a viewer of its node.* events.
+import { once } from "node:events";
+import WebSocket from "ws";
+import { nodeEnv } from "../../../node/agent_server.mjs";
+
+export const SECRET = "cluster-secret-for-tests";
+
+/** Polls `probe` every 50 ms until it returns a truthy value; that value. */
+export async function until(what, probe, ms = 15000) {
+  const deadline = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      last = await probe();
+      if (last) return last;
+    } catch (e) {
+      last = e.message;
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms (last: ${JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function getJson(node, path) {
+  const res = await fetch(`${node.apiUrl}${path}`);
+  return { status: res.status, body: await res.json() };
+}
+
+/** name → state as `node` lists the cluster. */
+export async function view(node) {
+  const { body } = await getJson(node, "/api/nodes");
+  return Object.fromEntries(body.nodes.map((n) => [n.name, n.state]));
+}
+
+/** A viewer of `node`'s event stream that keeps the node.* events. */
+export async function watch(node) {
+  const ws = new WebSocket(node.wsUrl);
+  const events = [];
+  ws.on("message", (data, binary) => {
+    if (binary) return;
+    const msg = JSON.parse(data.toString());
+    if (typeof msg.type === "string" && msg.type.startsWith("node.")) events.push({ ...msg, at: Date.now() });
+  });
+  await once(ws, "open");
+  ws.send(JSON.stringify({ type: "subscribe", types: ["nobody"], events: ["node.joined", "node.left"] }));
+  return { ws, events };
+}
+
+export function clusterEnv(name, seeds = "", extra = {}) {
+  return nodeEnv({ NODE_NAME: name, CLUSTER_SEEDS: seeds, CLUSTER_SECRET: SECRET, ...extra });
+}
