@@ -103,16 +103,17 @@ void prepare_statements(pqxx::connection& conn) {
     std::snprintf(buf, sizeof(buf), ts, n);
     return std::string{buf};
   };
+  // $9 (and $12 of a coordination) is this node's name, its owner.
   conn.prepare("agent_upsert",
                "INSERT INTO agents (id, num_id, name, type, state, origin, "
-               "metadata, created_at) VALUES ($1, $2, $3, $4, $5, $6, "
+               "metadata, created_at, node) VALUES ($1, $2, $3, $4, $5, $6, "
                "$7::jsonb, "
                  + at(8)
-                 + ") ON CONFLICT (id) DO UPDATE SET num_id = "
+                 + ", $9) ON CONFLICT (id) DO UPDATE SET num_id = "
                    "EXCLUDED.num_id, name = EXCLUDED.name, type = "
                    "EXCLUDED.type, state = EXCLUDED.state, origin = "
                    "EXCLUDED.origin, metadata = EXCLUDED.metadata, "
-                   "terminated_at = NULL");
+                   "node = EXCLUDED.node, terminated_at = NULL");
   conn.prepare("agent_state",
                "UPDATE agents SET state = $2, terminated_at = CASE WHEN $3 "
                "THEN "
@@ -132,9 +133,10 @@ void prepare_statements(pqxx::connection& conn) {
   conn.prepare("coordination_upsert",
                "INSERT INTO coordinations (id, pattern, status, progress, "
                "task, result, reason, started_at, completed_at, metadata, "
-               "checkpoint) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+               "checkpoint, node) VALUES ($1, $2, $3, $4, $5, $6, $7, "
                  + at(8) + ", CASE WHEN $9::float8 > 0 THEN " + at(9)
-                 + " END, $10::jsonb, $11::jsonb) ON CONFLICT (id) DO UPDATE "
+                 + " END, $10::jsonb, $11::jsonb, $12) ON CONFLICT (id) DO "
+                   "UPDATE "
                    "SET status = EXCLUDED.status, progress = "
                    "EXCLUDED.progress, result = EXCLUDED.result, reason = "
                    "EXCLUDED.reason, completed_at = EXCLUDED.completed_at, "
@@ -152,13 +154,13 @@ void prepare_statements(pqxx::connection& conn) {
                              "VALUES ($1, $2)");
 }
 
-void apply_op(pqxx::work& tx, const pg_op& op) {
+void apply_op(pqxx::work& tx, const pg_op& op, const std::string& node) {
   std::visit(
     visitor{[&](const auto& x) {
       using T = std::decay_t<decltype(x)>;
       if constexpr (std::is_same_v<T, agent_row>) {
         tx.exec_prepared("agent_upsert", x.id, x.num, x.name, x.type, x.state,
-                         x.origin, x.metadata, x.created_ms);
+                         x.origin, x.metadata, x.created_ms, node);
       } else if constexpr (std::is_same_v<T, agent_state_row>) {
         tx.exec_prepared("agent_state", x.id, x.state, x.terminated, x.time_ms);
       } else if constexpr (std::is_same_v<T, metrics_row>) {
@@ -175,7 +177,7 @@ void apply_op(pqxx::work& tx, const pg_op& op) {
         tx.exec_prepared(
           "coordination_upsert", c.id, to_string(c.kind), to_string(c.status),
           c.progress, c.task, c.result, c.reason, c.started_ms, c.completed_ms,
-          json_or_empty(c.metadata), json_or_empty(c.checkpoint));
+          json_or_empty(c.metadata), json_or_empty(c.checkpoint), node);
         int position = 0;
         for (const auto& [agent_id, p] : x.members)
           tx.exec_prepared("participant_upsert", c.id, agent_id, p.role,

@@ -85,8 +85,8 @@ void translate(const event& e, uuid_map& ids, std::deque<queued_op>& out);
 /// Prepares the writer's statements on a fresh connection.
 void prepare_statements(pqxx::connection& conn);
 
-/// Runs one write.
-void apply_op(pqxx::work& tx, const pg_op& op);
+/// Runs one write; agents and coordinations are written as `node`'s.
+void apply_op(pqxx::work& tx, const pg_op& op, const std::string& node);
 
 /// Writes `count` rows from the front of `rows` with COPY.
 void copy_positions(pqxx::work& tx, const std::deque<position_row>& rows,

@@ -120,7 +120,7 @@ void write_batch(self_ptr self, const batch& b) {
   pqxx::work tx{*st.conn};
   if (tx.exec_prepared("batch_seen", st.run, b.number).empty()) {
     for (size_t i = 0; i < b.ops; ++i)
-      apply_op(tx, st.queue[i].op);
+      apply_op(tx, st.queue[i].op, st.cfg.node);
     if (b.rows > 0)
       copy_positions(tx, st.samples, b.rows);
     tx.exec_prepared("batch_mark", st.run, b.number);

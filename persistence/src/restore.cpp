@@ -20,16 +20,30 @@ std::unique_ptr<pqxx::connection> connect(const std::string& database_url) {
 
 } // namespace
 
+size_t claim_unowned(const std::string& database_url, const std::string& node) {
+  auto db = connect(database_url);
+  pqxx::work tx{*db};
+  auto agents
+    = tx.exec_params("UPDATE agents SET node = $1 WHERE node = ''", node);
+  auto coordinations = tx.exec_params(
+    "UPDATE coordinations SET node = $1 WHERE node = ''", node);
+  tx.commit();
+  return static_cast<size_t>(agents.affected_rows()
+                             + coordinations.affected_rows());
+}
+
 std::vector<agent_snapshot> load_agents(const std::string& database_url,
+                                        const std::string& node,
                                         size_t history) {
   auto db = connect(database_url);
   auto& conn = *db;
   pqxx::read_transaction tx{conn};
   std::vector<agent_snapshot> result;
-  for (const auto& row : tx.exec(
+  for (const auto& row : tx.exec_params(
          "SELECT id, num_id, name, type, state, origin, metadata::text, "
          "(extract(epoch FROM created_at) * 1000)::bigint FROM agents WHERE "
-         "state <> 'TERMINATED' ORDER BY num_id")) {
+         "state <> 'TERMINATED' AND node = $1 ORDER BY num_id",
+         node)) {
     agent_snapshot snap;
     auto& info = snap.info;
     info.id = row[0].as<std::string>();
@@ -60,15 +74,16 @@ std::vector<agent_snapshot> load_agents(const std::string& database_url,
 }
 
 std::vector<coordination_info>
-load_coordinations(const std::string& database_url) {
+load_coordinations(const std::string& database_url, const std::string& node) {
   auto db = connect(database_url);
   pqxx::read_transaction tx{*db};
   std::vector<coordination_info> result;
-  for (const auto& row : tx.exec(
+  for (const auto& row : tx.exec_params(
          "SELECT id, pattern, status, progress, task, result, reason, "
          "(extract(epoch FROM started_at) * 1000)::bigint, metadata::text, "
          "checkpoint::text FROM coordinations WHERE status IN ('FORMING', "
-         "'ACTIVE') ORDER BY started_at, id")) {
+         "'ACTIVE') AND node = $1 ORDER BY started_at, id",
+         node)) {
     coordination_info info;
     info.id = row[0].as<std::string>();
     if (!parse(row[1].as<std::string>(), info.kind)

@@ -46,6 +46,7 @@ start_stores(caf::actor_system& sys, const config::settings& cfg,
     ctx.stores.push_back(status);
     persistence::pg_writer_config wc;
     wc.database_url = cfg.database_url;
+    wc.node = cluster::node_name(cfg);
     wc.position_hz = static_cast<uint32_t>(cfg.position_history_hz);
     wc.buffer_size = static_cast<size_t>(cfg.write_buffer_size);
     auto writer = persistence::spawn_pg_writer(sys, wc, bus, status);
@@ -99,20 +100,25 @@ void hand_over(caf::actor_system& sys, registry_actor registry, Atom atom,
               {{"restored", taken}, {"stored", stored.size()}});
 }
 
-/// Respawns the agents PostgreSQL holds, with their numbers, state and
-/// metrics history, then resumes the coordinations that were active
-/// (docs/persistence.md, "Restart").
+/// Respawns this node's agents PostgreSQL holds, with their numbers, state
+/// and metrics history, then resumes its coordinations that were active
+/// (docs/persistence.md, "Restart"). Rows written before clustering become
+/// this node's when no other node took them first.
 void restore(caf::actor_system& sys, const config::settings& cfg,
              const node_limits& limits, registry_actor registry) {
   if (cfg.database_url.empty())
     return;
+  auto node = cluster::node_name(cfg);
+  if (auto claimed = persistence::claim_unowned(cfg.database_url, node))
+    log::info("rows without an owner node are this node's now",
+              {{"node", node}, {"rows", claimed}});
   hand_over<agent_info>(
     sys, registry, atom::spawn::value,
-    persistence::load_agents(cfg.database_url, limits.history),
+    persistence::load_agents(cfg.database_url, node, limits.history),
     [](const agent_snapshot& x) { return x.info.id; }, "agent");
   hand_over<coordination_info>(
     sys, registry, atom::coordinate::value,
-    persistence::load_coordinations(cfg.database_url),
+    persistence::load_coordinations(cfg.database_url, node),
     [](const coordination_info& x) { return x.id; }, "coordination");
 }
 

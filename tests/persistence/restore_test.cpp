@@ -103,7 +103,7 @@ CAF_TEST(agents that are not terminated load with numbers and history) {
     agent_state_changed{8, agent_state::idle, agent_state::error, "bad"});
   f.ctx->bus.publish(agent_terminated{9, b.agent.id, "done"});
   CAF_REQUIRE(f.durable());
-  auto snaps = persistence::load_agents(f.db.url(), 3);
+  auto snaps = persistence::load_agents(f.db.url(), "", 3);
   CAF_REQUIRE_EQUAL(snaps.size(), 2u);
   CAF_CHECK_EQUAL(snaps[0].info.num, 7u);
   CAF_CHECK_EQUAL(snaps[0].info.id, a.agent.id);
@@ -145,7 +145,7 @@ CAF_TEST(active coordinations load with participants and checkpoints) {
   coordination(coord_status::failed, "");
   f.ctx->bus.publish(agent_terminated{4, gone.agent.id, "done"});
   CAF_REQUIRE(f.durable());
-  auto loaded = persistence::load_coordinations(f.db.url());
+  auto loaded = persistence::load_coordinations(f.db.url(), "");
   CAF_REQUIRE_EQUAL(loaded.size(), 1u);
   auto& x = loaded.front();
   CAF_CHECK_EQUAL(x.id, active.id);
@@ -187,9 +187,9 @@ CAF_TEST(a restarted node resumes a pipeline where it stopped) {
   first->shut_down();
   auto url = first->db.url();
   auto second = std::make_unique<live_node>(*server, url);
-  for (auto& snap : persistence::load_agents(url, 10))
+  for (auto& snap : persistence::load_agents(url, "", 10))
     second->ask<agent_info>(atom::spawn::value, std::move(snap));
-  for (auto& info : persistence::load_coordinations(url))
+  for (auto& info : persistence::load_coordinations(url, ""))
     second->ask<coordination_info>(atom::coordinate::value, std::move(info));
   auto resumed = second->coordination(id);
   CAF_CHECK_EQUAL(resumed.status, coord_status::active);
@@ -206,4 +206,36 @@ CAF_TEST(a restarted node resumes a pipeline where it stopped) {
                                    "coordinations WHERE id = '"
                                    + id + "'"),
                   "COMPLETED report");
+}
+
+CAF_TEST(each node restores its own agents and the first claims the rest) {
+  AV_REQUIRE_POSTGRES(server);
+  // Written before clustering: no owner.
+  test::pg_writer_fixture legacy{*server};
+  legacy.ctx->bus.publish(test::spawned(1, "old"));
+  CAF_REQUIRE(legacy.durable());
+  auto url = legacy.db.url();
+  legacy.stop();
+  // Two nodes of a cluster write to the same database.
+  for (auto [node, num] : {std::pair{"node-a", 2}, std::pair{"node-b", 3}}) {
+    persistence::pg_writer_config wc;
+    wc.database_url = url;
+    wc.node = node;
+    test::pg_writer_fixture writer{*server, wc};
+    writer.ctx->bus.publish(test::spawned(static_cast<num_id>(num), node));
+    CAF_REQUIRE(writer.durable());
+  }
+  auto names = [&](const std::string& node) {
+    std::vector<std::string> result;
+    for (auto& snap : persistence::load_agents(url, node, 1))
+      result.push_back(snap.info.name);
+    return result;
+  };
+  CAF_CHECK_EQUAL(names("node-b"), std::vector<std::string>{"node-b"});
+  // node-a starts first and takes the row nobody owned; node-b takes none.
+  CAF_CHECK_EQUAL(persistence::claim_unowned(url, "node-a"), 1u);
+  CAF_CHECK_EQUAL(persistence::claim_unowned(url, "node-b"), 0u);
+  CAF_CHECK_EQUAL(names("node-a"), (std::vector<std::string>{"old", "node-a"}));
+  CAF_CHECK_EQUAL(names("node-b"), std::vector<std::string>{"node-b"});
+  CAF_CHECK(names("node-c").empty());
 }

@@ -16,6 +16,9 @@ namespace av::persistence {
 struct pg_writer_config {
   /// DATABASE_URL.
   std::string database_url;
+  /// NODE_NAME: the owner written with this node's agents and
+  /// coordinations.
+  std::string node;
   /// Position samples per agent and second; 0 writes none.
   uint32_t position_hz = 5;
   /// Writes other than position samples the buffer holds before the API

@@ -170,3 +170,45 @@ describe("TLS between nodes", () => {
     assert.deepEqual(Object.keys(await view(plain)), ["plain"]);
   });
 });
+
+describe("two nodes on one PostgreSQL", { skip: process.env.DATABASE_URL ? false : "no DATABASE_URL (scripts/test sets one)" }, () => {
+  const scratch = `av_cluster_${process.pid}`;
+  const server = new URL(process.env.DATABASE_URL ?? "postgresql://localhost/none");
+  const url = Object.assign(new URL(server), { pathname: `/${scratch}` }).toString();
+  const psql = (sql) => execFileSync("psql", [server.toString(), "-v", "ON_ERROR_STOP=1", "-qc", sql], { stdio: "pipe" });
+  const nodes = {};
+  const envs = {};
+
+  const spawnAgent = async (node, name) => {
+    const res = await fetch(`${node.apiUrl}/api/agents`, {
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "coder", name }),
+    });
+    assert.equal(res.status, 201, await res.text());
+  };
+  const names = async (node) => (await getJson(node, "/api/agents")).body.agents.map((a) => a.name).sort();
+
+  before(async () => {
+    psql(`CREATE DATABASE ${scratch}`);
+    envs.a = await clusterEnv("a", "", { DATABASE_URL: url, AUTO_MIGRATE: "true" });
+    nodes.a = await runNode(envs.a);
+    envs.b = await clusterEnv("b", `127.0.0.1:${nodes.a.ready.cluster_port}`, { DATABASE_URL: url, AUTO_MIGRATE: "true" });
+    nodes.b = await runNode(envs.b);
+  });
+
+  after(async () => {
+    await Promise.all(Object.values(nodes).map((n) => n.stop()));
+    psql(`DROP DATABASE IF EXISTS ${scratch}`);
+  });
+
+  it("each node writes its own agents and restores only those", async () => {
+    // The answer to a spawn comes once it is committed.
+    await spawnAgent(nodes.a, "on-a");
+    await spawnAgent(nodes.b, "on-b");
+    await nodes.b.stop();
+    nodes.b = await runNode(envs.b);
+    assert.deepEqual(await names(nodes.b), ["on-b"]);
+    await nodes.a.stop();
+    nodes.a = await runNode(envs.a);
+    assert.deepEqual(await names(nodes.a), ["on-a"]);
+  });
+});
