@@ -257,6 +257,7 @@ agent_actor::behavior_type agent(self_ptr self, node_context_ptr ctx,
   st.ctx = std::move(ctx);
   st.supervisor = std::move(supervisor);
   st.info = std::move(snap.info);
+  st.info.node = st.ctx->node_name;
   st.history = std::move(snap.history);
   st.tasks.assign(snap.tasks.begin(), snap.tasks.end());
   st.total_task_ms = snap.total_task_ms;
@@ -296,10 +297,11 @@ agent_actor::behavior_type agent(self_ptr self, node_context_ptr ctx,
   } else {
     st.info.created_ms = st.info.created_ms ? st.info.created_ms : now_ms();
     st.info.last_seen_ms = st.info.created_ms;
-    publish(self, agent_spawned{agent_summary{st.info.id, st.info.num,
-                                              st.info.name, st.info.type,
-                                              st.info.state, st.info.origin},
-                                st.info.metadata, st.info.created_ms});
+    publish(self,
+            agent_spawned{agent_summary{st.info.id, st.info.num, st.info.name,
+                                        st.info.type, st.info.state,
+                                        st.info.origin, st.info.node},
+                          st.info.metadata, st.info.created_ms});
     if (!st.tasks.empty())
       start_next(self);
   }

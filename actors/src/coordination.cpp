@@ -665,6 +665,7 @@ coordination_actor::behavior_type coordination(self_ptr self,
   st.registry = std::move(registry);
   auto& info = st.info;
   info.id = spec.id;
+  info.node = st.ctx->node_name;
   info.kind = spec.kind;
   info.task = spec.task;
   info.metadata = spec.metadata;

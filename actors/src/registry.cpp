@@ -327,8 +327,9 @@ registry_actor::behavior_type registry(self_ptr self, node_context_ptr ctx,
       info.origin = spec.origin;
       info.metadata = spec.metadata;
       info.created_ms = now_ms();
-      agent_summary summary{info.id,           num,        info.name, info.type,
-                            agent_state::idle, info.origin};
+      agent_summary summary{
+        info.id,           num,         info.name,        info.type,
+        agent_state::idle, info.origin, st.ctx->node_name};
       return admit(self, summary, std::move(snap));
     },
     [=](atom::spawn, agent_snapshot& snap) -> caf::result<agent_info> {
@@ -344,8 +345,9 @@ registry_actor::behavior_type registry(self_ptr self, node_context_ptr ctx,
       // Tasks did not survive the restart: a BUSY agent comes back IDLE.
       if (info.state == agent_state::busy)
         info.state = agent_state::idle;
-      agent_summary summary{info.id,   info.num,   info.name,
-                            info.type, info.state, info.origin};
+      agent_summary summary{info.id,          info.num,   info.name,
+                            info.type,        info.state, info.origin,
+                            st.ctx->node_name};
       return admit(self, summary, std::move(snap));
     },
     [=](atom::get, const std::string& key) -> caf::result<agent_ref> {

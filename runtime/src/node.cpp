@@ -165,6 +165,7 @@ node_config::node_config(const config::settings& cfg) {
 node::node(const config::settings& cfg, bool mcp_http)
   : config_(cfg), system_(config_), ctx_(std::make_shared<node_context>()) {
   ctx_->limits = limits_from(cfg);
+  ctx_->node_name = cluster::node_name(cfg);
   ctx_->seed = cfg.demo_seed;
   // Spans go out from the first request on (docs/deployment.md, "Tracing").
   if (auto endpoint = cfg.trace_endpoint(); !endpoint.empty()) {

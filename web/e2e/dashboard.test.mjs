@@ -8,7 +8,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { launch } from "./browser.mjs";
-import { pickPorts, startServer } from "./server.mjs";
+import { NODE_NAME, pickPorts, startServer } from "./server.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
@@ -119,6 +119,10 @@ describe("dashboard", () => {
     await panel.locator(".agent-name", { hasText: selected.name }).waitFor({ timeout: 5_000 });
     assert.equal(await panel.locator("[data-role=type]").textContent(), selected.type);
     assert.match(await panel.locator("[data-role=provenance]").textContent(), /^(measured|simulated|stale)/);
+    // The node that owns it: NODE_NAME, as the server answers it.
+    const { node } = await (await fetch(`${server.origin}/api/nodes`)).json();
+    assert.equal(await panel.locator("[data-role=node]").textContent(), node);
+    assert.equal(node, NODE_NAME);
     // `f` turns the camera to the selection.
     await page.keyboard.press("f");
     const gap = await av(() => {

@@ -16,6 +16,9 @@ export function freePort() {
   });
 }
 
+/** What the servers started here are called in a cluster (NODE_NAME). */
+export const NODE_NAME = "e2e-node";
+
 export async function pickPorts() {
   return { api: await freePort(), ws: await freePort(), mcp: await freePort(), metrics: await freePort(), cluster: await freePort() };
 }
@@ -30,7 +33,7 @@ export function startServer({ bin, ports, demo = 100, apiKey = "", webRoot, extr
     "--demo", String(demo), "--bind-address", "127.0.0.1",
     "--api-port", String(ports.api), "--ws-port", String(ports.ws),
     "--mcp-port", String(ports.mcp), "--metrics-port", String(ports.metrics),
-    "--cluster-port", String(ports.cluster),
+    "--cluster-port", String(ports.cluster), "--node-name", NODE_NAME,
     "--prometheus-enabled=false", "--allowed-origins", origin,
     "--rate-limit-max-requests", "100000", "--web-root", webRoot, ...extraArgs,
   ];

@@ -33,7 +33,14 @@ const coordPanel = new CoordinationPanel(byId("coordination-panel"), store, (id)
 const systemPanel = new SystemPanel(byId("system-panel"), store);
 const log = new EventLog(byId("event-log"), byId("log-filter"), byId("log-type"), byId("log-pause"), store, (id) => select(id));
 
+/**
+ * An agent selected before the stream brought it (the answer to a spawn can
+ * come before its event): selected as soon as it arrives.
+ */
+let wanted = -1;
+
 function select(numId: number): void {
+  wanted = numId >= 0 && !store.agents.has(numId) ? numId : -1;
   selected = store.agents.has(numId) ? numId : -1;
   view.selected = selected;
   if (selected >= 0) void agentPanel.load(selected).then(() => agentPanel.render(selected, Date.now()));
@@ -85,6 +92,7 @@ let framesPerSecond = 0;
 setInterval(() => { framesPerSecond = store.frames - framesSeen; framesSeen = store.frames; }, 1000);
 
 function refreshPanels(): void {
+  if (wanted >= 0 && store.agents.has(wanted)) select(wanted);
   filters.refresh();
   const now = Date.now();
   agentPanel.render(selected, now);

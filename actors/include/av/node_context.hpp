@@ -152,6 +152,8 @@ using store_status_ptr = std::shared_ptr<store_status>;
 /// What every actor of a node shares: the bus, the directory, id counters
 /// and limits.
 struct node_context {
+  /// NODE_NAME: the owner written on this node's agents and coordinations.
+  std::string node_name;
   event_bus bus;
   directory agents;
   node_limits limits;

@@ -151,6 +151,8 @@ struct agent_info {
   uint64_t messages_received = 0;
   uint32_t restarts = 0;
   metrics_sample metrics;
+  /// NODE_NAME of the node that owns it, in a cluster.
+  std::string node;
 };
 
 /// The part of an agent's info the registry indexes for listings.
@@ -161,6 +163,8 @@ struct agent_summary {
   std::string type;
   agent_state state = agent_state::idle;
   provenance origin = provenance::measured;
+  /// NODE_NAME of the node that owns it.
+  std::string node;
 };
 
 /// What an agent carries over a restart.
@@ -269,6 +273,8 @@ struct coordination_info {
   /// What the run needs to go on after a restart of the node (a JSON
   /// object, by pattern; empty before it starts). Stored, never shown.
   std::string checkpoint;
+  /// NODE_NAME of the node that runs it.
+  std::string node;
 };
 
 // -- layout -------------------------------------------------------------------
@@ -551,13 +557,13 @@ typename Inspector::result_type inspect(Inspector& f, agent_info& x) {
   return f(caf::meta::type_name("agent_info"), x.id, x.num, x.name, x.type,
            x.state, x.origin, x.metadata, x.created_ms, x.last_seen_ms,
            x.current_task, x.queued_tasks, x.tasks_completed, x.tasks_failed,
-           x.messages_sent, x.messages_received, x.restarts, x.metrics);
+           x.messages_sent, x.messages_received, x.restarts, x.metrics, x.node);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_summary& x) {
   return f(caf::meta::type_name("agent_summary"), x.id, x.num, x.name, x.type,
-           x.state, x.origin);
+           x.state, x.origin, x.node);
 }
 
 template <class Inspector>
@@ -611,7 +617,7 @@ typename Inspector::result_type inspect(Inspector& f, coordination_info& x) {
   return f(caf::meta::type_name("coordination_info"), x.id, x.kind, x.status,
            x.progress, x.steps_done, x.steps_total, x.participants, x.task,
            x.result, x.reason, x.started_ms, x.completed_ms, x.metadata,
-           x.checkpoint);
+           x.checkpoint, x.node);
 }
 
 template <class Inspector>

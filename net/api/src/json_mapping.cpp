@@ -106,7 +106,8 @@ void to_json(json& out, const agent_summary& x) {
              {"name", x.name},
              {"type", x.type},
              {"state", to_string(x.state)},
-             {"provenance", to_string(x.origin)}};
+             {"provenance", to_string(x.origin)},
+             {"node", x.node}};
 }
 
 json metadata_json(const std::string& text) {
@@ -132,7 +133,8 @@ void to_json(json& out, const agent_info& x) {
     {"messagesSent", x.messages_sent},
     {"messagesReceived", x.messages_received},
     {"restarts", x.restarts},
-    {"metrics", x.metrics}};
+    {"metrics", x.metrics},
+    {"node", x.node}};
 }
 
 void to_json(json& out, const metrics_sample& x) {
@@ -184,7 +186,8 @@ void to_json(json& out, const coordination_info& x) {
              {"reason", x.reason},
              {"startedAt", x.started_ms},
              {"completedAt", x.completed_ms ? json(x.completed_ms) : json{}},
-             {"metadata", metadata_json(x.metadata)}};
+             {"metadata", metadata_json(x.metadata)},
+             {"node", x.node}};
 }
 
 parsed<agent_spec> agent_spec_from_json(const json& x) {

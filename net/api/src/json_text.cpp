@@ -51,6 +51,8 @@ std::string agent_page_text(const agent_page& page,
     append_quoted(out, a.id);
     out += R"(,"name":)";
     append_quoted(out, a.name);
+    out += R"(,"node":)";
+    append_quoted(out, a.node);
     out += R"(,"numId":)";
     out += std::to_string(a.num);
     out += R"(,"provenance":")";

@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include "av/base/log.hpp"
 #include "av/base/text.hpp"
 
 namespace av::net {
@@ -102,6 +103,14 @@ const char* to_string(authenticator::verdict x) {
     case authenticator::verdict::expired: return "expired";
   }
   return "?";
+}
+
+void log_refusal(std::string_view transport, std::string_view client,
+                 std::string_view action, std::string_view why) {
+  log::warn("access refused", {{"transport", std::string{transport}},
+                               {"client", std::string{client}},
+                               {"action", std::string{action}},
+                               {"why", std::string{why}}});
 }
 
 } // namespace av::net

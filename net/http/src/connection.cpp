@@ -219,6 +219,8 @@ void connection::handle() {
     if (verdict != net::authenticator::verdict::ok) {
       if (core_->tel)
         core_->tel->auth_failure();
+      net::log_refusal("http", client_, method_ + " " + path_,
+                       net::to_string(verdict));
       auto err = make_error(status::unauthorized, "unauthorized",
                             verdict == net::authenticator::verdict::missing
                               ? "credentials required: Authorization: Bearer "

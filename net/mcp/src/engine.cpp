@@ -8,6 +8,7 @@
 #include "av/api/json_text.hpp"
 #include "av/base/log.hpp"
 #include "av/mcp/schema_check.hpp"
+#include "av/net/auth.hpp"
 #include "av/telemetry/tracing.hpp"
 
 namespace av::mcp {
@@ -225,11 +226,14 @@ void engine::call_tool(const rpc::message& msg, const caller& who,
       };
   // Pre-execution hooks: permissions, then the rate limit.
   bool control = limits.scope.empty() ? t->control : limits.scope == "control";
-  if (cfg_.validate_permissions && control && !who.authenticated)
+  if (cfg_.validate_permissions && control && !who.authenticated) {
+    net::log_refusal("mcp", "anonymous",
+                     "tools/call " + t->name, "denied");
     return end(tool_result::fail(
       "permission denied: " + t->name
         + " changes the node and needs Authorization: Bearer <MCP_API_KEY>",
       "denied"));
+  }
   if (cfg_.rate_limit) {
     auto wait = limiter_.admit(who.bucket);
     if (wait.count() > 0)

@@ -313,7 +313,9 @@ void connection::command(const json& msg) {
       && core_->auth.required(is_mutating(method))) {
     auto verdict = core_->auth.check(token_.empty() ? "" : "Bearer " + token_,
                                      now_ms() / 1000);
-    if (verdict != net::authenticator::verdict::ok)
+    if (verdict != net::authenticator::verdict::ok) {
+      net::log_refusal("websocket", client_, method_name + " " + req.path,
+                       net::to_string(verdict));
       return fail(http::status::unauthorized, "unauthorized",
                   verdict == net::authenticator::verdict::missing
                     ? "credentials required: send {\"type\":\"auth\","
@@ -321,6 +323,7 @@ void connection::command(const json& msg) {
                   : verdict == net::authenticator::verdict::expired
                     ? "the token has expired"
                     : "the credentials are not valid");
+    }
   }
   if (!req.body_ok)
     return fail(http::status::bad_request, "invalid_argument",

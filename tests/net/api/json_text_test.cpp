@@ -42,7 +42,7 @@ CAF_TEST(agent listings are byte for byte the body of GET /api/agents) {
   for (auto& x : names)
     page.agents.push_back(agent_summary{"id-" + std::to_string(num), num++, x,
                                         x.empty() ? "t" : x, agent_state::busy,
-                                        provenance::simulated});
+                                        provenance::simulated, "node-" + x});
   page.total = 42;
   agent_filter filter{"", "", 5, 7};
   auto expected = http::dump(json{{"agents", page.agents},

@@ -229,6 +229,7 @@ export class SwarmStore {
         const summary: AgentSummary = {
           id: str(d.id), numId, name: str(d.name), type: str(d.type, "agent"),
           state: str(d.state, "IDLE") as AgentState, provenance: str(d.provenance, "measured"),
+          node: str(d.node),
         };
         const known = this.agents.get(numId);
         if (known) Object.assign(known, summary);

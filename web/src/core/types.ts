@@ -10,6 +10,8 @@ export interface AgentSummary {
   type: string;
   state: AgentState;
   provenance: string;
+  /** The node of the cluster that owns it. */
+  node?: string;
 }
 
 export interface MetricsSample {

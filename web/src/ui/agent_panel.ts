@@ -81,6 +81,7 @@ export class AgentPanel {
       el("div", { class: "kv" },
         el("span", { text: "type" }), el("span", { "data-role": "type", text: a.type }),
         el("span", { text: "id" }), el("span", { class: "mono", text: `${a.id} · #${a.numId}` }),
+        el("span", { text: "node" }), el("span", { "data-role": "node", text: a.node || "—" }),
         el("span", { text: "task" }), el("span", { "data-role": "task", text: a.task?.description || this.details.currentTask || "none" }),
         this.details.queuedTasks !== undefined && el("span", { text: "queued" }),
         this.details.queuedTasks !== undefined && el("span", { text: String(this.details.queuedTasks) })),

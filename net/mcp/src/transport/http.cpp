@@ -163,12 +163,18 @@ void http_connection::handle(request& req) {
       = core_->auth.check(header(req, "Authorization"), now_ms() / 1000);
     bool anonymous_reads = core_->eng->config().read_without_key
                            && verdict == net::authenticator::verdict::missing;
-    if (verdict != net::authenticator::verdict::ok && !anonymous_reads)
+    if (verdict != net::authenticator::verdict::ok && !anonymous_reads) {
+      beast::error_code ec;
+      auto peer = stream_.socket().remote_endpoint(ec);
+      net::log_refusal("mcp", ec ? "unknown" : peer.address().to_string(),
+                       std::string{req.method_string()} + " /mcp",
+                       net::to_string(verdict));
       return fail(status::unauthorized, rpc::invalid_request,
                   verdict == net::authenticator::verdict::missing
                     ? "credentials required: Authorization: Bearer "
                       "<MCP_API_KEY>"
                     : "the credentials are not valid");
+    }
     who.authenticated = verdict == net::authenticator::verdict::ok;
     // One rate-limit bucket per credential, shared by its sessions.
     if (who.authenticated)

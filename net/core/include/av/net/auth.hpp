@@ -50,4 +50,12 @@ private:
 
 const char* to_string(authenticator::verdict x);
 
+/// Logs a refused request (warn, `access refused`): over what it came
+/// (`http`, `websocket`, `mcp`), from whom (the client's address, or its
+/// MCP name), what it asked (`POST /api/agents`, `tools/call agent_spawn`)
+/// and why (`missing`, `invalid`, `expired` credentials, or `denied`).
+/// Never the credential itself.
+void log_refusal(std::string_view transport, std::string_view client,
+                 std::string_view action, std::string_view why);
+
 } // namespace av::net
