@@ -97,3 +97,20 @@ export async function runNode(env, { prefix = [], host = "127.0.0.1" } = {}) {
     },
   };
 }
+
+/// Polls `probe` every 25 ms until it returns a truthy value; resolves to
+/// that value, or fails after `ms` naming `what` and the last answer.
+export async function until(what, probe, ms = 15000) {
+  const deadline = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      last = await probe();
+      if (last) return last;
+    } catch (e) {
+      last = e.message;
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms (last: ${JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

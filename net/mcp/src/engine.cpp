@@ -227,8 +227,8 @@ void engine::call_tool(const rpc::message& msg, const caller& who,
   // Pre-execution hooks: permissions, then the rate limit.
   bool control = limits.scope.empty() ? t->control : limits.scope == "control";
   if (cfg_.validate_permissions && control && !who.authenticated) {
-    net::log_refusal("mcp", "anonymous",
-                     "tools/call " + t->name, "denied");
+    net::log_refusal("mcp", who.address.empty() ? "anonymous" : who.address,
+                     "tools/call " + name->get<std::string>(), "denied");
     return end(tool_result::fail(
       "permission denied: " + t->name
         + " changes the node and needs Authorization: Bearer <MCP_API_KEY>",

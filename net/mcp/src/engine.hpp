@@ -28,6 +28,8 @@ struct caller {
   /// The rate-limit bucket: the credential's digest when the caller
   /// presented one, else the session.
   std::string bucket;
+  /// The client's address (HTTP), for the log of a refusal.
+  std::string address;
 };
 
 /// A serialized JSON-RPC answer.

@@ -109,7 +109,7 @@ bool mcp_server::handle_line(const std::string& line,
       mcp::rpc::error(nullptr, mcp::rpc::parse_error, "Parse error")));
     return true;
   }
-  mcp::caller who{stdio_session, true, stdio_session};
+  mcp::caller who{stdio_session, true, stdio_session, "stdio"};
   if (msg.method == "initialize")
     engine_->open_session_named(who.session);
   bool answers = msg.kind == mcp::rpc::kind::request

@@ -314,7 +314,10 @@ void connection::command(const json& msg) {
     auto verdict = core_->auth.check(token_.empty() ? "" : "Bearer " + token_,
                                      now_ms() / 1000);
     if (verdict != net::authenticator::verdict::ok) {
-      net::log_refusal("websocket", client_, method_name + " " + req.path,
+      std::string path;
+      for (const auto& segment : req.path)
+        path += "/" + segment;
+      net::log_refusal("websocket", client_, method_name + " " + path,
                        net::to_string(verdict));
       return fail(http::status::unauthorized, "unauthorized",
                   verdict == net::authenticator::verdict::missing

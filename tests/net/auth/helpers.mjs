@@ -11,7 +11,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import WebSocket from "ws";
-import { nodeEnv, root, runNode } from "../../node/agent_server.mjs";
+import { nodeEnv, root, runNode, until } from "../../node/agent_server.mjs";
+
+export { until };
 
 /// The node's credentials: the API key and the JWT secret (at least 16
 /// characters and 32 bytes), and the secret of a forger who does not know it.
@@ -42,21 +44,6 @@ export function validJwt(sub = "auth-matrix") {
 /// The client address the node names in its logs.
 export const CLIENT = "127.0.0.1";
 
-/// Polls `probe` every 25 ms until it returns a truthy value; that value.
-export async function until(what, probe, ms = 10000) {
-  const deadline = Date.now() + ms;
-  let last;
-  for (;;) {
-    try {
-      last = await probe();
-      if (last) return last;
-    } catch (e) {
-      last = e.message;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms (last: ${JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /// The repository's mcp-config.json with `change` applied, in a scratch file.
 function mcpConfig(change) {

@@ -20,14 +20,6 @@ import { credentials, hookRoutes, restRoutes, routeRequest, tools } from "./tabl
 
 const wwwAuthenticate = (cred) => (cred.verdict === "missing" ? "Bearer" : 'Bearer error="invalid_token"');
 
-/// Refusals the node does not log yet: those checks run and are reported
-/// as TODO until it does.
-const unlogged = {
-  ws: "a refused WebSocket command is answered 401 without any log line, at every LOG_LEVEL",
-  mcp: "an MCP request refused with 401 is answered without any log line, at every LOG_LEVEL",
-  denied: "an MCP tool call denied by validate-permissions is answered without any log line, at every LOG_LEVEL",
-};
-
 const http = {
   name: "HTTP",
   send: (node, req, token) => httpRequest(node.apiUrl, req, token),
@@ -49,7 +41,6 @@ const ws = (via, how) => ({
     assert.equal(res.body.error.code, "unauthorized");
   },
   done: (res, row) => assert.equal(res.status, row.ok, JSON.stringify(res.body)),
-  log: { todo: unlogged.ws },
 });
 
 const mcp = {
@@ -67,7 +58,6 @@ const mcp = {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     if (!row.transport) assert.equal(res.body.result.isError, false, JSON.stringify(res.body));
   },
-  log: { todo: unlogged.mcp },
 };
 
 const readOnly = {
@@ -80,7 +70,6 @@ const readOnly = {
     assert.match(res.body.result.content[0].text,
       /^permission denied: \S+ changes the node and needs Authorization: Bearer <MCP_API_KEY>$/);
   },
-  log: { todo: unlogged.denied },
 };
 
 /// Events that are changes: all but tool calls the node denied (a denied
@@ -123,7 +112,7 @@ function controlPath(node, transport, row, tag, { request, subject, creds = cred
         assert.deepEqual(await read(), state, "the state read back with the key");
       });
 
-      it(`${cred.name}: the node's log names the refused client, without the secret`, transport.log ?? {}, () => {
+      it(`${cred.name}: the node's log names the refused client, without the secret`, () => {
         const lines = logs[cred.name];
         assert.ok(lines, "the try above ran");
         assert.ok(refusalEntry(lines, subject(fx)),

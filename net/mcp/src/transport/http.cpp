@@ -16,6 +16,25 @@ namespace av::mcp {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+
+namespace {
+
+/// What a request asks, for the log: `tools/call NAME`, another JSON-RPC
+/// method, or the HTTP method on /mcp.
+std::string action_of(const bhttp::request<bhttp::string_body>& req) {
+  auto fallback = std::string{req.method_string()} + " /mcp";
+  auto doc = nlohmann::json::parse(req.body(), nullptr, false);
+  if (!doc.is_object() || !doc.contains("method") || !doc["method"].is_string())
+    return fallback;
+  auto method = doc["method"].get<std::string>().substr(0, 64);
+  auto params = doc.find("params");
+  if (method == "tools/call" && params != doc.end() && params->is_object()
+      && params->contains("name") && (*params)["name"].is_string())
+    return method + " " + (*params)["name"].get<std::string>().substr(0, 64);
+  return method;
+}
+
+} // namespace
 using status = bhttp::status;
 
 namespace {
@@ -158,16 +177,16 @@ void http_connection::handle(request& req) {
     return send(status::no_content, {});
   }
   caller who;
+  beast::error_code peer_err;
+  auto peer = stream_.socket().remote_endpoint(peer_err);
+  who.address = peer_err ? "unknown" : peer.address().to_string();
   if (core_->auth.enabled()) {
     auto verdict
       = core_->auth.check(header(req, "Authorization"), now_ms() / 1000);
     bool anonymous_reads = core_->eng->config().read_without_key
                            && verdict == net::authenticator::verdict::missing;
     if (verdict != net::authenticator::verdict::ok && !anonymous_reads) {
-      beast::error_code ec;
-      auto peer = stream_.socket().remote_endpoint(ec);
-      net::log_refusal("mcp", ec ? "unknown" : peer.address().to_string(),
-                       std::string{req.method_string()} + " /mcp",
+      net::log_refusal("mcp", who.address, action_of(req),
                        net::to_string(verdict));
       return fail(status::unauthorized, rpc::invalid_request,
                   verdict == net::authenticator::verdict::missing

@@ -2,25 +2,11 @@
 // node's view of the cluster, a viewer of its node.* events.
 import { once } from "node:events";
 import WebSocket from "ws";
-import { nodeEnv } from "../../../node/agent_server.mjs";
+import { nodeEnv, until } from "../../../node/agent_server.mjs";
+
+export { until };
 
 export const SECRET = "cluster-secret-for-tests";
-
-/** Polls `probe` every 50 ms until it returns a truthy value; that value. */
-export async function until(what, probe, ms = 15000) {
-  const deadline = Date.now() + ms;
-  let last;
-  for (;;) {
-    try {
-      last = await probe();
-      if (last) return last;
-    } catch (e) {
-      last = e.message;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms (last: ${JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 export async function getJson(node, path) {
   const res = await fetch(`${node.apiUrl}${path}`);
