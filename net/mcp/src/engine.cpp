@@ -384,7 +384,7 @@ std::string engine::client_of(const std::string& session) const {
   return i != sessions_.end() ? i->second.client : session;
 }
 
-std::string engine::open_session() {
+std::string engine::open_session(bool keyed) {
   auto now = clock::now();
   auto id = random_id();
   std::lock_guard<std::mutex> guard{mtx_};
@@ -392,13 +392,15 @@ std::string engine::open_session() {
     expire(now);
   if (sessions_.size() >= cfg_.max_sessions)
     return {};
-  sessions_.emplace(id, session_state{now, "unknown", versions().front(), 1});
+  sessions_.emplace(
+    id, session_state{now, "unknown", versions().front(), 1, keyed});
   return id;
 }
 
 std::string engine::open_session_named(const std::string& id) {
   std::lock_guard<std::mutex> guard{mtx_};
-  sessions_[id] = session_state{clock::now(), "unknown", versions().front(), 1};
+  sessions_[id]
+    = session_state{clock::now(), "unknown", versions().front(), 1, false};
   return id;
 }
 
@@ -419,6 +421,12 @@ bool engine::touch(const std::string& id) {
 bool engine::close(const std::string& id) {
   std::lock_guard<std::mutex> guard{mtx_};
   return sessions_.erase(id) > 0;
+}
+
+bool engine::keyed(const std::string& id) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = sessions_.find(id);
+  return i != sessions_.end() && i->second.keyed;
 }
 
 bool engine::known(const std::string& id) const {

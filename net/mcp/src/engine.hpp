@@ -58,8 +58,9 @@ public:
 
   // -- sessions ---------------------------------------------------------------
 
-  /// Opens a session; empty when max_sessions are open.
-  std::string open_session();
+  /// Opens a session; empty when max_sessions are open. A `keyed` session
+  /// was opened with a credential: only a caller with one may end it.
+  std::string open_session(bool keyed);
 
   /// Opens (or reopens) the session with a fixed id, for stdio.
   std::string open_session_named(const std::string& id);
@@ -69,6 +70,9 @@ public:
 
   /// Ends a session; false when unknown.
   bool close(const std::string& id);
+
+  /// Whether the session was opened with a credential.
+  bool keyed(const std::string& id) const;
 
   /// Whether the session is open, without refreshing it.
   bool known(const std::string& id) const;
@@ -108,6 +112,7 @@ private:
     std::string client;
     std::string version;
     size_t log_level = 1;
+    bool keyed = false;
   };
 
   json initialize(const rpc::message& msg, const caller& who);

@@ -205,13 +205,19 @@ describe("auth matrix", () => {
     valid,
   }));
 
-  // Read-only access: MCP's readWithoutKey, the one the node has. Its
-  // rows are the tools; whether an anonymous client may end a session
-  // (DELETE /mcp, which it may now) the docs do not say.
+  // Read-only access: MCP's readWithoutKey, the one the node has. The
+  // control tools answer its anonymous readers "permission denied"; ending
+  // a session opened with the key takes the key (401).
+  const reader = [{ name: "an anonymous reader", token: null }];
   tools.filter((row) => !row.transport).forEach((row, i) => controlPath(() => b, readOnly, row, `ro-${i}`, {
     request: (fx) => row.request(fx, anonymous),
     subject: () => row.tool,
-    creds: [{ name: "an anonymous reader", token: null }],
+    creds: reader,
+  }));
+  tools.filter((row) => row.transport).forEach((row, i) => controlPath(() => b, { ...mcp, name: readOnly.name }, row, `ro-session-${i}`, {
+    request: (fx) => row.request(fx, anonymous),
+    subject: () => row.subject,
+    creds: reader,
   }));
 
   describe("the logs the suite collected", () => {

@@ -206,6 +206,13 @@ void http_connection::handle(request& req) {
     if (session.empty())
       return fail(status::bad_request, rpc::invalid_request,
                   "Mcp-Session-Id header is required");
+    // An anonymous reader (readWithoutKey) may not end a keyed session.
+    if (!who.authenticated && core_->eng->keyed(session)) {
+      net::log_refusal("mcp", who.address, "DELETE /mcp", "missing");
+      return fail(status::unauthorized, rpc::invalid_request,
+                  "credentials required: the session was opened with a "
+                  "key; Authorization: Bearer <MCP_API_KEY>");
+    }
     if (!core_->eng->close(session))
       return fail(status::not_found, rpc::session_not_found,
                   "Session not found");
@@ -243,7 +250,8 @@ void http_connection::post(request& req, const caller& base) {
     if (msg.kind != rpc::kind::request)
       return fail(status::bad_request, rpc::invalid_request,
                   "initialize must be a request");
-    who.session = core_->eng->open_session();
+    who.session
+      = core_->eng->open_session(core_->auth.enabled() && who.authenticated);
     if (who.session.empty())
       return fail(status::service_unavailable, rpc::internal_error,
                   "too many open sessions; retry later", msg.id);
