@@ -46,7 +46,7 @@ start_stores(caf::actor_system& sys, const config::settings& cfg,
     ctx.stores.push_back(status);
     persistence::pg_writer_config wc;
     wc.database_url = cfg.database_url;
-    wc.node = cluster::node_name(cfg);
+    wc.node = ctx.node_name;
     wc.position_hz = static_cast<uint32_t>(cfg.position_history_hz);
     wc.buffer_size = static_cast<size_t>(cfg.write_buffer_size);
     auto writer = persistence::spawn_pg_writer(sys, wc, bus, status);
@@ -105,16 +105,16 @@ void hand_over(caf::actor_system& sys, registry_actor registry, Atom atom,
 /// (docs/persistence.md, "Restart"). Rows written before clustering become
 /// this node's when no other node took them first.
 void restore(caf::actor_system& sys, const config::settings& cfg,
-             const node_limits& limits, registry_actor registry) {
+             const node_context& ctx, registry_actor registry) {
   if (cfg.database_url.empty())
     return;
-  auto node = cluster::node_name(cfg);
+  const auto& node = ctx.node_name;
   if (auto claimed = persistence::claim_unowned(cfg.database_url, node))
     log::info("rows without an owner node are this node's now",
               {{"node", node}, {"rows", claimed}});
   hand_over<agent_info>(
     sys, registry, atom::spawn::value,
-    persistence::load_agents(cfg.database_url, node, limits.history),
+    persistence::load_agents(cfg.database_url, node, ctx.limits.history),
     [](const agent_snapshot& x) { return x.info.id; }, "agent");
   hand_over<coordination_info>(
     sys, registry, atom::coordinate::value,
@@ -183,7 +183,7 @@ node::node(const config::settings& cfg, bool mcp_http)
   stores_ = start_stores(system_, cfg, *ctx_, bus_, frame_sinks);
   registry_ = system_.spawn(av::registry, ctx_, bus_);
   try {
-    restore(system_, cfg, ctx_->limits, registry_);
+    restore(system_, cfg, *ctx_, registry_);
   } catch (const std::exception& e) {
     shutdown();
     throw std::runtime_error(

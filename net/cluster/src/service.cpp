@@ -69,7 +69,7 @@ std::string advertised_host(const config::settings& cfg) {
 
 service::service(const config::settings& cfg, caf::actor_system& sys,
                  node_context_ptr ctx)
-  : sys_(sys), name_(node_name(cfg)), tls_(tls_configured(cfg)) {
+  : sys_(sys), name_(ctx->node_name), tls_(tls_configured(cfg)) {
   node_settings ns;
   ns.self = member{name_, advertised_host(cfg), cfg.cluster_port};
   ns.secret = cfg.cluster_secret;

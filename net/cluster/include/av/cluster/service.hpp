@@ -29,7 +29,8 @@ std::string node_name(const config::settings& cfg);
 std::string advertised_host(const config::settings& cfg);
 
 /// The node actor of a running node, published and registered as
-/// `node_actor_name`. Throws when the cluster port cannot be bound.
+/// `node_actor_name`, named `ctx->node_name` (node_name()). Throws when the
+/// cluster port cannot be bound.
 class service {
 public:
   service(const config::settings& cfg, caf::actor_system& sys,
