@@ -170,6 +170,9 @@ demo_actor::behavior_type demo(self_ptr self, node_context_ptr ctx,
       auto& st = self->state;
       ++st.processed;
       for (auto& ev : *batch.events) {
+        // Another node's demo drives that node's agents.
+        if (!ev.node.empty())
+          continue;
         if (auto x = caf::get_if<coordination_event>(&ev.payload)) {
           if ((x->status == coord_status::completed
                || x->status == coord_status::failed)

@@ -21,6 +21,7 @@ const char* to_string(ec x) {
     case ec::timeout: return "timeout";
     case ec::finished: return "finished";
     case ec::store_full: return "store_full";
+    case ec::node_unreachable: return "node_unreachable";
   }
   return "unknown";
 }

@@ -27,14 +27,28 @@ void event_bus::attach(bus_actor wake) {
     caf::anon_send(waiting, atom::flush::value);
 }
 
-void event_bus::publish(event_payload payload, int64_t time_ms) {
+bool changes_listings(const event& ev) {
+  switch (ev.kind()) {
+    case event_kind::agent_state:
+    case event_kind::node_joined:
+    case event_kind::node_left: return true;
+    // This node's own come and go with the directory.
+    case event_kind::agent_spawned:
+    case event_kind::agent_terminated: return !ev.node.empty();
+    default: return false;
+  }
+}
+
+void event_bus::publish(event_payload payload, int64_t time_ms,
+                        std::string node) {
   bus_actor wake;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     if (pending_.empty())
       wake = wake_;
-    pending_.push_back(event{++seq_, time_ms, std::move(payload)});
-    if (pending_.back().kind() == event_kind::agent_state)
+    pending_.push_back(
+      event{++seq_, time_ms, std::move(payload), std::move(node)});
+    if (changes_listings(pending_.back()))
       state_seq_ = seq_;
   }
   // One wake-up per batch: later publishers find the queue non-empty.

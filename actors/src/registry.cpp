@@ -105,6 +105,20 @@ caf::error unknown_agent(const std::string& key) {
                     "no agent with id, number or name \"" + key + "\"");
 }
 
+/// The next free number of this node's slot; after the slot's last one it
+/// starts again from its first, past the numbers still in use.
+num_id take_number(registry_data& st) {
+  const num_id first = (st.ctx->slot << slot_shift) | 1;
+  const num_id last = first | ((num_id{1} << slot_shift) - 1);
+  for (;;) {
+    if (st.next_num < first || st.next_num > last)
+      st.next_num = first;
+    auto num = st.next_num++;
+    if (st.agents.count(num) == 0)
+      return num;
+  }
+}
+
 void forget_agent(self_ptr self, num_id num) {
   auto& st = self->state;
   auto i = st.agents.find(num);
@@ -316,7 +330,7 @@ registry_actor::behavior_type registry(self_ptr self, node_context_ptr ctx,
       ++st.processed;
       if (auto err = validate(self, spec))
         return err;
-      auto num = st.next_num++;
+      auto num = take_number(st);
       agent_snapshot snap;
       auto& info = snap.info;
       info.id = spec.id.empty() ? make_uuid() : spec.id;
@@ -341,7 +355,9 @@ registry_actor::behavior_type registry(self_ptr self, node_context_ptr ctx,
         return make_error(ec::conflict, "agent " + info.id + " (number "
                                           + std::to_string(info.num)
                                           + ") is taken");
-      st.next_num = std::max(st.next_num, info.num + 1);
+      // A number of another slot was given before this node's slot changed.
+      if (slot_of(info.num) == st.ctx->slot)
+        st.next_num = std::max(st.next_num, info.num + 1);
       // Tasks did not survive the restart: a BUSY agent comes back IDLE.
       if (info.state == agent_state::busy)
         info.state = agent_state::idle;
@@ -405,6 +421,7 @@ registry_actor::behavior_type registry(self_ptr self, node_context_ptr ctx,
       info.task = spec.task;
       info.metadata = spec.metadata;
       info.started_ms = now_ms();
+      info.node = st.ctx->node_name;
       // Listings and /api/snapshot show who takes part.
       info.participants = participants_of(spec);
       auto handle
@@ -468,6 +485,9 @@ registry_actor::behavior_type registry(self_ptr self, node_context_ptr ctx,
       auto& st = self->state;
       ++st.processed;
       for (auto& ev : *batch.events) {
+        // Another node's agents are that node's registry's.
+        if (!ev.node.empty())
+          continue;
         if (auto x = caf::get_if<agent_state_changed>(&ev.payload)) {
           auto i = st.agents.find(x->agent);
           if (i != st.agents.end())

@@ -113,6 +113,10 @@ const std::vector<spec>& table() {
           "this node's name in the cluster, kept across restarts; empty: "
           "the host name"},
          &s::node_name, check_node_name, "NAME"),
+    integer({"NODE_SLOT", "--node-slot",
+             "range this node numbers its agents in, unique in the cluster; "
+             "-1: 0 without seeds, else derived from NODE_NAME"},
+            &s::node_slot, -1, 1023),
     listener({"CLUSTER_PORT", "--cluster-port",
               "port other nodes of the cluster (and the shell) connect to"},
              &s::cluster_port),

@@ -252,8 +252,10 @@ pg_writer_actor::behavior_type pg_writer(self_ptr self, pg_writer_config cfg,
       ++st.processed;
       if (!batch.events || batch.events->empty())
         return;
+      // Another node's events are that node's to write.
       for (const auto& e : *batch.events)
-        translate(e, st.ids, st.queue);
+        if (e.node.empty())
+          translate(e, st.ids, st.queue);
       st.seen = batch.events->back().seq;
       if (st.queue.empty() && !st.inflight)
         advance(self);

@@ -226,8 +226,10 @@ redis_writer(self_ptr self, redis_writer_config cfg, store_status_ptr status) {
       ++self->state.processed;
       if (!batch.events)
         return;
+      // Another node's events are that node's to write.
       for (const auto& e : *batch.events)
-        on_event(self, e);
+        if (e.node.empty())
+          on_event(self, e);
       publish_status(self);
       request_flush(self);
     },

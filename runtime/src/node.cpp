@@ -166,6 +166,7 @@ node::node(const config::settings& cfg, bool mcp_http)
   : config_(cfg), system_(config_), ctx_(std::make_shared<node_context>()) {
   ctx_->limits = limits_from(cfg);
   ctx_->node_name = cluster::node_name(cfg);
+  ctx_->slot = cluster::node_slot(cfg, ctx_->node_name);
   ctx_->seed = cfg.demo_seed;
   // Spans go out from the first request on (docs/deployment.md, "Tracing").
   if (auto endpoint = cfg.trace_endpoint(); !endpoint.empty()) {
@@ -214,9 +215,19 @@ node::node(const config::settings& cfg, bool mcp_http)
       throw;
     }
   }
+  // The API, MCP and the stream ask the cluster's registry: every node's
+  // agents (docs/cluster.md).
   try {
-    ws_ = std::make_unique<ws_server>(cfg, system_, registry_, bus_, physics_,
-                                      ctx_, ws_server::limits_from(cfg));
+    cluster_
+      = std::make_unique<cluster::service>(cfg, system_, ctx_, registry_, bus_);
+  } catch (const std::exception&) {
+    shutdown();
+    throw;
+  }
+  auto swarm = cluster_->view();
+  try {
+    ws_ = std::make_unique<ws_server>(cfg, system_, swarm, bus_, physics_, ctx_,
+                                      ws_server::limits_from(cfg));
   } catch (const std::exception& e) {
     shutdown();
     throw std::runtime_error("cannot listen for WebSockets on "
@@ -237,12 +248,6 @@ node::node(const config::settings& cfg, bool mcp_http)
       sources.others.push_back(caf::actor_cast<status_actor>(demo_));
     telemetry_->watch(system_, std::move(sources));
   }
-  try {
-    cluster_ = std::make_unique<cluster::service>(cfg, system_, ctx_);
-  } catch (const std::exception&) {
-    shutdown();
-    throw;
-  }
   if (telemetry_)
     telemetry_->watch_also(caf::actor_cast<status_actor>(cluster_->actor()));
   // The API tells the dashboard the bound WebSocket port (WS_PORT may be 0).
@@ -251,7 +256,7 @@ node::node(const config::settings& cfg, bool mcp_http)
   try {
     auto& stats = ws_->stats();
     http_ = std::make_unique<http_server>(
-      http_cfg, system_, registry_, bus_, physics_, ctx_, telemetry_,
+      http_cfg, system_, swarm, bus_, physics_, ctx_, telemetry_,
       std::shared_ptr<const std::atomic<uint64_t>>(stats,
                                                    &stats->sessions_open));
   } catch (const std::exception& e) {
@@ -275,7 +280,7 @@ node::node(const config::settings& cfg, bool mcp_http)
     throw std::runtime_error(describe(store.error()));
   }
   try {
-    mcp_ = std::make_unique<mcp_server>(cfg, system_, registry_, bus_, physics_,
+    mcp_ = std::make_unique<mcp_server>(cfg, system_, swarm, bus_, physics_,
                                         ctx_, telemetry_, memory_, mcp_http);
   } catch (const std::exception& e) {
     shutdown();
@@ -373,7 +378,8 @@ int serve(const config::settings& cfg) {
     persistence::prepare_database(cfg.database_url, cfg.auto_migrate);
   node n{cfg};
   log::info("node ready",
-            {{"demo_agents", cfg.demo_agents},
+            {{"node", cluster::node_name(cfg)},
+             {"demo_agents", cfg.demo_agents},
              {"max_agents", cfg.max_agents},
              {"api_port", n.api_port()},
              {"ws_port", n.ws_port()},

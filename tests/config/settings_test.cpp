@@ -93,6 +93,7 @@ CAF_TEST(defaults) {
   CAF_CHECK(cfg.cluster_seeds.empty());
   CAF_CHECK_EQUAL(cfg.cluster_bind_address, "127.0.0.1");
   CAF_CHECK(cfg.node_name.empty());
+  CAF_CHECK_EQUAL(cfg.node_slot, -1);
   CAF_CHECK_EQUAL(cfg.database_url, "");
   CAF_CHECK_EQUAL(cfg.database_pool_size, 20);
   CAF_CHECK_EQUAL(cfg.redis_url, "");
@@ -133,13 +134,14 @@ CAF_TEST(defaults) {
 
 CAF_TEST(every documented variable is described) {
   auto rows = describe(settings{});
-  CAF_CHECK_EQUAL(rows.size(), 61u);
+  CAF_CHECK_EQUAL(rows.size(), 62u);
   for (auto name : {"BIND_ADDRESS",
                     "API_PORT",
                     "WS_PORT",
                     "MCP_PORT",
                     "METRICS_PORT",
                     "NODE_NAME",
+                    "NODE_SLOT",
                     "CLUSTER_PORT",
                     "CLUSTER_BIND_ADDRESS",
                     "CLUSTER_ADVERTISE",

@@ -39,6 +39,9 @@ enum class ec : uint8_t {
   finished,
   /// A store holds as much as its size cap allows (MEMORY_MAX_BYTES).
   store_full,
+  /// The agent or coordination lives on a node of the cluster that is cut
+  /// off from this one.
+  node_unreachable,
 };
 
 const char* to_string(ec x);

@@ -33,6 +33,11 @@ struct node_limits {
 /// Wall-clock milliseconds since the epoch.
 int64_t now_ms();
 
+/// Whether `ev` changes what an agent listing shows beyond what the
+/// directory's generation says: a state, another node's agent coming or
+/// going, a node of the cluster lost or back.
+bool changes_listings(const event& ev);
+
 /// Publishing side of the event bus: assigns sequence numbers and queues
 /// events until the bus actor flushes them. A plain object rather than an
 /// actor so that publishing costs one short lock instead of a message per
@@ -44,8 +49,10 @@ public:
   void attach(bus_actor wake);
 
   /// Appends an event with the next sequence number, stamped `time_ms`
-  /// (callers on hot paths pass a clock reading they already have).
-  void publish(event_payload payload, int64_t time_ms = now_ms());
+  /// (callers on hot paths pass a clock reading they already have); `node`
+  /// names another node of the cluster the event happened on.
+  void publish(event_payload payload, int64_t time_ms = now_ms(),
+               std::string node = {});
 
   /// Takes every queued event, in sequence order.
   std::vector<event> take();
@@ -53,8 +60,9 @@ public:
   /// Sequence number of the last published event (0 before the first).
   uint64_t last_seq() const;
 
-  /// Sequence number of the last published agent state change (0 before
-  /// the first): a reader that has seen it knows every state there is.
+  /// Sequence number of the last published event that changes an agent
+  /// listing (changes_listings; 0 before the first): a reader that has seen
+  /// it knows every state there is.
   uint64_t last_state_seq() const;
 
 private:
@@ -154,6 +162,8 @@ using store_status_ptr = std::shared_ptr<store_status>;
 struct node_context {
   /// NODE_NAME: the owner written on this node's agents and coordinations.
   std::string node_name;
+  /// NODE_SLOT: the top bits of every agent number this node gives.
+  uint32_t slot = 0;
   event_bus bus;
   directory agents;
   node_limits limits;

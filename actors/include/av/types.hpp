@@ -17,9 +17,18 @@
 /// that CAF can print, compare and (for clustering) serialize it.
 namespace av {
 
-/// Compact numeric id of an agent, unique per node; used in position frames
-/// and event streams instead of the UUID.
+/// Compact numeric id of an agent, unique in the cluster; used in position
+/// frames and event streams instead of the UUID.
 using num_id = uint32_t;
+
+/// Each node of a cluster numbers its agents in its own slot (NODE_SLOT):
+/// the top bits of every number it gives (docs/cluster.md, "Numbers").
+constexpr uint32_t slot_shift = 22;
+constexpr uint32_t max_slot = (1u << (32 - slot_shift)) - 1;
+
+constexpr uint32_t slot_of(num_id x) {
+  return x >> slot_shift;
+}
 
 // -- enumerations -------------------------------------------------------------
 
@@ -165,6 +174,8 @@ struct agent_summary {
   provenance origin = provenance::measured;
   /// NODE_NAME of the node that owns it.
   std::string node;
+  /// False while the node that owns it is cut off from this one.
+  bool reachable = true;
 };
 
 /// What an agent carries over a restart.
@@ -492,6 +503,10 @@ struct event {
   uint64_t seq = 0;
   int64_t time_ms = 0;
   event_payload payload;
+  /// The node it happened on when that is another node of the cluster
+  /// (relayed); empty for this node's own. Stores skip relayed events: the
+  /// node they happened on writes them.
+  std::string node;
 
   event_kind kind() const { return static_cast<event_kind>(payload.index()); }
 };
@@ -563,7 +578,7 @@ typename Inspector::result_type inspect(Inspector& f, agent_info& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_summary& x) {
   return f(caf::meta::type_name("agent_summary"), x.id, x.num, x.name, x.type,
-           x.state, x.origin, x.node);
+           x.state, x.origin, x.node, x.reachable);
 }
 
 template <class Inspector>
@@ -729,7 +744,7 @@ typename Inspector::result_type inspect(Inspector& f, node_left& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, event& x) {
-  return f(caf::meta::type_name("event"), x.seq, x.time_ms, x.payload);
+  return f(caf::meta::type_name("event"), x.seq, x.time_ms, x.payload, x.node);
 }
 
 template <class Inspector>

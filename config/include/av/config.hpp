@@ -37,6 +37,9 @@ struct settings {
   // -- cluster (docs/cluster.md) ----------------------------------------------
   /// This node's name in the cluster; empty: the host name.
   std::string node_name;
+  /// The range this node numbers its agents in (docs/cluster.md,
+  /// "Numbers"); -1: 0 for a node without seeds, else from the name.
+  int node_slot = -1;
   std::uint16_t cluster_port = 4242;
   /// Loopback unless told otherwise: without TLS the port carries control.
   std::string cluster_bind_address = "127.0.0.1";

@@ -53,7 +53,7 @@ watcher(watcher_ptr self, std::shared_ptr<agent_lists> lists,
         return;
       bool states = false;
       for (auto& ev : events)
-        states = states || ev.kind() == event_kind::agent_state;
+        states = states || changes_listings(ev);
       lists->saw(events.back().seq, states);
     },
     [=](atom::status, status_verbosity) {

@@ -107,7 +107,8 @@ void to_json(json& out, const agent_summary& x) {
              {"type", x.type},
              {"state", to_string(x.state)},
              {"provenance", to_string(x.origin)},
-             {"node", x.node}};
+             {"node", x.node},
+             {"reachable", x.reachable}};
 }
 
 json metadata_json(const std::string& text) {

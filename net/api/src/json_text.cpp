@@ -57,7 +57,8 @@ std::string agent_page_text(const agent_page& page,
     out += std::to_string(a.num);
     out += R"(,"provenance":")";
     out += to_string(a.origin);
-    out += R"(","state":")";
+    out += a.reachable ? R"(","reachable":true,"state":")"
+                       : R"(","reachable":false,"state":")";
     out += to_string(a.state);
     out += R"(","type":)";
     append_quoted(out, a.type);

@@ -33,11 +33,9 @@ cluster::node_actor cluster_node(const api_env& env) {
 }
 
 json member_json(const cluster::member& x, bool self) {
-  return json{{"name", x.name},
-              {"address", x.address()},
-              {"state", cluster::to_string(x.state)},
-              {"since", x.since_ms},
-              {"self", self}};
+  return json{{"name", x.name},      {"address", x.address()},
+              {"slot", x.slot},      {"state", cluster::to_string(x.state)},
+              {"since", x.since_ms}, {"self", self}};
 }
 
 /// Every member, this node first, as GET /api/nodes and /health list them.

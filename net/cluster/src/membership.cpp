@@ -29,7 +29,7 @@ std::string proof_of(const std::string& secret, const hello& x) {
     return {};
   // Version, name, host and port, separated by a byte no name holds.
   auto text = std::to_string(x.version) + '\n' + x.name + '\n' + x.host + '\n'
-              + std::to_string(x.port);
+              + std::to_string(x.port) + '\n' + std::to_string(x.slot);
   std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
   unsigned int size = 0;
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
@@ -66,7 +66,17 @@ std::optional<std::string> refusal(const hello& theirs, const std::string& mine,
 
 membership::membership(member self) : self_(std::move(self)) {}
 
-std::optional<std::string> membership::name_taken(const hello& peer) const {
+std::optional<std::string> membership::taken(const hello& peer) const {
+  auto slot_clash = [&](const member& x) {
+    return "node \"" + peer.name + "\" numbers its agents in slot "
+           + std::to_string(peer.slot) + " as node \"" + x.name
+           + "\" does (give one of them another NODE_SLOT)";
+  };
+  if (peer.slot == self_.slot)
+    return slot_clash(self_);
+  for (auto& [name, x] : others_)
+    if (name != peer.name && x.state == member_state::up && x.slot == peer.slot)
+      return slot_clash(x);
   auto i = others_.find(peer.name);
   if (i == others_.end() || i->second.state != member_state::up)
     return std::nullopt;
@@ -82,6 +92,7 @@ bool membership::up(const member& peer, std::int64_t now_ms) {
   if (!added) {
     i->second.host = peer.host;
     i->second.port = peer.port;
+    i->second.slot = peer.slot;
   }
   if (news) {
     i->second.state = member_state::up;

@@ -24,6 +24,8 @@ struct node_state {
   std::set<std::string> dialing;
   /// Addresses whose last try failed: said once, not on every retry.
   std::set<std::string> failing;
+  /// Members whose inventory is to be asked for (again).
+  std::set<std::string> inventories;
   bool retry_pending = false;
   uint64_t processed = 0;
 };
@@ -47,12 +49,39 @@ void schedule_retry(self_ptr self) {
   self->delayed_send(self, st.cfg.retry, retry_atom::value);
 }
 
+/// Asks the member `name` for its inventory, for the view; asks again on
+/// the next retry when that fails.
+void ask_inventory(self_ptr self, const std::string& name) {
+  auto& st = self->state;
+  auto i = st.handles.find(name);
+  if (!st.cfg.view || i == st.handles.end())
+    return;
+  st.inventories.erase(name);
+  auto peer = caf::actor_cast<node_actor>(i->second);
+  self
+    ->request(peer, st.cfg.timeout, inventory_atom::value, st.cfg.self.name,
+              caf::actor_cast<caf::actor>(st.cfg.view))
+    .then(
+      [self, name](inventory& inv) {
+        auto& st = self->state;
+        if (auto x = st.members->find(name))
+          self->send(st.cfg.view, inventory_atom::value, *x, std::move(inv));
+      },
+      [self, name](caf::error& err) {
+        log::warn("cluster: no inventory from a node",
+                  {{"node", name}, {"error", describe(err)}});
+        self->state.inventories.insert(name);
+        schedule_retry(self);
+      });
+}
+
 /// `peer` (its node actor `handle`) is connected.
 void admit(self_ptr self, const member& peer,
            const caf::strong_actor_ptr& handle) {
   auto& st = self->state;
   auto& known = st.handles[peer.name];
-  if (known != handle) {
+  auto fresh = known != handle;
+  if (fresh) {
     if (known)
       st.names.erase(caf::actor_cast<caf::actor_addr>(known));
     known = handle;
@@ -60,10 +89,13 @@ void admit(self_ptr self, const member& peer,
     self->monitor(handle);
   }
   if (st.members->up(peer, now_ms())) {
+    fresh = true;
     log::info("cluster: node joined",
               {{"node", peer.name}, {"address", peer.address()}});
     changed(self, peer.name);
   }
+  if (fresh)
+    self->send(self, inventory_atom::value, peer.name);
 }
 
 hello hello_of(const node_settings& cfg) {
@@ -71,6 +103,7 @@ hello hello_of(const node_settings& cfg) {
   result.name = cfg.self.name;
   result.host = cfg.self.host;
   result.port = cfg.self.port;
+  result.slot = cfg.self.slot;
   result.proof = proof_of(cfg.secret, result);
   return result;
 }
@@ -160,10 +193,14 @@ node_actor::behavior_type node(self_ptr self, dialer_actor dialer,
     auto name = i->second;
     st.names.erase(i);
     st.handles.erase(name);
+    st.inventories.erase(name);
     if (st.members->down(name, now_ms())) {
       auto reason = caf::to_string(msg.reason);
       log::warn("cluster: node left", {{"node", name}, {"reason", reason}});
       changed(self, name, reason);
+      if (st.cfg.view)
+        self->send(st.cfg.view, lost_atom::value, *st.members->find(name),
+                   reason);
     }
     schedule_retry(self);
   });
@@ -175,7 +212,7 @@ node_actor::behavior_type node(self_ptr self, dialer_actor dialer,
       auto address = address_of(theirs.host, theirs.port);
       auto why = refusal(theirs, st.cfg.self.name, st.cfg.secret);
       if (!why)
-        why = st.members->name_taken(theirs);
+        why = st.members->taken(theirs);
       if (!why && !handle)
         why = "no node actor to answer to";
       if (why) {
@@ -184,7 +221,8 @@ node_actor::behavior_type node(self_ptr self, dialer_actor dialer,
         return make_error(ec::conflict, "refused by node \"" + st.cfg.self.name
                                           + "\": " + *why);
       }
-      admit(self, member{theirs.name, theirs.host, theirs.port}, handle);
+      admit(self, member{theirs.name, theirs.host, theirs.port, theirs.slot},
+            handle);
       return st.members->list();
     },
     [=](atom::list) {
@@ -208,6 +246,9 @@ node_actor::behavior_type node(self_ptr self, dialer_actor dialer,
       auto& st = self->state;
       ++st.processed;
       st.retry_pending = false;
+      auto wanted = st.inventories;
+      for (auto& name : wanted)
+        ask_inventory(self, name);
       auto lost = st.members->unreachable();
       for (auto& x : lost)
         dial(self, x.host, x.port);
@@ -217,6 +258,26 @@ node_actor::behavior_type node(self_ptr self, dialer_actor dialer,
           dial(self, host, port);
       if (!lost.empty() || (st.handles.empty() && !st.cfg.seeds.empty()))
         schedule_retry(self);
+    },
+    [=](inventory_atom, const std::string& name) {
+      ++self->state.processed;
+      ask_inventory(self, name);
+    },
+    [=](inventory_atom, const std::string& name,
+        caf::actor& follower) -> caf::result<inventory> {
+      auto& st = self->state;
+      ++st.processed;
+      // Members only: a client that reached the port without peering
+      // (and proving the secret) learns nothing.
+      auto i = st.names.find(self->current_sender()
+                               ? self->current_sender()->address()
+                               : caf::actor_addr{});
+      if (i == st.names.end() || i->second != name || !st.cfg.view)
+        return make_error(ec::conflict, "node \"" + name
+                                          + "\" is not a member of node \""
+                                          + st.cfg.self.name + "\"'s cluster");
+      return self->delegate(st.cfg.view, inventory_atom::value, name,
+                            std::move(follower));
     },
     [=](atom::status, status_verbosity v) {
       ++self->state.processed;

@@ -59,6 +59,18 @@ std::string node_name(const config::settings& cfg) {
   return cfg.node_name.empty() ? host_name() : cfg.node_name;
 }
 
+std::uint32_t node_slot(const config::settings& cfg, const std::string& name) {
+  if (cfg.node_slot >= 0)
+    return static_cast<std::uint32_t>(cfg.node_slot);
+  if (cfg.cluster_seeds.empty())
+    return 0;
+  // FNV-1a: stable across builds and machines, unlike std::hash.
+  std::uint32_t h = 2166136261u;
+  for (unsigned char c : name)
+    h = (h ^ c) * 16777619u;
+  return 1 + h % max_slot;
+}
+
 std::string advertised_host(const config::settings& cfg) {
   if (!cfg.cluster_advertise.empty())
     return cfg.cluster_advertise;
@@ -68,20 +80,16 @@ std::string advertised_host(const config::settings& cfg) {
 }
 
 service::service(const config::settings& cfg, caf::actor_system& sys,
-                 node_context_ptr ctx)
+                 node_context_ptr ctx, registry_actor registry, bus_actor bus)
   : sys_(sys), name_(ctx->node_name), tls_(tls_configured(cfg)) {
+  view_ = spawn_view(sys, ctx, std::move(registry), std::move(bus));
   node_settings ns;
-  ns.self = member{name_, advertised_host(cfg), cfg.cluster_port};
+  ns.self = member{name_, advertised_host(cfg), cfg.cluster_port, ctx->slot};
+  ns.view = view_;
   ns.secret = cfg.cluster_secret;
   for (auto& seed : cfg.cluster_seeds)
     ns.seeds.emplace_back(seed.host, seed.port);
   ns.timeout = std::chrono::milliseconds{cfg.cluster_timeout_ms};
-  ns.on_change = [ctx](const member& x, const std::string& reason) {
-    if (x.state == member_state::up)
-      ctx->bus.publish(node_joined{x.name, x.address()});
-    else
-      ctx->bus.publish(node_left{x.name, x.address(), reason});
-  };
   auto bind = cfg.cluster_bind_address.c_str();
   // Connects and publishes through TLS when configured: the OpenSSL
   // manager's middleman actor speaks the same protocol over TLS.
@@ -100,6 +108,7 @@ service::service(const config::settings& cfg, caf::actor_system& sys,
            : sys.middleman().publish(actor_, cfg.cluster_port, bind, reuse);
   if (!bound) {
     caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(view_, caf::exit_reason::user_shutdown);
     throw std::runtime_error(
       "cannot listen for the cluster on "
       + address_of(cfg.cluster_bind_address, cfg.cluster_port) + ": "
@@ -114,6 +123,7 @@ service::service(const config::settings& cfg, caf::actor_system& sys,
              {"address", address_of(cfg.cluster_bind_address, port_)},
              {"advertised", address_of(ns.self.host, port_)},
              {"tls", tls_},
+             {"slot", ctx->slot},
              {"seeds", cfg.cluster_seeds.size()}});
   if (!tls_ && loopback(cfg.cluster_bind_address))
     log::info("cluster port on loopback only: other machines cannot join; "
@@ -137,7 +147,9 @@ void service::stop() {
     return;
   sys_.registry().erase(node_actor_name);
   caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(view_, caf::exit_reason::user_shutdown);
   actor_ = node_actor{};
+  view_ = view_actor{};
 }
 
 } // namespace av::cluster

@@ -47,6 +47,8 @@ api_error from_node_error(ec code, const std::string& text) {
     case ec::finished: return make(status::conflict, "finished", text);
     case ec::store_full:
       return make(status::insufficient_storage, "store_full", text);
+    case ec::node_unreachable:
+      return make(status::service_unavailable, "node_unreachable", text);
   }
   return make(status::internal_server_error, "internal", text);
 }

@@ -8,8 +8,9 @@ using namespace av::cluster;
 
 namespace {
 
+// Every node of these tests numbers in the slot of its port's number.
 member at(std::string name, std::uint16_t port) {
-  return member{std::move(name), "10.0.0.1", port};
+  return member{std::move(name), "10.0.0.1", port, port};
 }
 
 hello hello_of(std::string name, std::uint16_t port,
@@ -18,6 +19,7 @@ hello hello_of(std::string name, std::uint16_t port,
   x.name = std::move(name);
   x.host = "10.0.0.1";
   x.port = port;
+  x.slot = port;
   x.proof = proof_of(secret, x);
   return x;
 }
@@ -69,13 +71,33 @@ CAF_TEST(a name is owned by one up node at a time) {
   membership m{at("a", 1)};
   m.up(at("b", 2), 0);
   // The same node again (a restart at its address) is welcome.
-  CAF_CHECK(!m.name_taken(hello_of("b", 2, "")));
-  auto taken = m.name_taken(hello_of("b", 9, ""));
+  CAF_CHECK(!m.taken(hello_of("b", 2, "")));
+  auto taken = m.taken(hello_of("b", 9, ""));
   CAF_REQUIRE(taken);
   CAF_CHECK_EQUAL(*taken, "node name \"b\" is taken by the node at 10.0.0.1:2");
   // Once b is unreachable another may take the name over.
   m.down("b", 1);
-  CAF_CHECK(!m.name_taken(hello_of("b", 9, "")));
+  CAF_CHECK(!m.taken(hello_of("b", 9, "")));
+}
+
+CAF_TEST(a slot is numbered in by one node) {
+  membership m{at("a", 1)};
+  m.up(at("b", 2), 0);
+  auto own = hello_of("c", 3, "");
+  own.slot = 1;
+  CAF_CHECK_EQUAL(m.taken(own).value_or(""),
+                  "node \"c\" numbers its agents in slot 1 as node \"a\" "
+                  "does (give one of them another NODE_SLOT)");
+  auto other = hello_of("c", 3, "");
+  other.slot = 2;
+  CAF_CHECK_EQUAL(m.taken(other).value_or(""),
+                  "node \"c\" numbers its agents in slot 2 as node \"b\" "
+                  "does (give one of them another NODE_SLOT)");
+  // A node coming back keeps its slot; once b is unreachable its slot is
+  // free again.
+  CAF_CHECK(!m.taken(hello_of("b", 2, "")));
+  m.down("b", 1);
+  CAF_CHECK(!m.taken(other));
 }
 
 CAF_TEST(refusals name what differs) {

@@ -58,7 +58,7 @@ struct cluster_fixture : test_coordinator_fixture<> {
                    const std::string& secret = "") {
     node_settings cfg;
     // The port comes with publish_atom, as after binding CLUSTER_PORT 0.
-    cfg.self = member{name, "127.0.0.1", 0};
+    cfg.self = member{name, "127.0.0.1", 0, port};
     cfg.secret = secret;
     for (auto s : seeds)
       cfg.seeds.emplace_back("127.0.0.1", s);

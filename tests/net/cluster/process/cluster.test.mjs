@@ -1,5 +1,6 @@
 // Nodes of a cluster as separate agent-server processes on loopback: three
-// join through one seed and all list each other; the others see a node
+// join through one seed and all list each other; each lists and controls
+// every node's agents (calls routed to the owner); the others see a node
 // killed with SIGKILL go (node.left on their event streams within 5 s, the
 // node listed unreachable, /health still ok) and come back under its name
 // without a second entry; a node with another cluster secret is refused,
@@ -14,7 +15,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { nodeEnv, runNode } from "../../../node/agent_server.mjs";
-import { clusterEnv, getJson, until, view, watch } from "./helpers.mjs";
+import { call, clusterEnv, getJson, spawnAgent, until, view, watch } from "./helpers.mjs";
 
 describe("three nodes on loopback", () => {
   const nodes = {};
@@ -57,6 +58,43 @@ describe("three nodes on loopback", () => {
       ["b", "c"].every((n) => viewer.events.some((e) => e.type === "node.joined" && e.data.node === n)));
   });
 
+  const owned = {};
+
+  it("one swarm: every node lists every node's agents and routes calls to the owner", async () => {
+    for (const name of ["a", "b", "c"]) owned[name] = await spawnAgent(nodes[name], `worker-on-${name}`);
+    // Numbers are unique in the cluster: each node numbers in its own slot.
+    assert.equal(new Set(Object.values(owned).map((x) => x.numId)).size, 3);
+    for (const name of ["a", "b", "c"])
+      await until(`node ${name} lists the three workers with their nodes`, async () => {
+        const { body } = await getJson(nodes[name], "/api/agents?limit=1000");
+        const got = body.agents.filter((x) => x.name.startsWith("worker-on-")).map((x) => `${x.name}@${x.node}`).sort();
+        return got.join() === "worker-on-a@a,worker-on-b@b,worker-on-c@c" && body.total === 3 && body;
+      });
+    // The dashboard's snapshot on c holds a's and b's agents.
+    const snap = await getJson(nodes.c, "/api/snapshot");
+    assert.deepEqual(snap.body.agents.map((x) => x.node).sort(), ["a", "b", "c"]);
+    // Read and changed through c, on a: the same status codes and bodies.
+    const got = await getJson(nodes.c, `/api/agents/${owned.a.id}`);
+    assert.equal(got.status, 200);
+    assert.equal(got.body.node, "a");
+    const changed = await call(nodes.c, "PUT", `/api/agents/${owned.a.id}/state`, { state: "ERROR", reason: "drill" });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.equal(changed.body.state, "ERROR");
+    assert.equal((await getJson(nodes.a, `/api/agents/${owned.a.id}`)).body.state, "ERROR");
+    await until("b hears of the change on a", async () =>
+      (await getJson(nodes.b, "/api/agents?state=ERROR")).body.agents.some((x) => x.id === owned.a.id));
+    const refused = await call(nodes.b, "PUT", `/api/agents/${owned.a.id}/state`, { state: "BUSY" });
+    const local = await call(nodes.a, "PUT", `/api/agents/${owned.a.id}/state`, { state: "BUSY" });
+    assert.equal(refused.status, local.status);
+    assert.deepEqual(refused.body, local.body);
+    // Terminated through b, on c: gone from every node.
+    const ended = await call(nodes.b, "DELETE", `/api/agents/${owned.c.id}`);
+    assert.equal(ended.status, 200, JSON.stringify(ended.body));
+    for (const name of ["a", "b", "c"])
+      await until(`node ${name} no longer lists c's worker`, async () =>
+        !(await getJson(nodes[name], "/api/agents")).body.agents.some((x) => x.id === owned.c.id));
+  });
+
   it("a node killed with SIGKILL is unreachable on the others within 5 s, and /health stays ok", async () => {
     viewer.events.length = 0;
     const killed = Date.now();
@@ -76,6 +114,13 @@ describe("three nodes on loopback", () => {
     const metrics = await (await fetch(nodes.a.metricsUrl)).text();
     assert.match(metrics, /agentviz_cluster_nodes\{state="unreachable"\} 1\b/);
     assert.match(metrics, /agentviz_cluster_nodes\{state="up"\} 2\b/);
+    // Its agents are listed, unreachable; a call on one says which node.
+    const { body } = await getJson(nodes.a, "/api/agents");
+    assert.deepEqual(body.agents.filter((x) => x.node === "b").map((x) => [x.id, x.reachable]), [[owned.b.id, false]]);
+    const res = await call(nodes.c, "PUT", `/api/agents/${owned.b.id}/state`, { state: "ERROR" });
+    assert.equal(res.status, 503);
+    assert.equal(res.body.error.code, "node_unreachable");
+    assert.match(res.body.error.message, /on node "b", which is unreachable/);
   });
 
   it("a node back under its name is up again on every node, listed once", async () => {
@@ -89,6 +134,15 @@ describe("three nodes on loopback", () => {
       });
     await until("node.joined of b again on a's stream", () =>
       viewer.events.some((e) => e.type === "node.joined" && e.data.node === "b"));
+    // b came back without its agents (no database): the others drop the
+    // unreachable one, and list b's new agent once.
+    const again = await spawnAgent(nodes.b, "worker-on-b-again");
+    for (const name of ["a", "c"])
+      await until(`node ${name} lists b's agents as b has them`, async () => {
+        const { body } = await getJson(nodes[name], "/api/agents");
+        const ids = body.agents.filter((x) => x.node === "b").map((x) => x.id);
+        return ids.length === 1 && ids[0] === again.id;
+      });
   });
 
   it("a node with another cluster secret is refused, and both logs say why", async () => {
@@ -185,7 +239,9 @@ describe("two nodes on one PostgreSQL", { skip: process.env.DATABASE_URL ? false
     });
     assert.equal(res.status, 201, await res.text());
   };
-  const names = async (node) => (await getJson(node, "/api/agents")).body.agents.map((a) => a.name).sort();
+  // A node lists the cluster's agents: its own are those with its name.
+  const names = async (node) => (await getJson(node, "/api/agents")).body.agents
+    .filter((a) => a.node === node.ready.node).map((a) => a.name).sort();
 
   before(async () => {
     psql(`CREATE DATABASE ${scratch}`);

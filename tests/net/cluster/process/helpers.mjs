@@ -13,6 +13,22 @@ export async function getJson(node, path) {
   return { status: res.status, body: await res.json() };
 }
 
+/** `method` on `path` of `node`'s API with a JSON body; status and body. */
+export async function call(node, method, path, body) {
+  const res = await fetch(`${node.apiUrl}${path}`, {
+    method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Spawns a coder named `name` on `node`; its JSON. */
+export async function spawnAgent(node, name) {
+  const res = await call(node, "POST", "/api/agents", { type: "coder", name });
+  if (res.status !== 201) throw new Error(`spawn on ${node.ready.node}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
 /** name → state as `node` lists the cluster. */
 export async function view(node) {
   const { body } = await getJson(node, "/api/nodes");

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <caf/meta/type_name.hpp>
+
 /// What a node knows of the cluster's members, and the rules of peering;
 /// no actors and no sockets here, so that the rules are tested alone
 /// (docs/cluster.md, "Membership").
@@ -13,7 +15,7 @@ namespace av::cluster {
 
 /// The cluster protocol's version: nodes of different versions refuse to
 /// peer. Also CAF's `middleman.app-identifiers` (app_identifier()).
-constexpr std::uint32_t protocol_version = 1;
+constexpr std::uint32_t protocol_version = 2;
 
 /// `agentviz-cluster/<version>`.
 std::string app_identifier();
@@ -38,6 +40,8 @@ struct member {
   /// Where its cluster port is reached.
   std::string host;
   std::uint16_t port = 0;
+  /// NODE_SLOT: the top bits of the numbers of its agents.
+  std::uint32_t slot = 0;
   member_state state = member_state::up;
   /// When it entered `state`, in ms since the epoch.
   std::int64_t since_ms = 0;
@@ -52,11 +56,12 @@ struct hello {
   std::string name;
   std::string host;
   std::uint16_t port = 0;
-  /// proof_of(secret, name, host, port); empty without a secret.
+  std::uint32_t slot = 0;
+  /// proof_of(secret, name, host, port, slot); empty without a secret.
   std::string proof;
 };
 
-/// HMAC-SHA256 of the hello's name, host and port under `secret`, in hex;
+/// HMAC-SHA256 of the hello's name, host, port and slot under `secret`, in hex;
 /// empty for an empty secret. The secret itself never crosses the wire.
 std::string proof_of(const std::string& secret, const hello& x);
 
@@ -72,9 +77,10 @@ public:
 
   const member& self() const { return self_; }
 
-  /// Why `peer` may not take its name now: another up member already holds
-  /// it at another address (a name is owned by one node at any time).
-  std::optional<std::string> name_taken(const hello& peer) const;
+  /// Why `peer` may not take its name or slot now: another up member holds
+  /// the name at another address (a name is owned by one node at any
+  /// time), or this node or another up member numbers in the slot.
+  std::optional<std::string> taken(const hello& peer) const;
 
   /// `peer` is connected. Returns whether that is news: it was unknown or
   /// unreachable.
@@ -99,5 +105,19 @@ private:
   member self_;
   std::map<std::string, member> others_;
 };
+
+// Members and hellos travel between nodes.
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member& x) {
+  return f(caf::meta::type_name("member"), x.name, x.host, x.port, x.slot,
+           x.state, x.since_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hello& x) {
+  return f(caf::meta::type_name("hello"), x.version, x.name, x.host, x.port,
+           x.slot, x.proof);
+}
 
 } // namespace av::cluster

@@ -11,6 +11,7 @@
 
 #include "av/actors.hpp"
 #include "av/cluster/membership.hpp"
+#include "av/cluster/view.hpp"
 
 /// The node actor: the one actor a node publishes on its cluster port
 /// (docs/cluster.md). Nodes peer through it, learn each other from it and
@@ -39,7 +40,14 @@ using node_actor = caf::typed_actor<
   // Connect to the node at host:port and peer with it.
   caf::reacts_to<caf::connect_atom, std::string, std::uint16_t>,
   // Connect again to seeds and members that are not up.
-  caf::reacts_to<retry_atom>>::extend_with<status_actor>;
+  caf::reacts_to<retry_atom>,
+  // Internal: ask the member named for its inventory (after the answer to
+  // its join is out, so that it knows this node when the request comes).
+  caf::reacts_to<inventory_atom, std::string>,
+  // A member asks for this node's agents and coordinations, and names its
+  // view to relay this node's events to (view_actor).
+  caf::replies_to<inventory_atom, std::string,
+                  caf::actor>::with<inventory>>::extend_with<status_actor>;
 
 /// What the node actor is started with.
 struct node_settings {
@@ -53,6 +61,10 @@ struct node_settings {
   std::chrono::milliseconds retry{1000};
   /// Bound of a connect and of a join.
   std::chrono::milliseconds timeout{5000};
+  /// This node's view of the cluster's agents (view.hpp): it answers the
+  /// members' inventory requests and learns theirs; none in tests of
+  /// membership alone.
+  view_actor view;
   /// Called on each change of a member (joined, left, back), with what CAF
   /// said of a lost connection (empty for a join).
   std::function<void(const member&, const std::string& reason)> on_change;
@@ -67,18 +79,6 @@ constexpr caf::atom_value node_actor_name = caf::atom("cluster");
 node_actor spawn_node(caf::actor_system& sys, dialer_actor dialer,
                       node_settings cfg);
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, member& x) {
-  return f(caf::meta::type_name("member"), x.name, x.host, x.port, x.state,
-           x.since_ms);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, hello& x) {
-  return f(caf::meta::type_name("hello"), x.version, x.name, x.host, x.port,
-           x.proof);
-}
-
 } // namespace av::cluster
 
 // The values nodes exchange, after the node's own (actors.hpp).
@@ -86,4 +86,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(av_cluster, caf::id_block::av::end)
 CAF_ADD_TYPE_ID(av_cluster, (av::cluster::hello))
 CAF_ADD_TYPE_ID(av_cluster, (av::cluster::member))
 CAF_ADD_TYPE_ID(av_cluster, (std::vector<av::cluster::member>))
+CAF_ADD_TYPE_ID(av_cluster, (av::cluster::inventory))
+CAF_ADD_TYPE_ID(av_cluster, (std::vector<av::event>))
 CAF_END_TYPE_ID_BLOCK(av_cluster)

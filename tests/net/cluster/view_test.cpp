@@ -1,0 +1,274 @@
+#define CAF_SUITE cluster.view
+
+#include "av/cluster/view.hpp"
+
+#include <caf/test/dsl.hpp>
+
+#include "av/bus.hpp"
+#include "av/error.hpp"
+#include "av/registry.hpp"
+
+using namespace av;
+using namespace av::cluster;
+
+namespace {
+
+/// A node's part that the view needs: context, bus, registry and view,
+/// plus everything its bus hands out.
+struct test_node {
+  node_context_ptr ctx = std::make_shared<node_context>();
+  bus_actor bus;
+  registry_actor reg;
+  view_actor view;
+  std::shared_ptr<std::vector<event>> seen
+    = std::make_shared<std::vector<event>>();
+  caf::actor sink;
+};
+
+/// Two nodes of one actor system on CAF's deterministic scheduler, a in
+/// slot 0 and b in slot 1; the node actors' part (asking each other's
+/// inventory) is played by the test.
+struct fixture : test_coordinator_fixture<> {
+  test_node a = make("a", 0);
+  test_node b = make("b", 1);
+
+  test_node make(const std::string& name, uint32_t slot) {
+    test_node x;
+    x.ctx->node_name = name;
+    x.ctx->slot = slot;
+    x.bus = sys.spawn(av::bus, x.ctx);
+    x.reg = sys.spawn(av::registry, x.ctx, x.bus);
+    x.view = spawn_view(sys, x.ctx, x.reg, x.bus);
+    auto log = x.seen;
+    x.sink = sys.spawn([log](caf::event_based_actor*) -> caf::behavior {
+      return {[log](const event_batch& batch) {
+        log->insert(log->end(), batch.events->begin(), batch.events->end());
+      }};
+    });
+    caf::anon_send(x.bus, atom::subscribe::value,
+                   caf::actor_cast<event_sink_actor>(x.sink), all_event_kinds);
+    consume_messages();
+    return x;
+  }
+
+  ~fixture() override {
+    for (auto* x : {&a, &b})
+      for (auto h : {caf::actor_cast<caf::actor>(x->view),
+                     caf::actor_cast<caf::actor>(x->reg),
+                     caf::actor_cast<caf::actor>(x->bus), x->sink})
+        caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
+    run();
+  }
+
+  template <class T, class Handle, class... Ts>
+  caf::expected<T> ask(const Handle& dest, Ts&&... xs) {
+    caf::expected<T> result{caf::sec::bad_function_call};
+    auto rh = self->request(dest, caf::infinite, std::forward<Ts>(xs)...);
+    consume_messages();
+    rh.receive([&](T& x) { result = std::move(x); },
+               [&](caf::error& err) { result = std::move(err); });
+    return result;
+  }
+
+  agent_info spawn(test_node& n, const std::string& type) {
+    agent_spec spec;
+    spec.type = type;
+    auto x = ask<agent_info>(n.view, atom::spawn::value, spec);
+    if (!x)
+      CAF_FAIL("spawn failed: " << describe(x.error()));
+    return *x;
+  }
+
+  /// What the node actor of `to` does when `from` joins: asks for its
+  /// inventory, naming its view, and hands the answer to its view.
+  void learn(test_node& to, test_node& from) {
+    auto inv
+      = ask<inventory>(from.view, inventory_atom::value, to.ctx->node_name,
+                       caf::actor_cast<caf::actor>(to.view));
+    CAF_REQUIRE(inv);
+    self->send(to.view, inventory_atom::value, member_of(from), *inv);
+    consume_messages();
+  }
+
+  static member member_of(const test_node& n) {
+    return member{n.ctx->node_name, "127.0.0.1", 4242, n.ctx->slot};
+  }
+
+  /// What the node actor of `to` does when it loses `from`.
+  void lose(test_node& to, test_node& from) {
+    self->send(to.view, lost_atom::value, member_of(from),
+               std::string{"remote_link_unreachable"});
+    consume_messages();
+  }
+
+  agent_page list(test_node& n, uint32_t offset = 0, uint32_t limit = 100) {
+    auto page = ask<agent_page>(n.view, atom::list::value,
+                                agent_filter{{}, {}, offset, limit});
+    CAF_REQUIRE(page);
+    return *page;
+  }
+
+  /// Events of kind T published on `n`'s bus about node `node`'s agents.
+  template <class T>
+  std::vector<T> told(const test_node& n, const std::string& node) {
+    std::vector<T> result;
+    for (auto& ev : *n.seen)
+      if (auto x = caf::get_if<T>(&ev.payload); x && ev.node == node)
+        result.push_back(*x);
+    return result;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(cluster_view_tests, fixture)
+
+CAF_TEST(every node numbers its agents in its own slot) {
+  auto x = spawn(a, "coder");
+  auto y = spawn(b, "coder");
+  CAF_CHECK_EQUAL(slot_of(x.num), 0u);
+  CAF_CHECK_EQUAL(slot_of(y.num), 1u);
+  CAF_CHECK_EQUAL(y.num, (1u << slot_shift) | 1u);
+  CAF_CHECK_EQUAL(y.name, "coder-" + std::to_string(y.num));
+}
+
+CAF_TEST(a node lists the agents of the nodes it learned after its own) {
+  auto mine = spawn(a, "coder");
+  auto before = spawn(b, "tester");
+  learn(a, b);
+  // Known before: told to a's viewers as spawned, marked as b's, and then
+  // that b joined.
+  auto joined = told<node_joined>(a, "");
+  CAF_REQUIRE_EQUAL(joined.size(), 1u);
+  CAF_CHECK_EQUAL(joined[0].node, "b");
+  CAF_CHECK_EQUAL(joined[0].address, "127.0.0.1:4242");
+  CAF_CHECK_EQUAL(a.seen->back().kind(), event_kind::node_joined);
+  auto spawned = told<agent_spawned>(a, "b");
+  CAF_REQUIRE_EQUAL(spawned.size(), 1u);
+  CAF_CHECK_EQUAL(spawned[0].agent.id, before.id);
+  // Spawned after: relayed.
+  auto after = spawn(b, "reviewer");
+  consume_messages();
+  CAF_CHECK_EQUAL(told<agent_spawned>(a, "b").size(), 2u);
+  auto page = list(a);
+  CAF_REQUIRE_EQUAL(page.total, 3u);
+  CAF_REQUIRE_EQUAL(page.agents.size(), 3u);
+  CAF_CHECK_EQUAL(page.agents[0].id, mine.id);
+  CAF_CHECK_EQUAL(page.agents[1].id, before.id);
+  CAF_CHECK_EQUAL(page.agents[1].node, "b");
+  CAF_CHECK_EQUAL(page.agents[2].id, after.id);
+  // Pages run across the nodes.
+  auto second = list(a, 1, 1);
+  CAF_CHECK_EQUAL(second.total, 3u);
+  CAF_REQUIRE_EQUAL(second.agents.size(), 1u);
+  CAF_CHECK_EQUAL(second.agents[0].id, before.id);
+  // b's own stores are b's: its relayed events are marked, a's are not.
+  for (auto& ev : *a.seen)
+    if (auto x = caf::get_if<agent_spawned>(&ev.payload))
+      CAF_CHECK_EQUAL(ev.node, x->agent.id == mine.id ? "" : "b");
+  // b did not learn a: it lists its own only.
+  CAF_CHECK_EQUAL(list(b).total, 2u);
+}
+
+CAF_TEST(calls on an agent of another node go to its registry) {
+  auto theirs = spawn(b, "coder");
+  learn(a, b);
+  for (auto key :
+       {theirs.id, std::to_string(theirs.num), std::string{theirs.name}}) {
+    auto ref = ask<agent_ref>(a.view, atom::get::value, key);
+    CAF_REQUIRE(ref);
+    CAF_CHECK_EQUAL(ref->summary.id, theirs.id);
+    CAF_CHECK_EQUAL(ref->summary.node, "b");
+  }
+  // A state change through the handle is b's, and a hears of it.
+  auto ref = ask<agent_ref>(a.view, atom::get::value, theirs.id);
+  auto changed = ask<agent_info>(ref->handle, atom::state::value,
+                                 agent_state::error, std::string{"drill"});
+  CAF_REQUIRE(changed);
+  consume_messages();
+  auto states = told<agent_state_changed>(a, "b");
+  CAF_REQUIRE_EQUAL(states.size(), 1u);
+  CAF_CHECK_EQUAL(states[0].to, agent_state::error);
+  CAF_CHECK_EQUAL(list(a).agents[0].state, agent_state::error);
+  // Terminated through a, on b.
+  auto ended = ask<agent_info>(a.view, atom::terminate::value, theirs.id,
+                               std::string{"done"});
+  CAF_REQUIRE(ended);
+  CAF_CHECK_EQUAL(ended->state, agent_state::terminated);
+  consume_messages();
+  CAF_CHECK_EQUAL(list(b).total, 0u);
+  CAF_CHECK_EQUAL(list(a).total, 0u);
+  // Unknown keys answer as on one node.
+  auto none = ask<agent_ref>(a.view, atom::get::value, std::string{"nobody"});
+  CAF_REQUIRE(!none);
+  CAF_CHECK_EQUAL(code_of(none.error()), ec::not_found);
+}
+
+CAF_TEST(the agents of a lost node stay listed and answer node_unreachable) {
+  auto theirs = spawn(b, "coder");
+  learn(a, b);
+  lose(a, b);
+  auto left = told<node_left>(a, "");
+  CAF_REQUIRE_EQUAL(left.size(), 1u);
+  CAF_CHECK_EQUAL(left[0].node, "b");
+  CAF_CHECK_EQUAL(left[0].reason, "remote_link_unreachable");
+  // Listings kept by the API are read again.
+  CAF_CHECK_EQUAL(a.ctx->bus.last_state_seq(), a.ctx->bus.last_seq());
+  auto page = list(a);
+  CAF_REQUIRE_EQUAL(page.agents.size(), 1u);
+  CAF_CHECK_EQUAL(page.agents[0].reachable, false);
+  for (auto key : {theirs.id, std::to_string(theirs.num)}) {
+    auto ref = ask<agent_ref>(a.view, atom::get::value, key);
+    CAF_REQUIRE(!ref);
+    CAF_CHECK_EQUAL(code_of(ref.error()), ec::node_unreachable);
+    CAF_CHECK_EQUAL(describe(ref.error()),
+                    "node_unreachable: agent " + theirs.id
+                      + " is on node \"b\", which is unreachable");
+  }
+  auto ended = ask<agent_info>(a.view, atom::terminate::value, theirs.id,
+                               std::string{"done"});
+  CAF_REQUIRE(!ended);
+  CAF_CHECK_EQUAL(code_of(ended.error()), ec::node_unreachable);
+  // Not relayed to a while lost: b's change waits for its next inventory.
+  spawn(b, "tester");
+  consume_messages();
+  CAF_CHECK_EQUAL(list(a).total, 1u);
+  // Back: reachable again, each agent once.
+  learn(a, b);
+  page = list(a);
+  CAF_REQUIRE_EQUAL(page.total, 2u);
+  CAF_CHECK(page.agents[0].reachable && page.agents[1].reachable);
+  CAF_CHECK_EQUAL(told<agent_spawned>(a, "b").size(), 2u);
+  CAF_CHECK(ask<agent_ref>(a.view, atom::get::value, theirs.id));
+}
+
+CAF_TEST(the coordinations of another node are listed and found) {
+  spawn(b, "coder");
+  spawn(b, "coder");
+  coordination_spec spec;
+  spec.kind = pattern::mesh;
+  spec.task = "review";
+  auto page = list(b);
+  for (auto& x : page.agents)
+    spec.participants.push_back(x.num);
+  auto started = ask<coordination_info>(b.view, atom::coordinate::value, spec);
+  CAF_REQUIRE(started);
+  learn(a, b);
+  auto all = ask<std::vector<coordination_info>>(
+    a.view, atom::coordinate::value, atom::list::value, std::string{});
+  CAF_REQUIRE(all);
+  CAF_REQUIRE_EQUAL(all->size(), 1u);
+  CAF_CHECK_EQUAL(all->front().id, started->id);
+  CAF_CHECK_EQUAL(all->front().node, "b");
+  auto ref = ask<coordination_ref>(a.view, atom::coordinate::value,
+                                   atom::get::value, started->id);
+  CAF_REQUIRE(ref);
+  CAF_CHECK_EQUAL(ref->id, started->id);
+  lose(a, b);
+  auto gone = ask<coordination_ref>(a.view, atom::coordinate::value,
+                                    atom::get::value, started->id);
+  CAF_REQUIRE(!gone);
+  CAF_CHECK_EQUAL(code_of(gone.error()), ec::node_unreachable);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
