@@ -158,11 +158,48 @@ agent_snapshot snapshot(self_ptr self) {
     st.info, st.history, {st.tasks.begin(), st.tasks.end()}, st.total_task_ms};
 }
 
+/// The cluster's registry when `to` numbers an agent of another node and
+/// this node runs a cluster; null otherwise.
+registry_actor cluster_for(self_ptr self, num_id to) {
+  if (slot_of(to) == self->state.ctx->slot)
+    return {};
+  return caf::actor_cast<registry_actor>(
+    self->home_system().registry().get(cluster_registry_name));
+}
+
+/// Finds the recipient of `msg` on another node through the cluster's
+/// registry, then runs `then` with its handle or `fail` with the error.
+template <class Then, class Fail>
+void find_remote(self_ptr self, const registry_actor& cluster,
+                 const agent_message& msg, Then then, Fail fail) {
+  constexpr auto timeout = std::chrono::seconds{10};
+  self->request(cluster, timeout, atom::get::value, std::to_string(msg.to))
+    .then([then](agent_ref& ref) mutable { then(ref.handle); },
+          [fail, to = msg.to](caf::error& err) mutable {
+            // As for a number of this node's.
+            if (code_of(err) == ec::not_found)
+              err = make_error(ec::unreachable,
+                               "no agent with number " + std::to_string(to));
+            fail(err);
+          });
+}
+
 /// Sends `msg` to its recipient without waiting for a receipt; failures are
 /// recorded as failed message events.
 bool post(self_ptr self, agent_message msg) {
   auto& st = self->state;
   auto dest = st.routes.find(st.ctx->agents, msg.to);
+  auto cluster = dest ? registry_actor{} : cluster_for(self, msg.to);
+  if (cluster) {
+    ++st.info.messages_sent;
+    find_remote(
+      self, cluster, msg,
+      [msg](const agent_actor& to) mutable {
+        caf::anon_send(to, atom::deliver::value, std::move(msg));
+      },
+      [self, msg](caf::error&) { publish(self, message_of(msg, false, 0)); });
+    return true;
+  }
   if (!dest) {
     publish(self, message_of(msg, false, 0));
     return false;
@@ -435,6 +472,25 @@ agent_actor::behavior_type agent(self_ptr self, node_context_ptr ctx,
         return not_alive(self);
       auto msg = make_message(self, std::move(out));
       auto dest = st.routes.find(st.ctx->agents, msg.to);
+      auto cluster = dest ? registry_actor{} : cluster_for(self, msg.to);
+      if (cluster) {
+        // Another node's agent: its handle comes from the cluster, then the
+        // recipient answers the original requester as a local one does.
+        ++st.info.messages_sent;
+        st.info.last_seen_ms = now_ms();
+        auto rp = self->make_response_promise<message_receipt>();
+        find_remote(
+          self, cluster, msg,
+          [rp, msg](const agent_actor& to) mutable {
+            rp.delegate(to, atom::deliver::value, atom::receipt::value,
+                        std::move(msg));
+          },
+          [self, rp, msg](caf::error& err) mutable {
+            publish(self, message_of(msg, false, 0));
+            rp.deliver(std::move(err));
+          });
+        return rp;
+      }
       if (!dest) {
         publish(self, message_of(msg, false, 0));
         return make_error(ec::unreachable,

@@ -52,6 +52,11 @@ caf::error validate(self_ptr self, agent_spec& spec) {
   if (all_digits(spec.name))
     return make_error(ec::invalid_argument, "name",
                       "must not be a number (numbers are agent ids)");
+  // The cluster's view sends a spawn to the node it names.
+  if (!spec.node.empty() && spec.node != st.ctx->node_name)
+    return make_error(ec::invalid_argument, "node",
+                      "this is node \"" + st.ctx->node_name + "\", not \""
+                        + spec.node + "\"");
   if (!spec.name.empty() && st.by_name.count(spec.name) > 0)
     return make_error(ec::conflict, "name",
                       "an agent named \"" + spec.name + "\" exists");

@@ -116,7 +116,7 @@ const std::vector<spec>& table() {
     integer({"NODE_SLOT", "--node-slot",
              "range this node numbers its agents in, unique in the cluster; "
              "-1: 0 without seeds, else derived from NODE_NAME"},
-            &s::node_slot, -1, 1023),
+            &s::node_slot, -1, 511),
     listener({"CLUSTER_PORT", "--cluster-port",
               "port other nodes of the cluster (and the shell) connect to"},
              &s::cluster_port),

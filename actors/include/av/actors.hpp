@@ -266,6 +266,11 @@ using history_actor = caf::typed_actor<caf::replies_to<
 
 constexpr caf::atom_value history_actor_name = caf::atom("history");
 
+/// The registry of the whole cluster (net/cluster's view), registered in the
+/// actor system's registry under this name: where an agent finds another
+/// node's agent to message.
+constexpr caf::atom_value cluster_registry_name = caf::atom("swarm");
+
 /// The AGENT LIST WATCHER interface: follows the bus so that the API's kept
 /// agent listings know when they are current.
 using agent_list_watcher_actor = event_sink_actor::extend_with<status_actor>;

@@ -23,8 +23,9 @@ using num_id = uint32_t;
 
 /// Each node of a cluster numbers its agents in its own slot (NODE_SLOT):
 /// the top bits of every number it gives (docs/cluster.md, "Numbers").
+/// Numbers stay below 2^31, PostgreSQL's `integer`.
 constexpr uint32_t slot_shift = 22;
-constexpr uint32_t max_slot = (1u << (32 - slot_shift)) - 1;
+constexpr uint32_t max_slot = (1u << (31 - slot_shift)) - 1;
 
 constexpr uint32_t slot_of(num_id x) {
   return x >> slot_shift;
@@ -85,6 +86,9 @@ struct agent_spec {
   /// A JSON object; empty means "{}".
   std::string metadata;
   provenance origin = provenance::measured;
+  /// In a cluster, the node to spawn it on; empty for the least loaded
+  /// (docs/cluster.md, "One swarm").
+  std::string node;
 };
 
 /// One metrics sample, as reported by an agent or derived from its tasks.
@@ -534,7 +538,7 @@ enum class status_verbosity : uint8_t { terse, detailed, debug };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, agent_spec& x) {
   return f(caf::meta::type_name("agent_spec"), x.id, x.name, x.type, x.metadata,
-           x.origin);
+           x.origin, x.node);
 }
 
 template <class Inspector>

@@ -196,14 +196,15 @@ parsed<agent_spec> agent_spec_from_json(const json& x) {
   std::string origin;
   if (!x.is_object())
     return field_error("body", "expected a JSON object");
-  if (auto e
-      = known_fields(x, {"type", "name", "metadata", "provenance", "id"}))
+  if (auto e = known_fields(
+        x, {"type", "name", "metadata", "provenance", "id", "node"}))
     return *e;
   if (!x.contains("type") || x["type"].is_null())
     return field_error("type", "required");
   if (auto e = first_error({get_string(x, "type", result.type, 50),
                             get_string(x, "name", result.name, 255),
                             get_string(x, "id", result.id, max_id),
+                            get_string(x, "node", result.node, 63),
                             get_string(x, "provenance", origin, 16)}))
     return *e;
   if (!origin.empty() && !parse(origin, result.origin))

@@ -118,6 +118,8 @@ service::service(const config::settings& cfg, caf::actor_system& sys,
   caf::anon_send(actor_, caf::publish_atom::value, port_);
   sys.registry().put(node_actor_name,
                      caf::actor_cast<caf::strong_actor_ptr>(actor_));
+  sys.registry().put(cluster_registry_name,
+                     caf::actor_cast<caf::strong_actor_ptr>(view_));
   log::info("cluster port open",
             {{"node", name_},
              {"address", address_of(cfg.cluster_bind_address, port_)},
@@ -146,6 +148,7 @@ void service::stop() {
   if (!actor_)
     return;
   sys_.registry().erase(node_actor_name);
+  sys_.registry().erase(cluster_registry_name);
   caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(view_, caf::exit_reason::user_shutdown);
   actor_ = node_actor{};

@@ -187,6 +187,24 @@ swarm::coordinations(const std::optional<coord_status>& status) const {
   return result;
 }
 
+bool swarm::known(const std::string& node) const {
+  return nodes_.count(node) > 0;
+}
+
+registry_actor swarm::registry_of(const std::string& node) const {
+  auto i = nodes_.find(node);
+  return i != nodes_.end() && i->second.reachable ? i->second.registry
+                                                  : registry_actor{};
+}
+
+std::optional<std::pair<std::string, size_t>> swarm::least_loaded() const {
+  std::optional<std::pair<std::string, size_t>> result;
+  for (auto& [node, x] : nodes_)
+    if (x.reachable && (!result || x.agents.size() < result->second))
+      result.emplace(node, x.agents.size());
+  return result;
+}
+
 bool swarm::reachable(const std::string& node) const {
   auto i = nodes_.find(node);
   return i != nodes_.end() && i->second.reachable;

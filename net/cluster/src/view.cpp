@@ -119,7 +119,9 @@ caf::result<T> on_owner(self_ptr self, const std::string& key,
     remote(rp, *hit);
     return rp;
   }
-  if (is_uuid(key) || is_number(key)) {
+  // Forwarded, not asked: the registry then answers (and traces) the
+  // original sender's request.
+  if (is_uuid(key) || is_number(key) || !st.others.find(key, true)) {
     forward(rp, st.local, key);
     return rp;
   }
@@ -149,10 +151,27 @@ view_actor::behavior_type view(self_ptr self, node_context_ptr ctx,
              caf::actor_cast<event_sink_actor>(self), relayed_kinds);
   auto& local_registry = self->state.local;
   return {
-    [=](atom::spawn, agent_spec& spec) {
-      ++self->state.processed;
-      return self->delegate(local_registry, atom::spawn::value,
-                            std::move(spec));
+    [=](atom::spawn, agent_spec& spec) -> caf::result<agent_info> {
+      auto& st = self->state;
+      ++st.processed;
+      // Named, or the node with the fewest agents (this one on a tie).
+      auto target = spec.node;
+      if (target.empty())
+        if (auto other = st.others.least_loaded();
+            other && other->second < st.ctx->agents.size())
+          target = other->first;
+      if (target.empty() || target == st.ctx->node_name)
+        return self->delegate(local_registry, atom::spawn::value,
+                              std::move(spec));
+      if (!st.others.known(target))
+        return make_error(ec::invalid_argument, "node",
+                          "no node \"" + target + "\" in the cluster");
+      auto registry = st.others.registry_of(target);
+      if (!registry)
+        return make_error(ec::node_unreachable,
+                          "node \"" + target + "\" is unreachable");
+      spec.node = target;
+      return self->delegate(registry, atom::spawn::value, std::move(spec));
     },
     [=](atom::spawn, agent_snapshot& snap) {
       ++self->state.processed;

@@ -204,6 +204,73 @@ CAF_TEST(calls on an agent of another node go to its registry) {
   CAF_CHECK_EQUAL(code_of(none.error()), ec::not_found);
 }
 
+CAF_TEST(a spawn goes to the node named or else the least loaded) {
+  spawn(a, "coder");
+  learn(a, b);
+  // b has none, a has one: b.
+  auto placed = spawn(a, "coder");
+  CAF_CHECK_EQUAL(placed.node, "b");
+  CAF_CHECK_EQUAL(slot_of(placed.num), 1u);
+  // One each: a tie stays here.
+  CAF_CHECK_EQUAL(spawn(a, "coder").node, "a");
+  agent_spec spec;
+  spec.type = "coder";
+  spec.node = "b";
+  auto named = ask<agent_info>(a.view, atom::spawn::value, spec);
+  CAF_REQUIRE(named);
+  CAF_CHECK_EQUAL(named->node, "b");
+  spec.node = "z";
+  auto unknown = ask<agent_info>(a.view, atom::spawn::value, spec);
+  CAF_REQUIRE(!unknown);
+  CAF_CHECK_EQUAL(code_of(unknown.error()), ec::invalid_argument);
+  CAF_CHECK(describe(unknown.error()).find("no node \"z\" in the cluster")
+            != std::string::npos);
+  // Straight to a registry that is not the one named.
+  spec.node = "b";
+  auto wrong = ask<agent_info>(a.reg, atom::spawn::value, spec);
+  CAF_REQUIRE(!wrong);
+  CAF_CHECK_EQUAL(code_of(wrong.error()), ec::invalid_argument);
+  lose(a, b);
+  auto lost = ask<agent_info>(a.view, atom::spawn::value, spec);
+  CAF_REQUIRE(!lost);
+  CAF_CHECK_EQUAL(code_of(lost.error()), ec::node_unreachable);
+  // Unnamed while b is lost: here.
+  CAF_CHECK_EQUAL(spawn(a, "coder").node, "a");
+}
+
+CAF_TEST(agents message each other across nodes) {
+  auto x = spawn(a, "coder");
+  auto y = spawn(b, "coder");
+  learn(a, b);
+  learn(b, a);
+  // The cluster's registry agents of both ask (one actor system here).
+  sys.registry().put(cluster_registry_name,
+                     caf::actor_cast<caf::strong_actor_ptr>(a.view));
+  auto handle_of = [&](test_node& n, const agent_info& agent) {
+    return ask<agent_ref>(n.reg, atom::get::value, agent.id)->handle;
+  };
+  for (auto [from, on, to] : {std::tuple{x, &a, y}, std::tuple{y, &b, x}}) {
+    outgoing_message out;
+    out.to = to.num;
+    out.content = "hello from " + from.name;
+    auto receipt
+      = ask<message_receipt>(handle_of(*on, from), atom::send::value, out);
+    CAF_REQUIRE(receipt);
+    CAF_CHECK_EQUAL(receipt->from, from.num);
+    CAF_CHECK_EQUAL(receipt->to, to.num);
+  }
+  auto got = ask<agent_info>(handle_of(b, y), atom::get::value);
+  CAF_CHECK_EQUAL(got->messages_received, 1u);
+  CAF_CHECK_EQUAL(got->messages_sent, 1u);
+  // A number of no node answers as on one node.
+  outgoing_message nowhere;
+  nowhere.to = (5u << slot_shift) | 1u;
+  auto none = ask<message_receipt>(handle_of(a, x), atom::send::value, nowhere);
+  CAF_REQUIRE(!none);
+  CAF_CHECK_EQUAL(code_of(none.error()), ec::unreachable);
+  sys.registry().erase(cluster_registry_name);
+}
+
 CAF_TEST(the agents of a lost node stay listed and answer node_unreachable) {
   auto theirs = spawn(b, "coder");
   learn(a, b);

@@ -145,6 +145,7 @@ test("invalid arguments give an isError result naming the field", async () => {
   const cases = [
     ["agent_spawn", {}, /arguments\.type: required/],
     ["agent_spawn", { type: "x", count: 500 }, /arguments\.count: expected a number from 1 to 100/],
+    ["agent_spawn", { type: "x", node: "elsewhere" }, /no node "elsewhere" in the cluster/],
     ["agent_coordinate", { pattern: "star", participants: [1] }, /arguments\.pattern: expected one of/],
     ["update_agent_position", { agentId: 1, position: { x: 1 } }, /arguments\.position\.y: required/],
     ["agent_list", { bogus: 1 }, /arguments\.bogus: unknown property/],

@@ -30,6 +30,8 @@ void spawn(const tool_env& env, const json& args, tool_done done) {
                                     + std::to_string(i + 1);
     if (args.contains("metadata"))
       body["metadata"] = args["metadata"];
+    if (args.contains("node"))
+      body["node"] = args["node"];
     auto spec = agent_spec_from_json(body);
     if (!spec) {
       *failed = spec.error();
@@ -173,10 +175,13 @@ void add_agent_tools(std::vector<tool>& out) {
   out.push_back(
     {"agent_spawn", "Spawn live agents (count of one type).",
      s::object(
-       json{{"type", s::text("role, 1-50 of [a-z0-9_-], e.g. coder", 50)},
-            {"name", s::text("display name; -N suffix when count>1", 200)},
-            {"metadata", s::type("object")},
-            {"count", s::integer("agents to spawn", 1, 100, 1)}},
+       json{
+         {"type", s::text("role, 1-50 of [a-z0-9_-], e.g. coder", 50)},
+         {"name", s::text("display name; -N suffix when count>1", 200)},
+         {"metadata", s::type("object")},
+         {"node",
+          s::text("cluster node to spawn on; default: the least loaded", 63)},
+         {"count", s::integer("agents to spawn", 1, 100, 1)}},
        {"type"}),
      s::output(json{{"spawned", s::type("integer")},
                     {"agents", s::array_of(s::agent())}},

@@ -93,6 +93,17 @@ describe("three nodes on loopback", () => {
     for (const name of ["a", "b", "c"])
       await until(`node ${name} no longer lists c's worker`, async () =>
         !(await getJson(nodes[name], "/api/agents")).body.agents.some((x) => x.id === owned.c.id));
+    // A spawn through a goes to the node named, else to the least loaded:
+    // c, which has none now.
+    const named = await spawnAgent(nodes.a, "placed-on-b", "b");
+    assert.equal(named.node, "b");
+    const placed = await call(nodes.a, "POST", "/api/agents", { type: "coder", name: "placed-anywhere" });
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+    assert.equal(placed.body.node, "c");
+    const unknown = await call(nodes.a, "POST", "/api/agents", { type: "coder", node: "nowhere" });
+    assert.equal(unknown.status, 400);
+    assert.equal(unknown.body.error.field, "node");
+    for (const id of [named.id, placed.body.id]) assert.equal((await call(nodes.a, "DELETE", `/api/agents/${id}`)).status, 200);
   });
 
   it("a node killed with SIGKILL is unreachable on the others within 5 s, and /health stays ok", async () => {

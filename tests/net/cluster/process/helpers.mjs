@@ -22,9 +22,10 @@ export async function call(node, method, path, body) {
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
-/** Spawns a coder named `name` on `node`; its JSON. */
-export async function spawnAgent(node, name) {
-  const res = await call(node, "POST", "/api/agents", { type: "coder", name });
+/** Spawns a coder named `name` through `node`, on `on` (a node's name;
+ * that node by default); its JSON. */
+export async function spawnAgent(node, name, on = node.ready.node) {
+  const res = await call(node, "POST", "/api/agents", { type: "coder", name, node: on });
   if (res.status !== 201) throw new Error(`spawn on ${node.ready.node}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }

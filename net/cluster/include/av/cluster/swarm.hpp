@@ -74,6 +74,16 @@ public:
   /// Whether `node` is reachable (false for a node not known).
   bool reachable(const std::string& node) const;
 
+  /// Whether an inventory of `node` came, ever.
+  bool known(const std::string& node) const;
+
+  /// The registry of `node`; null when it is not reachable.
+  registry_actor registry_of(const std::string& node) const;
+
+  /// The reachable node with the fewest agents and how many it has; none
+  /// when no node is reachable.
+  std::optional<std::pair<std::string, size_t>> least_loaded() const;
+
   size_t size() const { return owner_.size(); }
 
 private:
