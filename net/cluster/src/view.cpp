@@ -37,6 +37,14 @@ bool is_number(const std::string& key) {
   });
 }
 
+/// An error handler that answers `rp` with the error.
+template <class T>
+auto fail_into(caf::typed_response_promise<T> rp) {
+  return [rp](caf::error& err) mutable {
+    rp.deliver(std::move(err));
+  };
+}
+
 /// What a node tells the others: what its agents and coordinations do;
 /// not its stores, its stopping or what it sees of the cluster.
 constexpr uint32_t relayed_kinds
@@ -69,9 +77,7 @@ void take_inventory(self_ptr self, caf::typed_response_promise<inventory> rp,
                     std::shared_ptr<inventory> inv, uint32_t offset) {
   constexpr uint32_t page_size = 1000;
   auto& st = self->state;
-  auto failed = [rp](caf::error& err) mutable {
-    rp.deliver(std::move(err));
-  };
+  auto failed = fail_into(rp);
   self
     ->request(st.local, local_timeout, atom::list::value,
               agent_filter{{}, {}, offset, page_size})
@@ -206,7 +212,7 @@ view_actor::behavior_type view(self_ptr self, node_context_ptr ctx,
             page.total += static_cast<uint32_t>(others.size());
             rp.deliver(std::move(page));
           },
-          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+          fail_into(rp));
       return rp;
     },
     [=](atom::terminate, const std::string& key,
@@ -256,7 +262,7 @@ view_actor::behavior_type view(self_ptr self, node_context_ptr ctx,
               xs.push_back(std::move(c));
             rp.deliver(std::move(xs));
           },
-          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+          fail_into(rp));
       return rp;
     },
     [=](atom::crashed, agent_snapshot& snap, std::string& what) {
@@ -287,7 +293,7 @@ view_actor::behavior_type view(self_ptr self, node_context_ptr ctx,
                   status_verbosity::terse)
         .then([self, rp, inv](
                 caf::settings&) mutable { take_inventory(self, rp, inv, 0); },
-              [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+              fail_into(rp));
       return rp;
     },
     [=](inventory_atom, const member& node, inventory& inv) {
@@ -320,7 +326,7 @@ view_actor::behavior_type view(self_ptr self, node_context_ptr ctx,
             caf::put(xs, "relayed_events", self->state.relayed);
             rp.deliver(std::move(xs));
           },
-          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+          fail_into(rp));
       return rp;
     },
   };
