@@ -167,21 +167,41 @@ registry_actor cluster_for(self_ptr self, num_id to) {
     self->home_system().registry().get(cluster_registry_name));
 }
 
-/// Finds the recipient of `msg` on another node through the cluster's
-/// registry, then runs `then` with its handle or `fail` with the error.
+/// Bound of the other nodes' agents an agent remembers (each is watched).
+constexpr size_t max_remote_routes = 256;
+
+/// Finds the recipient of `msg` on another node, remembered from an earlier
+/// message or else through the cluster's registry, then runs `then` with
+/// its handle or `fail` with the error.
 template <class Then, class Fail>
 void find_remote(self_ptr self, const registry_actor& cluster,
                  const agent_message& msg, Then then, Fail fail) {
   constexpr auto timeout = std::chrono::seconds{10};
+  auto& known = self->state.remote_routes;
+  if (auto i = known.find(msg.to); i != known.end())
+    return then(i->second);
   self->request(cluster, timeout, atom::get::value, std::to_string(msg.to))
-    .then([then](agent_ref& ref) mutable { then(ref.handle); },
-          [fail, to = msg.to](caf::error& err) mutable {
-            // As for a number of this node's.
-            if (code_of(err) == ec::not_found)
-              err = make_error(ec::unreachable,
-                               "no agent with number " + std::to_string(to));
-            fail(err);
-          });
+    .then(
+      [self, then, to = msg.to](agent_ref& ref) mutable {
+        auto& known = self->state.remote_routes;
+        if (ref.handle && known.count(to) == 0) {
+          if (known.size() >= max_remote_routes) {
+            for (auto& kvp : known)
+              self->demonitor(kvp.second.address());
+            known.clear();
+          }
+          self->monitor(ref.handle);
+          known.emplace(to, ref.handle);
+        }
+        then(ref.handle);
+      },
+      [fail, to = msg.to](caf::error& err) mutable {
+        // As for a number of this node's.
+        if (code_of(err) == ec::not_found)
+          err = make_error(ec::unreachable,
+                           "no agent with number " + std::to_string(to));
+        fail(err);
+      });
 }
 
 /// Sends `msg` to its recipient without waiting for a receipt; failures are
@@ -301,6 +321,12 @@ agent_actor::behavior_type agent(self_ptr self, node_context_ptr ctx,
   st.rng.seed(static_cast<uint32_t>(st.ctx->seed * 2654435761u + st.info.num));
   st.task_seq
     = st.info.tasks_completed + st.info.tasks_failed + st.tasks.size();
+  // A remembered agent of another node ended, or its node was lost.
+  self->set_down_handler([self](caf::down_msg& msg) {
+    auto& known = self->state.remote_routes;
+    for (auto i = known.begin(); i != known.end();)
+      i = i->second.address() == msg.source ? known.erase(i) : std::next(i);
+  });
   self->set_exception_handler([self](std::exception_ptr& eptr) -> caf::error {
     std::string what = "unknown exception";
     try {

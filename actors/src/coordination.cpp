@@ -561,18 +561,56 @@ std::vector<participant> participants_of(const coordination_spec& spec) {
 
 namespace {
 
-/// Resolves the handles of the active participants, watches them, and asks
-/// the registry again for one that crashed (it may have been restarted).
-void watch_participants(self_ptr self) {
+/// The registry that finds `num`: this node's, or for a number of another
+/// node's slot the cluster's (docs/cluster.md).
+registry_actor registry_for(self_ptr self, num_id num) {
   auto& st = self->state;
+  if (slot_of(num) != st.ctx->slot)
+    if (auto cluster = caf::actor_cast<registry_actor>(
+          self->home_system().registry().get(cluster_registry_name)))
+      return cluster;
+  return st.registry;
+}
+
+void watch(self_ptr self, num_id num, const agent_actor& handle) {
+  self->state.handles[num] = handle;
+  self->monitor(handle);
+}
+
+/// Resolves the handles of the active participants and watches them, then
+/// runs `ready`: at once when all are this node's, else once the cluster's
+/// registry answered for the others'. It asks the registry again for one
+/// that crashed (it may have been restarted).
+template <class Ready>
+void watch_participants(self_ptr self, Ready ready) {
+  constexpr auto timeout = std::chrono::seconds{10};
+  auto& st = self->state;
+  auto pending = std::make_shared<size_t>(1);
+  auto resolved = [self, pending, ready]() mutable {
+    if (--*pending == 0 && !over(self))
+      ready();
+  };
   for (auto& p : st.info.participants) {
     auto num = p.agent;
     if (!p.active)
       continue;
     if (auto handle = st.ctx->agents.find(num)) {
-      st.handles.emplace(num, handle);
-      self->monitor(handle);
+      watch(self, num, handle);
+      continue;
     }
+    // Not found: ended (drop_missing), or on another node.
+    auto registry = registry_for(self, num);
+    if (registry == st.registry)
+      continue;
+    ++*pending;
+    self->request(registry, timeout, atom::get::value, std::to_string(num))
+      .then(
+        [self, num, resolved](agent_ref& ref) mutable {
+          if (ref.handle)
+            watch(self, num, ref.handle);
+          resolved();
+        },
+        [resolved](caf::error&) mutable { resolved(); });
   }
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
@@ -585,7 +623,7 @@ void watch_participants(self_ptr self) {
         return;
       }
       self
-        ->request(st.registry, caf::infinite, atom::get::value,
+        ->request(registry_for(self, num), caf::infinite, atom::get::value,
                   std::to_string(num))
         .then(
           [=](agent_ref& ref) {
@@ -598,6 +636,7 @@ void watch_participants(self_ptr self) {
       return;
     }
   });
+  resolved();
 }
 
 void arm_deadline(self_ptr self) {
@@ -672,13 +711,14 @@ coordination_actor::behavior_type coordination(self_ptr self,
   info.started_ms = now_ms();
   info.participants = participants_of(spec);
   st.spec = std::move(spec);
-  watch_participants(self);
   publish(self, "forming");
   arm_deadline(self);
-  start(self);
-  // Agents that ended between the registry's check and now count as having
-  // left at once.
-  drop_missing(self);
+  watch_participants(self, [self] {
+    start(self);
+    // Agents that ended between the registry's check and now count as
+    // having left at once.
+    drop_missing(self);
+  });
   return running(self);
 }
 
@@ -700,24 +740,26 @@ resumed_coordination(self_ptr self, node_context_ptr ctx,
   auto resumable = st.info.status == coord_status::active
                    && restore_checkpoint(self, open)
                    && (!open.empty() || st.info.kind == pattern::mesh);
-  watch_participants(self);
   arm_deadline(self);
-  if (!resumable) {
-    // Stored before it started: run it from the beginning.
-    st.info.steps_done = 0;
-    start(self);
+  watch_participants(self, [self, resumable, open] {
+    auto& st = self->state;
+    if (!resumable) {
+      // Stored before it started: run it from the beginning.
+      st.info.steps_done = 0;
+      start(self);
+      drop_missing(self);
+      return;
+    }
+    st.info.status = coord_status::active;
+    st.info.reason = "resumed after a restart at step "
+                     + std::to_string(st.info.steps_done) + " of "
+                     + std::to_string(st.info.steps_total);
+    publish(self, st.info.reason);
+    // Leavers first, so that no task goes to an agent that is gone.
     drop_missing(self);
-    return running(self);
-  }
-  st.info.status = coord_status::active;
-  st.info.reason = "resumed after a restart at step "
-                   + std::to_string(st.info.steps_done) + " of "
-                   + std::to_string(st.info.steps_total);
-  publish(self, st.info.reason);
-  // Leavers first, so that no task goes to an agent that is gone.
-  drop_missing(self);
-  if (!over(self))
-    reopen(self, open);
+    if (!over(self))
+      reopen(self, open);
+  });
   return running(self);
 }
 

@@ -38,10 +38,10 @@ duration period(self_ptr self) {
     1.0 / static_cast<double>(self->state.cfg.rate_hz)));
 }
 
-/// Starts ticking unless already ticking.
+/// Starts ticking unless already ticking or following another node.
 void wake(self_ptr self) {
   auto& st = self->state;
-  if (st.ticking)
+  if (st.ticking || st.leader)
     return;
   st.ticking = true;
   st.next_due = self->clock().now() + period(self);
@@ -364,13 +364,77 @@ caf::result<formation_info> form(self_ptr self, formation_spec& spec) {
   return info;
 }
 
+/// The physics actor this one follows; null while it runs the layout.
+physics_actor leader_of(self_ptr self) {
+  return caf::actor_cast<physics_actor>(self->state.leader);
+}
+
+/// Runs the layout here (`leader` null) or follows `leader`, the physics
+/// actor of the node `node`.
+void lead_or_follow(self_ptr self, const std::string& node, caf::actor leader) {
+  auto& st = self->state;
+  if (leader == st.leader && node == st.leader_node)
+    return;
+  auto was_following = static_cast<bool>(st.leader);
+  st.leader = std::move(leader);
+  st.leader_node = node;
+  if (!st.leader) {
+    // Go on from the positions the node that ran the layout sent last.
+    if (was_following && !st.previous.empty())
+      st.engine->set_positions(st.previous);
+    st.sent = st.previous;
+    st.edges_dirty = true;
+    log::info("layout runs on this node", {{"node", node}});
+    wake(self);
+    return;
+  }
+  // A tick already due finds another generation and does nothing.
+  st.ticking = false;
+  ++st.generation;
+  // The followers of this node follow the new leader themselves now.
+  auto& sinks = st.sinks;
+  sinks.erase(
+    std::remove_if(sinks.begin(), sinks.end(),
+                   [self](auto& x) { return x.node() != self->node(); }),
+    sinks.end());
+  self->send(leader_of(self), atom::subscribe::value,
+             caf::actor_cast<frame_sink_actor>(self));
+  log::info("layout followed from another node", {{"node", node}});
+}
+
+/// A frame of the leader: its positions are this node's, and this node's
+/// subscribers get it.
+void follow(self_ptr self, const position_batch& batch) {
+  auto& st = self->state;
+  // Frames of a node that no longer leads may still be on their way.
+  if (!st.leader
+      || self->current_sender()
+           != caf::actor_cast<caf::strong_actor_ptr>(st.leader))
+    return;
+  st.frame = batch.frame;
+  for (auto& x : batch.agents) {
+    auto i = st.index.find(x.agent);
+    if (i == st.index.end())
+      continue;
+    st.previous[i->second] = x.pos;
+    st.sent[i->second] = x.pos;
+  }
+  for (auto& sink : st.sinks)
+    self->send(sink, batch);
+}
+
 caf::settings status_of(self_ptr self, status_verbosity v) {
   auto& st = self->state;
-  auto result = status_header(self, "physics", "physics",
-                              std::string{st.engine->name()} + " engine, "
-                                + std::to_string(st.nodes.size()) + " agents, "
-                                + (st.ticking ? "ticking" : "at rest"),
-                              st.processed);
+  auto result
+    = status_header(self, "physics", "physics",
+                    std::string{st.engine->name()} + " engine, "
+                      + std::to_string(st.nodes.size()) + " agents, "
+                      + (st.leader ? "following node \"" + st.leader_node + "\""
+                         : st.ticking ? "ticking"
+                                      : "at rest"),
+                    st.processed);
+  caf::put(result, "leader", st.leader_node);
+  caf::put(result, "following", static_cast<bool>(st.leader));
   caf::put(result, "agents", static_cast<uint64_t>(st.nodes.size()));
   caf::put(result, "ticks", st.ticks);
   caf::put(result, "skipped_ticks", st.skipped);
@@ -402,6 +466,7 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
   st.cfg = cfg;
   st.cfg.rate_hz = std::max<uint32_t>(1, cfg.rate_hz);
   st.engine = std::move(engine);
+  st.leader_node = st.ctx->node_name;
   st.last_decay = self->clock().now();
   if (bus)
     self->send(
@@ -432,11 +497,22 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       self->monitor(sink);
       self->state.sinks.push_back(std::move(sink));
     },
+    [=](atom::leader, const std::string& node, caf::actor& leader) {
+      ++self->state.processed;
+      lead_or_follow(self, node, std::move(leader));
+    },
+    [=](const position_batch& batch) {
+      ++self->state.processed;
+      follow(self, batch);
+    },
     [=](atom::position, num_id num, vec3f pos, bool has_velocity,
         vec3f vel) -> caf::result<agent_position> {
       handling_span span{self, "physics position"};
       auto& st = self->state;
       ++st.processed;
+      if (st.leader)
+        return self->delegate(leader_of(self), atom::position::value, num, pos,
+                              has_velocity, vel);
       auto i = st.index.find(num);
       if (i == st.index.end())
         return unknown_agent(num);
@@ -465,6 +541,9 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       handling_span span{self, "physics release"};
       auto& st = self->state;
       ++st.processed;
+      if (st.leader)
+        return self->delegate(leader_of(self), atom::position::value,
+                              atom::release::value, num);
       auto i = st.index.find(num);
       if (i == st.index.end())
         return unknown_agent(num);
@@ -473,9 +552,12 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       wake(self);
       return agent_position{num, st.engine->position(i->second), {}};
     },
-    [=](atom::formation, formation_spec& spec) {
+    [=](atom::formation, formation_spec& spec) -> caf::result<formation_info> {
       handling_span span{self, "physics formation"};
       ++self->state.processed;
+      if (self->state.leader)
+        return self->delegate(leader_of(self), atom::formation::value,
+                              std::move(spec));
       return form(self, spec);
     },
     [=](atom::formation, atom::release,
@@ -483,6 +565,9 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       handling_span span{self, "physics formation release"};
       auto& st = self->state;
       ++st.processed;
+      if (st.leader)
+        return self->delegate(leader_of(self), atom::formation::value,
+                              atom::release::value, id);
       auto i = st.formations.find(id);
       if (i == st.formations.end())
         return make_error(ec::not_found, "no formation with id \"" + id + "\"");
@@ -498,6 +583,9 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       handling_span span{self, "physics topology"};
       auto& st = self->state;
       ++st.processed;
+      if (st.leader)
+        return self->delegate(leader_of(self), atom::topology::value,
+                              std::move(spec));
       for (auto num : spec.agents)
         if (st.index.count(num) == 0)
           return unknown_agent(num);
@@ -522,6 +610,9 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       handling_span span{self, "physics topology release"};
       auto& st = self->state;
       ++st.processed;
+      if (st.leader)
+        return self->delegate(leader_of(self), atom::topology::value,
+                              atom::release::value, id);
       auto i = st.topologies.find(id);
       if (i == st.topologies.end())
         return make_error(ec::not_found, "no topology with id \"" + id + "\"");
@@ -537,9 +628,18 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       handling_span span{self, "physics tuning"};
       auto& st = self->state;
       ++st.processed;
+      // NaN keeps a value, but does not cross to another node intact
+      // (CAF's serializer packs it as another number): a follower sends -1
+      // instead, which keeps a value too (the API refuses negative ones).
+      auto wire = [](double x) {
+        return std::isnan(x) ? -1.0 : x;
+      };
+      if (st.leader)
+        return self->delegate(leader_of(self), atom::tuning::value,
+                              wire(repulsion), wire(spring_k), wire(damping));
       auto p = st.engine->get_params();
       auto set = [](float& field, double value) {
-        if (!std::isnan(value))
+        if (!std::isnan(value) && value >= 0)
           field = static_cast<float>(value);
       };
       set(p.repulsion, repulsion);
@@ -559,8 +659,12 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       all.frame = st.frame;
       all.keyframe = true;
       all.time_ms = now_ms();
+      // A follower's positions are the leader's, as last sent.
       std::vector<vec3f> xs;
-      st.engine->positions(xs);
+      if (st.leader)
+        xs = st.previous;
+      else
+        st.engine->positions(xs);
       for (size_t i = 0; i < xs.size(); ++i)
         all.agents.push_back({st.nodes[i], xs[i], {}});
       return all;

@@ -211,8 +211,10 @@ caf::error validate(self_ptr self, coordination_spec& spec) {
   if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
     return make_error(ec::invalid_argument, "participants",
                       "an agent is listed twice");
+  // Another node's agents were checked by the cluster's view, which sends
+  // the coordinations that include them (docs/cluster.md).
   for (auto num : spec.participants)
-    if (st.agents.count(num) == 0)
+    if (st.agents.count(num) == 0 && slot_of(num) == st.ctx->slot)
       return make_error(ec::not_found, "participants",
                         "no agent with number " + std::to_string(num));
   if (spec.timeout_ms < 0)

@@ -218,8 +218,9 @@ node::node(const config::settings& cfg, bool mcp_http)
   // The API, MCP and the stream ask the cluster's registry: every node's
   // agents (docs/cluster.md).
   try {
-    cluster_
-      = std::make_unique<cluster::service>(cfg, system_, ctx_, registry_, bus_);
+    cluster_ = std::make_unique<cluster::service>(
+      cfg, system_, ctx_, registry_, bus_,
+      cluster::layout_offer{physics_, engine->name() == "cuda"});
   } catch (const std::exception&) {
     shutdown();
     throw;

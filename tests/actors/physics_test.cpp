@@ -120,8 +120,10 @@ struct fixture : test::node_fixture {
     return result;
   }
 
-  vec3f where(num_id num) {
-    auto all = ask<position_batch>(phys, atom::get::value);
+  vec3f where(num_id num) { return where(phys, num); }
+
+  vec3f where(const physics_actor& layout, num_id num) {
+    auto all = ask<position_batch>(layout, atom::get::value);
     for (auto& x : all->agents)
       if (x.agent == num)
         return x.pos;
@@ -344,6 +346,79 @@ CAF_TEST(messages and coordinations add edges) {
   settle();
   tick();
   CAF_CHECK_EQUAL(stat("edges"), 3u);
+}
+
+CAF_TEST(a follower shows the frames of its leader and goes on from them) {
+  // Another node's physics actor, as far as this one can tell: same
+  // agents, its own engine and subscriber.
+  auto seen = std::make_shared<std::vector<position_batch>>();
+  auto sink = sys.spawn([seen](caf::event_based_actor*) -> caf::behavior {
+    return {[seen](const position_batch& x) {
+      seen->push_back(x);
+    }};
+  });
+  layout::params p;
+  p.threads = 1;
+  p.seed = 99;
+  physics_config cfg;
+  cfg.rate_hz = 50;
+  auto follower = sys.spawn(
+    av::physics, ctx, cfg,
+    std::shared_ptr<layout::engine>{layout::make_cpu_engine(p)}, bus);
+  caf::anon_send(follower, atom::subscribe::value,
+                 caf::actor_cast<frame_sink_actor>(sink));
+  auto xs = agents(5);
+  caf::anon_send(follower, atom::leader::value, std::string{"a"},
+                 caf::actor_cast<caf::actor>(phys));
+  settle();
+  seen->clear();
+  frames->clear();
+  tick();
+  // The leader's frames, forwarded as they are; the follower's engine
+  // does not step.
+  CAF_REQUIRE(!frames->empty());
+  CAF_REQUIRE_EQUAL(seen->size(), frames->size());
+  CAF_CHECK_EQUAL(seen->front().frame, frames->front().frame);
+  auto status = ask<caf::settings>(follower, atom::status::value,
+                                   status_verbosity::terse);
+  CAF_REQUIRE(status);
+  CAF_CHECK_EQUAL(caf::get_or(*status, "leader", std::string{}), "a");
+  CAF_CHECK(caf::get_or(*status, "following", false));
+  CAF_CHECK(!caf::get_or(*status, "ticking", true));
+  for (auto x : xs)
+    CAF_CHECK_EQUAL(dist(where(follower, x), where(x)), 0.f);
+  // Pins, formations and tuning go to the leader.
+  auto pin = ask<agent_position>(follower, atom::position::value, xs[0],
+                                 vec3f{50, 60, 70}, false, vec3f{});
+  CAF_REQUIRE(pin);
+  CAF_CHECK_EQUAL(where(xs[0]).x, 50.f);
+  auto bad = ask<agent_position>(follower, atom::position::value, num_id{999},
+                                 vec3f{}, false, vec3f{});
+  CAF_REQUIRE(!bad);
+  CAF_CHECK_EQUAL(code_of(bad.error()), ec::not_found);
+  tick();
+  CAF_CHECK_EQUAL(where(follower, xs[0]).x, 50.f);
+  // The leader is gone; the follower runs the layout from where it was.
+  std::vector<vec3f> last;
+  for (auto x : xs)
+    last.push_back(where(follower, x));
+  auto last_frame = seen->back().frame;
+  caf::anon_send_exit(phys, caf::exit_reason::user_shutdown);
+  caf::anon_send(follower, atom::leader::value, std::string{"b"}, caf::actor{});
+  settle();
+  for (size_t i = 0; i < xs.size(); ++i)
+    CAF_CHECK_EQUAL(dist(where(follower, xs[i]), last[i]), 0.f);
+  seen->clear();
+  tick();
+  CAF_REQUIRE(!seen->empty());
+  CAF_CHECK_EQUAL(seen->front().frame, last_frame + 1);
+  status = ask<caf::settings>(follower, atom::status::value,
+                              status_verbosity::terse);
+  CAF_REQUIRE(status);
+  CAF_CHECK_EQUAL(caf::get_or(*status, "leader", std::string{}), "b");
+  CAF_CHECK(!caf::get_or(*status, "following", true));
+  caf::anon_send_exit(follower, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

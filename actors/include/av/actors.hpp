@@ -25,6 +25,7 @@ using fault = caf::atom_constant<caf::atom("fault")>;
 using flush = caf::atom_constant<caf::atom("flush")>;
 using get = caf::atom_constant<caf::atom("get")>;
 using history = caf::atom_constant<caf::atom("history")>;
+using leader = caf::atom_constant<caf::atom("leader")>;
 using formation = caf::atom_constant<caf::atom("formation")>;
 using list = caf::atom_constant<caf::atom("list")>;
 using position = caf::atom_constant<caf::atom("position")>;
@@ -164,6 +165,12 @@ using physics_actor = caf::typed_actor<
   caf::reacts_to<event_batch>,
   // Adds a subscriber for position frames.
   caf::reacts_to<atom::subscribe, frame_sink_actor>,
+  // The node named runs the layout of the cluster (docs/cluster.md, "One
+  // layout"): this actor follows that node's physics actor, or, when it is
+  // null, runs the layout itself.
+  caf::reacts_to<atom::leader, std::string, caf::actor>,
+  // A frame of the node that runs the layout, while this actor follows it.
+  caf::reacts_to<position_batch>,
   // Pins an agent at a position until released; with `true`, the velocity
   // is honoured as well.
   caf::replies_to<atom::position, num_id, vec3f, bool,
@@ -328,4 +335,6 @@ CAF_ADD_TYPE_ID(av, (av::task_result))
 CAF_ADD_TYPE_ID(av, (av::task_spec))
 CAF_ADD_TYPE_ID(av, (av::topology_spec))
 CAF_ADD_TYPE_ID(av, (av::vec3f))
+// A follower's physics actor subscribes to the leader's (docs/cluster.md).
+CAF_ADD_TYPE_ID(av, (av::frame_sink_actor))
 CAF_END_TYPE_ID_BLOCK(av)

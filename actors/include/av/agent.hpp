@@ -2,6 +2,7 @@
 
 #include <deque>
 #include <random>
+#include <unordered_map>
 
 #include "av/node_context.hpp"
 
@@ -29,6 +30,9 @@ struct agent_data {
   bool reports_metrics = false;
   uint64_t processed = 0;
   route_cache routes;
+  /// Other nodes' agents this one sent to, by number; watched, and
+  /// forgotten when they end or their node is lost.
+  std::unordered_map<num_id, agent_actor> remote_routes;
   std::minstd_rand rng;
 };
 

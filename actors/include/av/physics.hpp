@@ -59,6 +59,11 @@ struct physics_data {
   std::unordered_map<num_id, std::string> formation_of;
   std::unordered_set<num_id> pinned;
   std::vector<frame_sink_actor> sinks;
+  /// The physics actor of the node that runs the layout when that is
+  /// another node: this one then forwards its frames and does not tick.
+  caf::actor leader;
+  /// That node's name; this node's own while it runs the layout.
+  std::string leader_node;
   bool edges_dirty = false;
   bool ticking = false;
   uint64_t generation = 0;
@@ -78,6 +83,13 @@ struct physics_data {
 /// subscribers in parts of at most `cfg.batch_size` agents. A tick that
 /// overruns its period skips the ticks it missed instead of queueing them;
 /// at rest it stops ticking until something changes.
+///
+/// In a cluster one node runs the layout (docs/cluster.md, "One layout"):
+/// the physics actors of the others follow it. A follower keeps its agents
+/// and edges from its bus as the leader does, takes the positions from the
+/// leader's frames and forwards those frames to its own subscribers, and
+/// hands pins, formations, topologies and tuning to the leader. Told to
+/// run the layout itself, it goes on from the last positions it had.
 physics_actor::behavior_type
 physics(physics_actor::stateful_pointer<physics_data> self,
         node_context_ptr ctx, physics_config cfg,

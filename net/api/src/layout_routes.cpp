@@ -94,15 +94,25 @@ void release_formation(const api_env& env, api_call call) {
   });
 }
 
-/// Sends `x` (NaN fields unchanged) to the layout and answers all three.
+/// Sends `x` (NaN fields unchanged) to the layout and answers all three,
+/// with the node that runs the layout (docs/cluster.md, "One layout").
 void tune(const api_env& env, api_call call, physics_tuning x) {
   env.act(call, [env, call, x](caf::event_based_actor* self) {
     self
       ->request(env.physics, env.timeout, atom::tuning::value, x.repulsion,
                 x.spring_k, x.damping)
       .then(
-        [call](double repulsion, double spring_k, double damping) {
-          call.reply(status::ok, physics_tuning{repulsion, spring_k, damping});
+        [self, env, call](double repulsion, double spring_k, double damping) {
+          json body = physics_tuning{repulsion, spring_k, damping};
+          self
+            ->request(env.physics, env.timeout, atom::status::value,
+                      status_verbosity::terse)
+            .then(
+              [call, body](caf::settings& physics) mutable {
+                body["node"] = caf::get_or(physics, "leader", std::string{});
+                call.reply(status::ok, body);
+              },
+              api_env::on_error(call));
         },
         api_env::on_error(call));
   });

@@ -80,9 +80,11 @@ std::string advertised_host(const config::settings& cfg) {
 }
 
 service::service(const config::settings& cfg, caf::actor_system& sys,
-                 node_context_ptr ctx, registry_actor registry, bus_actor bus)
+                 node_context_ptr ctx, registry_actor registry, bus_actor bus,
+                 layout_offer layout)
   : sys_(sys), name_(ctx->node_name), tls_(tls_configured(cfg)) {
-  view_ = spawn_view(sys, ctx, std::move(registry), std::move(bus));
+  view_ = spawn_view(sys, ctx, std::move(registry), std::move(bus),
+                     std::move(layout));
   node_settings ns;
   ns.self = member{name_, advertised_host(cfg), cfg.cluster_port, ctx->slot};
   ns.view = view_;

@@ -44,10 +44,8 @@ std::vector<event> swarm::load(const std::string& node, inventory inv) {
   for (auto& [num, a] : x.agents)
     forget_agent(x, num);
   x.agents = std::move(now);
-  for (auto& [num, a] : x.agents) {
-    owner_[num] = node;
-    by_uuid_[a.id] = num;
-  }
+  for (auto& [num, a] : x.agents)
+    index(node, a);
   x.coordinations.clear();
   for (auto& c : inv.coordinations) {
     c.node = node;
@@ -89,8 +87,7 @@ void swarm::apply(const std::string& node, node_view& x, const event& ev) {
     auto a = s->agent;
     a.reachable = true;
     a.node = node;
-    owner_[a.num] = node;
-    by_uuid_[a.id] = a.num;
+    index(node, a);
     x.agents[a.num] = std::move(a);
   } else if (auto c = caf::get_if<agent_state_changed>(&ev.payload)) {
     auto i = x.agents.find(c->agent);
@@ -108,11 +105,22 @@ void swarm::apply(const std::string& node, node_view& x, const event& ev) {
   }
 }
 
+void swarm::index(const std::string& node, const agent_summary& a) {
+  owner_[a.num] = node;
+  by_uuid_[a.id] = a.num;
+  by_name_[a.name].insert(a.num);
+}
+
 void swarm::forget_agent(node_view& x, num_id num) {
   auto i = x.agents.find(num);
   if (i == x.agents.end())
     return;
   by_uuid_.erase(i->second.id);
+  if (auto j = by_name_.find(i->second.name); j != by_name_.end()) {
+    j->second.erase(num);
+    if (j->second.empty())
+      by_name_.erase(j);
+  }
   owner_.erase(num);
 }
 
@@ -149,24 +157,36 @@ std::optional<remote_agent> swarm::find(const std::string& key,
         return result;
   }
   if (by_name)
-    for (auto& [node, x] : nodes_)
-      for (auto& [num, a] : x.agents)
-        if (a.name == key)
-          return remote_agent{a, x.registry};
+    if (auto i = by_name_.find(key); i != by_name_.end())
+      return hit(*i->second.begin());
   return std::nullopt;
 }
 
-std::vector<agent_summary>
-swarm::agents(const std::string& type,
-              const std::optional<agent_state>& state) const {
-  std::vector<agent_summary> result;
+swarm::page swarm::agents(const std::string& type,
+                          const std::optional<agent_state>& state,
+                          size_t offset, size_t limit) const {
+  // Each node's agents are in order already: merge them, copying only the
+  // page.
+  using iter = std::map<num_id, agent_summary>::const_iterator;
+  std::vector<std::pair<iter, iter>> runs;
   for (auto& [node, x] : nodes_)
-    for (auto& [num, a] : x.agents)
-      if (matches(a, type, state))
-        result.push_back(a);
-  std::sort(result.begin(), result.end(),
-            [](auto& a, auto& b) { return a.num < b.num; });
-  return result;
+    runs.emplace_back(x.agents.begin(), x.agents.end());
+  page result;
+  for (;;) {
+    std::pair<iter, iter>* next = nullptr;
+    for (auto& run : runs)
+      if (run.first != run.second
+          && (!next || run.first->first < next->first->first))
+        next = &run;
+    if (!next)
+      return result;
+    auto& a = (next->first++)->second;
+    if (!matches(a, type, state))
+      continue;
+    if (result.total >= offset && result.agents.size() < limit)
+      result.agents.push_back(a);
+    ++result.total;
+  }
 }
 
 std::optional<remote_coordination>

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "av/base/log.hpp"
 #include "av/error.hpp"
 
 namespace av::cluster {
@@ -17,6 +18,10 @@ struct view_state {
   registry_actor local;
   bus_actor bus;
   swarm others;
+  /// This node's layout, and which node runs the cluster's.
+  layout_offer layout;
+  int64_t started_ms = 0;
+  std::optional<layout_leader> leader;
   /// The views of the members that asked for this node's inventory: they
   /// get its events.
   std::map<std::string, caf::actor> followers;
@@ -101,6 +106,19 @@ void take_inventory(self_ptr self, caf::typed_response_promise<inventory> rp,
       failed);
 }
 
+/// Tells this node's physics actor which node runs the layout, when that
+/// changed.
+void elect(self_ptr self, const std::string& before) {
+  auto& st = self->state;
+  auto& now = st.leader->leader();
+  if (now.node == before || !st.layout.physics)
+    return;
+  log::info("cluster: the layout runs on a node",
+            {{"node", now.node}, {"gpu", now.gpu}});
+  self->send(st.layout.physics, atom::leader::value, now.node,
+             st.leader->here() ? caf::actor{} : now.physics);
+}
+
 /// Tells this node's viewers what another node's agents did.
 void publish(self_ptr self, const std::string& node, std::vector<event> xs) {
   for (auto& x : xs)
@@ -149,7 +167,13 @@ caf::result<T> on_owner(self_ptr self, const std::string& key,
 } // namespace
 
 view_actor::behavior_type view(self_ptr self, node_context_ptr ctx,
-                               registry_actor local, bus_actor bus) {
+                               registry_actor local, bus_actor bus,
+                               layout_offer layout) {
+  self->state.started_ms = now_ms();
+  self->state.leader.emplace(
+    layout_candidate{ctx->node_name, layout.gpu, self->state.started_ms,
+                     caf::actor_cast<caf::actor>(layout.physics)});
+  self->state.layout = std::move(layout);
   self->state.ctx = std::move(ctx);
   self->state.local = std::move(local);
   self->state.bus = bus;
@@ -203,13 +227,16 @@ view_actor::behavior_type view(self_ptr self, node_context_ptr ctx,
             if (!filter.state.empty() && parse(filter.state, wanted))
               state = wanted;
             // This node's agents first, then the others' by number.
-            auto others = self->state.others.agents(filter.type, state);
             auto mine = page.total;
             size_t from = filter.offset > mine ? filter.offset - mine : 0;
-            for (auto i = from;
-                 i < others.size() && page.agents.size() < filter.limit; ++i)
-              page.agents.push_back(std::move(others[i]));
-            page.total += static_cast<uint32_t>(others.size());
+            size_t room = filter.limit > page.agents.size()
+                            ? filter.limit - page.agents.size()
+                            : 0;
+            auto others
+              = self->state.others.agents(filter.type, state, from, room);
+            for (auto& x : others.agents)
+              page.agents.push_back(std::move(x));
+            page.total += static_cast<uint32_t>(others.total);
             rp.deliver(std::move(page));
           },
           fail_into(rp));
@@ -223,8 +250,22 @@ view_actor::behavior_type view(self_ptr self, node_context_ptr ctx,
           rp.delegate(registry, atom::terminate::value, id, reason);
         });
     },
-    [=](atom::coordinate, coordination_spec& spec) {
-      ++self->state.processed;
+    [=](atom::coordinate,
+        coordination_spec& spec) -> caf::result<coordination_info> {
+      auto& st = self->state;
+      ++st.processed;
+      // This node runs it; its registry checks this node's agents, the
+      // view the others' (known, and on a node that is reachable).
+      for (auto num : spec.participants) {
+        if (slot_of(num) == st.ctx->slot)
+          continue;
+        auto hit = st.others.find(std::to_string(num), false);
+        if (!hit)
+          return make_error(ec::not_found, "participants",
+                            "no agent with number " + std::to_string(num));
+        if (!st.others.reachable(hit->summary.node))
+          return unreachable("agent " + hit->summary.id, hit->summary.node);
+      }
       return self->delegate(local_registry, atom::coordinate::value,
                             std::move(spec));
     },
@@ -286,6 +327,9 @@ view_actor::behavior_type view(self_ptr self, node_context_ptr ctx,
       auto inv = std::make_shared<inventory>();
       inv->registry = st.local;
       inv->seq = st.ctx->bus.last_seq();
+      inv->physics = caf::actor_cast<caf::actor>(st.layout.physics);
+      inv->gpu = st.layout.gpu;
+      inv->started_ms = st.started_ms;
       auto rp = self->make_response_promise<inventory>();
       self->send(st.bus, atom::flush::value);
       self
@@ -299,8 +343,11 @@ view_actor::behavior_type view(self_ptr self, node_context_ptr ctx,
     [=](inventory_atom, const member& node, inventory& inv) {
       auto& st = self->state;
       ++st.processed;
+      auto before = st.leader->leader().node;
+      st.leader->up({node.name, inv.gpu, inv.started_ms, inv.physics});
       publish(self, node.name, st.others.load(node.name, std::move(inv)));
       st.ctx->bus.publish(node_joined{node.name, node.address()});
+      elect(self, before);
     },
     [=](relay_atom, const std::string& node, std::vector<event>& events) {
       ++self->state.processed;
@@ -312,6 +359,9 @@ view_actor::behavior_type view(self_ptr self, node_context_ptr ctx,
       st.followers.erase(node.name);
       st.others.lost(node.name);
       st.ctx->bus.publish(node_left{node.name, node.address(), reason});
+      auto before = st.leader->leader().node;
+      st.leader->down(node.name);
+      elect(self, before);
     },
     [=](atom::status, status_verbosity v) -> caf::result<caf::settings> {
       ++self->state.processed;
@@ -333,8 +383,10 @@ view_actor::behavior_type view(self_ptr self, node_context_ptr ctx,
 }
 
 view_actor spawn_view(caf::actor_system& sys, node_context_ptr ctx,
-                      registry_actor local, bus_actor bus) {
-  return sys.spawn(view, std::move(ctx), std::move(local), std::move(bus));
+                      registry_actor local, bus_actor bus,
+                      layout_offer layout) {
+  return sys.spawn(view, std::move(ctx), std::move(local), std::move(bus),
+                   std::move(layout));
 }
 
 } // namespace av::cluster

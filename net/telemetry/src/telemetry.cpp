@@ -244,6 +244,14 @@ private:
     agents.metric.push_back(
       sample({}, number(xs, "agents"), pm::MetricType::Gauge));
     out.push_back(std::move(agents));
+    auto leader = family("agentviz_physics_leader",
+                         "1 while this node runs the layout, 0 while it shows "
+                         "the frames of the node named.",
+                         pm::MetricType::Gauge);
+    leader.metric.push_back(sample(
+      {{"node", caf::get_or(xs, "leader", std::string{})}},
+      caf::get_or(xs, "following", false) ? 0 : 1, pm::MetricType::Gauge));
+    out.push_back(std::move(leader));
   }
 };
 

@@ -171,6 +171,9 @@ CAF_TEST(physics parameters are read and tuned) {
   CAF_CHECK_EQUAL(res.json["repulsion"].get<double>(), 25600.0);
   CAF_CHECK_EQUAL(res.json["springK"].get<double>(), 512.0);
   CAF_CHECK_EQUAL(res.json["damping"].get<double>(), 2.0);
+  // Alone, this node runs the layout.
+  CAF_CHECK_EQUAL(res.json["node"].get<std::string>(),
+                  node->context()->node_name);
   res = put("/api/physics", {{"damping", 8.5}, {"springK", 0}});
   CAF_REQUIRE_EQUAL(res.status, 200);
   CAF_CHECK_EQUAL(res.json["damping"].get<double>(), 8.5);

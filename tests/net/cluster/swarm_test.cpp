@@ -61,7 +61,7 @@ CAF_TEST(a new inventory tells only what changed) {
   s.load("b", at(1, {agent(1), agent(2)}));
   s.lost("b");
   CAF_CHECK(!s.reachable("b"));
-  CAF_CHECK(!s.agents("", std::nullopt)[0].reachable);
+  CAF_CHECK(!s.agents("", std::nullopt).agents[0].reachable);
   // Back after a restart: 1 busy, 2 gone, 3 new; its numbering restarted.
   auto told = s.load("b", at(0, {agent(1, agent_state::busy), agent(3)}));
   CAF_REQUIRE_EQUAL(told.size(), 3u);
@@ -74,6 +74,42 @@ CAF_TEST(a new inventory tells only what changed) {
   CAF_CHECK(!s.find("coder-2", true));
   CAF_CHECK(s.find("coder-3", true));
   CAF_CHECK(!s.find("coder-3", false));
-  CAF_CHECK_EQUAL(s.agents("", agent_state::busy).size(), 1u);
+  CAF_CHECK_EQUAL(s.agents("", agent_state::busy).total, 1u);
   CAF_CHECK_EQUAL(s.size(), 2u);
+}
+
+CAF_TEST(the agents of several nodes are listed by number a page at a time) {
+  swarm s;
+  s.load("b", at(1, {agent(1), agent(4, agent_state::busy)}));
+  s.load("c", at(1, {agent(2), agent(3, agent_state::busy), agent(5)}));
+  auto all = s.agents("", std::nullopt);
+  CAF_CHECK_EQUAL(all.total, 5u);
+  std::vector<num_id> nums;
+  for (auto& x : all.agents)
+    nums.push_back(x.num);
+  CAF_CHECK_EQUAL(nums, (std::vector<num_id>{1, 2, 3, 4, 5}));
+  auto page = s.agents("", std::nullopt, 1, 2);
+  CAF_CHECK_EQUAL(page.total, 5u);
+  CAF_REQUIRE_EQUAL(page.agents.size(), 2u);
+  CAF_CHECK_EQUAL(page.agents[0].num, 2u);
+  CAF_CHECK_EQUAL(page.agents[1].num, 3u);
+  CAF_CHECK_EQUAL(page.agents[1].node, "c");
+  auto busy = s.agents("", agent_state::busy, 1, 10);
+  CAF_CHECK_EQUAL(busy.total, 2u);
+  CAF_REQUIRE_EQUAL(busy.agents.size(), 1u);
+  CAF_CHECK_EQUAL(busy.agents[0].num, 4u);
+  CAF_CHECK(s.agents("", std::nullopt, 9, 10).agents.empty());
+}
+
+CAF_TEST(names are found through an index and the lower number wins) {
+  swarm s;
+  auto other = agent(7);
+  other.name = "coder-1";
+  s.load("b", at(1, {agent(1)}));
+  s.load("c", at(1, {other}));
+  CAF_CHECK_EQUAL(s.find("coder-1", true)->summary.num, 1u);
+  // b's agent ended: c's is the one with that name now.
+  s.relay("b", {numbered(2, agent_terminated{1, "id-1", "done"})});
+  CAF_CHECK_EQUAL(s.find("coder-1", true)->summary.num, 7u);
+  CAF_CHECK(!s.find("coder-1", false));
 }

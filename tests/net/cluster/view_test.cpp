@@ -6,6 +6,7 @@
 
 #include "av/bus.hpp"
 #include "av/error.hpp"
+#include "av/physics.hpp"
 #include "av/registry.hpp"
 
 using namespace av;
@@ -19,6 +20,7 @@ struct test_node {
   node_context_ptr ctx = std::make_shared<node_context>();
   bus_actor bus;
   registry_actor reg;
+  physics_actor phys;
   view_actor view;
   std::shared_ptr<std::vector<event>> seen
     = std::make_shared<std::vector<event>>();
@@ -38,7 +40,12 @@ struct fixture : test_coordinator_fixture<> {
     x.ctx->slot = slot;
     x.bus = sys.spawn(av::bus, x.ctx);
     x.reg = sys.spawn(av::registry, x.ctx, x.bus);
-    x.view = spawn_view(sys, x.ctx, x.reg, x.bus);
+    layout::params p;
+    p.threads = 1;
+    x.phys = sys.spawn(
+      av::physics, x.ctx, physics_config{},
+      std::shared_ptr<layout::engine>{layout::make_cpu_engine(p)}, x.bus);
+    x.view = spawn_view(sys, x.ctx, x.reg, x.bus, layout_offer{x.phys, false});
     auto log = x.seen;
     x.sink = sys.spawn([log](caf::event_based_actor*) -> caf::behavior {
       return {[log](const event_batch& batch) {
@@ -54,6 +61,7 @@ struct fixture : test_coordinator_fixture<> {
   ~fixture() override {
     for (auto* x : {&a, &b})
       for (auto h : {caf::actor_cast<caf::actor>(x->view),
+                     caf::actor_cast<caf::actor>(x->phys),
                      caf::actor_cast<caf::actor>(x->reg),
                      caf::actor_cast<caf::actor>(x->bus), x->sink})
         caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
@@ -90,6 +98,15 @@ struct fixture : test_coordinator_fixture<> {
     consume_messages();
   }
 
+  /// a and b learn each other, and a's view is the cluster's registry
+  /// that the agents of both ask (one actor system here).
+  void peer() {
+    learn(a, b);
+    learn(b, a);
+    sys.registry().put(cluster_registry_name,
+                       caf::actor_cast<caf::strong_actor_ptr>(a.view));
+  }
+
   static member member_of(const test_node& n) {
     return member{n.ctx->node_name, "127.0.0.1", 4242, n.ctx->slot};
   }
@@ -106,6 +123,16 @@ struct fixture : test_coordinator_fixture<> {
                                 agent_filter{{}, {}, offset, limit});
     CAF_REQUIRE(page);
     return *page;
+  }
+
+  /// The node that runs the layout, as `n`'s physics actor says, and
+  /// whether that actor follows another node's.
+  std::pair<std::string, bool> layout_of(test_node& n) {
+    auto x = ask<caf::settings>(n.phys, atom::status::value,
+                                status_verbosity::terse);
+    CAF_REQUIRE(x);
+    return {caf::get_or(*x, "leader", std::string{}),
+            caf::get_or(*x, "following", false)};
   }
 
   /// Events of kind T published on `n`'s bus about node `node`'s agents.
@@ -241,11 +268,7 @@ CAF_TEST(a spawn goes to the node named or else the least loaded) {
 CAF_TEST(agents message each other across nodes) {
   auto x = spawn(a, "coder");
   auto y = spawn(b, "coder");
-  learn(a, b);
-  learn(b, a);
-  // The cluster's registry agents of both ask (one actor system here).
-  sys.registry().put(cluster_registry_name,
-                     caf::actor_cast<caf::strong_actor_ptr>(a.view));
+  peer();
   auto handle_of = [&](test_node& n, const agent_info& agent) {
     return ask<agent_ref>(n.reg, atom::get::value, agent.id)->handle;
   };
@@ -268,6 +291,16 @@ CAF_TEST(agents message each other across nodes) {
   auto none = ask<message_receipt>(handle_of(a, x), atom::send::value, nowhere);
   CAF_REQUIRE(!none);
   CAF_CHECK_EQUAL(code_of(none.error()), ec::unreachable);
+  // x remembers y's handle; once y ended, a message finds no one.
+  outgoing_message again;
+  again.to = y.num;
+  CAF_REQUIRE(ask<message_receipt>(handle_of(a, x), atom::send::value, again));
+  CAF_REQUIRE(
+    ask<agent_info>(b.view, atom::terminate::value, y.id, std::string{"done"}));
+  consume_messages();
+  auto ended = ask<message_receipt>(handle_of(a, x), atom::send::value, again);
+  CAF_REQUIRE(!ended);
+  CAF_CHECK_EQUAL(code_of(ended.error()), ec::unreachable);
   sys.registry().erase(cluster_registry_name);
 }
 
@@ -336,6 +369,86 @@ CAF_TEST(the coordinations of another node are listed and found) {
                                     atom::get::value, started->id);
   CAF_REQUIRE(!gone);
   CAF_CHECK_EQUAL(code_of(gone.error()), ec::node_unreachable);
+}
+
+CAF_TEST(a coordination runs with agents of both nodes) {
+  auto x = spawn(a, "coder");
+  auto y = spawn(b, "coder");
+  auto z = spawn(b, "tester");
+  peer();
+  coordination_spec spec;
+  spec.kind = pattern::mesh;
+  spec.task = "sync";
+  spec.participants = {x.num, y.num, z.num};
+  auto started = ask<coordination_info>(a.view, atom::coordinate::value, spec);
+  CAF_REQUIRE(started);
+  CAF_CHECK_EQUAL(started->node, "a");
+  consume_messages();
+  // Every peer messaged every other, across nodes, as on one node.
+  auto ref = ask<coordination_ref>(b.view, atom::coordinate::value,
+                                   atom::get::value, started->id);
+  CAF_REQUIRE(ref);
+  auto done = ask<coordination_info>(ref->handle, atom::get::value);
+  CAF_REQUIRE(done);
+  CAF_CHECK_EQUAL(done->status, coord_status::completed);
+  CAF_CHECK_EQUAL(done->result, "6 messages exchanged");
+  auto at_b = ask<std::vector<coordination_info>>(
+    b.view, atom::coordinate::value, atom::list::value, std::string{});
+  CAF_REQUIRE(at_b);
+  CAF_REQUIRE_EQUAL(at_b->size(), 1u);
+  CAF_CHECK_EQUAL(at_b->front().status, coord_status::completed);
+  // A number of b's slot that b does not have; then b cut off.
+  spec.participants = {x.num, (num_id{1} << slot_shift) | 999u};
+  auto unknown = ask<coordination_info>(a.view, atom::coordinate::value, spec);
+  CAF_REQUIRE(!unknown);
+  CAF_CHECK_EQUAL(code_of(unknown.error()), ec::not_found);
+  lose(a, b);
+  spec.participants = {x.num, y.num};
+  auto lost = ask<coordination_info>(a.view, atom::coordinate::value, spec);
+  CAF_REQUIRE(!lost);
+  CAF_CHECK_EQUAL(code_of(lost.error()), ec::node_unreachable);
+  sys.registry().erase(cluster_registry_name);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+CAF_TEST_FIXTURE_SCOPE(cluster_layout_tests, fixture)
+
+CAF_TEST(one node runs the layout and another takes over when it is lost) {
+  auto x = spawn(a, "coder");
+  auto y = spawn(b, "coder");
+  CAF_CHECK_EQUAL(layout_of(a), std::make_pair(std::string{"a"}, false));
+  learn(a, b);
+  learn(b, a);
+  // a's view started first (or in the same millisecond, and "a" < "b").
+  CAF_CHECK_EQUAL(layout_of(a), std::make_pair(std::string{"a"}, false));
+  CAF_CHECK_EQUAL(layout_of(b), std::make_pair(std::string{"a"}, true));
+  // b's pins go to a's layout, which has b's agent from a's view.
+  auto pinned = ask<agent_position>(b.phys, atom::position::value, y.num,
+                                    vec3f{1, 2, 3}, false, vec3f{});
+  CAF_REQUIRE(pinned);
+  auto at_a = ask<position_batch>(a.phys, atom::get::value);
+  CAF_REQUIRE(at_a);
+  auto found = std::find_if(at_a->agents.begin(), at_a->agents.end(),
+                            [&](auto& p) { return p.agent == y.num; });
+  CAF_REQUIRE(found != at_a->agents.end());
+  CAF_CHECK_EQUAL(found->pos.x, 1.f);
+  CAF_CHECK_EQUAL(found->pos.z, 3.f);
+  // b takes frames from a's physics actor only.
+  position_batch frame;
+  frame.frame = 7;
+  frame.keyframe = true;
+  frame.agents = {{x.num, vec3f{5, 6, 7}, {}}};
+  caf::anon_send(b.phys, frame);
+  consume_messages();
+  auto at_b = ask<position_batch>(b.phys, atom::get::value);
+  CAF_REQUIRE(at_b);
+  for (auto& p : at_b->agents)
+    CAF_CHECK(p.agent != x.num || p.pos.x != 5.f);
+  lose(b, a);
+  CAF_CHECK_EQUAL(layout_of(b), std::make_pair(std::string{"b"}, false));
+  // a still runs its own: it never lost itself.
+  CAF_CHECK_EQUAL(layout_of(a), std::make_pair(std::string{"a"}, false));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

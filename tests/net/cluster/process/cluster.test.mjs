@@ -6,7 +6,9 @@
 // without a second entry; a node with another cluster secret is refused,
 // with a line saying why in both logs. Over TLS, nodes whose certificates
 // the cluster's CA signed join; a node with another CA's certificate, or
-// without TLS, cannot.
+// without TLS, cannot. One node runs the layout and the others show its
+// frames; when it is killed, another goes on from the last positions. A
+// mesh coordination spans agents of all three nodes.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { once } from "node:events";
@@ -15,7 +17,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { nodeEnv, runNode } from "../../../node/agent_server.mjs";
-import { call, clusterEnv, getJson, spawnAgent, until, view, watch } from "./helpers.mjs";
+import { call, clusterEnv, getJson, spawnAgent, until, view, watch, watchLayout } from "./helpers.mjs";
 
 describe("three nodes on loopback", () => {
   const nodes = {};
@@ -106,6 +108,28 @@ describe("three nodes on loopback", () => {
     for (const id of [named.id, placed.body.id]) assert.equal((await call(nodes.a, "DELETE", `/api/agents/${id}`)).status, 200);
   });
 
+  it("a mesh coordination spans the three nodes and every node sees it end", async () => {
+    const peers = [];
+    for (const name of ["a", "b", "c"]) peers.push(await spawnAgent(nodes[name], `peer-on-${name}`));
+    await until("b lists the three peers", async () =>
+      (await getJson(nodes.b, "/api/agents?limit=1000")).body.agents.filter((x) => x.name.startsWith("peer-on-")).length === 3);
+    const started = await call(nodes.b, "POST", "/api/coordinations",
+      { pattern: "mesh", participants: peers.map((x) => x.numId), task: "sync across nodes" });
+    assert.equal(started.status, 201, JSON.stringify(started.body));
+    assert.equal(started.body.node, "b");
+    for (const name of ["a", "b", "c"])
+      await until(`node ${name} sees the coordination completed`, async () => {
+        const { status, body } = await getJson(nodes[name], `/api/coordinations/${started.body.id}`);
+        return status === 200 && body.status === "COMPLETED" && body;
+      });
+    const { body } = await getJson(nodes.c, `/api/coordinations/${started.body.id}`);
+    assert.equal(body.result, "6 messages exchanged");
+    // Each agent sent its two messages, whichever node it is on.
+    for (const peer of peers)
+      assert.equal((await getJson(nodes.a, `/api/agents/${peer.id}`)).body.messagesSent, 2);
+    for (const peer of peers) assert.equal((await call(nodes.a, "DELETE", `/api/agents/${peer.id}`)).status, 200);
+  });
+
   it("a node killed with SIGKILL is unreachable on the others within 5 s, and /health stays ok", async () => {
     viewer.events.length = 0;
     const killed = Date.now();
@@ -171,6 +195,52 @@ describe("three nodes on loopback", () => {
       assert.deepEqual(Object.keys(await view(intruder)), ["intruder"]);
     } finally {
       await intruder.stop();
+    }
+  });
+
+  it("one layout: every node shows the frames of one node, and another goes on when it is killed", async () => {
+    // a started first, so it runs the layout.
+    const layoutNode = async (name) => (await getJson(nodes[name], "/api/physics")).body.node;
+    for (const name of ["a", "b", "c"])
+      await until(`node ${name} says a runs the layout`, async () => (await layoutNode(name)) === "a");
+    const onB = await watchLayout(nodes.b);
+    const onC = await watchLayout(nodes.c);
+    try {
+      for (const name of ["a", "b", "c"]) await spawnAgent(nodes[name], `laid-out-on-${name}`);
+      // b and c show the same frames: the same parts, the same positions.
+      const [x, y] = await until("a frame part with agents that b and c both showed", () => {
+        for (const [key, part] of onB.parts)
+          if (part.records.length > 0 && onC.parts.has(key)) return [part, onC.parts.get(key)];
+        return false;
+      });
+      assert.deepEqual(x.records, y.records);
+      const leader = /agentviz_physics_leader\{node="a"\} (\d)/;
+      assert.equal((await (await fetch(nodes.a.metricsUrl)).text()).match(leader)?.[1], "1");
+      assert.equal((await (await fetch(nodes.b.metricsUrl)).text()).match(leader)?.[1], "0");
+      // a killed: c takes over (b came back later than c started, so it
+      // is the younger), from the positions it was sent last.
+      const lastFrame = onB.frame;
+      const before = new Map(onB.last);
+      onB.parts.clear();
+      nodes.a.proc.kill("SIGKILL");
+      await once(nodes.a.proc, "exit");
+      for (const name of ["b", "c"])
+        await until(`node ${name} says c runs the layout`, async () => (await layoutNode(name)) === "c", 10000);
+      await spawnAgent(nodes.b, "laid-out-after-failover");
+      const key = await until("a keyframe of c's layout on b", () =>
+        [...onB.parts.values()].find((p) => p.keyframe && p.frame > lastFrame && p.records.length > 0), 10000);
+      // Frame numbers go on; the agents are where they were, not placed
+      // anew: most moved little against the swarm's size.
+      assert.ok(key.frame > lastFrame);
+      const radius = Math.max(...[...before.values()].map((p) => Math.hypot(...p)));
+      const moved = key.records.filter(([id]) => before.has(id))
+        .map(([id, p]) => Math.hypot(...p.map((v, i) => v - before.get(id)[i]))).sort((l, r) => l - r);
+      assert.ok(moved.length >= 3, `only ${moved.length} known agents in the keyframe`);
+      const median = moved[Math.floor(moved.length / 2)];
+      assert.ok(median < radius / 4, `median move ${median} against a radius of ${radius}`);
+    } finally {
+      onB.ws.close();
+      onC.ws.close();
     }
   });
 });

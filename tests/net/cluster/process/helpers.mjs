@@ -53,3 +53,29 @@ export async function watch(node) {
 export function clusterEnv(name, seeds = "", extra = {}) {
   return nodeEnv({ NODE_NAME: name, CLUSTER_SEEDS: seeds, CLUSTER_SECRET: SECRET, ...extra });
 }
+
+/** A viewer of `node`'s position frames (float form, docs/protocol.md):
+ * each part by "frame/part" with its records, each agent's last position,
+ * and the last frame number. */
+export async function watchLayout(node) {
+  const ws = new WebSocket(node.wsUrl);
+  const parts = new Map();
+  const last = new Map();
+  let frame = 0n;
+  ws.on("message", (data, binary) => {
+    if (!binary) return;
+    const b = Buffer.from(data);
+    if (b.toString("latin1", 0, 4) !== "AVPF" || (b[5] & 2) !== 0) return;
+    frame = b.readBigUInt64LE(8);
+    const records = [];
+    for (let i = 0, o = 36; i < b.readUInt32LE(32); ++i, o += 28) {
+      const pos = [b.readFloatLE(o + 4), b.readFloatLE(o + 8), b.readFloatLE(o + 12)];
+      records.push([b.readUInt32LE(o), pos]);
+      last.set(b.readUInt32LE(o), pos);
+    }
+    parts.set(`${frame}/${b.readUInt32LE(24)}`, { frame, keyframe: (b[5] & 1) !== 0, records });
+  });
+  await once(ws, "open");
+  ws.send(JSON.stringify({ type: "subscribe", format: "float", events: ["node.left"] }));
+  return { ws, parts, last, get frame() { return frame; } };
+}

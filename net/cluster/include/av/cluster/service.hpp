@@ -41,7 +41,8 @@ std::string advertised_host(const config::settings& cfg);
 class service {
 public:
   service(const config::settings& cfg, caf::actor_system& sys,
-          node_context_ptr ctx, registry_actor registry, bus_actor bus);
+          node_context_ptr ctx, registry_actor registry, bus_actor bus,
+          layout_offer layout = {});
   ~service();
 
   service(const service&) = delete;

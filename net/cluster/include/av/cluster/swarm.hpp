@@ -1,8 +1,10 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -16,12 +18,16 @@
 namespace av::cluster {
 
 /// A member's agents and coordinations as of its event `seq`, with the
-/// registry that owns them.
+/// registry that owns them, and what the choice of the node that runs the
+/// layout needs of it (layout_leader.hpp).
 struct inventory {
   registry_actor registry;
   uint64_t seq = 0;
   std::vector<agent_summary> agents;
   std::vector<coordination_info> coordinations;
+  caf::actor physics;
+  bool gpu = false;
+  int64_t started_ms = 0;
 };
 
 /// An agent of another node, with its node's registry.
@@ -54,15 +60,20 @@ public:
   /// until its next inventory; events it relays wait for that inventory.
   void lost(const std::string& node);
 
-  /// An agent of another node by UUID or number; by name when
-  /// `by_name`.
+  /// An agent of another node by UUID or number; by name when `by_name`
+  /// (of two nodes' agents with one name, the lower number).
   std::optional<remote_agent> find(const std::string& key, bool by_name) const;
 
-  /// Another node's agents that pass the filter's type and state (its
-  /// offset and limit are not applied), by number.
-  std::vector<agent_summary>
-  agents(const std::string& type,
-         const std::optional<agent_state>& state) const;
+  /// Some of the other nodes' agents, and how many there are in all.
+  struct page {
+    std::vector<agent_summary> agents;
+    size_t total = 0;
+  };
+
+  /// The other nodes' agents that pass the filter's type and state, by
+  /// number: at most `limit` from the `offset`th on, and the count of all.
+  page agents(const std::string& type, const std::optional<agent_state>& state,
+              size_t offset = 0, size_t limit = SIZE_MAX) const;
 
   std::optional<remote_coordination>
   find_coordination(const std::string& id) const;
@@ -99,18 +110,20 @@ private:
   };
 
   void apply(const std::string& node, node_view& x, const event& ev);
+  void index(const std::string& node, const agent_summary& a);
   void forget_agent(node_view& x, num_id num);
 
   std::map<std::string, node_view> nodes_;
   /// Number of each known agent of another node to the node.
   std::unordered_map<num_id, std::string> owner_;
   std::unordered_map<std::string, num_id> by_uuid_;
+  std::unordered_map<std::string, std::set<num_id>> by_name_;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, inventory& x) {
   return f(caf::meta::type_name("inventory"), x.registry, x.seq, x.agents,
-           x.coordinations);
+           x.coordinations, x.physics, x.gpu, x.started_ms);
 }
 
 } // namespace av::cluster

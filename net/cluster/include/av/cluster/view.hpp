@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "av/cluster/layout_leader.hpp"
 #include "av/cluster/membership.hpp"
 #include "av/cluster/swarm.hpp"
 #include "av/node_context.hpp"
@@ -32,11 +33,20 @@ using view_actor = registry_actor::extend<
   // it gets no more events, and viewers get `node.left`.
   caf::reacts_to<lost_atom, member, std::string>>;
 
+/// This node's layout, offered to the cluster: its physics actor and
+/// whether its engine runs on a GPU. None in tests of the view alone.
+struct layout_offer {
+  physics_actor physics;
+  bool gpu = false;
+};
+
 /// Spawns the view over the node's own registry. It relays what the
 /// node's bus publishes to the members that asked for its inventory, and
 /// tells the node's viewers (through the bus) what it learns of the other
-/// nodes' agents.
+/// nodes' agents. With a physics actor in `layout`, it tells that actor
+/// which node runs the layout whenever that changes (layout_leader.hpp).
 view_actor spawn_view(caf::actor_system& sys, node_context_ptr ctx,
-                      registry_actor local, bus_actor bus);
+                      registry_actor local, bus_actor bus,
+                      layout_offer layout = {});
 
 } // namespace av::cluster
