@@ -19,9 +19,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib.sh
 
 # The secret files of docker-compose.yml; --prepare takes a missing one from
-# the variable of the same name in upper case, or makes a random one.
+# the variable of the same name in upper case, or makes a random one. The
+# nodes' cluster certificate and key (cluster_tls_cert, cluster_tls_key) are
+# secret files too, made by --prepare as a self-signed pair.
 secrets=(postgres_password redis_password mcp_api_key jwt_secret
-  grafana_admin_password)
+  grafana_admin_password cluster_secret)
 env_file=.env
 mode=deploy
 while (($# > 0)); do
@@ -138,6 +140,7 @@ check_secret() {
         || problem "secret redis_password: only A-Z a-z 0-9 . _ ~ - (deploy/redis/redis-start.sh)"
       ;;
     grafana_admin_password) ((${#value} >= 8)) || problem "secret grafana_admin_password: at least 8 characters" ;;
+    cluster_secret) ((${#value} >= 16)) || problem "secret cluster_secret: at least 16 characters" ;;
   esac
 }
 
@@ -151,22 +154,30 @@ check_secrets() {
   done
 }
 
-check_tls() {
-  local cert=$tls_dir/fullchain.pem key=$tls_dir/privkey.pem
+# Checks the certificate $2 and its key $3 (problems named by $1): both
+# there, a PEM certificate, the key its own, not expired. Fails when the
+# certificate cannot be read.
+check_pair() {
+  local what=$1 cert=$2 key=$3
   if [[ ! -s $cert || ! -s $key ]]; then
-    problem "TLS: $cert and $key are needed (deploy/deploy.sh --prepare makes a self-signed pair)"
-    return 0
+    problem "$what: $cert and $key are needed (deploy/deploy.sh --prepare makes a self-signed pair)"
+    return 1
   fi
   if ! openssl x509 -in "$cert" -noout 2>/dev/null; then
-    problem "TLS: $cert is not a PEM certificate"
-    return 0
+    problem "$what: $cert is not a PEM certificate"
+    return 1
   fi
   if [[ $(openssl x509 -in "$cert" -noout -pubkey) \
     != "$(openssl pkey -in "$key" -pubout 2>/dev/null)" ]]; then
-    problem "TLS: $key is not the key of $cert"
+    problem "$what: $key is not the key of $cert"
   fi
   openssl x509 -in "$cert" -noout -checkend 0 >/dev/null \
-    || problem "TLS: $cert has expired"
+    || problem "$what: $cert has expired"
+}
+
+check_tls() {
+  local cert=$tls_dir/fullchain.pem
+  check_pair TLS "$cert" "$tls_dir/privkey.pem" || return 0
   local host=${public_host#[} kind=-checkhost
   host=${host%]}
   [[ $host =~ ^[0-9.]+$|: ]] && kind=-checkip
@@ -199,6 +210,8 @@ check_compose() {
 check() {
   check_settings
   check_secrets
+  check_pair "cluster TLS" "$secrets_dir/cluster_tls_cert" \
+    "$secrets_dir/cluster_tls_key" || true
   check_tls
   check_compose
   if ((${#problems[@]} > 0)); then
@@ -222,6 +235,15 @@ prepare() {
     (umask 022 && printf '%s' "$value" >"$secrets_dir/$name")
     av_say "secret $name: made $secrets_dir/$name${!var:+ from \$$var}"
   done
+  # The nodes' TLS between each other (docs/deployment.md, "Cluster
+  # profile"): one certificate for every node, which is its own CA. Only
+  # the nodes read it: it is no certificate for a name, and never nginx's.
+  if [[ ! -e $secrets_dir/cluster_tls_cert && ! -e $secrets_dir/cluster_tls_key ]]; then
+    self_signed "$secrets_dir/cluster_tls_cert" "$secrets_dir/cluster_tls_key" \
+      3650 -subj "/CN=agent-visualizer cluster"
+    chmod 644 "$secrets_dir/cluster_tls_key"
+    av_say "cluster TLS: made a self-signed certificate in $secrets_dir (valid 3650 days)"
+  fi
   parse_public_url
   local cert=$tls_dir/fullchain.pem key=$tls_dir/privkey.pem
   [[ ! -e $cert && ! -e $key ]] || return 0
@@ -229,13 +251,21 @@ prepare() {
   host=${host%]}
   [[ $host =~ ^[0-9.]+$|: ]] && san=IP
   mkdir -p "$tls_dir"
-  (umask 077 && openssl req -x509 -newkey ec \
-    -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 365 \
-    -subj "/CN=$host" -addext "subjectAltName=$san:$host" \
-    -keyout "$key" -out "$cert" 2>/dev/null) \
-    || av_die "openssl could not make a certificate in $tls_dir"
-  chmod 644 "$cert"
+  self_signed "$cert" "$key" 365 -subj "/CN=$host" \
+    -addext "subjectAltName=$san:$host"
   av_say "TLS: made a self-signed certificate for $host in $tls_dir (valid 365 days)"
+}
+
+# Makes certificate $1 (mode 644) and its ECDSA P-256 key $2 (mode 600),
+# self-signed, valid $3 days; the rest are openssl req's arguments.
+self_signed() {
+  local cert=$1 key=$2 days=$3
+  shift 3
+  (umask 077 && openssl req -x509 -newkey ec \
+    -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days "$days" "$@" \
+    -keyout "$key" -out "$cert" 2>/dev/null) \
+    || av_die "openssl could not make a certificate in $(dirname "$cert")"
+  chmod 644 "$cert"
 }
 
 # Prints the state of service $1: its health, or its status when it has no
@@ -281,8 +311,13 @@ deploy() {
   av_say "applying migrations"
   "${compose[@]}" run --rm --no-deps agent-visualizer migrate
   "${compose[@]}" up -d --remove-orphans
-  local services
-  mapfile -t services < <("${compose[@]}" config --services)
+  # The services up made containers for: those of the profiles in use
+  # (docker-compose 1.29's `config --services` lists the others too).
+  local services=() service
+  while read -r service; do
+    [[ -z $("${compose[@]}" ps -q "$service" 2>/dev/null) ]] \
+      || services+=("$service")
+  done < <("${compose[@]}" config --services)
   wait_healthy "${services[@]}"
   local url
   url=$(setting PUBLIC_URL "")

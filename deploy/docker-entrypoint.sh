@@ -5,7 +5,8 @@
 # first loads them from files (compose secrets under /run/secrets), which
 # keeps them out of the image, the compose file and `docker inspect`:
 #
-#   MCP_API_KEY_FILE, JWT_SECRET_FILE, DATABASE_URL_FILE, REDIS_URL_FILE
+#   MCP_API_KEY_FILE, JWT_SECRET_FILE, CLUSTER_SECRET_FILE,
+#   DATABASE_URL_FILE, REDIS_URL_FILE
 #       the variable's whole value (a trailing newline is dropped)
 #   DATABASE_PASSWORD_FILE, REDIS_PASSWORD_FILE
 #       a password, percent-encoded into DATABASE_URL / REDIS_URL, so that
@@ -96,7 +97,7 @@ serves() {
 
 main() {
   local bin=${AGENT_SERVER:-/usr/local/bin/agent-server} name
-  for name in MCP_API_KEY JWT_SECRET DATABASE_URL REDIS_URL; do
+  for name in MCP_API_KEY JWT_SECRET CLUSTER_SECRET DATABASE_URL REDIS_URL; do
     file_env "$name"
   done
   password_into DATABASE_URL DATABASE_PASSWORD_FILE

@@ -11,7 +11,7 @@ import { readText, run } from "./helpers.mjs";
 const T = { timeout: 60000 };
 const scratch = mkdtempSync(path.join(tmpdir(), "av-deploy-sh-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
-const secrets = ["postgres_password", "redis_password", "mcp_api_key", "jwt_secret", "grafana_admin_password"];
+const secrets = ["postgres_password", "redis_password", "mcp_api_key", "jwt_secret", "grafana_admin_password", "cluster_secret"];
 
 let cases = 0;
 /** A fresh folder with an env file: .env.example with `changes` applied. */
@@ -34,6 +34,7 @@ function deploy(dir, args, vars = {}) {
 
 const mode = (file) => (statSync(file).mode & 0o777).toString(8);
 const cert = (dir, ...args) => run("openssl", ["x509", "-in", path.join(dir, "tls/fullchain.pem"), "-noout", ...args]).stdout;
+const clusterCert = (dir, ...args) => run("openssl", ["x509", "-in", path.join(dir, "secrets/cluster_tls_cert"), "-noout", ...args]).stdout;
 
 test("--check on a fresh folder names each missing piece and starts nothing", T, () => {
   const dir = project();
@@ -41,7 +42,8 @@ test("--check on a fresh folder names each missing piece and starts nothing", T,
   assert.equal(r.status, 1);
   for (const name of secrets) assert.match(r.stderr, new RegExp(`secret ${name} is missing`));
   assert.match(r.stderr, /TLS: .*fullchain\.pem and .*privkey\.pem are needed/);
-  assert.match(r.stderr, /6 problem\(s\); nothing was started/);
+  assert.match(r.stderr, /cluster TLS: .*cluster_tls_cert and .*cluster_tls_key are needed/);
+  assert.match(r.stderr, /8 problem\(s\); nothing was started/);
 });
 
 test("--prepare makes private secrets and a certificate for PUBLIC_URL's host; --check then passes", T, () => {
@@ -55,6 +57,13 @@ test("--prepare makes private secrets and a certificate for PUBLIC_URL's host; -
   assert.equal(mode(path.join(dir, "tls/privkey.pem")), "600");
   assert.match(cert(dir, "-ext", "subjectAltName"), /DNS:viz\.example\.com/);
   assert.match(cert(dir, "-checkend", String(300 * 86400)), /will not expire/);
+  // The nodes' certificate: its own CA (each node checks the others' against
+  // it), readable by the node's user like the other secrets, years long.
+  const cluster = path.join(dir, "secrets");
+  for (const name of ["cluster_tls_cert", "cluster_tls_key"]) assert.equal(mode(path.join(cluster, name)), "644", name);
+  const verified = run("openssl", ["verify", "-CAfile", `${cluster}/cluster_tls_cert`, `${cluster}/cluster_tls_cert`]);
+  assert.equal(verified.status, 0, verified.stdout + verified.stderr);
+  assert.match(clusterCert(dir, "-checkend", String(5 * 365 * 86400)), /will not expire/);
   const check = deploy(dir, ["--check"]);
   assert.equal(check.status, 0, check.stderr);
   assert.match(check.stdout, /checked: /);
@@ -63,9 +72,11 @@ test("--prepare makes private secrets and a certificate for PUBLIC_URL's host; -
 test("--prepare keeps what exists, and makes an IP certificate for an address", T, () => {
   const dir = project({ PUBLIC_URL: "https://127.0.0.1:8443", HTTPS_PORT: "8443" });
   assert.equal(deploy(dir, ["--prepare"]).status, 0);
-  const before = secrets.map((n) => readFileSync(path.join(dir, "secrets", n), "utf8")).concat(cert(dir, "-fingerprint"));
+  const made = () => secrets.map((n) => readFileSync(path.join(dir, "secrets", n), "utf8"))
+    .concat(cert(dir, "-fingerprint"), clusterCert(dir, "-fingerprint"));
+  const before = made();
   assert.equal(deploy(dir, ["--prepare"]).status, 0);
-  const again = secrets.map((n) => readFileSync(path.join(dir, "secrets", n), "utf8")).concat(cert(dir, "-fingerprint"));
+  const again = made();
   assert.deepEqual(again, before);
   assert.match(cert(dir, "-ext", "subjectAltName"), /IP Address:127\.0\.0\.1/);
   assert.equal(deploy(dir, ["--check"]).status, 0);
@@ -91,6 +102,10 @@ refused("quotes in a value", { LOG_LEVEL: '"info"' }, nothing, /LOG_LEVEL: quote
 refused("a port that is no port", { GRAFANA_PORT: "70000" }, nothing, /GRAFANA_PORT="70000": expected a port/);
 refused("a short MCP key", {}, put("secrets/mcp_api_key", "short\n"), /secret mcp_api_key: at least 16 characters/);
 refused("a short JWT secret", {}, put("secrets/jwt_secret", "0123456789\n"), /secret jwt_secret: at least 32 bytes/);
+refused("a short cluster secret", {}, put("secrets/cluster_secret", "0123456789\n"), /secret cluster_secret: at least 16 characters/);
+refused("a cluster key that is not the cluster certificate's", {}, (dir) => {
+  run("openssl", ["genpkey", "-algorithm", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-out", path.join(dir, "secrets/cluster_tls_key")]);
+}, /cluster TLS: .*cluster_tls_key is not the key of/);
 refused("a Redis password its config line cannot carry", {}, put("secrets/redis_password", "a b\n"), /secret redis_password: only/);
 refused("a secrets folder open to others", {}, (dir) => chmodSync(path.join(dir, "secrets"), 0o755), /open to other users: chmod 700/);
 refused("a certificate for another name", {}, (dir) => {
@@ -111,15 +126,17 @@ test("--check without an env file says how to make one", T, () => {
 });
 
 // A stand-in for the engine's side: `docker-compose` and `docker` that log
-// their arguments and report every service healthy, or $UNHEALTHY unhealthy.
+// their arguments and report every service healthy, or $UNHEALTHY unhealthy;
+// agent-visualizer-2 has a container only with $CLUSTER (its profile in use).
 const bin = path.join(scratch, "bin");
 mkdirSync(bin);
 const calls = path.join(scratch, "calls");
 writeFileSync(path.join(bin, "docker-compose"), `#!/bin/sh
 echo "compose $*" | sed 's/--env-file [^ ]* //' >>"${calls}"
 case "$*" in
+  *" ps -q agent-visualizer-2") [ -z "$CLUSTER" ] || echo id-agent-visualizer-2 ;;
   *" ps -q "*) echo "id-$(echo "$*" | awk '{print $NF}')" ;;
-  *" config --services"*) printf '%s\\n' postgres redis agent-visualizer nginx-proxy ;;
+  *" config --services"*) printf '%s\\n' postgres redis agent-visualizer agent-visualizer-2 nginx-proxy ;;
 esac
 `);
 writeFileSync(path.join(bin, "docker"), `#!/bin/sh
@@ -156,4 +173,12 @@ test("a deployment stops at an unhealthy service, with its logs", T, () => {
   assert.equal(r.status, 1);
   assert.match(r.stderr, /agent-visualizer is unhealthy/);
   assert.ok(r.calls.includes("compose logs --tail=50 agent-visualizer"));
+});
+
+test("a deployment waits for the services it started: a profile's only when that profile is in use", T, () => {
+  // docker-compose 1.29 lists every service, whatever the profiles.
+  assert.equal(fullDeploy().status, 0);
+  const r = fullDeploy({ CLUSTER: "1", UNHEALTHY: "agent-visualizer-2" });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /agent-visualizer-2 is unhealthy/);
 });

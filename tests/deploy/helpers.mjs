@@ -110,35 +110,38 @@ export function request(urlPath, { method = "GET", headers = {}, body, localAddr
 
 export const mcpKey = () => readFileSync(path.join(env("AV_DEPLOY_SECRETS"), "mcp_api_key"), "utf8").trim();
 
-/** A JSON-RPC POST to /mcp with the key; resolves to the reply. */
-export function mcpPost(message, session) {
+/** A JSON-RPC POST to /mcp with the key, from local address `from`
+ * (127.0.0.1 by default); resolves to the reply. */
+export function mcpPost(message, session, from) {
   const headers = {
     "Content-Type": "application/json",
     Accept: "application/json, text/event-stream",
     Authorization: `Bearer ${mcpKey()}`,
   };
   if (session) headers["Mcp-Session-Id"] = session;
-  return request("/mcp", { method: "POST", headers, body: JSON.stringify(message) });
+  return request("/mcp", { method: "POST", headers, body: JSON.stringify(message), localAddress: from });
 }
 
-/** Opens an MCP session (initialize, initialized); resolves to its id. */
-export async function mcpSession() {
+/** Opens an MCP session (initialize, initialized) from local address
+ * `from`; resolves to its id. */
+export async function mcpSession(from) {
   const init = await mcpPost({
     jsonrpc: "2.0",
     id: 1,
     method: "initialize",
     params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "deploy-test", version: "1" } },
-  });
+  }, undefined, from);
   if (init.status !== 200) throw new Error(`initialize: ${init.status} ${init.body}`);
   const session = init.headers["mcp-session-id"];
-  const done = await mcpPost({ jsonrpc: "2.0", method: "notifications/initialized" }, session);
+  const done = await mcpPost({ jsonrpc: "2.0", method: "notifications/initialized" }, session, from);
   if (done.status !== 202) throw new Error(`initialized: ${done.status}`);
   return session;
 }
 
-/** Calls an MCP tool in `session`; resolves to the JSON-RPC answer. */
-export async function mcpCall(session, name, args, id = 2) {
-  const r = await mcpPost({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: args } }, session);
+/** Calls an MCP tool in `session`, as request `id`, from local address
+ * `from`; resolves to the JSON-RPC answer. */
+export async function mcpCall(session, name, args, { id = 2, from } = {}) {
+  const r = await mcpPost({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: args } }, session, from);
   if (r.status !== 200) throw new Error(`tools/call ${name}: ${r.status} ${r.body}`);
   return JSON.parse(r.body);
 }

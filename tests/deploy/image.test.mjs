@@ -77,7 +77,7 @@ test("runtime-packages finds a package for every library agent-server links, non
 const fake = path.join(scratch, "fake-server");
 const log = path.join(scratch, "calls");
 writeFileSync(fake, `#!/bin/sh
-echo "$* | key=\${MCP_API_KEY-unset} keyfile=\${MCP_API_KEY_FILE-unset} db=\${DATABASE_URL-unset} dbfile=\${DATABASE_PASSWORD_FILE-unset}" >>"$LOG"
+echo "$* | key=\${MCP_API_KEY-unset} keyfile=\${MCP_API_KEY_FILE-unset} db=\${DATABASE_URL-unset} dbfile=\${DATABASE_PASSWORD_FILE-unset} cluster=\${CLUSTER_SECRET-unset} clusterfile=\${CLUSTER_SECRET_FILE-unset}" >>"$LOG"
 [ "$1" = migrate ] && [ -n "$FAIL_MIGRATE" ] && exit 3
 exit 0
 `);
@@ -117,10 +117,11 @@ test("the entrypoint loads secrets from files and passes no *_FILE on", T, () =>
     MCP_API_KEY_FILE: secretFile("key", "k-0123456789abcdef"),
     DATABASE_URL: "postgresql://agent_user@postgres:5432/agent_db",
     DATABASE_PASSWORD_FILE: secretFile("pw", "p@ss:w/rd%?#é"),
+    CLUSTER_SECRET_FILE: secretFile("cluster", "c-0123456789abcdef"),
     MIGRATE_ON_START: "false",
   });
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.calls[0], "serve | key=k-0123456789abcdef keyfile=unset db=postgresql://agent_user:p%40ss%3Aw%2Frd%25%3F%23%C3%A9@postgres:5432/agent_db dbfile=unset");
+  assert.equal(r.calls[0], "serve | key=k-0123456789abcdef keyfile=unset db=postgresql://agent_user:p%40ss%3Aw%2Frd%25%3F%23%C3%A9@postgres:5432/agent_db dbfile=unset cluster=c-0123456789abcdef clusterfile=unset");
 });
 
 test("the entrypoint's percent-encoding agrees with Python's urllib", T, () => {

@@ -7,7 +7,9 @@
 # deploy/redis/redis-start.sh, agent-server through the image's entrypoint
 # with the compose file's environment, nginx with the rendered template,
 # Prometheus with prometheus.yml -- then runs tests/deploy/*.test.mjs
-# against them, and stops everything when it ends.
+# against them. Then the cluster profile: its second and third node join
+# the first, nginx is rendered for the three and reloaded, and
+# tests/deploy/cluster/*.test.mjs run. Everything stops when it ends.
 # Usage: tests/deploy/run.sh [JUNIT_REPORT]; AV_SERVER names the binary
 # (default build/runtime/agent-server).
 set -euo pipefail
@@ -41,10 +43,14 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Distinct free ports: av_free_port alone may hand out one twice.
+# Distinct free ports: av_free_port alone may hand out one twice. The
+# first node's are api, ws, ...; the cluster profile's nodes' api-2, ws-2,
+# ... and api-3, ws-3, ...
 declare -A port
 taken=" "
-for name in api ws mcp metrics cluster http https prometheus postgres redis; do
+node_ports=(api ws mcp metrics cluster)
+for name in "${node_ports[@]}" "${node_ports[@]/%/-2}" "${node_ports[@]/%/-3}" \
+  http https prometheus postgres redis; do
   p=$(av_free_port)
   while [[ $taken == *" $p "* ]]; do p=$(av_free_port); done
   taken+="$p "
@@ -99,50 +105,112 @@ redis_up() {
 }
 av_wait_for 100 redis_up || give_up "Redis did not start" "$work/redis/log"
 
-# agent-server through the image's entrypoint, with the compose file's
-# environment for the node; only addresses, ports and paths change, and a
-# demo swarm makes events. Nothing else of this shell's environment leaks in.
-# The dashboard when it is built (scripts/test builds it before this stage),
-# else a page that stands in for it.
+# The nodes: agent-server through the image's entrypoint, with the compose
+# file's environment for its service; only addresses, ports and paths
+# change. Node N is agent-visualizer, then the cluster profile's
+# agent-visualizer-N, on 127.0.0.1 with ports of its own (the stack's nodes
+# share port numbers, each at its address; here the MCP transport of a node
+# bound to 127.0.0.2 would take no Host but that address). The names the
+# compose file gives the nodes on `data` become 127.0.0.1 and the first
+# node's cluster port, and the secrets mounted at /run/secrets/ are the
+# files in $secrets. The first node runs a demo swarm, which makes events.
+# Nothing else of this shell's environment leaks in. The dashboard when it
+# is built (scripts/test builds it before this stage), else a page that
+# stands in for it.
 web_root=$AV_ROOT/web/dist
 if [[ ! -s $web_root/index.html ]]; then
   web_root=$work/web
   mkdir -p "$web_root"
   echo '<!doctype html><title>stand-in dashboard</title>' >"$web_root/index.html"
 fi
-mapfile -t node_env < <(node "$here/compose-env.mjs" agent-visualizer)
-node_env+=(
-  BIND_ADDRESS=127.0.0.1 "API_PORT=${port[api]}" "WS_PORT=${port[ws]}"
-  "MCP_PORT=${port[mcp]}" "METRICS_PORT=${port[metrics]}"
-  "CLUSTER_PORT=${port[cluster]}"
-  "ALLOWED_ORIGINS=https://localhost:${port[https]}" TRUSTED_PROXIES=127.0.0.1
-  "DATABASE_URL=postgresql://agent_user@127.0.0.1:${port[postgres]}/agent_db"
-  "REDIS_URL=redis://127.0.0.1:${port[redis]}/0"
-  "DATABASE_PASSWORD_FILE=$secrets/postgres_password"
-  "REDIS_PASSWORD_FILE=$secrets/redis_password"
-  "MCP_API_KEY_FILE=$secrets/mcp_api_key" "JWT_SECRET_FILE=$secrets/jwt_secret"
-  "WEB_ROOT=$web_root" "MCP_CONFIG=$AV_ROOT/config/mcp-config.json"
-  DEMO_AGENTS=50 LOG_LEVEL=debug "AGENT_SERVER=$server"
-)
-env -i "PATH=$PATH" "${node_env[@]}" deploy/docker-entrypoint.sh serve \
-  >"$work/node.log" 2>&1 &
-pids+=($!)
-av_wait_for 300 curl -fsS "http://127.0.0.1:${port[api]}/health" \
-  || give_up "agent-server is not healthy" "$work/node.log"
+# Prints node $2's port $1 (api, ws, mcp, metrics, cluster).
+node_port() {
+  if (($2 == 1)); then echo "${port[$1]}"; else echo "${port[$1-$2]}"; fi
+}
+node_log() {
+  if (($1 == 1)); then echo "$work/node.log"; else echo "$work/node-$1.log"; fi
+}
+start_node() {
+  local n=$1 service=agent-visualizer node_env
+  ((n == 1)) || service+=-$n
+  mapfile -t node_env < <(node "$here/compose-env.mjs" "$service" | sed -E \
+    -e "s/agent-visualizer(-[0-9]+)?\.data:4242/127.0.0.1:${port[cluster]}/g" \
+    -e "s/agent-visualizer(-[0-9]+)?\.data$/127.0.0.1/" \
+    -e "s|/run/secrets/|$secrets/|")
+  node_env+=(
+    BIND_ADDRESS=127.0.0.1 CLUSTER_BIND_ADDRESS=127.0.0.1
+    "API_PORT=$(node_port api "$n")" "WS_PORT=$(node_port ws "$n")"
+    "MCP_PORT=$(node_port mcp "$n")" "METRICS_PORT=$(node_port metrics "$n")"
+    "CLUSTER_PORT=$(node_port cluster "$n")"
+    "ALLOWED_ORIGINS=https://localhost:${port[https]}" TRUSTED_PROXIES=127.0.0.1
+    "DATABASE_URL=postgresql://agent_user@127.0.0.1:${port[postgres]}/agent_db"
+    "REDIS_URL=redis://127.0.0.1:${port[redis]}/0"
+    "WEB_ROOT=$web_root" "MCP_CONFIG=$AV_ROOT/config/mcp-config.json"
+    "AGENT_SERVER=$server"
+  )
+  ((n > 1)) || node_env+=(DEMO_AGENTS=50 LOG_LEVEL=debug)
+  env -i "PATH=$PATH" "${node_env[@]}" deploy/docker-entrypoint.sh serve \
+    >"$(node_log "$n")" 2>&1 &
+  pids+=($!)
+}
+# Waits until node $1 answers /health.
+wait_node() {
+  av_wait_for 300 curl -fsS "http://127.0.0.1:$(node_port api "$1")/health" \
+    || give_up "agent-server $1 is not healthy" "$(node_log "$1")"
+}
+start_node 1
+wait_node 1
 
 # nginx with the rendered template inside a main file that does what the
 # image's /etc/nginx/nginx.conf does around conf.d/, with paths in $work.
+# The template's upstreams name the nodes by a name that nginx resolves
+# again and again (`resolve`); Debian's nginx 1.22 cannot, so each such line
+# becomes a line per node that the name stands for in the stack: the first
+# node alone, then the three of the cluster profile.
 mkdir -p "$work/nginx/conf.d"
 template=deploy/nginx/templates/default.conf.template
 # shellcheck disable=SC2016 # the ${NGINX_...} names themselves
 names=$(grep -o '\${NGINX_[A-Z_]*}' "$template" | sort -u | tr '\n' ' ')
-NGINX_HTTP_LISTEN=127.0.0.1:${port[http]} \
-  NGINX_HTTPS_LISTEN=127.0.0.1:${port[https]} \
-  NGINX_PUBLIC_HTTPS_PORT=${port[https]} \
-  NGINX_TLS_CERT=$work/tls/fullchain.pem NGINX_TLS_KEY=$work/tls/privkey.pem \
-  NGINX_UPSTREAM_HOST=127.0.0.1 NGINX_API_PORT=${port[api]} \
-  NGINX_WS_PORT=${port[ws]} NGINX_MCP_PORT=${port[mcp]} \
-  envsubst "$names" <"$template" >"$work/nginx/conf.d/default.conf"
+mapfile -t nginx_env < <(node "$here/compose-env.mjs" nginx-proxy)
+nginx_env+=(
+  "NGINX_HTTP_LISTEN=127.0.0.1:${port[http]}"
+  "NGINX_HTTPS_LISTEN=127.0.0.1:${port[https]}"
+  "NGINX_PUBLIC_HTTPS_PORT=${port[https]}"
+  "NGINX_TLS_CERT=$work/tls/fullchain.pem" "NGINX_TLS_KEY=$work/tls/privkey.pem"
+  "NGINX_API_PORT=${port[api]}" "NGINX_WS_PORT=${port[ws]}"
+  "NGINX_MCP_PORT=${port[mcp]}" NGINX_RESOLVER=127.0.0.1
+)
+# Renders the template for the nodes $@ (numbers): a server line on the
+# first node's port of a kind becomes one on each node's port of that kind.
+render_nginx() {
+  local kind n group groups=()
+  for kind in api ws mcp; do
+    group=""
+    for n; do group+=${group:+:}$(node_port "$kind" "$n"); done
+    groups+=("$group")
+  done
+  env -i "${nginx_env[@]}" envsubst "$names" <"$template" \
+    | awk -v groups="${groups[*]}" '
+        $1 == "server" && $3 == "resolve;" {
+          port = $2
+          sub(/^.*:/, "", port)
+          split(groups, group, " ")
+          found = 0
+          for (g in group) {
+            n = split(group[g], ports, ":")
+            if (ports[1] != port) continue
+            for (i = 1; i <= n; i++) printf "    server 127.0.0.1:%s;\n", ports[i]
+            found = 1
+          }
+          named++
+          missed += !found
+          next
+        }
+        { print }
+        END { exit named == 0 || missed > 0 }' >"$work/nginx/conf.d/default.conf" \
+    || av_die "$template: no server line that nginx resolves, or one on no node port: update $0"
+}
+render_nginx 1
 user=""
 ((EUID != 0)) || user="user $(id -un) $(id -gn);"
 cat >"$work/nginx/nginx.conf" <<CONF
@@ -197,11 +265,50 @@ export AV_SERVER=$server AV_DEPLOY_WORK=$work AV_DEPLOY_SECRETS=$secrets \
   AV_DEPLOY_API_URL=http://127.0.0.1:${port[api]} \
   AV_DEPLOY_PROMETHEUS_URL=http://127.0.0.1:${port[prometheus]} \
   AV_DEPLOY_PG="-h 127.0.0.1 -p ${port[postgres]} -U agent_user -d agent_db"
-reporters=(--test-reporter=spec --test-reporter-destination=stdout)
-if [[ -n ${1:-} ]]; then
-  reporters+=(--test-reporter=junit --test-reporter-destination="$1")
-fi
+# Runs the test files $2... with the JUnit report $1 (none when empty);
+# notes a failure in `status`.
 status=0
-node --test --test-concurrency=1 "${reporters[@]}" "$here"/*.test.mjs \
-  || status=$?
+run_tests() {
+  local reporters=(--test-reporter=spec --test-reporter-destination=stdout)
+  [[ -z $1 ]] || reporters+=(--test-reporter=junit --test-reporter-destination="$1")
+  shift
+  node --test --test-concurrency=1 "${reporters[@]}" "$@" || status=$?
+}
+run_tests "${1:-}" "$here"/*.test.mjs
+
+# The cluster profile: the second and third node join the first, and nginx,
+# reloaded, finds them behind its upstream name, as it does in the stack
+# when they start.
+start_node 2
+start_node 3
+wait_node 2
+wait_node 3
+render_nginx 1 2 3
+"${nginx_cmd[@]}" -s reload
+# shellcheck disable=SC2317 # called by av_wait_for
+proxy_reaches() {
+  curl -fsS --cacert "$work/tls/fullchain.pem" \
+    --resolve "localhost:${port[https]}:127.0.0.1" \
+    "https://localhost:${port[https]}/health" | grep -q "\"node\":\"$1\""
+}
+av_wait_for 100 proxy_reaches agent-visualizer-3 \
+  || give_up "nginx does not reach the third node" "$work/nginx/error.log"
+AV_DEPLOY_NODE_URLS="" AV_DEPLOY_METRICS_URLS=""
+for n in 1 2 3; do
+  AV_DEPLOY_NODE_URLS+=" http://127.0.0.1:$(node_port api "$n")"
+  AV_DEPLOY_METRICS_URLS+=" http://127.0.0.1:$(node_port metrics "$n")"
+done
+export AV_DEPLOY_NODE_URLS AV_DEPLOY_METRICS_URLS
+cluster_report=${1:+$work/cluster-junit.xml}
+run_tests "$cluster_report" "$here"/cluster/*.test.mjs
+# One report for the stage: the cluster's test cases join the first's.
+if [[ -n $cluster_report && -s $1 && -s $cluster_report ]]; then
+  # shellcheck disable=SC2016 # JavaScript, not the shell's
+  node -e '
+    const fs = require("fs");
+    const [all, more] = process.argv.slice(1);
+    const cases = fs.readFileSync(more, "utf8").replace(/^[^]*?<testsuites>|<\/testsuites>\s*$/g, "");
+    fs.writeFileSync(all, fs.readFileSync(all, "utf8").replace(/<\/testsuites>\s*$/, `${cases}</testsuites>\n`));
+  ' "$1" "$cluster_report"
+fi
 exit "$status"
