@@ -1,7 +1,9 @@
 // Agent messages per second through the full runtime (directory routing,
 // latency bookkeeping, one event per message through the bus to a
 // subscriber) against a bare CAF ping-pong between event-based actors, in
-// the same process and run.
+// the same process and run. `--path remote` plays the bare ping-pong between
+// two processes over CAF's middleman instead: the peer of the cluster's
+// messages between nodes (bench/cluster/bench.mjs).
 
 #include <algorithm>
 #include <chrono>
@@ -13,6 +15,9 @@
 
 #include <CLI/CLI.hpp>
 #include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include "ws_fanout/child_process.hpp"
 
 #include "av/base/log.hpp"
 #include "av/bus.hpp"
@@ -31,7 +36,8 @@ struct params {
   uint32_t rounds = 20000;
   uint32_t threads = 2;
   uint32_t repeat = 3;
-  /// "both", or "runtime" / "caf" alone (for profiling one path).
+  /// "both", or "runtime" / "caf" alone (for profiling one path), or
+  /// "remote": the ping-pong between two processes.
   std::string path = "both";
   /// CAF's scheduler policy, as in the node by default.
   std::string policy = "sharing";
@@ -72,25 +78,27 @@ double seconds_since(clock_type::time_point start) {
   return std::chrono::duration<double>(clock_type::now() - start).count();
 }
 
+/// Each side returns the ball with one message fewer to go; the last
+/// counts `done` down. A player without `done` (the other process's) hands
+/// the last ball back so that this process sees the end.
+caf::behavior player(caf::event_based_actor* self, latch* done) {
+  return {[self, done](ping_atom, uint32_t left) {
+    auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+    if (left == 0 && done)
+      done->count_down();
+    else
+      self->send(sender, ping_atom::value, left == 0 ? 0 : left - 1);
+  }};
+}
+
 /// Bare CAF: `pairs` pairs exchange `rounds` messages each.
 double caf_pingpong(const params& p) {
   caf::actor_system_config cfg;
   caf::actor_system sys{threads(cfg, p.threads, p.policy)};
   latch done{p.pairs};
-  // Each side returns the ball with one message fewer to go.
-  auto player = [&done](caf::event_based_actor* self) -> caf::behavior {
-    return {[self, &done](ping_atom, uint32_t left) {
-      if (left == 0) {
-        done.count_down();
-        return;
-      }
-      self->send(caf::actor_cast<caf::actor>(self->current_sender()),
-                 ping_atom::value, left - 1);
-    }};
-  };
   std::vector<std::pair<caf::actor, caf::actor>> actors;
   for (uint32_t i = 0; i < p.pairs; ++i)
-    actors.emplace_back(sys.spawn(player), sys.spawn(player));
+    actors.emplace_back(sys.spawn(player, &done), sys.spawn(player, &done));
   auto start = clock_type::now();
   for (auto& [a, b] : actors)
     caf::send_as(a, b, ping_atom::value, p.rounds - 1);
@@ -100,6 +108,67 @@ double caf_pingpong(const params& p) {
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
   }
+  return static_cast<double>(p.pairs) * p.rounds / secs;
+}
+
+/// The other process of `--path remote`: publishes an actor at `port` that
+/// spawns a player for each request, until SIGTERM.
+int serve_pong(uint16_t port) {
+  caf::actor_system_config cfg;
+  cfg.load<caf::io::middleman>();
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  caf::actor_system sys{cfg};
+  auto spawner = sys.spawn([](caf::event_based_actor* self) -> caf::behavior {
+    return {[self](caf::spawn_atom) {
+      return self->spawn(player, static_cast<latch*>(nullptr));
+    }};
+  });
+  auto bound = sys.middleman().publish(spawner, port, "127.0.0.1");
+  if (!bound) {
+    std::fprintf(stderr, "cannot publish: %s\n",
+                 sys.render(bound.error()).c_str());
+    return 1;
+  }
+  pause();
+  return 0;
+}
+
+/// Bare CAF between two processes: `pairs` players here each play `rounds`
+/// messages with a player of a child process, over the middleman on
+/// loopback.
+double caf_remote(const params& p) {
+  auto port = child_process::free_port();
+  child_process::running peer{
+    {child_process::self_path(), "--serve-pong", std::to_string(port)},
+    {},
+    port,
+    "/tmp/av-actor-throughput-pong.log"};
+  caf::actor_system_config cfg;
+  cfg.load<caf::io::middleman>();
+  caf::actor_system sys{threads(cfg, p.threads, p.policy)};
+  auto spawner = sys.middleman().remote_actor("127.0.0.1", port);
+  if (!spawner)
+    throw std::runtime_error("cannot reach the peer: "
+                             + sys.render(spawner.error()));
+  caf::scoped_actor self{sys};
+  latch done{p.pairs};
+  std::vector<std::pair<caf::actor, caf::actor>> actors;
+  for (uint32_t i = 0; i < p.pairs; ++i) {
+    caf::actor theirs;
+    self->request(*spawner, caf::infinite, caf::spawn_atom::value)
+      .receive([&](caf::actor& x) { theirs = std::move(x); },
+               [&](const caf::error& err) {
+                 throw std::runtime_error(sys.render(err));
+               });
+    actors.emplace_back(sys.spawn(player, &done), std::move(theirs));
+  }
+  auto start = clock_type::now();
+  for (auto& [mine, theirs] : actors)
+    caf::send_as(mine, theirs, ping_atom::value, p.rounds - 1);
+  done.wait();
+  auto secs = seconds_since(start);
+  for (auto& x : actors)
+    caf::anon_send_exit(x.first, caf::exit_reason::user_shutdown);
   return static_cast<double>(p.pairs) * p.rounds / secs;
 }
 
@@ -191,9 +260,29 @@ int main(int argc, char** argv) {
     .add_option("--policy", p.policy,
                 "CAF scheduler policy of both paths (the node uses sharing)")
     ->check(CLI::IsMember({"sharing", "stealing"}));
-  app.add_option("--path", p.path, "both, or one path alone for profiling")
-    ->check(CLI::IsMember({"both", "runtime", "caf"}));
+  app
+    .add_option("--path", p.path,
+                "both, or one path alone for profiling, or remote: the "
+                "ping-pong between two processes")
+    ->check(CLI::IsMember({"both", "runtime", "caf", "remote"}));
+  uint16_t pong_port = 0;
+  app.add_option("--serve-pong", pong_port,
+                 "be the other process of --path remote, at this port");
   CLI11_PARSE(app, argc, argv);
+  if (pong_port != 0)
+    return serve_pong(pong_port);
+  if (p.path == "remote") {
+    std::vector<double> runs;
+    for (uint32_t i = 0; i < p.repeat; ++i)
+      runs.push_back(caf_remote(p));
+    auto best = *std::max_element(runs.begin(), runs.end());
+    std::printf("pairs=%u rounds=%u threads=%u (best of %u)\n", p.pairs,
+                p.rounds, p.threads, p.repeat);
+    std::printf("bare CAF ping-pong between two processes: %12.0f msg/s\n",
+                best);
+    json_line(p, "caf_remote", best, "msg/s");
+    return 0;
+  }
   log::init(log::format::text, log::level::warn);
   double best_runtime = 0;
   double best_caf = 0;
