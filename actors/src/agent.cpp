@@ -161,10 +161,22 @@ agent_snapshot snapshot(self_ptr self) {
 /// The cluster's registry when `to` numbers an agent of another node and
 /// this node runs a cluster; null otherwise.
 registry_actor cluster_for(self_ptr self, num_id to) {
-  if (slot_of(to) == self->state.ctx->slot)
+  auto& st = self->state;
+  if (slot_of(to) == st.ctx->slot)
     return {};
-  return caf::actor_cast<registry_actor>(
-    self->home_system().registry().get(cluster_registry_name));
+  if (!st.cluster)
+    st.cluster = caf::actor_cast<registry_actor>(
+      self->home_system().registry().get(cluster_registry_name));
+  return st.cluster;
+}
+
+/// This node's agent `to` (none for one of another node it messaged
+/// before: no need to ask the directory).
+agent_actor local_route(self_ptr self, num_id to) {
+  auto& st = self->state;
+  if (st.remote_routes.count(to) > 0)
+    return {};
+  return st.routes.find(st.ctx->agents, to);
 }
 
 /// Bound of the other nodes' agents an agent remembers (each is watched).
@@ -208,7 +220,7 @@ void find_remote(self_ptr self, const registry_actor& cluster,
 /// recorded as failed message events.
 bool post(self_ptr self, agent_message msg) {
   auto& st = self->state;
-  auto dest = st.routes.find(st.ctx->agents, msg.to);
+  auto dest = local_route(self, msg.to);
   auto cluster = dest ? registry_actor{} : cluster_for(self, msg.to);
   if (cluster) {
     ++st.info.messages_sent;
@@ -497,7 +509,7 @@ agent_actor::behavior_type agent(self_ptr self, node_context_ptr ctx,
       if (st.info.state == agent_state::terminated)
         return not_alive(self);
       auto msg = make_message(self, std::move(out));
-      auto dest = st.routes.find(st.ctx->agents, msg.to);
+      auto dest = local_route(self, msg.to);
       auto cluster = dest ? registry_actor{} : cluster_for(self, msg.to);
       if (cluster) {
         // Another node's agent: its handle comes from the cluster, then the

@@ -33,6 +33,8 @@ struct agent_data {
   /// Other nodes' agents this one sent to, by number; watched, and
   /// forgotten when they end or their node is lost.
   std::unordered_map<num_id, agent_actor> remote_routes;
+  /// The cluster's registry (`cluster_registry_name`), once looked up.
+  registry_actor cluster;
   std::minstd_rand rng;
 };
 

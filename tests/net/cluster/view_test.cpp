@@ -54,8 +54,16 @@ struct fixture : test_coordinator_fixture<> {
     });
     caf::anon_send(x.bus, atom::subscribe::value,
                    caf::actor_cast<event_sink_actor>(x.sink), all_event_kinds);
-    consume_messages();
+    settle();
     return x;
+  }
+
+  /// Runs every message, relays included: a view sends this node's events
+  /// to the others a moment after they happened, together.
+  void settle() {
+    consume_messages();
+    advance_time(std::chrono::milliseconds{5});
+    consume_messages();
   }
 
   ~fixture() override {
@@ -72,7 +80,7 @@ struct fixture : test_coordinator_fixture<> {
   caf::expected<T> ask(const Handle& dest, Ts&&... xs) {
     caf::expected<T> result{caf::sec::bad_function_call};
     auto rh = self->request(dest, caf::infinite, std::forward<Ts>(xs)...);
-    consume_messages();
+    settle();
     rh.receive([&](T& x) { result = std::move(x); },
                [&](caf::error& err) { result = std::move(err); });
     return result;
@@ -95,7 +103,7 @@ struct fixture : test_coordinator_fixture<> {
                        caf::actor_cast<caf::actor>(to.view));
     CAF_REQUIRE(inv);
     self->send(to.view, inventory_atom::value, member_of(from), *inv);
-    consume_messages();
+    settle();
   }
 
   /// a and b learn each other, and a's view is the cluster's registry
@@ -115,7 +123,7 @@ struct fixture : test_coordinator_fixture<> {
   void lose(test_node& to, test_node& from) {
     self->send(to.view, lost_atom::value, member_of(from),
                std::string{"remote_link_unreachable"});
-    consume_messages();
+    settle();
   }
 
   agent_page list(test_node& n, uint32_t offset = 0, uint32_t limit = 100) {
@@ -175,7 +183,7 @@ CAF_TEST(a node lists the agents of the nodes it learned after its own) {
   CAF_CHECK_EQUAL(spawned[0].agent.id, before.id);
   // Spawned after: relayed.
   auto after = spawn(b, "reviewer");
-  consume_messages();
+  settle();
   CAF_CHECK_EQUAL(told<agent_spawned>(a, "b").size(), 2u);
   auto page = list(a);
   CAF_REQUIRE_EQUAL(page.total, 3u);
@@ -212,7 +220,7 @@ CAF_TEST(calls on an agent of another node go to its registry) {
   auto changed = ask<agent_info>(ref->handle, atom::state::value,
                                  agent_state::error, std::string{"drill"});
   CAF_REQUIRE(changed);
-  consume_messages();
+  settle();
   auto states = told<agent_state_changed>(a, "b");
   CAF_REQUIRE_EQUAL(states.size(), 1u);
   CAF_CHECK_EQUAL(states[0].to, agent_state::error);
@@ -222,7 +230,7 @@ CAF_TEST(calls on an agent of another node go to its registry) {
                                std::string{"done"});
   CAF_REQUIRE(ended);
   CAF_CHECK_EQUAL(ended->state, agent_state::terminated);
-  consume_messages();
+  settle();
   CAF_CHECK_EQUAL(list(b).total, 0u);
   CAF_CHECK_EQUAL(list(a).total, 0u);
   // Unknown keys answer as on one node.
@@ -297,7 +305,7 @@ CAF_TEST(agents message each other across nodes) {
   CAF_REQUIRE(ask<message_receipt>(handle_of(a, x), atom::send::value, again));
   CAF_REQUIRE(
     ask<agent_info>(b.view, atom::terminate::value, y.id, std::string{"done"}));
-  consume_messages();
+  settle();
   auto ended = ask<message_receipt>(handle_of(a, x), atom::send::value, again);
   CAF_REQUIRE(!ended);
   CAF_CHECK_EQUAL(code_of(ended.error()), ec::unreachable);
@@ -331,7 +339,7 @@ CAF_TEST(the agents of a lost node stay listed and answer node_unreachable) {
   CAF_CHECK_EQUAL(code_of(ended.error()), ec::node_unreachable);
   // Not relayed to a while lost: b's change waits for its next inventory.
   spawn(b, "tester");
-  consume_messages();
+  settle();
   CAF_CHECK_EQUAL(list(a).total, 1u);
   // Back: reachable again, each agent once.
   learn(a, b);
@@ -383,7 +391,7 @@ CAF_TEST(a coordination runs with agents of both nodes) {
   auto started = ask<coordination_info>(a.view, atom::coordinate::value, spec);
   CAF_REQUIRE(started);
   CAF_CHECK_EQUAL(started->node, "a");
-  consume_messages();
+  settle();
   // Every peer messaged every other, across nodes, as on one node.
   auto ref = ask<coordination_ref>(b.view, atom::coordinate::value,
                                    atom::get::value, started->id);
@@ -440,7 +448,7 @@ CAF_TEST(one node runs the layout and another takes over when it is lost) {
   frame.keyframe = true;
   frame.agents = {{x.num, vec3f{5, 6, 7}, {}}};
   caf::anon_send(b.phys, frame);
-  consume_messages();
+  settle();
   auto at_b = ask<position_batch>(b.phys, atom::get::value);
   CAF_REQUIRE(at_b);
   for (auto& p : at_b->agents)

@@ -29,6 +29,8 @@ using view_actor = registry_actor::extend<
   caf::reacts_to<inventory_atom, member, inventory>,
   // Events a member relays, in its order.
   caf::reacts_to<relay_atom, std::string, std::vector<event>>,
+  // Internal: relay what this node's bus published since the last relay.
+  caf::reacts_to<relay_atom>,
   // A member is cut off, for the reason given: its agents are unreachable,
   // it gets no more events, and viewers get `node.left`.
   caf::reacts_to<lost_atom, member, std::string>>;
