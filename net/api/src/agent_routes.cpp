@@ -123,8 +123,9 @@ void delete_agent(const api_env& env, api_call call) {
                 call.param("id"), reason)
       .then(
         [self, env, call](agent_info& info) {
-          env.after_commit(self, call,
-                           [call, info] { call.reply(status::ok, info); });
+          env.after_commit(
+            self, call, [call, info] { call.reply(status::ok, info); },
+            info.node);
         },
         api_env::on_error(call));
   });

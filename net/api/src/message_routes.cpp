@@ -8,19 +8,20 @@ namespace {
 
 using json = nlohmann::json;
 
-/// Sends `msg` from the agent `from` once the recipient's number is known.
+/// Sends `msg` from the agent `from` once the recipient's number (and
+/// node, where the message is recorded) is known.
 void deliver(caf::event_based_actor* self, const api_env& env,
              const api_call& call, const std::string& from,
-             outgoing_message msg) {
+             outgoing_message msg, const std::string& to_node) {
   self->request(env.registry, env.timeout, atom::get::value, from)
     .then(
       [=](agent_ref& ref) {
         self->request(ref.handle, env.timeout, atom::send::value, msg)
           .then(
-            [self, env, call](message_receipt& receipt) {
-              env.after_commit(self, call, [call, receipt] {
-                call.reply(status::ok, receipt);
-              });
+            [self, env, call, to_node](message_receipt& receipt) {
+              env.after_commit(
+                self, call,
+                [call, receipt] { call.reply(status::ok, receipt); }, to_node);
             },
             api_env::on_error(call));
       },
@@ -43,7 +44,7 @@ void send_message(const api_env& env, api_call call) {
         [=](agent_ref& to) mutable {
           auto msg = req.msg;
           msg.to = to.summary.num;
-          deliver(self, env, call, req.from, std::move(msg));
+          deliver(self, env, call, req.from, std::move(msg), to.summary.node);
         },
         [call](caf::error& err) {
           auto x = from_caf(err);

@@ -373,6 +373,38 @@ view_actor::behavior_type view(self_ptr self, node_context_ptr ctx,
       ++self->state.processed;
       relay_now(self);
     },
+    [=](atom::durable, const std::string& node) -> caf::result<uint64_t> {
+      auto& st = self->state;
+      ++st.processed;
+      if (node.empty() || node == st.ctx->node_name) {
+        // The node that asks learns of the change before the answer: once
+        // the bus handed this view what waits (the flush trick of the
+        // inventory), the relay goes first, on the same connection.
+        auto seq = st.ctx->bus.last_seq();
+        auto rp = self->make_response_promise<uint64_t>();
+        self->send(st.bus, atom::flush::value);
+        self
+          ->request(st.bus, local_timeout, atom::status::value,
+                    status_verbosity::terse)
+          .then(
+            [self, rp, seq](caf::settings&) mutable {
+              relay_now(self);
+              if (auto durability = self->state.ctx->durability)
+                rp.delegate(durability, atom::durable::value, seq);
+              else
+                rp.deliver(seq);
+            },
+            fail_into(rp));
+        return rp;
+      }
+      // The view of each member that peered with this node follows it.
+      auto i = st.followers.find(node);
+      if (i == st.followers.end() || !st.others.reachable(node))
+        return make_error(ec::node_unreachable,
+                          "node \"" + node + "\" is unreachable");
+      return self->delegate(caf::actor_cast<view_actor>(i->second),
+                            atom::durable::value, node);
+    },
     [=](relay_atom, const std::string& node, std::vector<event>& events) {
       ++self->state.processed;
       publish(self, node, self->state.others.relay(node, std::move(events)));

@@ -128,6 +128,12 @@ describe("three nodes on loopback", () => {
     for (const peer of peers)
       assert.equal((await getJson(nodes.a, `/api/agents/${peer.id}`)).body.messagesSent, 2);
     for (const peer of peers) assert.equal((await call(nodes.a, "DELETE", `/api/agents/${peer.id}`)).status, 200);
+    // The answers waited for the owners, which relayed the ends to a
+    // first: a lists none of them at once, the others soon.
+    const peersOn = async (name) => (await getJson(nodes[name], "/api/agents")).body.agents
+      .filter((x) => x.name.startsWith("peer-on-")).length;
+    assert.equal(await peersOn("a"), 0);
+    for (const name of ["b", "c"]) await until(`${name} lists no peer`, async () => (await peersOn(name)) === 0);
   });
 
   it("a node killed with SIGKILL is unreachable on the others within 5 s, and /health stays ok", async () => {
@@ -200,7 +206,12 @@ describe("three nodes on loopback", () => {
 
   it("one layout: every node shows the frames of one node, and another goes on when it is killed", async () => {
     // a started first, so it runs the layout.
-    const layoutNode = async (name) => (await getJson(nodes[name], "/api/physics")).body.node;
+    // A call in flight to a node as it dies waits for the API's timeout
+    // (MCP_TIMEOUT): the probe gives up after a second and asks again.
+    const layoutNode = async (name) => {
+      const res = await fetch(`${nodes[name].apiUrl}/api/physics`, { signal: AbortSignal.timeout(1000) });
+      return (await res.json()).node;
+    };
     for (const name of ["a", "b", "c"])
       await until(`node ${name} says a runs the layout`, async () => (await layoutNode(name)) === "a");
     const onB = await watchLayout(nodes.b);
@@ -225,13 +236,19 @@ describe("three nodes on loopback", () => {
       nodes.a.proc.kill("SIGKILL");
       await once(nodes.a.proc, "exit");
       for (const name of ["b", "c"])
-        await until(`node ${name} says c runs the layout`, async () => (await layoutNode(name)) === "c", 10000);
+        await until(`node ${name} says c runs the layout`, async () => {
+          const now = await layoutNode(name);
+          if (now !== "c") throw new Error(`${name} says ${now}`);
+          return true;
+        }, 10000);
       await spawnAgent(nodes.b, "laid-out-after-failover");
-      const key = await until("a keyframe of c's layout on b", () =>
-        [...onB.parts.values()].find((p) => p.keyframe && p.frame > lastFrame && p.records.length > 0), 10000);
-      // Frame numbers go on; the agents are where they were, not placed
-      // anew: most moved little against the swarm's size.
-      assert.ok(key.frame > lastFrame);
+      // Frame numbers go on; in c's first frame that moves agents b had
+      // shown, they are where they were, not placed anew: most moved
+      // little against the swarm's size.
+      const known = (p) => p.records.filter(([id]) => before.has(id)).length;
+      const after = () => [...onB.parts.values()].filter((p) => p.frame > lastFrame && known(p) >= 3);
+      await until("a frame of c's layout on b that moves agents b had shown", () => after().length > 0, 10000);
+      const key = after().reduce((first, p) => (p.frame < first.frame ? p : first));
       const radius = Math.max(...[...before.values()].map((p) => Math.hypot(...p)));
       const moved = key.records.filter(([id]) => before.has(id))
         .map(([id, p]) => Math.hypot(...p.map((v, i) => v - before.get(id)[i]))).sort((l, r) => l - r);
@@ -347,5 +364,20 @@ describe("two nodes on one PostgreSQL", { skip: process.env.DATABASE_URL ? false
     await nodes.a.stop();
     nodes.a = await runNode(envs.a);
     assert.deepEqual(await names(nodes.a), ["on-a"]);
+  });
+
+  it("a change asked of one node on another's agent is answered once that node committed it", async () => {
+    const row = (name) => execFileSync("psql", [url, "-At", "-v", "ON_ERROR_STOP=1", "-c",
+      `SELECT node || ' ' || state FROM agents WHERE name = '${name}'`], { stdio: "pipe" }).toString().trim();
+    // a has b's inventory (b's restored agent): it can place on b.
+    await until("a lists b's agent", async () =>
+      (await getJson(nodes.a, "/api/agents")).body.agents.some((x) => x.node === "b"));
+    const placed = await call(nodes.a, "POST", "/api/agents", { type: "coder", name: "placed-from-a", node: "b" });
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+    // Read at once: the row is there, written by b.
+    assert.equal(row("placed-from-a"), "b IDLE");
+    const ended = await call(nodes.a, "DELETE", `/api/agents/${placed.body.id}`);
+    assert.equal(ended.status, 200, JSON.stringify(ended.body));
+    assert.equal(row("placed-from-a"), "b TERMINATED");
   });
 });

@@ -8,6 +8,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include "av/actors.hpp"
+#include "av/cluster/view.hpp"
 #include "av/http/router.hpp"
 #include "av/node_context.hpp"
 #include "av/telemetry/telemetry.hpp"
@@ -69,10 +70,19 @@ struct api_env {
 
   /// Calls `answer` once everything the node published so far is committed
   /// to PostgreSQL (at once without DATABASE_URL): the answers to spawn,
-  /// terminate, coordinations and messages promise that it was stored.
+  /// terminate, coordinations and messages promise that it was stored. A
+  /// change made on another node of the cluster (`node`) waits for that
+  /// node's commit, through the cluster's view.
   template <class F>
   void after_commit(caf::event_based_actor* self, const api_call& call,
-                    F answer) const {
+                    F answer, const std::string& node = {}) const {
+    if (!node.empty() && node != ctx->node_name) {
+      self
+        ->request(caf::actor_cast<cluster::view_actor>(registry), timeout,
+                  atom::durable::value, node)
+        .then([answer](uint64_t) mutable { answer(); }, on_error(call));
+      return;
+    }
     if (!ctx->durability)
       return answer();
     self
@@ -103,9 +113,12 @@ template <class Info>
 auto reply_created(caf::event_based_actor* self, const api_env& env,
                    const api_call& call, std::string prefix) {
   return [self, env, call, prefix](Info& info) {
-    env.after_commit(self, call, [call, info, prefix] {
-      call.reply(status::created, info, {{"Location", prefix + info.id}});
-    });
+    env.after_commit(
+      self, call,
+      [call, info, prefix] {
+        call.reply(status::created, info, {{"Location", prefix + info.id}});
+      },
+      info.node);
   };
 }
 

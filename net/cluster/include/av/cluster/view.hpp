@@ -31,6 +31,11 @@ using view_actor = registry_actor::extend<
   caf::reacts_to<relay_atom, std::string, std::vector<event>>,
   // Internal: relay what this node's bus published since the last relay.
   caf::reacts_to<relay_atom>,
+  // Answers once everything the node named (this one when empty) published
+  // so far is committed to PostgreSQL (at once without a database), with
+  // that node's event sequence number: what the API waits for before it
+  // says a change on another node's agent was stored.
+  caf::replies_to<atom::durable, std::string>::with<uint64_t>,
   // A member is cut off, for the reason given: its agents are unreachable,
   // it gets no more events, and viewers get `node.left`.
   caf::reacts_to<lost_atom, member, std::string>>;
