@@ -96,6 +96,19 @@ void relay_now(self_ptr self) {
                st.ctx->node_name, events);
 }
 
+/// Runs `then` once the bus has handed this view every event published so
+/// far: the bus answers a flush, then a status request, in that order. A
+/// failure answers `rp`.
+template <class T, class F>
+void after_flush(self_ptr self, caf::typed_response_promise<T> rp, F then) {
+  auto& st = self->state;
+  self->send(st.bus, atom::flush::value);
+  self
+    ->request(st.bus, local_timeout, atom::status::value,
+              status_verbosity::terse)
+    .then([then](caf::settings&) mutable { then(); }, fail_into(rp));
+}
+
 /// Reads this node's agents from `offset` on into `inv`, then its
 /// coordinations, and answers `rp`.
 void take_inventory(self_ptr self, caf::typed_response_promise<inventory> rp,
@@ -351,13 +364,8 @@ view_actor::behavior_type view(self_ptr self, node_context_ptr ctx,
       inv->gpu = st.layout.gpu;
       inv->started_ms = st.started_ms;
       auto rp = self->make_response_promise<inventory>();
-      self->send(st.bus, atom::flush::value);
-      self
-        ->request(st.bus, local_timeout, atom::status::value,
-                  status_verbosity::terse)
-        .then([self, rp, inv](
-                caf::settings&) mutable { take_inventory(self, rp, inv, 0); },
-              fail_into(rp));
+      after_flush(self, rp,
+                  [self, rp, inv] { take_inventory(self, rp, inv, 0); });
       return rp;
     },
     [=](inventory_atom, const member& node, inventory& inv) {
@@ -377,24 +385,17 @@ view_actor::behavior_type view(self_ptr self, node_context_ptr ctx,
       auto& st = self->state;
       ++st.processed;
       if (node.empty() || node == st.ctx->node_name) {
-        // The node that asks learns of the change before the answer: once
-        // the bus handed this view what waits (the flush trick of the
-        // inventory), the relay goes first, on the same connection.
+        // The node that asks learns of the change before the answer: the
+        // relay goes first, on the same connection.
         auto seq = st.ctx->bus.last_seq();
         auto rp = self->make_response_promise<uint64_t>();
-        self->send(st.bus, atom::flush::value);
-        self
-          ->request(st.bus, local_timeout, atom::status::value,
-                    status_verbosity::terse)
-          .then(
-            [self, rp, seq](caf::settings&) mutable {
-              relay_now(self);
-              if (auto durability = self->state.ctx->durability)
-                rp.delegate(durability, atom::durable::value, seq);
-              else
-                rp.deliver(seq);
-            },
-            fail_into(rp));
+        after_flush(self, rp, [self, rp, seq]() mutable {
+          relay_now(self);
+          if (auto durability = self->state.ctx->durability)
+            rp.delegate(durability, atom::durable::value, seq);
+          else
+            rp.deliver(seq);
+        });
         return rp;
       }
       // The view of each member that peered with this node follows it.
