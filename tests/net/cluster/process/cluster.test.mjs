@@ -241,7 +241,13 @@ describe("three nodes on loopback", () => {
           if (now !== "c") throw new Error(`${name} says ${now}`);
           return true;
         }, 10000);
-      await spawnAgent(nodes.b, "laid-out-after-failover");
+      // Twice the repulsion, asked of b and made by c: every agent moves
+      // (a new agent alone may leave the others below the frames'
+      // threshold until the layout rests).
+      const tuning = await call(nodes.b, "GET", "/api/physics");
+      const tuned = await call(nodes.b, "PUT", "/api/physics", { repulsion: tuning.body.repulsion * 2 });
+      assert.equal(tuned.status, 200, JSON.stringify(tuned.body));
+      assert.equal(tuned.body.node, "c");
       // Frame numbers go on; in c's first frame that moves agents b had
       // shown, they are where they were, not placed anew: most moved
       // little against the swarm's size.
