@@ -62,11 +62,12 @@ async function openStream(session, extra = {}) {
     }
   }
   /// The next event of `type` (agent.spawned, tool.called, …).
-  async function nextOf(type) {
+  /** The next event of `type` whose data passes `match`. */
+  async function nextOf(type, match = () => true) {
     for (;;) {
       const e = await next();
       if (e === null) throw new Error(`the stream ended before a ${type} event`);
-      if (e.data?.params?.data?.type === type) return e;
+      if (e.data?.params?.data?.type === type && match(e.data.params.data.data)) return e;
     }
   }
   return { res, next, nextOf, close: () => controller.abort() };
@@ -113,7 +114,9 @@ test("a raw stream gets node events at the session's level, and resumes", async 
                            headersOf(session));
   assert.deepEqual(level.body.result, {});
   await call(session, "agent_list", {});
-  const called = await stream.nextOf("tool.called");
+  // agent_spawn's own tool.called may come after its answer, and so after
+  // the new level: the one of agent_list is the one to look at.
+  const called = await stream.nextOf("tool.called", (x) => x.tool === "agent_list");
   assert.equal(called.data.params.level, "debug");
   assert.equal(called.data.params.data.data.tool, "agent_list");
   const lastSeen = called.id;
