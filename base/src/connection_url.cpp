@@ -4,7 +4,7 @@
 #include <cctype>
 
 #include "av/base/endpoint.hpp"
-#include "percent_encoding.hpp"
+#include "av/base/percent_encoding.hpp"
 
 namespace av {
 

@@ -1,4 +1,4 @@
-#include "percent_encoding.hpp"
+#include "av/base/percent_encoding.hpp"
 
 #include "av/base/text.hpp"
 

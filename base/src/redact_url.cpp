@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "percent_encoding.hpp"
+#include "av/base/percent_encoding.hpp"
 
 namespace av {
 

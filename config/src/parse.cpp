@@ -194,7 +194,8 @@ parse_result parse(int argc, const char* const* argv, const env_lookup& env,
                std::string{program}};
   app.footer("Each option can also be set by the environment variable in "
              "brackets; flags win over the environment. Booleans take --flag "
-             "or --flag=false. See docs/configuration.md.");
+             "or --flag=false. See docs/configuration.md. `agent-server shell "
+             "--help`: the actor inspection shell (docs/shell.md).");
   std::vector<std::string> flag_values(rows.size());
   std::vector<CLI::Option*> flags;
   for (size_t i = 0; i < rows.size(); ++i)

@@ -1,12 +1,17 @@
 #include <iostream>
+#include <string_view>
 
 #include "av/base/log.hpp"
 #include "av/config.hpp"
 #include "av/mcp/relay.hpp"
 #include "av/migrations.hpp"
 #include "av/node.hpp"
+#include "av/shell/shell.hpp"
 
 int main(int argc, char** argv) {
+  // The shell is a client with options of its own, not a node's settings.
+  if (argc > 1 && std::string_view{argv[1]} == "shell")
+    return av::shell::run_shell(argc - 1, argv + 1);
   auto parsed = av::config::parse(argc, argv, av::config::process_env(),
                                   std::cout, std::cerr);
   if (parsed.exit_code)

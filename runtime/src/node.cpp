@@ -19,6 +19,7 @@
 #include "av/redis_writer.hpp"
 #include "av/registry.hpp"
 #include "av/restore.hpp"
+#include "av/shell/console.hpp"
 
 namespace av {
 
@@ -235,6 +236,19 @@ node::node(const config::settings& cfg, bool mcp_http)
                              + cfg.bind_address + ":"
                              + std::to_string(cfg.ws_port) + ": " + e.what());
   }
+  // The node's actors besides agents, coordinations and sessions: what
+  // /metrics counts and the shell lists.
+  std::vector<status_actor> own{
+    caf::actor_cast<status_actor>(registry_),
+    caf::actor_cast<status_actor>(physics_),
+    caf::actor_cast<status_actor>(bus_),
+    caf::actor_cast<status_actor>(ws_->hub()),
+    caf::actor_cast<status_actor>(cluster_->actor()),
+    caf::actor_cast<status_actor>(swarm)};
+  for (auto& store : stores_)
+    own.push_back(caf::actor_cast<status_actor>(store));
+  if (demo_)
+    own.push_back(caf::actor_cast<status_actor>(demo_));
   if (telemetry_) {
     telemetry_sources sources{registry_, physics_, {}, {ws_->metrics()}, {}};
     if (tracer_)
@@ -248,9 +262,8 @@ node::node(const config::settings& cfg, bool mcp_http)
     if (demo_)
       sources.others.push_back(caf::actor_cast<status_actor>(demo_));
     telemetry_->watch(system_, std::move(sources));
-  }
-  if (telemetry_)
     telemetry_->watch_also(caf::actor_cast<status_actor>(cluster_->actor()));
+  }
   // The API tells the dashboard the bound WebSocket port (WS_PORT may be 0).
   auto http_cfg = cfg;
   http_cfg.ws_port = ws_->port();
@@ -268,6 +281,22 @@ node::node(const config::settings& cfg, bool mcp_http)
                              + cfg.bind_address + ":"
                              + std::to_string(cfg.api_port) + ": " + e.what());
   }
+  // Shells connect through the cluster port (docs/shell.md).
+  shell::gate_env shell_env;
+  shell_env.ctx = ctx_;
+  shell_env.local = registry_;
+  shell_env.swarm = swarm;
+  shell_env.bus = bus_;
+  shell_env.routes = http_->routes();
+  shell_env.auth = std::make_shared<const net::authenticator>(
+    cfg.api_key, cfg.jwt_secret, cfg.jwt_expiry_s, cfg.read_auth);
+  shell_env.actors = std::move(own);
+  shell_env.sessions = [ws = ws_.get()] {
+    return ws->sessions();
+  };
+  shell_ = shell::spawn_gate(system_, std::move(shell_env));
+  if (telemetry_)
+    telemetry_->watch_also(caf::actor_cast<status_actor>(shell_));
   // The shared memory lives in Redis when there is one, so that every node
   // of a cluster sees the same values.
   if (cfg.redis_url.empty()) {
@@ -342,6 +371,10 @@ void node::shutdown() {
     ws_->stop();
   if (mcp_)
     mcp_->stop();
+  if (shell_) {
+    system_.registry().erase(cluster::shell_gate_name);
+    caf::anon_send_exit(shell_, caf::exit_reason::user_shutdown);
+  }
   // The other nodes see this one go.
   if (cluster_)
     cluster_->stop();

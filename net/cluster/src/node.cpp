@@ -182,6 +182,9 @@ caf::settings status_of(self_ptr self, status_verbosity v) {
 node_actor::behavior_type node(self_ptr self, dialer_actor dialer,
                                node_settings cfg) {
   auto& st = self->state;
+  // Up since its start: what `since` of /api/nodes says of it.
+  if (cfg.self.since_ms == 0)
+    cfg.self.since_ms = now_ms();
   st.members.emplace(cfg.self);
   st.cfg = std::move(cfg);
   st.dialer = std::move(dialer);
@@ -228,6 +231,30 @@ node_actor::behavior_type node(self_ptr self, dialer_actor dialer,
     [=](atom::list) {
       ++self->state.processed;
       return self->state.members->list();
+    },
+    [=](shell_atom, std::string& credential, std::string& client,
+        const std::string& name) -> caf::result<caf::actor, std::string> {
+      auto& st = self->state;
+      ++st.processed;
+      if (name.empty() || name == st.cfg.self.name) {
+        auto gate = self->home_system().registry().get(shell_gate_name);
+        if (!gate)
+          return {caf::actor{},
+                  "node \"" + st.cfg.self.name + "\" runs no shell gate"};
+        return self->delegate(caf::actor_cast<shell_gate_actor>(gate),
+                              shell_atom::value, std::move(credential),
+                              std::move(client));
+      }
+      // Another member's console, through this node: the shell needs no
+      // route of its own to it.
+      auto i = st.handles.find(name);
+      if (i == st.handles.end())
+        return {caf::actor{}, "no node \"" + name
+                                + "\" is up in the cluster of node \""
+                                + st.cfg.self.name + "\""};
+      return self->delegate(caf::actor_cast<node_actor>(i->second),
+                            shell_atom::value, std::move(credential),
+                            std::move(client), name);
     },
     [=](caf::publish_atom, std::uint16_t port) {
       auto& st = self->state;

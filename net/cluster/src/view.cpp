@@ -428,9 +428,20 @@ view_actor::behavior_type view(self_ptr self, node_context_ptr ctx,
       self->request(local_registry, local_timeout, atom::status::value, v)
         .then(
           [self, rp](caf::settings& xs) mutable {
+            auto& st = self->state;
+            // The view's own header: the shell lists it apart from the
+            // registry whose counts it carries.
+            auto own = status_header(
+              self, "cluster_view", st.ctx->node_name,
+              std::to_string(st.others.size()) + " agents of other nodes, "
+                + std::to_string(st.relayed) + " events relayed to "
+                + std::to_string(st.followers.size()) + " nodes",
+              st.processed);
+            for (auto& [key, value] : own)
+              xs[key] = std::move(value);
             caf::put(xs, "remote_agents",
-                     static_cast<uint64_t>(self->state.others.size()));
-            caf::put(xs, "relayed_events", self->state.relayed);
+                     static_cast<uint64_t>(st.others.size()));
+            caf::put(xs, "relayed_events", st.relayed);
             rp.deliver(std::move(xs));
           },
           fail_into(rp));

@@ -166,6 +166,7 @@ void connection::on_accept(beast::error_code err) {
   ++core_->stats->sessions_total;
   actor_ = core_->env.sys->spawn(
     av::ws_session, std::weak_ptr<ws_outlet>{shared_from_this()}, id_);
+  core_->enlist(id_, actor_);
   auto& lim = core_->limits;
   control(json{{"type", "hello"},
                {"protocol", 1},

@@ -148,6 +148,22 @@ bool stream_state::add(uint64_t id, const std::shared_ptr<connection>& s) {
 
 void stream_state::remove(uint64_t id) {
   sessions_.remove(id);
+  std::lock_guard<std::mutex> guard{actors_mtx_};
+  actors_.erase(id);
+}
+
+void stream_state::enlist(uint64_t id, ws_session_actor actor) {
+  std::lock_guard<std::mutex> guard{actors_mtx_};
+  actors_.emplace(id, std::move(actor));
+}
+
+std::vector<ws_session_actor> stream_state::session_actors() const {
+  std::lock_guard<std::mutex> guard{actors_mtx_};
+  std::vector<ws_session_actor> result;
+  result.reserve(actors_.size());
+  for (auto& [id, actor] : actors_)
+    result.push_back(actor);
+  return result;
 }
 
 void stream_state::shutdown() {
@@ -210,6 +226,13 @@ ws_server::ws_server(const config::settings& cfg, caf::actor_system& sys,
 
 ws_server::~ws_server() {
   stop();
+}
+
+std::vector<status_actor> ws_server::sessions() const {
+  std::vector<status_actor> result;
+  for (auto& x : core_->session_actors())
+    result.push_back(caf::actor_cast<status_actor>(x));
+  return result;
 }
 
 void ws_server::stop() {

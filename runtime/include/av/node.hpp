@@ -106,6 +106,7 @@ private:
   std::unique_ptr<http_server> http_;
   std::unique_ptr<ws_server> ws_;
   std::unique_ptr<cluster::service> cluster_;
+  cluster::shell_gate_actor shell_;
   memory_store_ptr memory_;
   std::unique_ptr<mcp_server> mcp_;
   bool stopped_ = false;

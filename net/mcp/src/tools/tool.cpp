@@ -2,6 +2,8 @@
 
 #include <atomic>
 
+#include "av/base/percent_encoding.hpp"
+
 namespace av::mcp {
 
 namespace {
@@ -50,18 +52,7 @@ std::string rest_reply::error_text() const {
 }
 
 std::string segment(const std::string& x) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string result;
-  for (unsigned char c : x) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      result += static_cast<char>(c);
-    } else {
-      result += '%';
-      result += hex[c >> 4];
-      result += hex[c & 15];
-    }
-  }
-  return result;
+  return detail::percent_encode(x);
 }
 
 std::string agent_key(const json& x) {

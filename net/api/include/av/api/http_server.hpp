@@ -54,6 +54,11 @@ public:
   /// The bound port; the real one when API_PORT was 0.
   uint16_t port() const { return port_; }
 
+  /// The API's handlers, for clients that run them in-process (the shell).
+  std::shared_ptr<const http::router> routes() const {
+    return {state_, &state_->routes};
+  }
+
   /// Closes the listener and every connection and joins the thread. Call it
   /// before the actors stop; idempotent.
   void stop();

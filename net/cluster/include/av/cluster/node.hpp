@@ -20,6 +20,18 @@ namespace av::cluster {
 
 using join_atom = caf::atom_constant<caf::atom("join")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using shell_atom = caf::atom_constant<caf::atom("shell")>;
+
+/// The SHELL GATE interface (net/shell, docs/shell.md): opens a console for
+/// a shell that shows its credential (empty for none) and names itself.
+/// Answers the console, or a null handle and why the shell is refused.
+using shell_gate_actor = caf::typed_actor<
+  caf::replies_to<shell_atom, std::string, std::string>::with<
+    caf::actor, std::string>>::extend_with<status_actor>;
+
+/// The name the shell gate is registered under in its actor system's
+/// registry, where the node actor finds it.
+constexpr caf::atom_value shell_gate_name = caf::atom("shellgate");
 
 /// How a node reaches another's published actor: the connect part of CAF's
 /// middleman (caf::io::middleman_actor), or a stand-in in tests.
@@ -34,6 +46,11 @@ using node_actor = caf::typed_actor<
                   caf::strong_actor_ptr>::with<std::vector<member>>,
   // Every member, itself first.
   caf::replies_to<atom::list>::with<std::vector<member>>,
+  // A shell asks for a console on the node named (this one when empty),
+  // with its credential and its name: the answer of that node's shell gate
+  // (the console, or a null handle and why not).
+  caf::replies_to<shell_atom, std::string, std::string,
+                  std::string>::with<caf::actor, std::string>,
   // This node's actor is published at the port: it takes that port as its
   // own and joins through its seeds.
   caf::reacts_to<caf::publish_atom, std::uint16_t>,

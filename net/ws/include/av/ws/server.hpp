@@ -78,6 +78,9 @@ public:
 
   hub_actor hub() const { return hub_; }
 
+  /// The actors of the open sessions (docs/shell.md, `ps`).
+  std::vector<status_actor> sessions() const;
+
   const ws_stats_ptr& stats() const { return stats_; }
 
   /// The stream's series for `telemetry_sources::collectors`: sessions,

@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -106,6 +107,12 @@ struct stream_state : std::enable_shared_from_this<stream_state> {
 
   void remove(uint64_t id);
 
+  /// Lists session `id`'s actor, until `remove`, for the shell's census.
+  void enlist(uint64_t id, ws_session_actor actor);
+
+  /// The actors of the open sessions.
+  std::vector<ws_session_actor> session_actors() const;
+
   /// The lane of the context that serves session `id`.
   lane& lane_of(uint64_t id) { return *lanes[id % lanes.size()]; }
 
@@ -120,6 +127,8 @@ private:
   /// Sessions admitted (refused ones are not counted).
   std::atomic<uint32_t> admitted_{0};
   net::connection_set<connection, uint64_t> sessions_;
+  mutable std::mutex actors_mtx_;
+  std::unordered_map<uint64_t, ws_session_actor> actors_;
   /// Keep the further contexts running while they have no session yet.
   std::vector<
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
