@@ -224,7 +224,9 @@ public:
     if (!on_)
       return;
     auto raw = saved_;
-    raw.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO);
+    // Ctrl-C comes as a key too: the line editor's signal handling is
+    // not ours to rely on.
+    raw.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO | ISIG);
     // Lines still end with a carriage return.
     raw.c_oflag |= OPOST | ONLCR;
     raw.c_cc[VMIN] = 0;
@@ -235,6 +237,9 @@ public:
     if (on_)
       tcsetattr(0, TCSANOW, &saved_);
   }
+  /// Whether the key ends `top` or a stream: q or Ctrl-C.
+  static bool ends(char c) { return c == 'q' || c == 'Q' || c == '\x03'; }
+
   /// Waits up to `wait` for a key; 0 when none.
   char key(milliseconds wait) const {
     pollfd p{0, POLLIN, 0};
@@ -281,7 +286,7 @@ error_line top(command_env& env, const command_args& a) {
     for (auto left = 1000; left > 0;
          left = static_cast<int>(until - clock_ms())) {
       auto c = term.key(milliseconds{std::min(left, 100)});
-      if (c == 'q' || c == 'Q' || env.interrupted())
+      if (raw_terminal::ends(c) || env.interrupted())
         return std::nullopt;
     }
   }
@@ -449,7 +454,7 @@ error_line follow(command_env& env, uint32_t mask, num_id agent,
         env.out << event_line(json::parse(line, nullptr, false)) << '\n';
     }
     env.out.flush();
-    if (term.key(milliseconds{0}) == 'q')
+    if (raw_terminal::ends(term.key(milliseconds{0})))
       break;
   }
   env.node.stop_tail();
