@@ -1,5 +1,6 @@
 #include "av/shell/console.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -408,8 +409,12 @@ cluster::shell_gate_actor::behavior_type gate(gate_ptr self, gate_env env) {
                 "refused by node \"" + st.env.ctx->node_name + "\": " + why};
       }
       bool authenticated = verdict == net::authenticator::verdict::ok;
+      // A JWT is three dot-separated parts; the API key is one word.
       auto identity
-        = authenticated ? std::string{"api key"} : std::string{"anonymous"};
+        = !authenticated ? std::string{"anonymous"}
+          : std::count(credential.begin(), credential.end(), '.') == 2
+            ? std::string{"token"}
+            : std::string{"api key"};
       auto c
         = self->spawn(console, st.env, self->address(), self->current_sender(),
                       name, identity, authenticated || !auth.enabled());

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <termios.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -134,6 +135,10 @@ int repl(command_env& env, const std::string& history, bool terminal) {
     std::cout << "connected to node " << env.node.home()
               << "; help lists the commands, quit leaves\n";
   }
+  // The terminal as the shell found it: commands print in that mode, not
+  // in whatever the line editor leaves behind.
+  termios original{};
+  bool restore = terminal && tcgetattr(0, &original) == 0;
   int failures = 0;
   for (;;) {
     std::string line;
@@ -146,6 +151,8 @@ int repl(command_env& env, const std::string& history, bool terminal) {
       }
       line = raw;
       std::free(raw);
+      if (restore)
+        tcsetattr(0, TCSANOW, &original);
       if (line.find_first_not_of(" \t") != std::string::npos) {
         add_history(line.c_str());
         write_history(history.c_str());

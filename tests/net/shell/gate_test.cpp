@@ -213,7 +213,8 @@ CAF_TEST(a console ends with its shell) {
     me->request(gate, caf::infinite, cluster::shell_atom::value,
                 std::string{key}, std::string{"other"})
       .then([held](caf::actor& c, std::string&) { *held = c; });
-    return {[](int) {}};
+    return {[](int) {
+    }};
   });
   run();
   auto consoles = [&] {
