@@ -369,6 +369,31 @@ physics_actor leader_of(self_ptr self) {
   return caf::actor_cast<physics_actor>(self->state.leader);
 }
 
+/// Bound of a request handed to the leader; a lost leader fails it sooner
+/// (lead_or_follow).
+constexpr auto forward_timeout = std::chrono::minutes{5};
+
+/// Hands a request to the leader and answers with what it answers.
+template <class... Ts, class... Xs>
+caf::result<Ts...> ask_leader(self_ptr self, Xs&&... xs) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<Ts...>();
+  auto id = ++st.next_forward;
+  st.forwarded.emplace(
+    id, [rp](const caf::error& err) mutable { rp.deliver(err); });
+  self->request(leader_of(self), forward_timeout, std::forward<Xs>(xs)...)
+    .then(
+      [self, rp, id](Ts&... ys) mutable {
+        if (self->state.forwarded.erase(id) > 0)
+          rp.deliver(std::move(ys)...);
+      },
+      [self, rp, id](caf::error& err) mutable {
+        if (self->state.forwarded.erase(id) > 0)
+          rp.deliver(std::move(err));
+      });
+  return rp;
+}
+
 /// Runs the layout here (`leader` null) or follows `leader`, the physics
 /// actor of the node `node`.
 void lead_or_follow(self_ptr self, const std::string& node, caf::actor leader) {
@@ -376,6 +401,14 @@ void lead_or_follow(self_ptr self, const std::string& node, caf::actor leader) {
   if (leader == st.leader && node == st.leader_node)
     return;
   auto was_following = static_cast<bool>(st.leader);
+  // The old leader will not answer what it was handed: it is gone, or no
+  // longer runs the layout.
+  auto pending = std::move(st.forwarded);
+  st.forwarded.clear();
+  for (auto& [id, fail] : pending)
+    fail(make_error(ec::node_unreachable,
+                    "the layout moved from node \"" + st.leader_node
+                      + "\" before it answered; ask again"));
   st.leader = std::move(leader);
   st.leader_node = node;
   if (!st.leader) {
@@ -511,8 +544,8 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       auto& st = self->state;
       ++st.processed;
       if (st.leader)
-        return self->delegate(leader_of(self), atom::position::value, num, pos,
-                              has_velocity, vel);
+        return ask_leader<agent_position>(self, atom::position::value, num, pos,
+                                          has_velocity, vel);
       auto i = st.index.find(num);
       if (i == st.index.end())
         return unknown_agent(num);
@@ -542,8 +575,8 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       auto& st = self->state;
       ++st.processed;
       if (st.leader)
-        return self->delegate(leader_of(self), atom::position::value,
-                              atom::release::value, num);
+        return ask_leader<agent_position>(self, atom::position::value,
+                                          atom::release::value, num);
       auto i = st.index.find(num);
       if (i == st.index.end())
         return unknown_agent(num);
@@ -556,8 +589,8 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       handling_span span{self, "physics formation"};
       ++self->state.processed;
       if (self->state.leader)
-        return self->delegate(leader_of(self), atom::formation::value,
-                              std::move(spec));
+        return ask_leader<formation_info>(self, atom::formation::value,
+                                          std::move(spec));
       return form(self, spec);
     },
     [=](atom::formation, atom::release,
@@ -566,8 +599,8 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       auto& st = self->state;
       ++st.processed;
       if (st.leader)
-        return self->delegate(leader_of(self), atom::formation::value,
-                              atom::release::value, id);
+        return ask_leader<formation_info>(self, atom::formation::value,
+                                          atom::release::value, id);
       auto i = st.formations.find(id);
       if (i == st.formations.end())
         return make_error(ec::not_found, "no formation with id \"" + id + "\"");
@@ -584,8 +617,8 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       auto& st = self->state;
       ++st.processed;
       if (st.leader)
-        return self->delegate(leader_of(self), atom::topology::value,
-                              std::move(spec));
+        return ask_leader<uint32_t>(self, atom::topology::value,
+                                    std::move(spec));
       for (auto num : spec.agents)
         if (st.index.count(num) == 0)
           return unknown_agent(num);
@@ -611,8 +644,8 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       auto& st = self->state;
       ++st.processed;
       if (st.leader)
-        return self->delegate(leader_of(self), atom::topology::value,
-                              atom::release::value, id);
+        return ask_leader<uint32_t>(self, atom::topology::value,
+                                    atom::release::value, id);
       auto i = st.topologies.find(id);
       if (i == st.topologies.end())
         return make_error(ec::not_found, "no topology with id \"" + id + "\"");
@@ -635,8 +668,9 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
         return std::isnan(x) ? -1.0 : x;
       };
       if (st.leader)
-        return self->delegate(leader_of(self), atom::tuning::value,
-                              wire(repulsion), wire(spring_k), wire(damping));
+        return ask_leader<double, double, double>(
+          self, atom::tuning::value, wire(repulsion), wire(spring_k),
+          wire(damping));
       auto p = st.engine->get_params();
       auto set = [](float& field, double value) {
         if (!std::isnan(value) && value >= 0)

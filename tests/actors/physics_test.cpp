@@ -421,6 +421,54 @@ CAF_TEST(a follower shows the frames of its leader and goes on from them) {
   caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
 }
 
+CAF_TEST(what a follower handed to a lost leader fails when the layout moves) {
+  // A leader that takes requests and never answers: its node is cut off.
+  auto held = std::make_shared<std::vector<caf::response_promise>>();
+  auto lost = sys.spawn([held](caf::event_based_actor* me) -> caf::behavior {
+    return {
+      [=](atom::tuning, double, double, double) {
+        held->push_back(me->make_response_promise());
+        return held->back();
+      },
+      [](atom::subscribe, frame_sink_actor&) {},
+    };
+  });
+  layout::params p;
+  p.threads = 1;
+  auto follower = sys.spawn(
+    av::physics, ctx, physics_config{},
+    std::shared_ptr<layout::engine>{layout::make_cpu_engine(p)}, bus);
+  caf::anon_send(follower, atom::leader::value, std::string{"a"}, lost);
+  settle();
+  auto rh = self->request(follower, caf::infinite, atom::tuning::value, 2.0,
+                          std::nan(""), std::nan(""));
+  settle();
+  CAF_REQUIRE_EQUAL(held->size(), 1u);
+  // The view saw node a go: this node runs the layout now.
+  caf::anon_send(follower, atom::leader::value, std::string{"b"}, caf::actor{});
+  settle();
+  bool failed = false;
+  rh.receive([](double, double, double) { CAF_FAIL("answered"); },
+             [&](caf::error& err) {
+               failed = true;
+               CAF_CHECK_EQUAL(code_of(err), ec::node_unreachable);
+               CAF_CHECK_EQUAL(context_of(err),
+                               "the layout moved from node \"a\" before it "
+                               "answered; ask again");
+             });
+  CAF_CHECK(failed);
+  // Asked again, the new leader (this node) answers.
+  auto again = self->request(follower, caf::infinite, atom::tuning::value, 2.0,
+                             std::nan(""), std::nan(""));
+  settle();
+  double repulsion = 0;
+  again.receive([&](double r, double, double) { repulsion = r; },
+                [](caf::error& err) { CAF_FAIL(describe(err)); });
+  CAF_CHECK_EQUAL(repulsion, 2.0);
+  caf::anon_send_exit(follower, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(lost, caf::exit_reason::user_shutdown);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
 
 CAF_TEST_FIXTURE_SCOPE(physics_start_tests, test::node_fixture)

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <array>
+#include <functional>
+#include <map>
 #include <memory>
 #include <unordered_map>
 #include <unordered_set>
@@ -64,6 +66,11 @@ struct physics_data {
   caf::actor leader;
   /// That node's name; this node's own while it runs the layout.
   std::string leader_node;
+  /// Requests handed to the leader and not answered yet: each fails at
+  /// once when the leader changes (it was lost), rather than at the
+  /// caller's timeout.
+  std::map<uint64_t, std::function<void(const caf::error&)>> forwarded;
+  uint64_t next_forward = 0;
   bool edges_dirty = false;
   bool ticking = false;
   uint64_t generation = 0;

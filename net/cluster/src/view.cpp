@@ -75,8 +75,13 @@ void relay(self_ptr self, const event_batch& batch) {
   if (st.followers.empty())
     return;
   for (auto& ev : *batch.events)
-    if (ev.node.empty() && (kind_bit(ev.kind()) & relayed_kinds) != 0)
+    if (ev.node.empty() && (kind_bit(ev.kind()) & relayed_kinds) != 0) {
       st.unrelayed.push_back(ev);
+      // A message's text is for the stores, and only this node's write
+      // it: the others' viewers never see it.
+      if (auto m = caf::get_if<message_event>(&st.unrelayed.back().payload))
+        m->content.clear();
+    }
   if (st.unrelayed.empty() || st.relay_due)
     return;
   st.relay_due = true;

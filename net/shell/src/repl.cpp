@@ -212,6 +212,11 @@ int run_shell(int argc, const char* const* argv) {
   app.add_option("--tls-key", cfg.cluster_tls_key, "its key [CLUSTER_TLS_KEY]");
   app.add_option("--tls-ca", cfg.cluster_tls_ca,
                  "CA that signed the node's certificate [CLUSTER_TLS_CA]");
+  std::string names;
+  for (auto& c : commands())
+    names += (names.empty() ? "" : ", ") + c.name;
+  app.footer("Commands: " + names
+             + ". Inside the shell, help COMMAND says more.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -52,6 +52,11 @@ std::optional<std::string> session::connect() {
                     ? "cannot connect to " + where
                         + ": nothing answers there (is the node running, "
                           "and is this its CLUSTER_PORT?)"
+                  : err == caf::sec::disconnect_during_handshake
+                    ? "cannot connect to " + where
+                        + ": the node hung up during the handshake (does it "
+                          "speak TLS? then --tls-cert, --tls-key and "
+                          "--tls-ca; else it runs another version)"
                     : "cannot connect to " + where + ": " + sys_.render(err);
       });
   if (failure)

@@ -293,6 +293,17 @@ CAF_TEST(agents message each other across nodes) {
   auto got = ask<agent_info>(handle_of(b, y), atom::get::value);
   CAF_CHECK_EQUAL(got->messages_received, 1u);
   CAF_CHECK_EQUAL(got->messages_sent, 1u);
+  // Each node's viewers see the other's messages, without the text: that
+  // is for the stores, and the owner writes it.
+  settle();
+  auto relayed = told<message_event>(a, "b");
+  CAF_REQUIRE(!relayed.empty());
+  // (The receiving agent publishes a message: x's to y is b's event.)
+  CAF_CHECK_EQUAL(relayed.back().from, x.num);
+  CAF_CHECK_EQUAL(relayed.back().content, "");
+  auto own = told<message_event>(b, "");
+  CAF_REQUIRE(!own.empty());
+  CAF_CHECK_EQUAL(own.back().content, "hello from " + x.name);
   // A number of no node answers as on one node.
   outgoing_message nowhere;
   nowhere.to = (5u << slot_shift) | 1u;

@@ -11,7 +11,8 @@ import { binary } from "../../node/agent_server.mjs";
 import { KEY, api, spawnAgent, startNode, until } from "./helpers.mjs";
 
 const socket = `av-shell-test-${process.pid}`;
-const tmux = (...args) => execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8" });
+const tmux = (...args) =>
+  execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 const pane = () => tmux("capture-pane", "-p", "-t", "shell");
 const lastLine = () => pane().split("\n").filter((l) => l.trim()).at(-1) ?? "";
 const keys = (...xs) => tmux("send-keys", "-t", "shell", ...xs);

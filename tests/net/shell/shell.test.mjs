@@ -2,7 +2,12 @@
 // every command, the refused ones, and a cluster of two.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import WebSocket from "ws";
 import {
   KEY, api, logged, shell, shellJson, spawnAgent, startNode, streaming, until,
@@ -325,5 +330,78 @@ describe("a cluster of two", () => {
     });
     assert.equal(JSON.parse(back.stdout).restarts, 1);
     assert.equal(JSON.parse(back.stdout).numId, restartedOnB.numId);
+  });
+});
+
+describe("a node that speaks TLS on its cluster port", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "av-shell-tls-"));
+  const files = (name) => ["--tls-cert", path.join(dir, `${name}.pem`), "--tls-key", path.join(dir, `${name}.key`),
+    "--tls-ca", path.join(dir, "ca.pem")];
+  let node;
+  before(async () => {
+    const openssl = (...args) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=ca",
+      "-keyout", "ca.key", "-out", "ca.pem");
+    for (const name of ["node", "operator"]) {
+      openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${name}`, "-keyout", `${name}.key`,
+        "-out", `${name}.csr`);
+      openssl("x509", "-req", "-in", `${name}.csr`, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-days", "2", "-out", `${name}.pem`);
+    }
+    node = await startNode("sealed", {
+      CLUSTER_TLS_CERT: path.join(dir, "node.pem"), CLUSTER_TLS_KEY: path.join(dir, "node.key"),
+      CLUSTER_TLS_CA: path.join(dir, "ca.pem"),
+    });
+  });
+  after(async () => {
+    await node.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("a shell with a certificate of the node's CA connects", async () => {
+    const r = await shell(node, "nodes", { json: true, args: files("operator") });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout)[0].name, "sealed");
+  });
+
+  test("TLS options come together or not at all", async () => {
+    const r = await shell(node, "nodes", { args: ["--tls-cert", path.join(dir, "operator.pem")] });
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, "agent-server shell: TLS needs --tls-cert, --tls-key and --tls-ca together\n");
+  });
+
+  test("a shell without TLS gets one line, not a hang", async () => {
+    const r = await shell(node, "nodes", { args: ["--timeout-ms", "2000"] });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^error: cannot connect to 127\.0\.0\.1:\d+: the node hung up during the handshake \(does it speak TLS\? then --tls-cert, --tls-key and --tls-ca; else it runs another version\)\n$/);
+  });
+});
+
+describe("a node with JWT_SECRET", () => {
+  const secret = "shell-test-jwt-secret-5b0e7d2c94a1f368";
+  const b64 = (x) => Buffer.from(JSON.stringify(x)).toString("base64url");
+  const token = (claims) => {
+    const signed = `${b64({ alg: "HS256", typ: "JWT" })}.${b64(claims)}`;
+    return `${signed}.${createHmac("sha256", secret).update(signed).digest("base64url")}`;
+  };
+  const now = () => Math.floor(Date.now() / 1000);
+  let node;
+  before(async () => {
+    node = await startNode("tokens", { JWT_SECRET: secret });
+    await spawnAgent(node, "x");
+  });
+  after(() => node.stop());
+
+  test("a token works as a key and is named token in the record", async () => {
+    const valid = token({ sub: "ops", iat: now(), exp: now() + 600 });
+    const r = await shell(node, "pin x 1 1 1", { key: valid });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(logged(node, "shell command").some((l) => l.command === "pin" && l.by === "token"));
+    const expired = token({ sub: "ops", iat: now() - 7200, exp: now() - 3600 });
+    const late = await shell(node, "nodes", { key: expired });
+    assert.equal(late.code, 1);
+    assert.equal(late.stderr, 'error: refused by node "tokens": the key is expired\n');
+    // Neither the key nor a token is ever logged.
+    assert.ok(!node.log().includes(valid) && !node.log().includes(KEY));
   });
 });
