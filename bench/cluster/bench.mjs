@@ -22,7 +22,7 @@ const { values: opt } = parseArgs({
     help: { type: "boolean", short: "h" },
     only: { type: "string" },
     pairs: { type: "string", default: "16" },
-    conversations: { type: "string", default: "32" },
+    conversations: { type: "string", default: "128" },
     repeat: { type: "string", default: "3" },
     rate: { type: "string", default: "1000" },
     seconds: { type: "string", default: "10" },
@@ -39,9 +39,9 @@ Needs agent-server and build/bench/actor_throughput built (AV_BUILD_DIR
 for another build folder) and \`npm ci\` in bench/node (for ws).
 
 messages: nodes a and b; --pairs simulated agents on each, and each pair
-  holds --conversations conversations of 101 messages at once (a message
-  from a's agent with a reply budget of 100, then answers back and forth),
-  so every message crosses between the nodes. Counted from the nodes' bus
+  holds --conversations conversations of 101 messages (a message from a's
+  agent with a reply budget of 100, then answers back and forth), started
+  --concurrency at a time, so every message crosses between the nodes. Counted from the nodes' bus
   (agentviz_events_total of message.sent on a, which sees b's too). The
   peer: build/bench/actor_throughput --path remote, bare CAF ping-pong
   between two processes with as many pairs and rounds, in the same run.
@@ -60,14 +60,16 @@ swarm: three nodes, each spawns --agents agents through its own API
 
   --only NAME        messages, latency or swarm (default all three)
   --pairs N          agent pairs of the messages run (default 16)
-  --conversations N  conversations in flight per pair (default 32)
+  --conversations N  conversations per pair (default 128: runs of seconds,
+                     which the 100 ms polls of the counter do not blur)
   --repeat N         runs of each path of the messages run, back to back
                      (default 3): rates are the best, the ratio the median
                      of the paired runs' ratios
   --rate N           events per second of the latency run (default 1000)
   --seconds N        length of the latency run (default 10)
   --agents N         agents per node of the swarm run (default 30000)
-  --concurrency N    spawns in flight per node (default 32)
+  --concurrency N    requests in flight: spawns per node (swarm), starts of
+                     conversations (messages) (default 32)
   --threads N        each node's WORKER_THREADS (default 2)
   -h, --help         this text
 
@@ -143,8 +145,13 @@ async function messages() {
     const runOurs = async () => {
       const expected = (await messagesCounted(nodes.a)) + pairs * conversations * rounds;
       const start = performance.now();
-      await Promise.all(players.flatMap(([x, y]) => Array.from({ length: conversations }, () =>
-        api(nodes.a, "POST", "/api/messages", { from: x.id, to: y.numId, type: "request", content: "ping", replyBudget: rounds - 1 }))));
+      // Started --concurrency at a time: the node refuses connections past
+      // its limit. The first conversations run while the others start.
+      await inFlight(pairs * conversations, (i) => {
+        const [x, y] = players[i % pairs];
+        return api(nodes.a, "POST", "/api/messages",
+          { from: x.id, to: y.numId, type: "request", content: "ping", replyBudget: rounds - 1 });
+      });
       // Polled every 100 ms, not more often: each poll costs the node a scrape.
       while ((await messagesCounted(nodes.a)) < expected) {
         if (performance.now() - start > 120000) throw new Error("the conversations did not end within 120 s");
@@ -260,15 +267,17 @@ function rssBytes(node) {
   return Number(status.match(/VmRSS:\s+(\d+) kB/)[1]) * 1024;
 }
 
-async function spawnMany(node, n) {
+/** Runs the `n` requests `call(i)` with --concurrency in flight. */
+async function inFlight(n, call) {
   let next = 0;
   const worker = async () => {
-    while (next < n) {
-      ++next;
-      await api(node, "POST", "/api/agents", { type: "coder", node: node.ready.node });
-    }
+    while (next < n) await call(next++);
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+function spawnMany(node, n) {
+  return inFlight(n, () => api(node, "POST", "/api/agents", { type: "coder", node: node.ready.node }));
 }
 
 async function swarm() {

@@ -217,18 +217,11 @@ void on_events(self_ptr self, const event_batch& batch) {
   if (!batch.events || batch.events->empty())
     return;
   ++st.batches;
-  // One payload per event, made once and shared by every group.
-  std::vector<ws_payload> payloads;
-  payloads.reserve(batch.events->size());
-  for (auto& ev : *batch.events)
-    payloads.push_back(
-      std::make_shared<const std::string>(event_json(ev).dump()));
   std::unordered_map<std::string, std::vector<ws_payload>> out;
   for (auto& [key, g] : st.groups)
-    out[key].reserve(payloads.size());
+    out[key].reserve(batch.events->size());
   event_router r{st};
-  for (size_t i = 0; i < batch.events->size(); ++i) {
-    auto& ev = (*batch.events)[i];
+  for (auto& ev : *batch.events) {
     if (auto x = caf::get_if<agent_state_changed>(&ev.payload)) {
       auto a = st.agents.find(x->agent);
       if (a != st.agents.end())
@@ -236,10 +229,17 @@ void on_events(self_ptr self, const event_batch& batch) {
     }
     r.before(ev);
     auto bit = kind_bit(ev.kind());
-    // `shows` also keeps the visible set, so it runs for every group.
+    // One payload per event, made once for the first group that shows
+    // it and shared by the others; none where no viewer sees it (a node
+    // without viewers serializes nothing). `shows` also keeps the visible
+    // set, so it runs for every group.
+    ws_payload payload;
     for (auto& [key, g] : st.groups)
-      if (r.shows(ev, g) && (g.filter.events & bit) != 0)
-        out[key].push_back(payloads[i]);
+      if (r.shows(ev, g) && (g.filter.events & bit) != 0) {
+        if (!payload)
+          payload = std::make_shared<const std::string>(event_json(ev).dump());
+        out[key].push_back(payload);
+      }
     r.after(ev);
   }
   st.last_seq = batch.events->back().seq;
