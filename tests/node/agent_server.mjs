@@ -24,6 +24,12 @@ export function freePort() {
   });
 }
 
+/// The sanitizers' settings of the caller (scripts/test --sanitize), for
+/// every process a suite starts: where they write their reports.
+export const sanitizerEnv = Object.fromEntries(
+  ["ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS", "LSAN_OPTIONS"]
+    .filter((k) => process.env[k]).map((k) => [k, process.env[k]]));
+
 /// The environment of a test node: distinct free loopback ports for every
 /// listener, JSON logs, two scheduler threads, the CPU layout engine, and
 /// nothing of the caller's environment but PATH (no DATABASE_URL,
@@ -43,6 +49,7 @@ export async function nodeEnv(extra = {}) {
     LOG_FORMAT: "json",
     WORKER_THREADS: "2",
     ENABLE_GPU_PHYSICS: "false",
+    ...sanitizerEnv,
     ...extra,
   };
 }

@@ -1,7 +1,7 @@
 // What the shell's tests share: running `agent-server shell` against a
 // node, and the node's API.
 import { execFile, spawn } from "node:child_process";
-import { binary, nodeEnv, runNode, until } from "../../node/agent_server.mjs";
+import { binary, nodeEnv, runNode, sanitizerEnv, until } from "../../node/agent_server.mjs";
 
 export { until };
 
@@ -26,7 +26,7 @@ export function shell(node, command, { key = KEY, json = false, args = [] } = {}
   if (key) argv.push("--key", key);
   if (json) argv.push("--json");
   return new Promise((resolve) => {
-    execFile(binary, argv, { env: { PATH: process.env.PATH, HOME: "/nonexistent" }, timeout: 60000 },
+    execFile(binary, argv, { env: { PATH: process.env.PATH, HOME: "/nonexistent", ...sanitizerEnv }, timeout: 60000 },
       (err, stdout, stderr) => resolve({ code: err ? (err.code ?? 1) : 0, stdout, stderr }));
   });
 }
@@ -43,7 +43,7 @@ export async function shellJson(node, command, opts = {}) {
 export function streaming(node, command, { json = true } = {}) {
   const argv = [...target(node), "--key", KEY, "-c", command];
   if (json) argv.push("--json");
-  const proc = spawn(binary, argv, { env: { PATH: process.env.PATH }, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(binary, argv, { env: { PATH: process.env.PATH, ...sanitizerEnv }, stdio: ["ignore", "pipe", "pipe"] });
   const out = { text: "", err: "", proc };
   proc.stdout.setEncoding("utf8");
   proc.stderr.setEncoding("utf8");
