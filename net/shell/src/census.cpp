@@ -19,7 +19,7 @@ constexpr auto status_timeout = std::chrono::seconds{2};
 
 struct census_state {
   static inline const char* name = "shell-census";
-  census_env env;
+  gate_env env;
 };
 
 using self_ptr = census_actor::stateful_pointer<census_state>;
@@ -67,7 +67,7 @@ void ask(self_ptr self, const Handle& who, tally_ptr t) {
 }
 
 /// Every actor of the node but its agents and coordinations.
-std::vector<status_actor> fixed_actors(const census_env& env) {
+std::vector<status_actor> fixed_actors(const gate_env& env) {
   auto result = env.actors;
   if (env.sessions)
     for (auto& x : env.sessions())
@@ -189,7 +189,7 @@ void inspect_one(self_ptr self, const std::string& key, status_verbosity v,
   t->one_less();
 }
 
-census_actor::behavior_type census(self_ptr self, census_env env) {
+census_actor::behavior_type census(self_ptr self, gate_env env) {
   self->state.env = std::move(env);
   return {
     [=](actors_atom) -> caf::result<std::string> {
@@ -210,7 +210,7 @@ census_actor::behavior_type census(self_ptr self, census_env env) {
 
 } // namespace
 
-census_actor spawn_census(caf::actor_system& sys, census_env env) {
+census_actor spawn_census(caf::actor_system& sys, gate_env env) {
   return sys.spawn(census, std::move(env));
 }
 

@@ -1,25 +1,13 @@
 #pragma once
 
-#include <functional>
 #include <string>
-#include <vector>
 
 #include <caf/typed_actor.hpp>
 
 #include "av/actors.hpp"
-#include "av/node_context.hpp"
 #include "av/shell/console.hpp"
 
 namespace av::shell {
-
-/// What the census reads: the node's registry (its agents and
-/// coordinations), its other actors and its WebSocket sessions.
-struct census_env {
-  node_context_ptr ctx;
-  registry_actor local;
-  std::vector<status_actor> actors;
-  std::function<std::vector<status_actor>()> sessions;
-};
 
 /// A one-shot actor that answers one question about the node's actors and
 /// ends: the console delegates to it, so the console never waits on a
@@ -30,6 +18,8 @@ using census_actor = caf::typed_actor<
   // One actor's status, as the console's `inspect_atom` answers.
   caf::replies_to<inspect_atom, std::string, bool>::with<std::string>>;
 
-census_actor spawn_census(caf::actor_system& sys, census_env env);
+/// Reads the node's registry (its agents and coordinations), its other
+/// actors and its WebSocket sessions from `env`.
+census_actor spawn_census(caf::actor_system& sys, gate_env env);
 
 } // namespace av::shell

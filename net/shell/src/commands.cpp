@@ -883,9 +883,13 @@ std::vector<command> make_commands() {
            for (auto& c : commands())
              rows.push_back({c.usage, c.brief});
            print_table(env.out, {"COMMAND", "WHAT IT DOES"}, rows);
+           std::string control;
+           for (auto& c : commands())
+             if (c.control)
+               control += (control.empty() ? "" : ", ") + c.name;
            env.out << "help COMMAND says more. Commands that change the "
-                      "node (send, task, state, terminate, restart, fault, "
-                      "formation, pin) need the API key.\n";
+                      "node ("
+                   << control << ") need the API key.\n";
            return std::nullopt;
          }
          for (auto& c : commands())

@@ -217,11 +217,6 @@ void restarted(console_ptr self, pending_restart x) {
   run_route(self, found, std::move(query), json::object(), id);
 }
 
-census_env census_of(console_ptr self) {
-  auto& env = self->state.env;
-  return census_env{env.ctx, env.local, env.actors, env.sessions};
-}
-
 void stop_tail(console_ptr self) {
   auto& st = self->state;
   if (!st.sink)
@@ -312,14 +307,14 @@ console_actor::behavior_type console(console_ptr self, gate_env env,
     [=](actors_atom) -> caf::result<std::string> {
       ++self->state.processed;
       auto rp = self->make_response_promise<std::string>();
-      return rp.delegate(spawn_census(self->home_system(), census_of(self)),
+      return rp.delegate(spawn_census(self->home_system(), self->state.env),
                          actors_atom::value);
     },
     [=](inspect_atom, const std::string& key,
         bool verbose) -> caf::result<std::string> {
       ++self->state.processed;
       auto rp = self->make_response_promise<std::string>();
-      return rp.delegate(spawn_census(self->home_system(), census_of(self)),
+      return rp.delegate(spawn_census(self->home_system(), self->state.env),
                          inspect_atom::value, key, verbose);
     },
     [=](atom::fault, std::string& command,

@@ -13,6 +13,21 @@ std::string api_answer::error_text() const {
   return "the node answered " + std::to_string(status);
 }
 
+namespace {
+
+/// A console's `(status, body)` answer; a body that is not JSON reads as
+/// an empty object.
+api_answer answer_of(uint16_t code, const std::string& reply) {
+  api_answer x;
+  x.status = code;
+  x.body = json::parse(reply, nullptr, false);
+  if (x.body.is_discarded())
+    x.body = json::object();
+  return x;
+}
+
+} // namespace
+
 session::session(caf::actor_system& sys, session_options opts)
   : sys_(sys), opts_(std::move(opts)), self_(sys) {
   // nop
@@ -112,14 +127,7 @@ session::result<api_answer> session::api(const std::string& command,
   self_
     ->request(*c, opts_.timeout, api_atom::value, command, method, target, text)
     .receive(
-      [&](uint16_t code, std::string& reply) {
-        api_answer x;
-        x.status = code;
-        x.body = json::parse(reply, nullptr, false);
-        if (x.body.is_discarded())
-          x.body = json::object();
-        out = std::move(x);
-      },
+      [&](uint16_t code, std::string& reply) { out = answer_of(code, reply); },
       [&](caf::error& err) { out = std::move(err); });
   return out;
 }
@@ -160,12 +168,7 @@ session::result<api_answer> session::drill(const std::string& command,
   result<api_answer> out{caf::error{}};
   self_->request(*c, opts_.timeout, atom::fault::value, command, key)
     .receive(
-      [&](uint16_t code, std::string& reply) {
-        api_answer x;
-        x.status = code;
-        x.body = json::parse(reply, nullptr, false);
-        out = std::move(x);
-      },
+      [&](uint16_t code, std::string& reply) { out = answer_of(code, reply); },
       [&](caf::error& err) { out = std::move(err); });
   return out;
 }
