@@ -158,6 +158,67 @@ void push_edges(self_ptr self) {
   st.edges_dirty = false;
 }
 
+/// `agents` in batches of at most `batch_size`: the parts of one frame.
+std::vector<position_batch>
+parts_of(self_ptr self, std::vector<agent_position> agents, bool keyframe) {
+  auto& st = self->state;
+  auto size = std::max<uint32_t>(1, st.cfg.batch_size);
+  auto parts = std::max<uint32_t>(
+    1, static_cast<uint32_t>((agents.size() + size - 1) / size));
+  auto time_ms = now_ms();
+  std::vector<position_batch> result(parts);
+  for (uint32_t part = 0; part < parts; ++part) {
+    auto& batch = result[part];
+    batch.frame = st.frame;
+    batch.part = part;
+    batch.parts = parts;
+    batch.keyframe = keyframe;
+    batch.time_ms = time_ms;
+    auto first = agents.begin() + std::min<size_t>(agents.size(), part * size);
+    auto last
+      = agents.begin() + std::min<size_t>(agents.size(), (part + 1) * size);
+    batch.agents.assign(first, last);
+  }
+  return result;
+}
+
+/// Every agent where it is now, as the parts of a keyframe.
+std::vector<position_batch> keyframe_parts(self_ptr self) {
+  auto& st = self->state;
+  std::vector<agent_position> all;
+  all.reserve(st.nodes.size());
+  for (size_t i = 0; i < st.nodes.size(); ++i)
+    all.push_back({st.nodes[i], st.sent[i], {}});
+  return parts_of(self, std::move(all), true);
+}
+
+/// Sends a frame's parts to the followers. A follower more than
+/// `follower_window` frames behind in its receipts gets nothing until it
+/// catches up, then every agent at once (it missed the moves between).
+void send_to_followers(self_ptr self,
+                       const std::vector<position_batch>& parts) {
+  auto& st = self->state;
+  std::vector<position_batch> catch_up;
+  for (auto& f : st.followers) {
+    auto to = caf::actor_cast<physics_actor>(f.handle);
+    if (st.frame - f.confirmed > st.cfg.follower_window) {
+      f.behind = true;
+      ++st.skipped_frames;
+      continue;
+    }
+    if (f.behind && !parts.front().keyframe) {
+      if (catch_up.empty())
+        catch_up = keyframe_parts(self);
+      for (auto& batch : catch_up)
+        self->send(to, batch);
+    } else {
+      for (auto& batch : parts)
+        self->send(to, batch);
+    }
+    f.behind = false;
+  }
+}
+
 /// Sends one frame in parts of at most `batch_size` agents.
 void send_frame(self_ptr self, float dt) {
   auto& st = self->state;
@@ -180,26 +241,13 @@ void send_frame(self_ptr self, float dt) {
     st.sent[i] = now[i];
     moved.push_back({st.nodes[i], now[i], vel});
   }
-  if (st.sinks.empty())
+  if (st.sinks.empty() && st.followers.empty())
     return;
-  auto size = std::max<uint32_t>(1, st.cfg.batch_size);
-  auto parts = std::max<uint32_t>(
-    1, static_cast<uint32_t>((moved.size() + size - 1) / size));
-  auto time_ms = now_ms();
-  for (uint32_t part = 0; part < parts; ++part) {
-    position_batch batch;
-    batch.frame = st.frame;
-    batch.part = part;
-    batch.parts = parts;
-    batch.keyframe = keyframe;
-    batch.time_ms = time_ms;
-    auto first = moved.begin() + std::min<size_t>(moved.size(), part * size);
-    auto last
-      = moved.begin() + std::min<size_t>(moved.size(), (part + 1) * size);
-    batch.agents.assign(first, last);
+  auto parts = parts_of(self, std::move(moved), keyframe);
+  for (auto& batch : parts)
     for (auto& sink : st.sinks)
       self->send(sink, batch);
-  }
+  send_to_followers(self, parts);
 }
 
 void record_tick(self_ptr self, duration took) {
@@ -290,6 +338,7 @@ void on_events(self_ptr self, const event_batch& batch) {
           for (auto key : i->second)
             st.message_edges[key] += 1.0f;
           st.topologies.erase(i);
+          st.drawn.erase(c->id);
           wake(self);
         }
       }
@@ -317,7 +366,7 @@ void leave_formation(self_ptr self, num_id num) {
     st.formations.erase(f);
 }
 
-caf::result<formation_info> form(self_ptr self, formation_spec& spec) {
+caf::expected<formation_info> form(self_ptr self, formation_spec& spec) {
   auto& st = self->state;
   if (spec.agents.empty() || spec.agents.size() > 100000)
     return make_error(ec::invalid_argument, "agents",
@@ -362,6 +411,117 @@ caf::result<formation_info> form(self_ptr self, formation_spec& spec) {
     formation_event{info.id, info.kind, "formed", info.agents});
   wake(self);
   return info;
+}
+
+/// What this node's layout was told besides agents and positions.
+layout_setup setup_of(self_ptr self) {
+  auto& st = self->state;
+  layout_setup result;
+  for (auto num : st.pinned)
+    result.pinned.push_back({num, st.engine->position(st.index[num]), {}});
+  for (auto& [id, info] : st.formations)
+    result.formations.push_back(info);
+  for (auto& id : st.drawn) {
+    auto i = st.topologies.find(id);
+    if (i != st.topologies.end())
+      result.topologies.emplace(id, i->second);
+  }
+  auto p = st.engine->get_params();
+  result.repulsion = p.repulsion;
+  result.spring_k = p.spring_k;
+  result.damping = p.damping;
+  return result;
+}
+
+bool has_setup(self_ptr self) {
+  auto& st = self->state;
+  return st.tuned || !st.pinned.empty() || !st.formations.empty()
+         || !st.drawn.empty();
+}
+
+/// Sends the followers this node's setup after it changed.
+void share_setup(self_ptr self) {
+  auto& st = self->state;
+  if (st.followers.empty())
+    return;
+  auto setup = setup_of(self);
+  for (auto& f : st.followers)
+    self->send(caf::actor_cast<physics_actor>(f.handle), setup);
+}
+
+/// Replaces this node's pins, formations, drawn topologies and forces with
+/// `setup`'s; agents this node does not know are left out.
+void apply_setup(self_ptr self, const layout_setup& setup) {
+  auto& st = self->state;
+  auto& e = *st.engine;
+  for (auto num : st.pinned)
+    e.set_pinned(st.index[num], false);
+  for (auto& [num, id] : st.formation_of)
+    e.clear_target(st.index[num]);
+  st.pinned.clear();
+  st.formation_of.clear();
+  st.formations.clear();
+  for (auto& x : setup.pinned) {
+    auto i = st.index.find(x.agent);
+    if (i == st.index.end() || !finite(x.pos))
+      continue;
+    st.pinned.insert(x.agent);
+    e.set_position(i->second, x.pos);
+    e.set_pinned(i->second, true);
+  }
+  for (auto& info : setup.formations) {
+    formation_info kept{info.id, info.kind, {}, {}};
+    for (size_t k = 0; k < info.agents.size() && k < info.targets.size(); ++k) {
+      auto i = st.index.find(info.agents[k]);
+      if (i == st.index.end() || st.formation_of.count(info.agents[k]) > 0)
+        continue;
+      kept.agents.push_back(info.agents[k]);
+      kept.targets.push_back(info.targets[k]);
+      e.set_target(i->second, info.targets[k]);
+      st.formation_of[info.agents[k]] = info.id;
+    }
+    if (!kept.agents.empty())
+      st.formations[info.id] = std::move(kept);
+  }
+  for (auto& [id, keys] : setup.topologies) {
+    st.topologies[id] = keys;
+    st.drawn.insert(id);
+  }
+  auto p = e.get_params();
+  p.repulsion = static_cast<float>(setup.repulsion);
+  p.spring_k = static_cast<float>(setup.spring_k);
+  p.damping = static_cast<float>(setup.damping);
+  if (auto why = layout::params_error(p))
+    log::warn("layout setup with unusable forces; kept this node's",
+              {{"error", *why}});
+  else
+    e.set_params(p);
+  st.tuned = true;
+  st.edges_dirty = true;
+}
+
+/// The setup of another physics actor: the leader's while following; while
+/// leading, the setup of the node that led before, taken unless this node
+/// has one of its own.
+void take_setup(self_ptr self, layout_setup& setup) {
+  auto& st = self->state;
+  auto sender = self->current_sender();
+  if (st.leader) {
+    if (sender == caf::actor_cast<caf::strong_actor_ptr>(st.leader))
+      st.setup = std::move(setup);
+    return;
+  }
+  auto from = sender ? to_string(sender->node()) : std::string{"?"};
+  if (has_setup(self)) {
+    log::warn("layout setup of the node that ran the layout before not "
+              "taken: this node has pins, formations, topologies or tuning "
+              "of its own",
+              {{"from", from}});
+    return;
+  }
+  apply_setup(self, setup);
+  share_setup(self);
+  wake(self);
 }
 
 /// The physics actor this one follows; null while it runs the layout.
@@ -412,9 +572,13 @@ void lead_or_follow(self_ptr self, const std::string& node, caf::actor leader) {
   st.leader = std::move(leader);
   st.leader_node = node;
   if (!st.leader) {
-    // Go on from the positions the node that ran the layout sent last.
+    // Go on from the positions and setup the node that ran the layout
+    // sent last.
     if (was_following && !st.previous.empty())
       st.engine->set_positions(st.previous);
+    if (was_following && st.setup)
+      apply_setup(self, *st.setup);
+    st.setup.reset();
     st.sent = st.previous;
     st.edges_dirty = true;
     log::info("layout runs on this node", {{"node", node}});
@@ -424,14 +588,17 @@ void lead_or_follow(self_ptr self, const std::string& node, caf::actor leader) {
   // A tick already due finds another generation and does nothing.
   st.ticking = false;
   ++st.generation;
+  auto to = caf::actor_cast<physics_actor>(st.leader);
+  // The new leader goes on with this node's setup unless it has its own,
+  // and this node keeps it should the layout come back.
+  if (!was_following) {
+    st.setup = setup_of(self);
+    self->send(to, *st.setup);
+  }
   // The followers of this node follow the new leader themselves now.
-  auto& sinks = st.sinks;
-  sinks.erase(
-    std::remove_if(sinks.begin(), sinks.end(),
-                   [self](auto& x) { return x.node() != self->node(); }),
-    sinks.end());
-  self->send(leader_of(self), atom::subscribe::value,
-             caf::actor_cast<frame_sink_actor>(self));
+  st.followers.clear();
+  self->send(to, atom::subscribe::value, atom::leader::value,
+             caf::actor_cast<caf::actor>(self));
   log::info("layout followed from another node", {{"node", node}});
 }
 
@@ -454,6 +621,25 @@ void follow(self_ptr self, const position_batch& batch) {
   }
   for (auto& sink : st.sinks)
     self->send(sink, batch);
+  if (batch.part + 1 == batch.parts)
+    self->send(leader_of(self), atom::receipt::value, batch.frame);
+}
+
+/// Adds a follower: it gets this node's setup now, every agent with the
+/// next frame and then the frames as they come.
+void add_follower(self_ptr self, caf::actor follower) {
+  auto& st = self->state;
+  self->monitor(follower);
+  self->send(caf::actor_cast<physics_actor>(follower), setup_of(self));
+  st.followers.push_back({std::move(follower), st.frame, true});
+}
+
+/// A follower has every part of `frame`.
+void confirm(self_ptr self, uint64_t frame) {
+  auto sender = self->current_sender();
+  for (auto& f : self->state.followers)
+    if (caf::actor_cast<caf::strong_actor_ptr>(f.handle) == sender)
+      f.confirmed = std::max(f.confirmed, frame);
 }
 
 caf::settings status_of(self_ptr self, status_verbosity v) {
@@ -472,6 +658,8 @@ caf::settings status_of(self_ptr self, status_verbosity v) {
   caf::put(result, "ticks", st.ticks);
   caf::put(result, "skipped_ticks", st.skipped);
   caf::put(result, "frames", st.frame);
+  caf::put(result, "followers", static_cast<uint64_t>(st.followers.size()));
+  caf::put(result, "follower_skipped_frames", st.skipped_frames);
   caf::put(result, "ticking", st.ticking);
   caf::put(result, "edges", static_cast<uint64_t>(st.pushed_edges.size()));
   caf::put(result, "formations", static_cast<uint64_t>(st.formations.size()));
@@ -519,6 +707,10 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
     sinks.erase(std::remove_if(sinks.begin(), sinks.end(),
                                [&](auto& x) { return x == msg.source; }),
                 sinks.end());
+    auto& fs = self->state.followers;
+    fs.erase(std::remove_if(fs.begin(), fs.end(),
+                            [&](auto& x) { return x.handle == msg.source; }),
+             fs.end());
   });
   return {
     [=](const event_batch& batch) {
@@ -529,6 +721,18 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       ++self->state.processed;
       self->monitor(sink);
       self->state.sinks.push_back(std::move(sink));
+    },
+    [=](atom::subscribe, atom::leader, caf::actor& follower) {
+      ++self->state.processed;
+      add_follower(self, std::move(follower));
+    },
+    [=](atom::receipt, uint64_t frame) {
+      ++self->state.processed;
+      confirm(self, frame);
+    },
+    [=](layout_setup& setup) {
+      ++self->state.processed;
+      take_setup(self, setup);
     },
     [=](atom::leader, const std::string& node, caf::actor& leader) {
       ++self->state.processed;
@@ -567,6 +771,7 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
         st.pinned.insert(num);
       }
       wake(self);
+      share_setup(self);
       return agent_position{num, pos, has_velocity ? vel : vec3f{}};
     },
     [=](atom::position, atom::release,
@@ -583,6 +788,7 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       st.pinned.erase(num);
       st.engine->set_pinned(i->second, false);
       wake(self);
+      share_setup(self);
       return agent_position{num, st.engine->position(i->second), {}};
     },
     [=](atom::formation, formation_spec& spec) -> caf::result<formation_info> {
@@ -591,7 +797,11 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       if (self->state.leader)
         return ask_leader<formation_info>(self, atom::formation::value,
                                           std::move(spec));
-      return form(self, spec);
+      auto info = form(self, spec);
+      if (!info)
+        return std::move(info.error());
+      share_setup(self);
+      return std::move(*info);
     },
     [=](atom::formation, atom::release,
         const std::string& id) -> caf::result<formation_info> {
@@ -610,6 +820,7 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       st.ctx->bus.publish(
         formation_event{info.id, info.kind, "released", info.agents});
       wake(self);
+      share_setup(self);
       return info;
     },
     [=](atom::topology, topology_spec& spec) -> caf::result<uint32_t> {
@@ -634,8 +845,10 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
           keys.push_back(pair_key(a, b));
       auto count = static_cast<uint32_t>(keys.size());
       st.topologies[spec.id] = std::move(keys);
+      st.drawn.insert(spec.id);
       st.edges_dirty = true;
       wake(self);
+      share_setup(self);
       return count;
     },
     [=](atom::topology, atom::release,
@@ -653,36 +866,32 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       for (auto key : i->second)
         st.message_edges[key] += 1.0f;
       st.topologies.erase(i);
+      st.drawn.erase(id);
       wake(self);
+      share_setup(self);
       return count;
     },
-    [=](atom::tuning, double repulsion, double spring_k,
-        double damping) -> caf::result<double, double, double> {
+    [=](atom::tuning, layout_tuning& x) -> caf::result<double, double, double> {
       handling_span span{self, "physics tuning"};
       auto& st = self->state;
       ++st.processed;
-      // NaN keeps a value, but does not cross to another node intact
-      // (CAF's serializer packs it as another number): a follower sends -1
-      // instead, which keeps a value too (the API refuses negative ones).
-      auto wire = [](double x) {
-        return std::isnan(x) ? -1.0 : x;
-      };
       if (st.leader)
-        return ask_leader<double, double, double>(
-          self, atom::tuning::value, wire(repulsion), wire(spring_k),
-          wire(damping));
+        return ask_leader<double, double, double>(self, atom::tuning::value,
+                                                  std::move(x));
       auto p = st.engine->get_params();
-      auto set = [](float& field, double value) {
-        if (!std::isnan(value) && value >= 0)
-          field = static_cast<float>(value);
+      auto set = [](float& field, const caf::optional<double>& value) {
+        if (value)
+          field = static_cast<float>(*value);
       };
-      set(p.repulsion, repulsion);
-      set(p.spring_k, spring_k);
-      set(p.damping, damping);
+      set(p.repulsion, x.repulsion);
+      set(p.spring_k, x.spring_k);
+      set(p.damping, x.damping);
       if (auto why = layout::params_error(p))
         return make_error(ec::invalid_argument, *why);
       st.engine->set_params(p);
+      st.tuned = true;
       wake(self);
+      share_setup(self);
       return {static_cast<double>(p.repulsion), static_cast<double>(p.spring_k),
               static_cast<double>(p.damping)};
     },

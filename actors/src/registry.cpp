@@ -7,6 +7,7 @@
 
 #include "av/agent.hpp"
 #include "av/base/log.hpp"
+#include "av/base/text.hpp"
 #include "av/coordination.hpp"
 #include "av/error.hpp"
 #include "av/traced.hpp"
@@ -30,13 +31,6 @@ bool valid_type(const std::string& type) {
            || std::isdigit(static_cast<unsigned char>(c)) || c == '_'
            || c == '-';
   });
-}
-
-bool all_digits(const std::string& str) {
-  return !str.empty() && str.size() <= 10
-         && std::all_of(str.begin(), str.end(), [](char c) {
-              return std::isdigit(static_cast<unsigned char>(c));
-            });
 }
 
 /// Checks a spawn request; returns an error naming the offending field.
@@ -92,7 +86,8 @@ caf::error validate(self_ptr self, agent_spec& spec) {
 agent_entry* find_agent(self_ptr self, const std::string& key) {
   auto& st = self->state;
   num_id num = 0;
-  if (all_digits(key)) {
+  // Longer than any number: a name, which is never all digits.
+  if (key.size() <= 10 && all_digits(key)) {
     auto value = std::stoull(key);
     if (value <= std::numeric_limits<num_id>::max())
       num = static_cast<num_id>(value);

@@ -11,14 +11,6 @@ namespace av {
 
 namespace {
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-bool all_digits(std::string_view x) {
-  return !x.empty() && std::all_of(x.begin(), x.end(), is_digit);
-}
-
 // inet_pton wants a NUL-terminated string; anything longer than the longest
 // address text is rejected before copying.
 bool is_address(int family, std::string_view x) {

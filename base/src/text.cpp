@@ -16,6 +16,13 @@ std::string_view trim(std::string_view x) {
   return x;
 }
 
+bool all_digits(std::string_view x) {
+  for (auto c : x)
+    if (c < '0' || c > '9')
+      return false;
+  return !x.empty();
+}
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9')
     return c - '0';

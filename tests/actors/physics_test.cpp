@@ -122,6 +122,20 @@ struct fixture : test::node_fixture {
 
   vec3f where(num_id num) { return where(phys, num); }
 
+  /// The forces of `layout` after `x`: repulsion, spring stiffness, damping.
+  caf::expected<std::array<double, 3>> tune(const physics_actor& layout,
+                                            layout_tuning x) {
+    caf::expected<std::array<double, 3>> result{caf::sec::bad_function_call};
+    auto rh = self->request(layout, caf::infinite, atom::tuning::value, x);
+    settle();
+    rh.receive(
+      [&](double r, double k, double d) {
+        result = std::array<double, 3>{r, k, d};
+      },
+      [&](caf::error& err) { result = std::move(err); });
+    return result;
+  }
+
   vec3f where(const physics_actor& layout, num_id num) {
     auto all = ask<position_batch>(layout, atom::get::value);
     for (auto& x : all->agents)
@@ -426,11 +440,12 @@ CAF_TEST(what a follower handed to a lost leader fails when the layout moves) {
   auto held = std::make_shared<std::vector<caf::response_promise>>();
   auto lost = sys.spawn([held](caf::event_based_actor* me) -> caf::behavior {
     return {
-      [=](atom::tuning, double, double, double) {
+      [=](atom::tuning, layout_tuning&) {
         held->push_back(me->make_response_promise());
         return held->back();
       },
-      [](atom::subscribe, frame_sink_actor&) {},
+      [](atom::subscribe, atom::leader, caf::actor&) {},
+      [](layout_setup&) {},
     };
   });
   layout::params p;
@@ -440,8 +455,8 @@ CAF_TEST(what a follower handed to a lost leader fails when the layout moves) {
     std::shared_ptr<layout::engine>{layout::make_cpu_engine(p)}, bus);
   caf::anon_send(follower, atom::leader::value, std::string{"a"}, lost);
   settle();
-  auto rh = self->request(follower, caf::infinite, atom::tuning::value, 2.0,
-                          std::nan(""), std::nan(""));
+  auto rh = self->request(follower, caf::infinite, atom::tuning::value,
+                          layout_tuning{2.0, caf::none, caf::none});
   settle();
   CAF_REQUIRE_EQUAL(held->size(), 1u);
   // The view saw node a go: this node runs the layout now.
@@ -458,8 +473,8 @@ CAF_TEST(what a follower handed to a lost leader fails when the layout moves) {
              });
   CAF_CHECK(failed);
   // Asked again, the new leader (this node) answers.
-  auto again = self->request(follower, caf::infinite, atom::tuning::value, 2.0,
-                             std::nan(""), std::nan(""));
+  auto again = self->request(follower, caf::infinite, atom::tuning::value,
+                             layout_tuning{2.0, caf::none, caf::none});
   settle();
   double repulsion = 0;
   again.receive([&](double r, double, double) { repulsion = r; },
@@ -467,6 +482,139 @@ CAF_TEST(what a follower handed to a lost leader fails when the layout moves) {
   CAF_CHECK_EQUAL(repulsion, 2.0);
   caf::anon_send_exit(follower, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(lost, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(a follower that takes over goes on with the setup of the lost leader) {
+  layout::params p;
+  p.threads = 1;
+  auto follower = sys.spawn(
+    av::physics, ctx, physics_config{},
+    std::shared_ptr<layout::engine>{layout::make_cpu_engine(p)}, bus);
+  auto xs = agents(6);
+  caf::anon_send(follower, atom::leader::value, std::string{"a"},
+                 caf::actor_cast<caf::actor>(phys));
+  settle();
+  // Set through the follower: it hands each to the leader.
+  CAF_REQUIRE(ask<agent_position>(follower, atom::position::value, xs[0],
+                                  vec3f{50, 60, 70}, false, vec3f{}));
+  formation_spec circle;
+  circle.id = "ring";
+  circle.agents = {xs[1], xs[2], xs[3]};
+  circle.spacing = 8;
+  auto formed = ask<formation_info>(follower, atom::formation::value, circle);
+  CAF_REQUIRE(formed);
+  CAF_REQUIRE(ask<uint32_t>(follower, atom::topology::value,
+                            topology_spec{"pair", "pipeline", {xs[4], xs[5]}}));
+  auto tuned = tune(follower, layout_tuning{3000.0, caf::none, 4.0});
+  CAF_REQUIRE(tuned);
+  tick();
+  // The leader is gone: the follower goes on with what it was told.
+  caf::anon_send_exit(phys, caf::exit_reason::user_shutdown);
+  caf::anon_send(follower, atom::leader::value, std::string{"b"}, caf::actor{});
+  settle();
+  for (int i = 0; i < 300; ++i)
+    tick();
+  auto pinned = where(follower, xs[0]);
+  CAF_CHECK_EQUAL(dist(pinned, vec3f{50, 60, 70}), 0.f);
+  auto& targets = formed->targets;
+  for (size_t i = 0; i < targets.size(); ++i)
+    CAF_CHECK_LESS(dist(where(follower, circle.agents[i]), targets[i]), 1.f);
+  auto status = ask<caf::settings>(follower, atom::status::value,
+                                   status_verbosity::terse);
+  CAF_REQUIRE(status);
+  CAF_CHECK_EQUAL(caf::get_or(*status, "formations", uint64_t{0}), 1u);
+  // The pair's edge (mesh of the pipeline) is the engine's.
+  CAF_CHECK_EQUAL(caf::get_or(*status, "edges", uint64_t{0}), 1u);
+  auto now = tune(follower, layout_tuning{});
+  CAF_REQUIRE(now);
+  CAF_CHECK_EQUAL((*now)[0], 3000.0);
+  CAF_CHECK_EQUAL((*now)[2], 4.0);
+  // The formation released on the new leader frees its agents.
+  CAF_CHECK(ask<formation_info>(follower, atom::formation::value,
+                                atom::release::value, std::string{"ring"}));
+  caf::anon_send_exit(follower, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(a leader that hands the layout over gives the new one its setup) {
+  auto xs = agents(3);
+  CAF_REQUIRE(ask<agent_position>(phys, atom::position::value, xs[0],
+                                  vec3f{5, 6, 7}, false, vec3f{}));
+  CAF_REQUIRE(tune(phys, layout_tuning{caf::none, 100.0, caf::none}));
+  layout::params p;
+  p.threads = 1;
+  auto fresh = [&] {
+    return sys.spawn(
+      av::physics, ctx, physics_config{},
+      std::shared_ptr<layout::engine>{layout::make_cpu_engine(p)}, bus);
+  };
+  // A node that comes to run the layout with nothing set of its own.
+  auto next = fresh();
+  caf::anon_send(phys, atom::leader::value, std::string{"gpu"},
+                 caf::actor_cast<caf::actor>(next));
+  settle();
+  auto forces = tune(next, layout_tuning{});
+  CAF_REQUIRE(forces);
+  CAF_CHECK_EQUAL((*forces)[1], 100.0);
+  for (int i = 0; i < 50; ++i)
+    tick();
+  CAF_CHECK_EQUAL(dist(where(next, xs[0]), vec3f{5, 6, 7}), 0.f);
+  // One with a setup of its own keeps it.
+  auto other = fresh();
+  CAF_REQUIRE(tune(other, layout_tuning{caf::none, 7.0, caf::none}));
+  caf::anon_send(next, atom::leader::value, std::string{"other"},
+                 caf::actor_cast<caf::actor>(other));
+  settle();
+  forces = tune(other, layout_tuning{});
+  CAF_REQUIRE(forces);
+  CAF_CHECK_EQUAL((*forces)[1], 7.0);
+  caf::anon_send_exit(next, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(other, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(
+  a follower that stops confirming frames is skipped until it catches up) {
+  auto xs = agents(6);
+  // Another node's physics actor that confirms frames only when told.
+  auto got = std::make_shared<std::vector<position_batch>>();
+  auto leader = phys;
+  auto slow
+    = sys.spawn([got, leader](caf::event_based_actor* me) -> caf::behavior {
+        return {
+          [got](const position_batch& x) { got->push_back(x); },
+          [](layout_setup&) {},
+          [me, leader](atom::receipt, uint64_t frame) {
+            me->send(leader, atom::receipt::value, frame);
+          },
+        };
+      });
+  caf::anon_send(phys, atom::subscribe::value, atom::leader::value, slow);
+  settle();
+  // Keep the layout moving.
+  caf::anon_send(phys, atom::tuning::value,
+                 layout_tuning{caf::none, caf::none, 0.0});
+  settle();
+  for (int i = 0; i < 45; ++i)
+    tick();
+  CAF_REQUIRE(!got->empty());
+  // Its first frame lists every agent.
+  CAF_CHECK(got->front().keyframe);
+  auto first = got->front().frame;
+  auto last = got->back().frame;
+  CAF_CHECK_LESS_OR_EQUAL(last, first + 30);
+  CAF_CHECK_GREATER(stat("follower_skipped_frames"), 0u);
+  CAF_CHECK_GREATER(stat("frames"), last + 10);
+  // It confirms what it has: the next frame it gets lists every agent.
+  got->clear();
+  caf::anon_send(slow, atom::receipt::value, last);
+  settle();
+  tick();
+  CAF_REQUIRE(!got->empty());
+  CAF_CHECK(got->front().keyframe);
+  size_t agents_sent = 0;
+  for (auto& x : *got)
+    agents_sent += x.agents.size();
+  CAF_CHECK_EQUAL(agents_sent, xs.size());
+  caf::anon_send_exit(slow, caf::exit_reason::user_shutdown);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

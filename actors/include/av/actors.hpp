@@ -169,8 +169,15 @@ using physics_actor = caf::typed_actor<
   // layout"): this actor follows that node's physics actor, or, when it is
   // null, runs the layout itself.
   caf::reacts_to<atom::leader, std::string, caf::actor>,
+  // A follower's physics actor subscribes to this one's frames and setup.
+  caf::reacts_to<atom::subscribe, atom::leader, caf::actor>,
   // A frame of the node that runs the layout, while this actor follows it.
   caf::reacts_to<position_batch>,
+  // A follower has every part of this frame: it may be sent the next ones.
+  caf::reacts_to<atom::receipt, uint64_t>,
+  // The setup of the node that runs the layout, or of the one that ran it
+  // before this one.
+  caf::reacts_to<layout_setup>,
   // Pins an agent at a position until released; with `true`, the velocity
   // is honoured as well.
   caf::replies_to<atom::position, num_id, vec3f, bool,
@@ -188,10 +195,9 @@ using physics_actor = caf::typed_actor<
   caf::replies_to<atom::topology, atom::release, std::string>::with<uint32_t>,
   // Returns every agent's position as one keyframe.
   caf::replies_to<atom::get>::with<position_batch>,
-  // Sets the layout's repulsion, spring stiffness and damping (NaN keeps a
-  // value) and returns all three.
-  caf::replies_to<atom::tuning, double, double, double>::with<double, double,
-                                                              double>,
+  // Sets the layout's repulsion, spring stiffness and damping (an empty
+  // one keeps its value) and returns all three.
+  caf::replies_to<atom::tuning, layout_tuning>::with<double, double, double>,
   // Internal: the tick of this generation is due.
   caf::reacts_to<atom::tick, uint64_t>>::extend_with<status_actor>;
 
@@ -325,6 +331,8 @@ CAF_ADD_TYPE_ID(av, (av::event))
 CAF_ADD_TYPE_ID(av, (av::formation_info))
 CAF_ADD_TYPE_ID(av, (av::formation_spec))
 CAF_ADD_TYPE_ID(av, (av::history_query))
+CAF_ADD_TYPE_ID(av, (av::layout_setup))
+CAF_ADD_TYPE_ID(av, (av::layout_tuning))
 CAF_ADD_TYPE_ID(av, (av::message_receipt))
 CAF_ADD_TYPE_ID(av, (av::metrics_report))
 CAF_ADD_TYPE_ID(av, (av::metrics_sample))
@@ -335,6 +343,6 @@ CAF_ADD_TYPE_ID(av, (av::task_result))
 CAF_ADD_TYPE_ID(av, (av::task_spec))
 CAF_ADD_TYPE_ID(av, (av::topology_spec))
 CAF_ADD_TYPE_ID(av, (av::vec3f))
-// A follower's physics actor subscribes to the leader's (docs/cluster.md).
+// Subscribers of a physics actor.
 CAF_ADD_TYPE_ID(av, (av::frame_sink_actor))
 CAF_END_TYPE_ID_BLOCK(av)

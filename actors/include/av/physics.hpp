@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -31,6 +32,19 @@ struct physics_config {
   float edge_decay_s = 5.0f;
   /// Edges lighter than this are dropped.
   float min_edge_weight = 0.05f;
+  /// Frames a follower on another node may have unconfirmed before it is
+  /// sent no more until it catches up, then a keyframe: a slow node skips
+  /// frames instead of piling them up.
+  uint32_t follower_window = 30;
+};
+
+/// A physics actor of another node that shows this one's frames.
+struct follower_link {
+  caf::actor handle;
+  /// The last frame it confirmed having in full.
+  uint64_t confirmed = 0;
+  /// It missed frames: the next one it gets lists every agent.
+  bool behind = false;
 };
 
 /// Upper bounds, in milliseconds, of the tick time histogram's buckets; the
@@ -56,11 +70,23 @@ struct physics_data {
   std::unordered_map<uint64_t, float> pushed_edges;
   /// Named groups (swarms, coordinations) and their edges.
   std::unordered_map<std::string, std::vector<uint64_t>> topologies;
+  /// Of those, the ones drawn on request (the others come from
+  /// coordinations, which every node sees).
+  std::unordered_set<std::string> drawn;
+  /// The forces were set by a request, or taken from another node.
+  bool tuned = false;
   std::unordered_map<std::string, formation_info> formations;
   /// Agent -> formation it is in.
   std::unordered_map<num_id, std::string> formation_of;
   std::unordered_set<num_id> pinned;
   std::vector<frame_sink_actor> sinks;
+  /// Followers of this node's layout (empty while it follows).
+  std::vector<follower_link> followers;
+  /// Frames followers skipped for being behind.
+  uint64_t skipped_frames = 0;
+  /// While following: the leader's setup, to go on with if this node takes
+  /// over.
+  std::optional<layout_setup> setup;
   /// The physics actor of the node that runs the layout when that is
   /// another node: this one then forwards its frames and does not tick.
   caf::actor leader;
@@ -95,8 +121,10 @@ struct physics_data {
 /// the physics actors of the others follow it. A follower keeps its agents
 /// and edges from its bus as the leader does, takes the positions from the
 /// leader's frames and forwards those frames to its own subscribers, and
-/// hands pins, formations, topologies and tuning to the leader. Told to
-/// run the layout itself, it goes on from the last positions it had.
+/// hands pins, formations, topologies and tuning to the leader, which sends
+/// its followers its setup whenever that changes. Told to run the layout
+/// itself, it goes on from the last positions and setup it had; a leader
+/// told to follow another hands that one its setup.
 physics_actor::behavior_type
 physics(physics_actor::stateful_pointer<physics_data> self,
         node_context_ptr ctx, physics_config cfg,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -8,6 +9,7 @@
 
 #include <caf/actor.hpp>
 #include <caf/meta/type_name.hpp>
+#include <caf/optional.hpp>
 #include <caf/variant.hpp>
 
 #include "av/vec3f.hpp"
@@ -349,6 +351,28 @@ struct topology_spec {
   std::vector<num_id> agents;
 };
 
+/// New values of the layout's tunable forces; an empty one keeps its value.
+struct layout_tuning {
+  caf::optional<double> repulsion;
+  caf::optional<double> spring_k;
+  caf::optional<double> damping;
+};
+
+/// What the node that runs the layout was told besides the agents and their
+/// positions: its followers keep it, so that the one taking over goes on
+/// with the same pins, formations, topologies and forces (docs/cluster.md,
+/// "Failover").
+struct layout_setup {
+  /// Pinned agents where they are pinned.
+  std::vector<agent_position> pinned;
+  std::vector<formation_info> formations;
+  /// Topologies by id, as agent pairs (lower number in the high half).
+  std::map<std::string, std::vector<uint64_t>> topologies;
+  double repulsion = 0;
+  double spring_k = 0;
+  double damping = 0;
+};
+
 // -- events -------------------------------------------------------------------
 
 /// An agent appeared (spawned or restored).
@@ -670,6 +694,18 @@ typename Inspector::result_type inspect(Inspector& f, formation_info& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, topology_spec& x) {
   return f(caf::meta::type_name("topology_spec"), x.id, x.shape, x.agents);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, layout_tuning& x) {
+  return f(caf::meta::type_name("layout_tuning"), x.repulsion, x.spring_k,
+           x.damping);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, layout_setup& x) {
+  return f(caf::meta::type_name("layout_setup"), x.pinned, x.formations,
+           x.topologies, x.repulsion, x.spring_k, x.damping);
 }
 
 template <class Inspector>

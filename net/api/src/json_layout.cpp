@@ -148,15 +148,16 @@ parsed<formation_request> formation_request_from_json(const json& x) {
   return result;
 }
 
-parsed<physics_tuning> physics_tuning_from_json(const json& x) {
-  physics_tuning result;
+parsed<layout_tuning> physics_tuning_from_json(const json& x) {
+  layout_tuning result;
   if (!x.is_object())
     return field_error("body", "expected a JSON object");
   if (auto e = known_fields(x, {"repulsion", "springK", "damping"}))
     return *e;
-  std::pair<const char*, double*> fields[] = {{"repulsion", &result.repulsion},
-                                              {"springK", &result.spring_k},
-                                              {"damping", &result.damping}};
+  std::pair<const char*, caf::optional<double>*> fields[]
+    = {{"repulsion", &result.repulsion},
+       {"springK", &result.spring_k},
+       {"damping", &result.damping}};
   for (auto [name, dst] : fields) {
     auto i = x.find(name);
     if (i == x.end() || i->is_null())

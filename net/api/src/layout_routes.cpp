@@ -94,13 +94,11 @@ void release_formation(const api_env& env, api_call call) {
   });
 }
 
-/// Sends `x` (NaN fields unchanged) to the layout and answers all three,
+/// Sends `x` (empty fields unchanged) to the layout and answers all three,
 /// with the node that runs the layout (docs/cluster.md, "One layout").
-void tune(const api_env& env, api_call call, physics_tuning x) {
+void tune(const api_env& env, api_call call, layout_tuning x) {
   env.act(call, [env, call, x](caf::event_based_actor* self) {
-    self
-      ->request(env.physics, env.timeout, atom::tuning::value, x.repulsion,
-                x.spring_k, x.damping)
+    self->request(env.physics, env.timeout, atom::tuning::value, x)
       .then(
         [self, env, call](double repulsion, double spring_k, double damping) {
           json body = physics_tuning{repulsion, spring_k, damping};
@@ -119,7 +117,7 @@ void tune(const api_env& env, api_call call, physics_tuning x) {
 }
 
 void get_physics(const api_env& env, api_call call) {
-  tune(env, std::move(call), physics_tuning{});
+  tune(env, std::move(call), layout_tuning{});
 }
 
 void set_physics(const api_env& env, api_call call) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "av/base/log.hpp"
+#include "av/base/text.hpp"
 #include "av/error.hpp"
 
 namespace av::cluster {
@@ -37,12 +38,6 @@ using self_ptr = view_actor::stateful_pointer<view_state>;
 caf::error unreachable(const std::string& what, const std::string& node) {
   return make_error(ec::node_unreachable, what + " is on node \"" + node
                                             + "\", which is unreachable");
-}
-
-bool is_number(const std::string& key) {
-  return !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
-    return c >= '0' && c <= '9';
-  });
 }
 
 /// An error handler that answers `rp` with the error.
@@ -183,7 +178,7 @@ caf::result<T> on_owner(self_ptr self, const std::string& key,
   }
   // Forwarded, not asked: the registry then answers (and traces) the
   // original sender's request.
-  if (is_uuid(key) || is_number(key) || !st.others.find(key, true)) {
+  if (is_uuid(key) || all_digits(key) || !st.others.find(key, true)) {
     forward(rp, st.local, key);
     return rp;
   }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "av/base/percent_encoding.hpp"
+#include "av/base/text.hpp"
 #include "render.hpp"
 
 namespace av::shell {
@@ -30,9 +31,7 @@ std::string seg(const std::string& x) {
 
 /// A number when the word is one (the API takes agents by number or name).
 json agent_word(const std::string& x) {
-  if (!x.empty() && x.size() < 10
-      && std::all_of(x.begin(), x.end(),
-                     [](char c) { return c >= '0' && c <= '9'; }))
+  if (x.size() < 10 && all_digits(x))
     return std::stoll(x);
   return x;
 }

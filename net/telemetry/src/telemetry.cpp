@@ -238,6 +238,13 @@ private:
     skipped.metric.push_back(
       sample({}, number(xs, "skipped_ticks"), pm::MetricType::Counter));
     out.push_back(std::move(skipped));
+    auto behind = family("agentviz_physics_follower_skipped_frames_total",
+                         "Frames not sent to a follower node that was too "
+                         "far behind in confirming the ones before.",
+                         pm::MetricType::Counter);
+    behind.metric.push_back(sample({}, number(xs, "follower_skipped_frames"),
+                                   pm::MetricType::Counter));
+    out.push_back(std::move(behind));
     auto agents
       = family("agentviz_physics_agents", "Agents the layout engine places.",
                pm::MetricType::Gauge);

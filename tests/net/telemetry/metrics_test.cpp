@@ -118,6 +118,7 @@ CAF_TEST(metrics describe agents actors and requests) {
   CAF_REQUIRE(ticks && inf);
   CAF_CHECK_EQUAL(*ticks, *inf);
   CAF_CHECK(value_of(text, "agentviz_physics_skipped_ticks_total"));
+  CAF_CHECK(value_of(text, "agentviz_physics_follower_skipped_frames_total"));
   CAF_CHECK_EQUAL(value_of(text, "agentviz_auth_failures_total"), 0.0);
   CAF_CHECK_EQUAL(
     value_of(text, R"(agentviz_hook_events_total{event="SessionStart"})"), 1.0);

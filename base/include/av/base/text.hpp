@@ -9,6 +9,9 @@ namespace av {
 /// Returns `x` without leading and trailing spaces and tabs.
 std::string_view trim(std::string_view x);
 
+/// True if `x` is not empty and only ASCII digits.
+bool all_digits(std::string_view x);
+
 /// Returns the value of hexadecimal digit `c`, or -1 for any other character.
 int hex_value(char c);
 

@@ -217,7 +217,21 @@ describe("three nodes on loopback", () => {
     const onB = await watchLayout(nodes.b);
     const onC = await watchLayout(nodes.c);
     try {
-      for (const name of ["a", "b", "c"]) await spawnAgent(nodes[name], `laid-out-on-${name}`);
+      const laidOut = {};
+      for (const name of ["a", "b", "c"]) laidOut[name] = await spawnAgent(nodes[name], `laid-out-on-${name}`);
+      // A pin and forces set through b are a's, and carried to the next
+      // leader with a's setup.
+      const pinned = laidOut.c;
+      for (const name of ["a", "b"])
+        await until(`node ${name} lists c's new agent`, async () =>
+          (await getJson(nodes[name], `/api/agents/${pinned.id}`)).status === 200);
+      const pin = { x: 77, y: -33, z: 12 };
+      const pinning = await call(nodes.b, "PUT", `/api/agents/${pinned.id}/position`, { position: pin });
+      assert.equal(pinning.status, 200, JSON.stringify(pinning.body));
+      const tuning = await call(nodes.b, "GET", "/api/physics");
+      const tuned = await call(nodes.b, "PUT", "/api/physics", { repulsion: tuning.body.repulsion * 2 });
+      assert.equal(tuned.status, 200, JSON.stringify(tuned.body));
+      assert.equal(tuned.body.node, "a");
       // b and c show the same frames: the same parts, the same positions.
       const [x, y] = await until("a frame part with agents that b and c both showed", () => {
         for (const [key, part] of onB.parts)
@@ -241,13 +255,21 @@ describe("three nodes on loopback", () => {
           if (now !== "c") throw new Error(`${name} says ${now}`);
           return true;
         }, 10000);
-      // Twice the repulsion, asked of b and made by c: every agent moves
-      // (a new agent alone may leave the others below the frames'
-      // threshold until the layout rests).
-      const tuning = await call(nodes.b, "GET", "/api/physics");
-      const tuned = await call(nodes.b, "PUT", "/api/physics", { repulsion: tuning.body.repulsion * 2 });
-      assert.equal(tuned.status, 200, JSON.stringify(tuned.body));
-      assert.equal(tuned.body.node, "c");
+      // c goes on with a's forces; twice those again, asked of b and made
+      // by c: every agent moves (a new agent alone may leave the others
+      // below the frames' threshold until the layout rests).
+      const carried = await call(nodes.c, "GET", "/api/physics");
+      assert.equal(carried.body.node, "c");
+      assert.equal(carried.body.repulsion, tuned.body.repulsion);
+      const retuned = await call(nodes.b, "PUT", "/api/physics", { repulsion: tuned.body.repulsion * 2 });
+      assert.equal(retuned.status, 200, JSON.stringify(retuned.body));
+      assert.equal(retuned.body.node, "c");
+      // The pinned agent stays where it was pinned: c's keyframes on b
+      // show it there.
+      const pinnedIn = (p) => p.keyframe && p.frame > lastFrame && p.records.find(([num]) => num === pinned.numId);
+      const [, where] = (await until("a keyframe of c's layout on b with the pinned agent",
+        () => [...onB.parts.values()].map(pinnedIn).find(Boolean), 10000));
+      assert.deepEqual(where, [pin.x, pin.y, pin.z]);
       // Frame numbers go on; in c's first frame that moves agents b had
       // shown, they are where they were, not placed anew: most moved
       // little against the swarm's size.

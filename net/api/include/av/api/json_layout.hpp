@@ -42,16 +42,17 @@ struct formation_request {
 /// "spacing"?, "customPattern"?: {"positions": [{x, y, z}, …]}, "id"?}`.
 parsed<formation_request> formation_request_from_json(const nlohmann::json& x);
 
-/// A body of `PUT /api/physics`; NaN keeps a value as it is.
+/// The layout's forces, as `GET` and `PUT /api/physics` answer them.
 struct physics_tuning {
-  double repulsion = std::numeric_limits<double>::quiet_NaN();
-  double spring_k = std::numeric_limits<double>::quiet_NaN();
-  double damping = std::numeric_limits<double>::quiet_NaN();
+  double repulsion = 0;
+  double spring_k = 0;
+  double damping = 0;
 };
 
-/// `{"repulsion"?, "springK"?, "damping"?}`: finite numbers from 0 to
-/// `max_physics_value`.
-parsed<physics_tuning> physics_tuning_from_json(const nlohmann::json& x);
+/// A body of `PUT /api/physics`, `{"repulsion"?, "springK"?, "damping"?}`:
+/// finite numbers from 0 to `max_physics_value`; one left out or null keeps
+/// its value.
+parsed<layout_tuning> physics_tuning_from_json(const nlohmann::json& x);
 
 /// `{"repulsion", "springK", "damping"}`.
 void to_json(nlohmann::json& out, const physics_tuning& x);
