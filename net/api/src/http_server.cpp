@@ -59,13 +59,7 @@ http_server::http_server(const config::settings& cfg, caf::actor_system& sys,
   env.ports->ws = cfg.ws_port;
   env.ports->viewers = std::move(viewers);
   env.lists = std::make_shared<http::agent_lists>(env.ctx);
-  http::add_system_routes(state_->routes, env);
-  http::add_agent_routes(state_->routes, env);
-  http::add_coordination_routes(state_->routes, env);
-  http::add_message_routes(state_->routes, env);
-  http::add_layout_routes(state_->routes, env);
-  http::add_hook_routes(state_->routes, env);
-  http::add_history_routes(state_->routes, env);
+  http::add_api_routes(state_->routes, env);
   port_ = net::listen_on(state_->acceptor, cfg.bind_address, cfg.api_port);
   env.ports->api = port_;
   // Only once nothing can throw: the watcher lives until `stop`.

@@ -244,4 +244,14 @@ void add_system_routes(router& r, const api_env& env) {
         [env](api_call call) { nodes(env, std::move(call)); });
 }
 
+void add_api_routes(router& r, const api_env& env) {
+  add_system_routes(r, env);
+  add_agent_routes(r, env);
+  add_coordination_routes(r, env);
+  add_message_routes(r, env);
+  add_layout_routes(r, env);
+  add_hook_routes(r, env);
+  add_history_routes(r, env);
+}
+
 } // namespace av::http

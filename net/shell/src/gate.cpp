@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <caf/event_based_actor.hpp>
@@ -120,29 +121,41 @@ void run_route(console_ptr self, const http::router::match& found,
   }
 }
 
+/// Finds the route of `method target` into `found` and `query`; else the
+/// answer that there is none.
+std::optional<std::pair<uint16_t, std::string>>
+find_route(console_ptr self, const std::string& method,
+           const std::string& target, http::router::match& found,
+           http::param_list& query) {
+  auto v = boost::beast::http::string_to_verb(method);
+  std::vector<std::string> path;
+  if (v == verb::unknown || !http::parse_target(target, path, query))
+    return api_answer(http::status::bad_request, "bad_request",
+                      "not a method and path: " + method + " " + target);
+  found = self->state.env.routes->find(v, path);
+  if (found.hit)
+    return std::nullopt;
+  if (found.allowed.empty())
+    return api_answer(http::status::not_found, "not_found",
+                      "no route for " + target);
+  return api_answer(http::status::method_not_allowed, "method_not_allowed",
+                    method + " is not allowed on " + target);
+}
+
 /// Starts the API request; `control` tells whether it changes the node.
 caf::result<uint16_t, std::string>
 api_request(console_ptr self, std::string command, const std::string& method,
             const std::string& target, const std::string& body) {
   auto& st = self->state;
-  auto v = boost::beast::http::string_to_verb(method);
-  std::vector<std::string> path;
-  http::param_list query;
   auto fail = [](std::pair<uint16_t, std::string> x)
     -> caf::result<uint16_t, std::string> {
     return {x.first, std::move(x.second)};
   };
-  if (v == verb::unknown || !http::parse_target(target, path, query))
-    return fail(api_answer(http::status::bad_request, "bad_request",
-                           "not a method and path: " + method + " " + target));
-  auto found = st.env.routes->find(v, path);
-  if (!found.hit)
-    return fail(found.allowed.empty()
-                  ? api_answer(http::status::not_found, "not_found",
-                               "no route for " + target)
-                  : api_answer(http::status::method_not_allowed,
-                               "method_not_allowed",
-                               method + " is not allowed on " + target));
+  http::router::match found;
+  http::param_list query;
+  if (auto none = find_route(self, method, target, found, query))
+    return fail(std::move(*none));
+  auto v = boost::beast::http::string_to_verb(method);
   bool control = v != verb::get && v != verb::head;
   if (found.hit->rule == http::access::standard && !allowed(self, control))
     return fail(refuse(self, command));
@@ -201,15 +214,11 @@ caf::result<uint16_t, std::string> drill(console_ptr self, std::string command,
 /// registry answers with the restarted agent.
 void restarted(console_ptr self, pending_restart x) {
   auto& st = self->state;
-  std::vector<std::string> path;
+  http::router::match found;
   http::param_list query;
   auto target = "/api/agents/" + detail::percent_encode(x.key);
-  http::parse_target(target, path, query);
-  auto found = st.env.routes->find(verb::get, path);
-  if (!found.hit) {
-    auto err = api_answer(http::status::not_found, "not_found",
-                          "no route for " + target);
-    x.rp.deliver(err.first, std::move(err.second));
+  if (auto none = find_route(self, "GET", target, found, query)) {
+    x.rp.deliver(none->first, std::move(none->second));
     return;
   }
   auto id = ++st.next_call;

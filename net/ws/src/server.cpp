@@ -29,11 +29,7 @@ stream_state::stream_state(const config::settings& cfg, http::api_env env_arg,
     limiter(static_cast<uint32_t>(cfg.rate_limit_max_requests),
             std::chrono::milliseconds{cfg.rate_limit_window_ms}),
     hub(std::move(hub_arg)), stats(std::move(stats_arg)) {
-  http::add_system_routes(routes, env);
-  http::add_agent_routes(routes, env);
-  http::add_coordination_routes(routes, env);
-  http::add_message_routes(routes, env);
-  http::add_layout_routes(routes, env);
+  http::add_api_routes(routes, env);
   lanes.push_back(std::make_unique<lane>(ioc, gate, *stats, open_ring()));
   for (uint32_t i = 1; i < limits.io_threads; ++i) {
     more.push_back(std::make_unique<asio::io_context>(1));

@@ -175,29 +175,12 @@ describe("auth matrix", () => {
   });
 
   [...restRoutes, ...hookRoutes].forEach((row, i) => controlPath(() => a, http, row, `http-${i}`, routeOptions(row)));
-  restRoutes.forEach((row, i) => controlPath(() => a, ws("auth", "in an auth message"), row, `ws-${i}`, routeOptions(row)));
+  [...restRoutes, ...hookRoutes].forEach((row, i) =>
+    controlPath(() => a, ws("auth", "in an auth message"), row, `ws-${i}`, routeOptions(row)));
   // The other two ways a WebSocket client gives its token.
   const spawn = restRoutes[0];
   controlPath(() => a, ws("subscribe", "in subscribe"), spawn, "ws-subscribe", routeOptions(spawn));
   controlPath(() => a, ws("upgrade", "on the upgrade request"), spawn, "ws-upgrade", routeOptions(spawn));
-
-  // Should hooks become WebSocket commands, they join the rows above.
-  describe("WebSocket commands do not reach the hook routes", () => {
-    hookRoutes.forEach((row, i) =>
-      it(`${row.name}: 404 not_found with every credential, a valid JWT too, and nothing changed`, async () => {
-        const fx = { tag: `ws-hook-${i}` };
-        const state = await a.state();
-        const mark = a.mark();
-        for (const cred of [...credentials, valid]) {
-          const res = await wsCommand(a.wsUrl, routeRequest(row, fx), cred.token);
-          assert.equal(res.status, 404, `${cred.name}: ${JSON.stringify(res.body)}`);
-          assert.equal(res.body.error.code, "not_found");
-        }
-        const end = await a.barrier();
-        assert.deepEqual(changes(a.eventsBetween(mark, end)), [], "no event");
-        assert.deepEqual(await a.state(), state, "the state read back with the key");
-      }));
-  });
 
   tools.forEach((row, i) => controlPath(() => a, mcp, row, `mcp-${i}`, {
     request: (fx) => row.request(fx, caller),

@@ -162,7 +162,7 @@ function claudeBody(event, tag) {
   return body;
 }
 
-/// Over HTTP only: WebSocket commands do not reach the hook routes.
+/// Every hook event: over HTTP, and as WebSocket commands.
 export const hookRoutes = [
   ...claudeEvents.map((event) => ({ event, body: (fx) => claudeBody(event, fx.tag) })),
   ...flowEvents.map((event) => ({

@@ -169,6 +169,23 @@ CAF_TEST(commands run through the HTTP API handlers) {
   res = c->read_type("result");
   CAF_REQUIRE(res);
   CAF_CHECK_EQUAL((*res)["status"], 404);
+  // Every route of the API, hooks and history included.
+  c->send(json{{"type", "command"},
+               {"id", 4},
+               {"method", "POST"},
+               {"path", "/api/hooks/SessionStart"},
+               {"body", {{"session_id", "ws-session"}}}});
+  res = c->read_type("result");
+  CAF_REQUIRE(res);
+  CAF_CHECK_EQUAL((*res)["status"], 200);
+  c->send(json{{"type", "command"},
+               {"id", 5},
+               {"method", "GET"},
+               {"path", "/api/history/messages"}});
+  res = c->read_type("result");
+  CAF_REQUIRE(res);
+  // Without DATABASE_URL: the route's own answer, not 404.
+  CAF_CHECK_EQUAL((*res)["status"], 503);
 }
 
 CAF_TEST(formations are streamed when formed and released) {

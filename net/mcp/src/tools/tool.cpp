@@ -6,36 +6,6 @@
 
 namespace av::mcp {
 
-namespace {
-
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> result;
-  size_t start = 1;
-  while (start <= path.size()) {
-    auto end = path.find('/', start);
-    if (end == std::string::npos)
-      end = path.size();
-    result.push_back(path.substr(start, end - start));
-    start = end + 1;
-  }
-  return result;
-}
-
-std::string decode(const std::string& x) {
-  std::string result;
-  for (size_t i = 0; i < x.size(); ++i) {
-    if (x[i] == '%' && i + 2 < x.size()) {
-      result += static_cast<char>(std::stoi(x.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      result += x[i];
-    }
-  }
-  return result;
-}
-
-} // namespace
-
 tool_result tool_result::from(const caf::error& err) {
   auto api = http::from_caf(err);
   return fail(api.message,
@@ -64,19 +34,19 @@ std::string agent_key(const json& x) {
 
 std::shared_ptr<const http::router> make_routes(const http::api_env& api) {
   auto routes = std::make_shared<http::router>();
-  http::add_system_routes(*routes, api);
-  http::add_agent_routes(*routes, api);
-  http::add_coordination_routes(*routes, api);
-  http::add_layout_routes(*routes, api);
+  http::add_api_routes(*routes, api);
   return routes;
 }
 
 void rest_text(const tool_env& env, http::verb method, const std::string& path,
                http::param_list query, json body,
                std::function<void(int, std::string)> k) {
+  // Paths are made by the tools, their segments percent-encoded.
   std::vector<std::string> segments;
-  for (auto& s : split_path(path))
-    segments.push_back(decode(s));
+  http::param_list in_path;
+  if (!http::parse_target(path, segments, in_path))
+    return k(400,
+             http::dump(json{{"error", {{"message", "bad path " + path}}}}));
   auto found = env.routes->find(method, segments);
   if (!found.hit)
     return k(

@@ -146,4 +146,8 @@ void add_hook_routes(router& r, const api_env& env);
 /// from PostgreSQL (docs/api.md); 503 without DATABASE_URL.
 void add_history_routes(router& r, const api_env& env);
 
+/// Every route of the HTTP API, all of the above: the HTTP server,
+/// WebSocket commands, MCP tools and the shell run the same ones.
+void add_api_routes(router& r, const api_env& env);
+
 } // namespace av::http
