@@ -68,6 +68,41 @@ void spawn_more(self_ptr self) {
   }
 }
 
+/// Takes the simulated agents the node already has (restored from
+/// PostgreSQL after a restart) into the swarm, from `offset` on, then
+/// spawns only what is missing: a restarted node keeps DEMO_AGENTS, not
+/// DEMO_AGENTS more.
+void adopt(self_ptr self, uint32_t offset) {
+  constexpr uint32_t page_size = 1000;
+  self
+    ->request(self->state.registry, caf::infinite, atom::list::value,
+              agent_filter{"", "", offset, page_size})
+    .then(
+      [=](const agent_page& page) {
+        auto& st = self->state;
+        for (auto& x : page.agents)
+          if (x.origin == provenance::simulated
+              && x.state != agent_state::terminated && st.spawned < st.target) {
+            st.agents.push_back(x.num);
+            ++st.spawned;
+          }
+        auto next = offset + static_cast<uint32_t>(page.agents.size());
+        if (!page.agents.empty() && next < page.total) {
+          adopt(self, next);
+          return;
+        }
+        if (st.spawned > 0)
+          log::info("demo swarm goes on with the agents it had",
+                    {{"agents", st.spawned}, {"target", st.target}});
+        spawn_more(self);
+      },
+      [=](caf::error& err) {
+        log::warn("demo swarm could not list the node's agents",
+                  {{"error", describe(err)}});
+        spawn_more(self);
+      });
+}
+
 void hand_out_work(self_ptr self) {
   agent_filter idle{"", "IDLE", 0, 1000};
   self->request(self->state.registry, caf::infinite, atom::list::value, idle)
@@ -147,7 +182,7 @@ demo_actor::behavior_type demo(self_ptr self, node_context_ptr ctx,
                caf::actor_cast<event_sink_actor>(self),
                kind_bit(event_kind::coordination)
                  | kind_bit(event_kind::agent_terminated));
-  spawn_more(self);
+  adopt(self, 0);
   self->delayed_send(self, demo_tick_interval, atom::tick::value);
   return {
     [=](atom::tick) {

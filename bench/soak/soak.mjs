@@ -253,6 +253,8 @@ async function mcpClient(n) {
       entry.status = res.status;
       const result = res.body?.result;
       entry.acked = res.status === 200 && result && !result.isError;
+      // A tool's refusal comes in a 200 answer.
+      if (result?.isError) entry.status = 409;
       if (entry.acked && spawn) entry.key = JSON.parse(result.content[0].text).id;
       if (res.status === 404) session.id = undefined; // the node restarted
     } catch {
@@ -425,7 +427,7 @@ for (const x of history) {
     k.codes[x.status] = (k.codes[x.status] ?? 0) + 1;
   } else ++k.failed;
 }
-console.log("\noperations by kind (sent / acknowledged / refused with a status / no answer):");
+console.log("\noperations by kind (sent / acknowledged / refused with a status (MCP tool errors as 409) / no answer):");
 for (const [k, v] of Object.entries(byKind))
   console.log(`  ${k.padEnd(10)} ${v.sent} / ${v.acked} / ${v.refused} ${JSON.stringify(v.codes)} / ${v.failed}`);
 console.log(`viewers: ${viewerStats.events} events, ${viewerStats.resyncs} resyncs, ${viewerStats.reconnects} reconnects, ` +

@@ -1,6 +1,7 @@
 #define CAF_SUITE actors.demo
 #include "fixture.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "av/demo.hpp"
@@ -51,6 +52,31 @@ CAF_TEST(the demo swarm lives) {
   CAF_CHECK(std::any_of(states.begin(), states.end(),
                         [](auto& x) { return x.reason == "restarted"; }));
   caf::anon_send_exit(driver, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(a demo swarm started again goes on with the agents it had) {
+  // As after a restart: simulated agents restored, one measured one.
+  for (int i = 0; i < 5; ++i)
+    spawn("coder", "", provenance::simulated);
+  spawn("tester", "measured-one");
+  auto driver = sys.spawn(av::demo, ctx, reg, bus, uint32_t{8});
+  settle();
+  auto page
+    = ask<agent_page>(reg, atom::list::value, agent_filter{"", "", 0, 100});
+  CAF_REQUIRE(page);
+  auto simulated
+    = std::count_if(page->agents.begin(), page->agents.end(),
+                    [](auto& x) { return x.origin == provenance::simulated; });
+  CAF_CHECK_EQUAL(simulated, 8);
+  CAF_CHECK_EQUAL(page->total, 9u);
+  caf::anon_send_exit(driver, caf::exit_reason::user_shutdown);
+  // With more than it wants, it spawns none.
+  auto again = sys.spawn(av::demo, ctx, reg, bus, uint32_t{3});
+  settle();
+  page = ask<agent_page>(reg, atom::list::value, agent_filter{"", "", 0, 100});
+  CAF_REQUIRE(page);
+  CAF_CHECK_EQUAL(page->total, 9u);
+  caf::anon_send_exit(again, caf::exit_reason::user_shutdown);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
