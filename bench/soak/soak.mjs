@@ -323,12 +323,8 @@ for (let i = 0; i < params.viewers; ++i) viewers.push(viewer(i));
 // -- chaos ---------------------------------------------------------------------
 
 const recovery = {};
-async function health() {
-  const res = await request("GET", "/health");
-  return res;
-}
 async function storesUp() {
-  const h = await health();
+  const h = await request("GET", "/health");
   return h.status === 200 ? h : false;
 }
 
