@@ -50,6 +50,15 @@ void refill(const hub_data& st, hub_data::group& g) {
   }
 }
 
+/// Drops a subscription of session `id` that waits for the index.
+void forget_waiting(hub_data& st, uint64_t id) {
+  auto& xs = st.waiting;
+  xs.erase(
+    std::remove_if(xs.begin(), xs.end(),
+                   [id](const ws_subscription& x) { return x.id == id; }),
+    xs.end());
+}
+
 void leave(hub_data& st, uint64_t id) {
   auto i = st.members.find(id);
   if (i == st.members.end())
@@ -314,6 +323,18 @@ void on_frame(self_ptr self, const position_batch& x) {
   }
 }
 
+/// Counts one index load done; the last one lets the waiting
+/// subscriptions in, in the order they came.
+void loaded(self_ptr self) {
+  auto& st = self->state;
+  if (st.loads_pending == 0 || --st.loads_pending > 0)
+    return;
+  auto waiting = std::move(st.waiting);
+  st.waiting.clear();
+  for (auto& sub : waiting)
+    join(self, sub);
+}
+
 /// Seeds the index with agents that existed before the hub subscribed,
 /// one registry page at a time; what events said already wins.
 void load_agents(self_ptr self, registry_actor registry, uint32_t offset) {
@@ -332,9 +353,12 @@ void load_agents(self_ptr self, registry_actor registry, uint32_t offset) {
         auto next = offset + static_cast<uint32_t>(page.agents.size());
         if (!page.agents.empty() && next < page.total)
           load_agents(self, registry, next);
+        else
+          loaded(self);
       },
-      [](caf::error&) {
+      [=](caf::error&) {
         // Without the registry the index starts empty; events fill it.
+        loaded(self);
       });
 }
 
@@ -352,8 +376,9 @@ void load_coordinations(self_ptr self, registry_actor registry) {
         for (auto& [key, g] : st.groups)
           if (!g.filter.coordinations.empty())
             refill(st, g);
+        loaded(self);
       },
-      [](caf::error&) {});
+      [=](caf::error&) { loaded(self); });
 }
 
 caf::settings status(self_ptr self, status_verbosity v) {
@@ -368,6 +393,8 @@ caf::settings status(self_ptr self, status_verbosity v) {
   caf::put(result, "sessions_subscribed",
            static_cast<uint64_t>(st.members.size()));
   caf::put(result, "filter_groups", static_cast<uint64_t>(st.groups.size()));
+  caf::put(result, "sessions_waiting",
+           static_cast<uint64_t>(st.waiting.size()));
   caf::put(result, "frames_sent", s.frames_sent.load());
   caf::put(result, "events_sent", s.events_sent.load());
   caf::put(result, "bytes_sent", s.bytes_sent.load());
@@ -480,6 +507,7 @@ hub_actor::behavior_type hub(self_ptr self, node_context_ptr ctx,
   });
   // Subscribed first: whatever the listing misses arrives as events.
   if (registry) {
+    st.loads_pending = 2;
     load_agents(self, registry, 0);
     load_coordinations(self, registry);
   }
@@ -493,12 +521,20 @@ hub_actor::behavior_type hub(self_ptr self, node_context_ptr ctx,
       on_frame(self, x);
     },
     [=](atom::subscribe, ws_subscription& sub) {
-      ++self->state.processed;
-      join(self, sub);
+      auto& st = self->state;
+      ++st.processed;
+      if (st.loads_pending == 0) {
+        join(self, sub);
+        return;
+      }
+      forget_waiting(st, sub.id);
+      st.waiting.push_back(std::move(sub));
     },
     [=](atom::unsub, uint64_t id) {
-      ++self->state.processed;
-      leave(self->state, id);
+      auto& st = self->state;
+      ++st.processed;
+      forget_waiting(st, id);
+      leave(st, id);
     },
     [=](atom::flush, uint64_t seq) -> caf::result<uint64_t> {
       auto& st = self->state;

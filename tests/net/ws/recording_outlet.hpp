@@ -21,7 +21,15 @@ struct recording_outlet : ws_outlet {
   std::string control;
   bool subscribed = false;
 
-  void push_events(std::vector<ws_payload>, uint64_t) override {}
+  /// Event payloads (JSON text), in arrival order.
+  std::vector<std::string> events;
+
+  void push_events(std::vector<ws_payload> xs, uint64_t) override {
+    std::lock_guard<std::mutex> guard{mtx};
+    for (auto& x : xs)
+      events.push_back(*x);
+    cv.notify_all();
+  }
 
   void push_frame(uint64_t frame, ws_payload x) override {
     std::lock_guard<std::mutex> guard{mtx};

@@ -142,6 +142,12 @@ struct hub_data {
   /// them back.
   std::unordered_set<num_id> gone;
   uint64_t last_seq = 0;
+  /// Index loads from the registry (agent pages, coordinations) not yet
+  /// answered. Subscriptions wait in `waiting` until none is left: a
+  /// viewer who joined earlier would miss the events of agents the index
+  /// does not know yet, gaps in its sequence without a resync.
+  uint32_t loads_pending = 0;
+  std::vector<ws_subscription> waiting;
   /// Flush requests waiting for their sequence number.
   std::multimap<uint64_t, caf::typed_response_promise<uint64_t>> flushes;
   uint64_t batches = 0;
