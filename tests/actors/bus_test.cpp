@@ -1,5 +1,6 @@
 #define CAF_SUITE actors.bus
 #include "caf/test/dsl.hpp"
+#include "caf_checks.hpp"
 
 #include "av/bus.hpp"
 

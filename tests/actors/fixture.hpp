@@ -1,5 +1,6 @@
 #pragma once
 
+#include "caf_checks.hpp"
 #include <caf/test/dsl.hpp>
 
 #include "av/agent.hpp"

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "caf_checks.hpp"
 #include <caf/expected.hpp>
 #include <caf/test/unit_test.hpp>
 

@@ -1,5 +1,6 @@
 #define CAF_SUITE actors.memory_store
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include <atomic>
 #include <thread>

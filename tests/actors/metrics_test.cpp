@@ -1,5 +1,6 @@
 #define CAF_SUITE actors.metrics
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include <cmath>
 #include <limits>

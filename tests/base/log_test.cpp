@@ -1,5 +1,6 @@
 #define CAF_SUITE base.log
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include "av/base/log.hpp"
 

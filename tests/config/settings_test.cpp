@@ -1,5 +1,6 @@
 #define CAF_SUITE config.settings
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include <algorithm>
 #include <cstdint>

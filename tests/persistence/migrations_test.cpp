@@ -2,6 +2,7 @@
 
 #include "av/migrations.hpp"
 
+#include "caf_checks.hpp"
 #include <caf/test/unit_test.hpp>
 
 #include <sstream>

@@ -1,5 +1,6 @@
 #define CAF_SUITE persistence.node_stores
 
+#include "caf_checks.hpp"
 #include <caf/test/unit_test.hpp>
 
 #include <chrono>

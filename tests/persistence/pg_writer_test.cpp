@@ -2,6 +2,7 @@
 
 #include "av/pg_writer.hpp"
 
+#include "caf_checks.hpp"
 #include <caf/test/unit_test.hpp>
 
 #include "writer_fixture.hpp"

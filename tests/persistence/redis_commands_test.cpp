@@ -2,6 +2,7 @@
 
 #include "av/redis_commands.hpp"
 
+#include "caf_checks.hpp"
 #include <caf/test/unit_test.hpp>
 
 #include <string>

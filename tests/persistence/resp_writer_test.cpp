@@ -2,6 +2,7 @@
 
 #include "av/resp_writer.hpp"
 
+#include "caf_checks.hpp"
 #include <caf/test/unit_test.hpp>
 
 #include <cmath>
@@ -97,5 +98,6 @@ CAF_TEST(the queue cuts pipelines at the bound and counts commands by kind) {
   q.start(command_kind::hset, 1).arg("HSET");
   CAF_CHECK_EQUAL(q.front().bytes, "*1\r\n$4\r\nHSET\r\n");
   CAF_CHECK_EQUAL(q.front().commands, 1u);
-  CAF_CHECK_EQUAL(kind_name(command_kind::zremrangebyrank), "zremrangebyrank");
+  CAF_CHECK_EQUAL(std::string{kind_name(command_kind::zremrangebyrank)},
+                  "zremrangebyrank");
 }

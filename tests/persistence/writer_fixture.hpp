@@ -5,6 +5,7 @@
 #include <functional>
 #include <thread>
 
+#include "caf_checks.hpp"
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>

@@ -1,5 +1,6 @@
 #define CAF_SUITE net.http_api
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include "../api_fixture.hpp"
 

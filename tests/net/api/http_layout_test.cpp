@@ -1,5 +1,6 @@
 #define CAF_SUITE net.http_layout
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include <chrono>
 #include <cmath>

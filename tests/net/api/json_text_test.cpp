@@ -1,5 +1,6 @@
 #define CAF_SUITE net.json_text
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include "av/api/json_mapping.hpp"
 #include "av/api/json_text.hpp"

@@ -2,6 +2,7 @@
 
 #include "av/cluster/layout_leader.hpp"
 
+#include "caf_checks.hpp"
 #include <caf/test/dsl.hpp>
 
 using namespace av::cluster;

@@ -2,6 +2,7 @@
 
 #include "av/cluster/membership.hpp"
 
+#include "caf_checks.hpp"
 #include <caf/test/unit_test.hpp>
 
 using namespace av::cluster;

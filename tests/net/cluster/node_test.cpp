@@ -2,6 +2,7 @@
 
 #include "av/cluster/node.hpp"
 
+#include "caf_checks.hpp"
 #include <caf/test/dsl.hpp>
 
 #include <algorithm>

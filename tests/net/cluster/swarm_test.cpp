@@ -1,5 +1,6 @@
 #define CAF_SUITE cluster.swarm
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include "av/cluster/swarm.hpp"
 

@@ -2,6 +2,7 @@
 
 #include "av/cluster/view.hpp"
 
+#include "caf_checks.hpp"
 #include <caf/test/dsl.hpp>
 
 #include "av/bus.hpp"

@@ -1,5 +1,6 @@
 #define CAF_SUITE net.core_units
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include "av/net/auth.hpp"
 #include "av/net/cors.hpp"

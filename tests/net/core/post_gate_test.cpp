@@ -1,5 +1,6 @@
 #define CAF_SUITE net.post_gate
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include <memory>
 

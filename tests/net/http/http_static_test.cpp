@@ -1,5 +1,6 @@
 #define CAF_SUITE net.http_static
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include <cstdlib>
 #include <filesystem>

@@ -1,5 +1,6 @@
 #define CAF_SUITE mcp.deadlines
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include <condition_variable>
 #include <mutex>

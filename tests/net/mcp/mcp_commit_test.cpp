@@ -1,5 +1,6 @@
 #define CAF_SUITE mcp.commit
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include "../../persistence/pg_fixture.hpp"
 #include "../api_fixture.hpp"

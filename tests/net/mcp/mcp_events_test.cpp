@@ -1,5 +1,6 @@
 #define CAF_SUITE mcp.events
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include "../ws/ws_fixture.hpp"
 #include "mcp_call.hpp"

@@ -1,5 +1,6 @@
 #define CAF_SUITE mcp.neural
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include "av/mcp/neural.hpp"
 

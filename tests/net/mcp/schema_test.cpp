@@ -1,5 +1,6 @@
 #define CAF_SUITE mcp.schema
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include "av/mcp/schema_check.hpp"
 

@@ -1,5 +1,6 @@
 #define CAF_SUITE mcp.settings
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include <fstream>
 

@@ -2,6 +2,7 @@
 
 #include "av/shell/console.hpp"
 
+#include "caf_checks.hpp"
 #include <caf/test/dsl.hpp>
 
 #include "av/bus.hpp"

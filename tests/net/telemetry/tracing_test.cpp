@@ -2,6 +2,7 @@
 
 #include "av/telemetry/tracing.hpp"
 
+#include "caf_checks.hpp"
 #include <caf/test/unit_test.hpp>
 
 #include <stdexcept>

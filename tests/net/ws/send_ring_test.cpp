@@ -1,5 +1,6 @@
 #define CAF_SUITE net.send_ring
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include <string>
 

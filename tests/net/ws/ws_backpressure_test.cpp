@@ -1,6 +1,7 @@
 #define CAF_SUITE ws.backpressure
 
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include <algorithm>
 #include <atomic>

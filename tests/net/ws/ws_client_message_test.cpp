@@ -1,5 +1,6 @@
 #define CAF_SUITE ws.client_message
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include "av/ws/client_message.hpp"
 

@@ -1,5 +1,6 @@
 #define CAF_SUITE ws.frame_stream
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include <string>
 

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include "av/api/event_json.hpp"
 

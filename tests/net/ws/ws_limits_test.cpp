@@ -1,6 +1,7 @@
 #define CAF_SUITE ws.limits
 
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include "ws_fixture.hpp"
 

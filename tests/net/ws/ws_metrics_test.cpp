@@ -1,5 +1,6 @@
 #define CAF_SUITE ws.metrics
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include "../prometheus_text.hpp"
 #include "av/ws/send_ring.hpp"

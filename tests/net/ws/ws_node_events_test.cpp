@@ -1,5 +1,6 @@
 #define CAF_SUITE ws.node_events
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include <thread>
 

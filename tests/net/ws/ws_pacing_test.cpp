@@ -1,5 +1,6 @@
 #define CAF_SUITE ws.pacing
 #include "caf/test/unit_test.hpp"
+#include "caf_checks.hpp"
 
 #include "recording_outlet.hpp"
 #include "ws_fixture.hpp"
