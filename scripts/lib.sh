@@ -73,7 +73,8 @@ av_cached() {
 # Configures build/ with Ninja for the given build type (only when needed)
 # and builds the targets named after it, or everything. AV_JOBS overrides
 # the number of parallel jobs; AV_SANITIZE (scripts/test --sanitize) builds
-# with those sanitizers.
+# with those sanitizers, and without the benchmarks, which measure only
+# plain builds.
 av_build() {
   local type=${1:?usage: av_build <build-type> [target...]}
   shift
@@ -92,7 +93,8 @@ av_build() {
   if [[ ! -f $AV_BUILD_DIR/build.ninja || $current != "$type" ]]; then
     av_say "configuring build/ ($type${current:+, was $current})"
     cmake -S "$AV_ROOT" -B "$AV_BUILD_DIR" -G Ninja \
-      -DCMAKE_BUILD_TYPE="$type" -DAV_SANITIZE="${AV_SANITIZE:-}"
+      -DCMAKE_BUILD_TYPE="$type" -DAV_SANITIZE="${AV_SANITIZE:-}" \
+      -DAV_BUILD_BENCH="$([[ -n ${AV_SANITIZE:-} ]] && echo OFF || echo ON)"
   else
     av_say "build/ is configured ($type)"
   fi
