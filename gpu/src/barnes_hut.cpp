@@ -43,7 +43,15 @@ void ensure_size(std::vector<T>& v, std::size_t n) {
 } // namespace
 
 // Compiled for several instruction sets; the loader picks the best one.
-__attribute__((target_clones("arch=haswell", "avx", "default"))) void
+// Not under ThreadSanitizer: the loader runs the clones' resolver before
+// the sanitizer's runtime is up, and the instrumented resolver crashes.
+#ifdef __SANITIZE_THREAD__
+#  define AV_INSTRUCTION_SET_CLONES
+#else
+#  define AV_INSTRUCTION_SET_CLONES                                            \
+    __attribute__((target_clones("arch=haswell", "avx", "default")))
+#endif
+AV_INSTRUCTION_SET_CLONES void
 eval_group(const float* lx, const float* ly, const float* lz, const float* lm,
            std::size_t count, const float* gx, const float* gy, const float* gz,
            float eps2, float* ax, float* ay, float* az) {
