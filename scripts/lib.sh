@@ -74,7 +74,7 @@ av_cached() {
 # and builds the targets named after it, or everything. AV_JOBS overrides
 # the number of parallel jobs; AV_SANITIZE (scripts/test --sanitize) builds
 # with those sanitizers, and without the benchmarks, which measure only
-# plain builds.
+# plain builds; AV_PREFIX_PATH names where to look for libraries first.
 av_build() {
   local type=${1:?usage: av_build <build-type> [target...]}
   shift
@@ -88,13 +88,19 @@ av_build() {
     av_say "build/ was configured for '$generator'; configuring it for Ninja"
     rm -rf "$AV_BUILD_DIR/CMakeCache.txt" "$AV_BUILD_DIR/CMakeFiles"
   fi
+  if [[ -f $AV_BUILD_DIR/CMakeCache.txt \
+    && $(av_cached CMAKE_PREFIX_PATH) != "${AV_PREFIX_PATH:-}" ]]; then
+    # Libraries found elsewhere before stay in the cache: start it again.
+    rm -rf "$AV_BUILD_DIR/CMakeCache.txt" "$AV_BUILD_DIR/build.ninja"
+  fi
   local current
   current=$(av_cached CMAKE_BUILD_TYPE)
   if [[ ! -f $AV_BUILD_DIR/build.ninja || $current != "$type" ]]; then
     av_say "configuring build/ ($type${current:+, was $current})"
     cmake -S "$AV_ROOT" -B "$AV_BUILD_DIR" -G Ninja \
       -DCMAKE_BUILD_TYPE="$type" -DAV_SANITIZE="${AV_SANITIZE:-}" \
-      -DAV_BUILD_BENCH="$([[ -n ${AV_SANITIZE:-} ]] && echo OFF || echo ON)"
+      -DAV_BUILD_BENCH="$([[ -n ${AV_SANITIZE:-} ]] && echo OFF || echo ON)" \
+      -DCMAKE_PREFIX_PATH="${AV_PREFIX_PATH:-}"
   else
     av_say "build/ is configured ($type)"
   fi
