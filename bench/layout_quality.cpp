@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
@@ -59,7 +60,8 @@ void usage() {
     "  --param=NAME=V     override an engine parameter (spring_k, "
     "rest_length,\n"
     "                     repulsion, gravity, damping, theta, max_speed,\n"
-    "                     softening, cooling, rest_displacement)\n"
+    "                     softening, repulsion_range, cooling,\n"
+    "                     rest_displacement)\n"
     "  --no-d3            skip d3-force-3d\n"
     "  --node=PATH        node executable (default node)\n"
     "  --node-dir=DIR     folder with d3_layout.mjs and node_modules\n"
@@ -89,6 +91,7 @@ void set_param(params& p, const std::string& spec) {
     {"theta", &params::theta},
     {"max_speed", &params::max_speed},
     {"softening", &params::softening},
+    {"repulsion_range", &params::repulsion_range},
     {"cooling", &params::cooling},
     {"rest_displacement", &params::rest_displacement},
   };
@@ -223,7 +226,7 @@ layout_run run_d3(const family_graph& g, const options& o, std::uint64_t seed) {
 
 /// The measures of one layout.
 struct scores {
-  double stress = 0, separation = NAN, cv = 0, settle_s = 0;
+  double stress = 0, separation = NAN, cv = 0, spacing = 0, settle_s = 0;
   bool rested = true;
 };
 
@@ -233,6 +236,7 @@ scores score(const family_graph& g, const layout_run& r) {
   if (!g.group.empty())
     s.separation = separation(r.xs, g.group);
   s.cv = edge_length_cv(r.xs, g.edges);
+  s.spacing = spacing(r.xs, g.edges);
   s.settle_s = r.settle_s;
   s.rested = r.rested;
   return s;
@@ -255,12 +259,13 @@ void accumulate(scores& sum, const scores& s) {
         ? NAN
         : (std::isnan(sum.separation) ? 0 : sum.separation) + s.separation;
   sum.cv += s.cv;
+  sum.spacing += s.spacing;
   sum.settle_s += s.settle_s;
 }
 
 scores mean(const scores& sum, int runs) {
-  return {sum.stress / runs, sum.separation / runs, sum.cv / runs,
-          sum.settle_s / runs, true};
+  return {sum.stress / runs,  sum.separation / runs, sum.cv / runs,
+          sum.spacing / runs, sum.settle_s / runs,   true};
 }
 
 void print_scores(const char* who, const scores& s) {
@@ -269,8 +274,8 @@ void print_scores(const char* who, const scores& s) {
     std::printf("  separation   -  ");
   else
     std::printf("  separation %.3f", s.separation);
-  std::printf("  cv %.3f  settle %5.1f s%s", s.cv, s.settle_s,
-              s.rested ? "" : " (not at rest)");
+  std::printf("  cv %.3f  spacing %.2f  settle %5.1f s%s", s.cv, s.spacing,
+              s.settle_s, s.rested ? "" : " (not at rest)");
 }
 
 void picture(const options& o, const family_graph& g, const layout_run& ours,
@@ -302,6 +307,7 @@ void print_summary_json(const summary& s) {
     print_json(s, engine, "stress", m.stress, "stress");
     print_json(s, engine, "separation", m.separation, "intra/inter");
     print_json(s, engine, "edge_cv", m.cv, "cv");
+    print_json(s, engine, "spacing", m.spacing, "nearest/edge");
     print_json(s, engine, "settle", m.settle_s, "s");
   };
   one("cpu", s.ours);
@@ -325,6 +331,10 @@ int main(int argc, char** argv) {
   }
   std::vector<summary> table;
   try {
+    // The folders named on the command line may not exist yet.
+    for (const auto& dir : {o.work_dir, o.d3_cache, o.svg_dir})
+      if (!dir.empty())
+        std::filesystem::create_directories(dir);
     std::string no_d3
       = o.d3 ? d3_unavailable(o.node, o.node_dir) : "disabled by --no-d3";
     if (!no_d3.empty())

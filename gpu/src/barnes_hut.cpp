@@ -54,7 +54,7 @@ void ensure_size(std::vector<T>& v, std::size_t n) {
 AV_INSTRUCTION_SET_CLONES void
 eval_group(const float* lx, const float* ly, const float* lz, const float* lm,
            std::size_t count, const float* gx, const float* gy, const float* gz,
-           float eps2, float* ax, float* ay, float* az) {
+           repulsion_law law, float* ax, float* ay, float* az) {
   alignas(32) float px[bh_lanes], py[bh_lanes], pz[bh_lanes];
   alignas(32) float sx[bh_lanes] = {}, sy[bh_lanes] = {}, sz[bh_lanes] = {};
   for (std::size_t k = 0; k < bh_lanes; ++k) {
@@ -70,9 +70,7 @@ eval_group(const float* lx, const float* ly, const float* lz, const float* lm,
       float dx = px[k] - xj;
       float dy = py[k] - yj;
       float dz = pz[k] - zj;
-      float r2 = dx * dx + dy * dy + dz * dz + eps2;
-      float inv = 1.0f / std::sqrt(r2);
-      float s = mj * inv * inv * inv;
+      float s = mj * law.factor(dx * dx + dy * dy + dz * dz);
       sx[k] += dx * s;
       sy[k] += dy * s;
       sz[k] += dz * s;
@@ -87,7 +85,7 @@ eval_group(const float* lx, const float* ly, const float* lz, const float* lm,
 
 void barnes_hut::compute(thread_pool& pool, std::size_t n, const float* x,
                          const float* y, const float* z, float theta,
-                         float eps2, float* fx, float* fy, float* fz) {
+                         repulsion_law law, float* fx, float* fy, float* fz) {
   n_ = n;
   if (n == 0)
     return;
@@ -103,7 +101,7 @@ void barnes_hut::compute(thread_pool& pool, std::size_t n, const float* x,
     std::size_t first = task * walk_chunk;
     std::size_t last = std::min(groups, first + walk_chunk);
     for (std::size_t g = first; g < last; ++g)
-      walk_group(g, scratch_[thread], eps2, fx, fy, fz);
+      walk_group(g, scratch_[thread], law, fx, fy, fz);
   });
 }
 
@@ -246,7 +244,7 @@ std::uint32_t barnes_hut::build(std::uint32_t begin, std::uint32_t end,
   return idx;
 }
 
-void barnes_hut::walk_group(std::size_t group, scratch& s, float eps2,
+void barnes_hut::walk_group(std::size_t group, scratch& s, repulsion_law law,
                             float* fx, float* fy, float* fz) const {
   std::size_t first = group * bh_group;
   std::size_t count = std::min(bh_group, n_ - first);
@@ -317,7 +315,7 @@ void barnes_hut::walk_group(std::size_t group, scratch& s, float eps2,
   alignas(32) float ax[bh_group], ay[bh_group], az[bh_group];
   for (std::size_t h = 0; h < bh_group; h += bh_lanes)
     eval_group(s.x.data(), s.y.data(), s.z.data(), s.m.data(), len, gx + h,
-               gy + h, gz + h, eps2, ax + h, ay + h, az + h);
+               gy + h, gz + h, law, ax + h, ay + h, az + h);
   for (std::size_t k = 0; k < count; ++k) {
     auto o = perm_[first + k];
     fx[o] = ax[k];

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "physics_common.hpp"
 #include "thread_pool.hpp"
 
 namespace av::layout::detail {
@@ -14,15 +15,15 @@ constexpr std::size_t bh_group = 32;
 /// Nodes evaluated together by `eval_group`.
 constexpr std::size_t bh_lanes = 16;
 
-/// Sums `m_j * (p_i - p_j) / (|p_i - p_j|^2 + eps2)^1.5` for many sources.
+/// Sums `m_j * (p_i - p_j) * law.factor(|p_i - p_j|^2)` for many sources.
 ///
 /// Vectorised over the `bh_lanes` lanes of `g*`; `l*` hold `count` sources.
 void eval_group(const float* lx, const float* ly, const float* lz,
                 const float* lm, std::size_t count, const float* gx,
-                const float* gy, const float* gz, float eps2, float* ax,
+                const float* gy, const float* gz, repulsion_law law, float* ax,
                 float* ay, float* az);
 
-/// Barnes-Hut evaluation of softened inverse-square repulsion.
+/// Barnes-Hut evaluation of the repulsion (`repulsion_law`).
 ///
 /// Each call sorts the nodes along a Morton curve, builds an octree over the
 /// sorted order and walks it once per group of `bh_group` consecutive nodes,
@@ -34,8 +35,8 @@ public:
   /// Writes the unscaled repulsion on every node into `fx`, `fy`, `fz`.
   /// `theta == 0` evaluates all pairs exactly.
   void compute(thread_pool& pool, std::size_t n, const float* x, const float* y,
-               const float* z, float theta, float eps2, float* fx, float* fy,
-               float* fz);
+               const float* z, float theta, repulsion_law law, float* fx,
+               float* fy, float* fz);
 
   /// Returns the number of cells in the last tree (for tests).
   std::size_t cell_count() const noexcept { return cells_.size(); }
@@ -64,7 +65,7 @@ private:
                   const float* z);
   std::uint32_t build(std::uint32_t begin, std::uint32_t end, int level,
                       float size);
-  void walk_group(std::size_t group, scratch& s, float eps2, float* fx,
+  void walk_group(std::size_t group, scratch& s, repulsion_law law, float* fx,
                   float* fy, float* fz) const;
 
   std::size_t n_ = 0;

@@ -158,15 +158,21 @@ void basic_engine::rebuild_graph() {
   s.nbr_w.resize(s.offsets[n]);
   std::vector<std::uint32_t> fill(s.offsets.begin(), s.offsets.end() - 1);
   std::vector<float> mass(n, 1.0f);
+  auto degree = [&s](std::uint32_t i) {
+    return static_cast<float>(s.offsets[i + 1] - s.offsets[i]);
+  };
   for (const auto& e : s.edges) {
+    // As stiff as its busier end is busy: a hub's springs then share its
+    // load instead of each stretching under it.
+    float w = e.weight * std::max(degree(e.source), degree(e.target));
     auto a = fill[e.source]++;
     s.nbr[a] = e.target;
-    s.nbr_w[a] = e.weight;
+    s.nbr_w[a] = w;
     auto b = fill[e.target]++;
     s.nbr[b] = e.source;
-    s.nbr_w[b] = e.weight;
-    mass[e.source] += e.weight;
-    mass[e.target] += e.weight;
+    s.nbr_w[b] = w;
+    mass[e.source] += w;
+    mass[e.target] += w;
   }
   s.inv_mass.resize(n);
   for (std::size_t i = 0; i < n; ++i)

@@ -17,7 +17,8 @@ struct node_state {
   /// Edges as given (minus self-loops), kept to rebuild after `resize`.
   std::vector<edge> edges;
   /// Symmetric adjacency in CSR form: neighbours of i are
-  /// `nbr[offsets[i] .. offsets[i+1])` with weights `nbr_w`.
+  /// `nbr[offsets[i] .. offsets[i+1])` with spring weights `nbr_w` (the
+  /// edge's weight times the degree of its busier end).
   std::vector<std::uint32_t> offsets;
   std::vector<std::uint32_t> nbr;
   std::vector<float> nbr_w;

@@ -57,7 +57,7 @@ step_result cpu_engine::step() {
   nz_.resize(n);
   if (c.repulsion > 0) {
     tree_.compute(*pool_, n, s.x.data(), s.y.data(), s.z.data(), params_.theta,
-                  c.eps2, rx_.data(), ry_.data(), rz_.data());
+                  c.law, rx_.data(), ry_.data(), rz_.data());
   } else {
     std::fill(rx_.begin(), rx_.end(), 0.0f);
     std::fill(ry_.begin(), ry_.end(), 0.0f);

@@ -45,14 +45,14 @@ constexpr int max_grid_level = 7;
 /// Adds the pull of `q` (mass `q.w`, or 1 when `Unit`) on `p`; the caller
 /// negates the sum to get repulsion.
 template <bool Unit = false>
-__device__ __forceinline__ void accumulate(float4 p, float4 q, float eps2,
-                                           float& ax, float& ay, float& az) {
+__device__ __forceinline__ void accumulate(float4 p, float4 q,
+                                           detail::repulsion_law law, float& ax,
+                                           float& ay, float& az) {
   float dx = q.x - p.x;
   float dy = q.y - p.y;
   float dz = q.z - p.z;
-  float r2 = fmaf(dx, dx, fmaf(dy, dy, fmaf(dz, dz, eps2)));
-  float inv = rsqrtf(r2);
-  float s = Unit ? inv * inv * inv : q.w * inv * inv * inv;
+  float f = law.factor(fmaf(dx, dx, fmaf(dy, dy, dz * dz)));
+  float s = Unit ? f : q.w * f;
   ax = fmaf(dx, s, ax);
   ay = fmaf(dy, s, ay);
   az = fmaf(dz, s, az);
@@ -87,8 +87,8 @@ __device__ __forceinline__ unsigned compact3(unsigned v) {
 /// Writes the unscaled repulsion.
 template <int K>
 __global__ void __launch_bounds__(tile)
-  all_pairs_kernel(const float4* __restrict__ pos, int n, int slice, float eps2,
-                   float4* __restrict__ out) {
+  all_pairs_kernel(const float4* __restrict__ pos, int n, int slice,
+                   detail::repulsion_law law, float4* __restrict__ out) {
   __shared__ float4 sh[tile];
   int first = blockIdx.x * tile * K + threadIdx.x;
   float4 p[K];
@@ -112,14 +112,14 @@ __global__ void __launch_bounds__(tile)
         float4 t = sh[j];
 #pragma unroll
         for (int k = 0; k < K; ++k)
-          accumulate<true>(p[k], t, eps2, ax[k], ay[k], az[k]);
+          accumulate<true>(p[k], t, law, ax[k], ay[k], az[k]);
       }
     } else {
       for (int j = 0; j < count; ++j) {
         float4 t = sh[j];
 #pragma unroll
         for (int k = 0; k < K; ++k)
-          accumulate<true>(p[k], t, eps2, ax[k], ay[k], az[k]);
+          accumulate<true>(p[k], t, law, ax[k], ay[k], az[k]);
       }
     }
   }
@@ -291,13 +291,11 @@ __host__ __device__ __forceinline__ std::size_t level_offset(int l) {
   return ((std::size_t{1} << (3 * l)) - 64) / 7;
 }
 
-__global__ void grid_force_kernel(const float4* __restrict__ spos, int n,
-                                  const unsigned* __restrict__ keys,
-                                  const unsigned* __restrict__ idx,
-                                  const unsigned* __restrict__ start,
-                                  const unsigned* __restrict__ end,
-                                  const float4* __restrict__ levels, int finest,
-                                  float eps2, float4* __restrict__ out) {
+__global__ void grid_force_kernel(
+  const float4* __restrict__ spos, int n, const unsigned* __restrict__ keys,
+  const unsigned* __restrict__ idx, const unsigned* __restrict__ start,
+  const unsigned* __restrict__ end, const float4* __restrict__ levels,
+  int finest, detail::repulsion_law law, float4* __restrict__ out) {
   int k = blockIdx.x * blockDim.x + threadIdx.x;
   if (k >= n)
     return;
@@ -323,7 +321,7 @@ __global__ void grid_force_kernel(const float4* __restrict__ spos, int n,
             continue;
           float4 q = __ldg(row + x);
           if (q.w > 0)
-            accumulate(p, q, eps2, ax, ay, az);
+            accumulate(p, q, law, ax, ay, az);
         }
       }
     }
@@ -335,7 +333,7 @@ __global__ void grid_force_kernel(const float4* __restrict__ spos, int n,
         int c = (z * res + y) * res + x;
         unsigned e = end[c];
         for (unsigned j = start[c]; j < e; ++j)
-          accumulate<true>(p, spos[j], eps2, ax, ay, az);
+          accumulate<true>(p, spos[j], law, ax, ay, az);
       }
   out[idx[k]] = make_float4(-ax, -ay, -az, 0);
 }
@@ -524,9 +522,9 @@ public:
     int parts = 1;
     if (c.repulsion > 0) {
       if (n <= params_.exact_limit)
-        parts = all_pairs(ni, c.eps2);
+        parts = all_pairs(ni, c.law);
       else
-        grid_repulsion(ni, c.eps2);
+        grid_repulsion(ni, c.law);
       AV_CUDA_CHECK(cudaGetLastError());
     } else {
       AV_CUDA_CHECK(cudaMemsetAsync(rep_.ptr, 0, n * sizeof(float4), stream_));
@@ -641,7 +639,7 @@ private:
     return {k, slices};
   }
 
-  int all_pairs(int n, float eps2) {
+  int all_pairs(int n, detail::repulsion_law law) {
     auto sp = all_pairs_split(static_cast<std::size_t>(n));
     int slice = (n + sp.slices - 1) / sp.slices;
     slice = (slice + tile - 1) / tile * tile;
@@ -651,17 +649,17 @@ private:
               static_cast<unsigned>(slices)};
     if (sp.per_thread == 4)
       all_pairs_kernel<4>
-        <<<grid, tile, 0, stream_>>>(pos_.ptr, n, slice, eps2, rep_.ptr);
+        <<<grid, tile, 0, stream_>>>(pos_.ptr, n, slice, law, rep_.ptr);
     else if (sp.per_thread == 2)
       all_pairs_kernel<2>
-        <<<grid, tile, 0, stream_>>>(pos_.ptr, n, slice, eps2, rep_.ptr);
+        <<<grid, tile, 0, stream_>>>(pos_.ptr, n, slice, law, rep_.ptr);
     else
       all_pairs_kernel<1>
-        <<<grid, tile, 0, stream_>>>(pos_.ptr, n, slice, eps2, rep_.ptr);
+        <<<grid, tile, 0, stream_>>>(pos_.ptr, n, slice, law, rep_.ptr);
     return slices;
   }
 
-  void grid_repulsion(int n, float eps2) {
+  void grid_repulsion(int n, detail::repulsion_law law) {
     int finest = choose_level(static_cast<std::size_t>(n));
     std::size_t res = std::size_t{1} << finest;
     std::size_t cells = res * res * res;
@@ -702,7 +700,7 @@ private:
                                          mass_.ptr + level_offset(l));
     grid_force_kernel<<<blocks_for(n, 128), 128, 0, stream_>>>(
       spos_.ptr, n, keys_sorted_.ptr, idx_sorted_.ptr, start_.ptr, end_.ptr,
-      mass_.ptr, finest, eps2, rep_.ptr);
+      mass_.ptr, finest, law, rep_.ptr);
   }
 
   std::string device_;

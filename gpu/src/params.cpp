@@ -43,6 +43,7 @@ std::optional<std::string> params_error(const params& p) {
     positive("max_speed", p.max_speed),
     positive("dt", p.dt),
     positive("softening", p.softening),
+    positive("repulsion_range", p.repulsion_range),
     positive("target_rate", p.target_rate),
     non_negative("cooling", p.cooling),
     non_negative("rest_displacement", p.rest_displacement),

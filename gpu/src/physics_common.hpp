@@ -33,6 +33,25 @@ AV_HD std::uint32_t spread_bits(std::uint32_t v) {
   return v;
 }
 
+/// The pairwise repulsion on a unit mass: `1 / r` with the distance
+/// softened by `softening` (r^2 = d^2 + softening^2), fading smoothly to
+/// zero at `repulsion_range` (params). The long reach of 1 / r pushes groups
+/// apart; the fade keeps a large graph's far side from stretching every
+/// edge.
+struct repulsion_law {
+  float eps2;
+  float inv_range2;
+
+  /// Factor that turns the offset `d` (squared length `d2`) between two
+  /// nodes into the push of one on the other.
+  AV_HD float factor(float d2) const {
+    float r2 = d2 + eps2;
+    float t = 1.0f - r2 * inv_range2;
+    t = 0.5f * (t + fabsf(t));  // max(t, 0) without a branch, so it vectorises
+    return t * t * (1.0f / r2); // a reciprocal, not a division, on GPUs
+  }
+};
+
 /// Parameters pre-digested for the inner loops.
 struct sim_constants {
   float dt;
@@ -42,7 +61,7 @@ struct sim_constants {
   float rest_length;
   float gravity;
   float repulsion;
-  float eps2;
+  repulsion_law law;
   float target_rate;
   float target_decay; // exp(-target_rate * dt)
   float heat;         // force scale, see params::cooling
@@ -58,7 +77,8 @@ inline sim_constants make_constants(const params& p, float heat) {
   c.rest_length = p.rest_length;
   c.gravity = p.gravity;
   c.repulsion = p.repulsion;
-  c.eps2 = p.softening * p.softening;
+  c.law.eps2 = p.softening * p.softening;
+  c.law.inv_range2 = 1.0f / (p.repulsion_range * p.repulsion_range);
   c.target_rate = p.target_rate;
   c.target_decay = std::exp(-p.target_rate * p.dt);
   return c;

@@ -32,12 +32,12 @@ std::vector<vec3f> run(engine& e, int steps) {
 }
 
 // Separation r at which spring, repulsion and gravity balance for an
-// isolated pair placed symmetrically about the origin.
+// isolated pair placed symmetrically about the origin (each end has
+// degree 1, so the spring's weight is the edge's).
 double pair_equilibrium(const params& p, double weight) {
-  double eps2 = double{p.softening} * p.softening;
   auto net = [&](double r) {
     return p.spring_k * weight * (r - p.rest_length) + p.gravity * r / 2
-           - p.repulsion * r / std::pow(r * r + eps2, 1.5);
+           - p.repulsion * r * av::test::repulsion_factor(r, p);
   };
   double lo = 0.01, hi = 1000;
   for (int i = 0; i < 200; ++i) {
@@ -261,19 +261,26 @@ AV_TEST(barnes_hut_matches_exact_repulsion) {
   thread_pool pool{2};
   barnes_hut bh;
   std::vector<float> ex(n), ey(n), ez(n), ax(n), ay(n), az(n);
-  bh.compute(pool, n, x.data(), y.data(), z.data(), 0.0f, 1.0f, ex.data(),
+  // A range inside the cloud (radius 150), so the fade is exercised too.
+  params p;
+  p.softening = 1;
+  p.repulsion_range = 200;
+  repulsion_law law{1.0f, 1.0f / (200.0f * 200.0f)};
+  bh.compute(pool, n, x.data(), y.data(), z.data(), 0.0f, law, ex.data(),
              ey.data(), ez.data());
   // Spot-check the exact path against a direct double-precision sum.
   for (std::size_t i : {0ul, 17ul, 4999ul}) {
     double sx = 0;
     for (std::size_t j = 0; j < n; ++j) {
       double dx = x[i] - x[j], dy = y[i] - y[j], dz = z[i] - z[j];
-      sx += dx / std::pow(dx * dx + dy * dy + dz * dz + 1.0, 1.5);
+      sx += dx
+            * av::test::repulsion_factor(std::sqrt(dx * dx + dy * dy + dz * dz),
+                                         p);
     }
     AV_CHECK_NEAR(ex[i], sx, 1e-4 * (std::abs(sx) + 1e-2));
   }
   for (float theta : {0.5f, 0.8f}) {
-    bh.compute(pool, n, x.data(), y.data(), z.data(), theta, 1.0f, ax.data(),
+    bh.compute(pool, n, x.data(), y.data(), z.data(), theta, law, ax.data(),
                ay.data(), az.data());
     double err = 0, norm = 0;
     for (std::size_t i = 0; i < n; ++i) {

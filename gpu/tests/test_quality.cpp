@@ -20,7 +20,7 @@ constexpr int rest_budget = 900;
 
 /// Measures of a family's graph settled by the defaults.
 struct settled {
-  double stress = 0, separation = 0, cv = 0;
+  double stress = 0, separation = 0, cv = 0, spacing = 0;
   int steps = 0;
   bool at_rest = false;
 };
@@ -40,9 +40,11 @@ settled settle(family f, std::size_t n, std::uint64_t seed = 1) {
   s.stress = normalized_stress(xs, g.edges);
   s.separation = g.group.empty() ? 0 : separation(xs, g.group);
   s.cv = edge_length_cv(xs, g.edges);
-  std::printf("  %s %zu: stress %.3f, separation %.3f, edge cv %.3f, at rest "
-              "after %d steps\n",
-              to_string(f), g.n, s.stress, s.separation, s.cv, s.steps);
+  s.spacing = spacing(xs, g.edges);
+  std::printf("  %s %zu: stress %.3f, separation %.3f, edge cv %.3f, "
+              "spacing %.2f, at rest after %d steps\n",
+              to_string(f), g.n, s.stress, s.separation, s.cv, s.spacing,
+              s.steps);
   return s;
 }
 
@@ -50,12 +52,20 @@ settled settle(family f, std::size_t n, std::uint64_t seed = 1) {
 
 AV_TEST(hierarchy_of_stars_separates_its_groups) {
   auto s = settle(family::stars, 400);
-  AV_CHECK(s.separation < 0.15);
+  AV_CHECK(s.separation < 0.11);
   AV_CHECK(s.stress < 0.10);
 }
 
+AV_TEST(small_hierarchy_of_stars_separates_with_even_edges) {
+  // d3-force-3d's own layout of this graph: separation 0.176, edge cv 0.52.
+  auto s = settle(family::stars, 100);
+  AV_CHECK(s.separation < 0.19);
+  AV_CHECK(s.cv < 0.23);
+  AV_CHECK(s.spacing > 0.3);
+}
+
 AV_TEST(planted_communities_separate) {
-  AV_CHECK(settle(family::communities, 500).separation < 0.22);
+  AV_CHECK(settle(family::communities, 500).separation < 0.18);
 }
 
 AV_TEST(grid_unfolds_with_even_edges) {

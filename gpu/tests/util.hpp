@@ -2,6 +2,7 @@
 
 // Helpers shared by the layout tests.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -40,24 +41,57 @@ inline std::vector<edge> random_edges(std::size_t n, std::size_t per_node,
   return out;
 }
 
+/// The repulsion law in double precision, as docs/physics.md states it:
+/// the factor that turns the offset between two nodes `d` apart into the
+/// push of one on the other.
+inline double repulsion_factor(double d, const layout::params& p) {
+  double r2 = d * d + double{p.softening} * p.softening;
+  double range2 = double{p.repulsion_range} * p.repulsion_range;
+  double t = std::max(0.0, 1.0 - r2 / range2);
+  return t * t / r2;
+}
+
+/// Potential of that push (zero at the range): with q = r^2 / range^2,
+/// (1/2)(ln(1/q) - 3/2 + 2q - q^2/2).
+inline double repulsion_potential(double d, const layout::params& p) {
+  double r2 = d * d + double{p.softening} * p.softening;
+  double q = r2 / (double{p.repulsion_range} * p.repulsion_range);
+  if (q >= 1)
+    return 0;
+  return 0.5 * (std::log(1 / q) - 1.5 + 2 * q - q * q / 2);
+}
+
+/// Edge counts per node (self-loops left out, as the engines do).
+inline std::vector<double> degrees(std::size_t n,
+                                   const std::vector<edge>& edges) {
+  std::vector<double> deg(n, 0);
+  for (const auto& ed : edges)
+    if (ed.source != ed.target) {
+      deg[ed.source] += 1;
+      deg[ed.target] += 1;
+    }
+  return deg;
+}
+
 /// Exact potential energy of a layout under `p` (O(n^2)).
 inline double potential_energy(const std::vector<vec3f>& xs,
                                const std::vector<edge>& edges,
                                const layout::params& p) {
   double e = 0;
-  double eps2 = double{p.softening} * p.softening;
   for (std::size_t i = 0; i < xs.size(); ++i) {
     double r2 = double{xs[i].x} * xs[i].x + double{xs[i].y} * xs[i].y
                 + double{xs[i].z} * xs[i].z;
     e += 0.5 * p.gravity * r2;
-    for (std::size_t j = i + 1; j < xs.size(); ++j) {
-      double d = dist(xs[i], xs[j]);
-      e += p.repulsion / std::sqrt(d * d + eps2);
-    }
+    for (std::size_t j = i + 1; j < xs.size(); ++j)
+      e += p.repulsion * repulsion_potential(dist(xs[i], xs[j]), p);
   }
+  auto deg = degrees(xs.size(), edges);
   for (const auto& ed : edges) {
+    if (ed.source == ed.target)
+      continue;
     double d = dist(xs[ed.source], xs[ed.target]) - p.rest_length;
-    e += 0.5 * p.spring_k * ed.weight * d * d;
+    double w = ed.weight * std::max(deg[ed.source], deg[ed.target]);
+    e += 0.5 * p.spring_k * w * d * d;
   }
   return e;
 }

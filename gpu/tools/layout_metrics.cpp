@@ -25,6 +25,23 @@ std::vector<std::vector<std::uint32_t>> adjacency(std::size_t n,
   return adj;
 }
 
+/// Every node index up to `exact_limit` nodes, else `count` seeded ones.
+std::vector<std::size_t> chosen_nodes(std::size_t n, std::size_t exact_limit,
+                                      std::size_t count, std::uint64_t seed) {
+  std::vector<std::size_t> out;
+  if (n <= exact_limit) {
+    out.resize(n);
+    std::iota(out.begin(), out.end(), std::size_t{0});
+    return out;
+  }
+  std::uint64_t s = seed * 0x9E3779B97F4A7C15ull + 7;
+  for (std::size_t k = 0; k < count; ++k) {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    out.push_back(static_cast<std::size_t>((s >> 33) % n));
+  }
+  return out;
+}
+
 /// Hop distances from `src`; -1 where unreachable.
 void bfs(const std::vector<std::vector<std::uint32_t>>& adj, std::size_t src,
          std::vector<int>& hops, std::vector<std::uint32_t>& queue) {
@@ -50,17 +67,7 @@ double normalized_stress(const std::vector<vec3f>& xs,
                          std::uint64_t seed) {
   std::size_t n = xs.size();
   auto adj = adjacency(n, edges);
-  std::vector<std::size_t> sources;
-  if (n <= exact_limit) {
-    sources.resize(n);
-    std::iota(sources.begin(), sources.end(), std::size_t{0});
-  } else {
-    std::uint64_t s = seed * 0x9E3779B97F4A7C15ull + 7;
-    for (std::size_t k = 0; k < pivots; ++k) {
-      s = s * 6364136223846793005ull + 1442695040888963407ull;
-      sources.push_back(static_cast<std::size_t>((s >> 33) % n));
-    }
-  }
+  auto sources = chosen_nodes(n, exact_limit, pivots, seed);
   // With r = d / h, the stress at scale s is mean((s r - 1)^2), smallest at
   // s = mean(r) / mean(r^2), where it is 1 - mean(r)^2 / mean(r^2).
   double sum_r = 0, sum_r2 = 0, pairs = 0;
@@ -99,6 +106,28 @@ double separation(const std::vector<vec3f>& xs, const std::vector<int>& group) {
   if (n_intra == 0 || n_inter == 0 || inter == 0)
     return 0;
   return (intra / n_intra) / (inter / n_inter);
+}
+
+double spacing(const std::vector<vec3f>& xs, const std::vector<edge>& edges,
+               std::size_t exact_limit, std::size_t samples,
+               std::uint64_t seed) {
+  std::size_t n = xs.size();
+  double edge_sum = 0;
+  for (const auto& e : edges)
+    edge_sum += dist(xs[e.source], xs[e.target]);
+  if (n < 2 || edges.empty() || edge_sum == 0)
+    return 0;
+  std::vector<double> nearest;
+  for (auto i : chosen_nodes(n, exact_limit, samples, seed)) {
+    double best = HUGE_VAL;
+    for (std::size_t j = 0; j < n; ++j)
+      if (j != i)
+        best = std::min(best, dist(xs[i], xs[j]));
+    nearest.push_back(best);
+  }
+  auto mid = nearest.begin() + nearest.size() / 2;
+  std::nth_element(nearest.begin(), mid, nearest.end());
+  return *mid / (edge_sum / edges.size());
 }
 
 double edge_length_cv(const std::vector<vec3f>& xs,

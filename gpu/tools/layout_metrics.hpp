@@ -27,4 +27,12 @@ double separation(const std::vector<vec3f>& xs, const std::vector<int>& group);
 double edge_length_cv(const std::vector<vec3f>& xs,
                       const std::vector<edge>& edges);
 
+/// Median distance from a node to its nearest other node, over the mean
+/// edge length; small values mean nodes stacked on each other, which no
+/// other measure here penalises. Above `exact_limit` nodes the median is
+/// taken over `samples` seeded nodes (each against all).
+double spacing(const std::vector<vec3f>& xs, const std::vector<edge>& edges,
+               std::size_t exact_limit = 2000, std::size_t samples = 2000,
+               std::uint64_t seed = 1);
+
 } // namespace av::layout::quality

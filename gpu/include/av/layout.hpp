@@ -15,11 +15,13 @@ namespace av::layout {
 
 /// Tuning knobs shared by every engine implementation.
 ///
-/// Forces: every pair of nodes repels with `repulsion / r^2` (softened by
-/// `softening`), every edge pulls like a spring of stiffness
-/// `spring_k * weight` toward `rest_length`, and every node is pulled toward
-/// the origin with `gravity * distance`. A node's mass is `1 + sum of its
-/// edge weights`, so busy hubs move calmly. Forces fade over `cooling`
+/// Forces: every pair of nodes repels with `repulsion / r` (softened by
+/// `softening`, fading to zero at `repulsion_range`), every edge pulls like
+/// a spring of stiffness `spring_k * weight * degree` toward `rest_length`
+/// (degree: the edge count of its busier end, so a hub's edges carry its
+/// load without stretching), and every node is pulled toward the origin
+/// with `gravity * distance`. A node's mass is `1 + sum of its springs'
+/// weight * degree`, so busy hubs move calmly. Forces fade over `cooling`
 /// seconds after the last change so the layout comes to rest. See
 /// docs/physics.md.
 struct params {
@@ -27,11 +29,11 @@ struct params {
   float spring_k = 512.0f;
   /// Length at which a spring exerts no force.
   float rest_length = 10.0f;
-  /// Strength of the pairwise inverse-square repulsion.
-  float repulsion = 25600.0f;
+  /// Strength of the pairwise 1 / r repulsion.
+  float repulsion = 2880.0f;
   /// Strength of the linear pull toward the origin; weak, so that it only
   /// keeps loose parts near and does not squeeze connected ones.
-  float gravity = 0.5f;
+  float gravity = 1.5f;
   /// Velocity damping rate per second (applied implicitly).
   float damping = 2.0f;
   /// Barnes-Hut opening angle; 0 means exact all-pairs repulsion.
@@ -42,6 +44,9 @@ struct params {
   float dt = 1.0f / 60.0f;
   /// Distance below which repulsion stops growing (Plummer softening).
   float softening = 3.0f;
+  /// Distance at which repulsion has faded to zero; it fades smoothly,
+  /// as (1 - r^2 / range^2)^2.
+  float repulsion_range = 220.0f;
   /// Natural frequency (1/s) of the critically damped glide toward targets.
   float target_rate = 6.0f;
   /// Seconds over which forces fade linearly to zero after the last

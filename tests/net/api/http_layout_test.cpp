@@ -169,7 +169,7 @@ CAF_TEST(physics parameters are read and tuned) {
   auto res = get("/api/physics");
   CAF_REQUIRE_EQUAL(res.status, 200);
   // The layout engine's defaults (docs/physics.md).
-  CAF_CHECK_EQUAL(res.json["repulsion"].get<double>(), 25600.0);
+  CAF_CHECK_EQUAL(res.json["repulsion"].get<double>(), 2880.0);
   CAF_CHECK_EQUAL(res.json["springK"].get<double>(), 512.0);
   CAF_CHECK_EQUAL(res.json["damping"].get<double>(), 2.0);
   // Alone, this node runs the layout.
@@ -179,7 +179,7 @@ CAF_TEST(physics parameters are read and tuned) {
   CAF_REQUIRE_EQUAL(res.status, 200);
   CAF_CHECK_EQUAL(res.json["damping"].get<double>(), 8.5);
   CAF_CHECK_EQUAL(res.json["springK"].get<double>(), 0.0);
-  CAF_CHECK_EQUAL(res.json["repulsion"].get<double>(), 25600.0);
+  CAF_CHECK_EQUAL(res.json["repulsion"].get<double>(), 2880.0);
   res = get("/api/physics");
   CAF_CHECK_EQUAL(res.json["damping"].get<double>(), 8.5);
 }
