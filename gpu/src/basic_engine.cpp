@@ -48,8 +48,9 @@ vec3f initial_position(std::uint64_t seed, std::size_t i, float radius) {
 float initial_radius(const params& p, std::size_t n) {
   auto count = static_cast<double>(n > 0 ? n : 1);
   double r = p.rest_length * std::cbrt(count);
-  // Inverse-square repulsion against linear gravity fills a ball of uniform
-  // density whose radius satisfies g * R = n * C / R^2.
+  // A compact start that the layout unfolds from: the radius where
+  // g * R = n * C / R^2, as if the push were inverse-square (at the
+  // defaults about 1.2 rest lengths times the cube root of n).
   if (p.gravity > 0 && p.repulsion > 0)
     r = std::cbrt(count * p.repulsion / p.gravity);
   return static_cast<float>(r > 1.0 ? r : 1.0);

@@ -125,8 +125,11 @@ test("a raw stream gets node events at the session's level, and resumes", async 
   stream.close();
   await call(session, "agent_spawn", { type: "sse", name: "while-away" });
   const resumed = await openStream(session, { "Last-Event-ID": lastSeen });
+  // The priming event carries the session's current event id: never behind
+  // what the client saw, and the same when the spawn's events are published
+  // after its answer (as under a sanitizer).
   const primed = await resumed.next();
-  assert.ok(Number(primed.id) > Number(lastSeen));
+  assert.ok(Number(primed.id) >= Number(lastSeen));
   const missed = await resumed.nextOf("agent.spawned");
   assert.equal(missed.data.params.data.data.name, "while-away");
   assert.ok(Number(missed.id) > Number(lastSeen));
