@@ -265,7 +265,7 @@ AV_TEST(barnes_hut_matches_exact_repulsion) {
   params p;
   p.softening = 1;
   p.repulsion_range = 200;
-  repulsion_law law{1.0f, 1.0f / (200.0f * 200.0f)};
+  auto law = make_constants(p, 1.0f).law;
   bh.compute(pool, n, x.data(), y.data(), z.data(), 0.0f, law, ex.data(),
              ey.data(), ez.data());
   // Spot-check the exact path against a direct double-precision sum.
