@@ -1,6 +1,7 @@
 #include "basic_engine.hpp"
 
 #include "physics_common.hpp"
+#include "spring_weights.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -148,33 +149,18 @@ void basic_engine::set_edges(const std::vector<edge>& edges) {
 void basic_engine::rebuild_graph() {
   auto& s = state_;
   std::size_t n = s.size();
-  s.offsets.assign(n + 1, 0);
-  for (const auto& e : s.edges) {
-    ++s.offsets[e.source + 1];
-    ++s.offsets[e.target + 1];
-  }
-  for (std::size_t i = 0; i < n; ++i)
-    s.offsets[i + 1] += s.offsets[i];
-  s.nbr.resize(s.offsets[n]);
-  s.nbr_w.resize(s.offsets[n]);
-  std::vector<std::uint32_t> fill(s.offsets.begin(), s.offsets.end() - 1);
+  auto g = make_adjacency(n, s.edges);
+  auto weights = spring_weights(g, s.edges);
   std::vector<float> mass(n, 1.0f);
-  auto degree = [&s](std::uint32_t i) {
-    return static_cast<float>(s.offsets[i + 1] - s.offsets[i]);
-  };
-  for (const auto& e : s.edges) {
-    // As stiff as its busier end is busy: a hub's springs then share its
-    // load instead of each stretching under it.
-    float w = e.weight * std::max(degree(e.source), degree(e.target));
-    auto a = fill[e.source]++;
-    s.nbr[a] = e.target;
-    s.nbr_w[a] = w;
-    auto b = fill[e.target]++;
-    s.nbr[b] = e.source;
-    s.nbr_w[b] = w;
-    mass[e.source] += w;
-    mass[e.target] += w;
+  for (std::size_t k = 0; k < s.edges.size(); ++k) {
+    mass[s.edges[k].source] += weights[k];
+    mass[s.edges[k].target] += weights[k];
   }
+  s.nbr_w.resize(g.via.size());
+  for (std::size_t slot = 0; slot < g.via.size(); ++slot)
+    s.nbr_w[slot] = weights[g.via[slot]];
+  s.offsets = std::move(g.offsets);
+  s.nbr = std::move(g.nbr);
   s.inv_mass.resize(n);
   for (std::size_t i = 0; i < n; ++i)
     s.inv_mass[i] = 1.0f / mass[i];

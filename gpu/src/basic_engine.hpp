@@ -18,7 +18,7 @@ struct node_state {
   std::vector<edge> edges;
   /// Symmetric adjacency in CSR form: neighbours of i are
   /// `nbr[offsets[i] .. offsets[i+1])` with spring weights `nbr_w` (the
-  /// edge's weight times the degree of its busier end).
+  /// edge's weight times its load, see `spring_weights`).
   std::vector<std::uint32_t> offsets;
   std::vector<std::uint32_t> nbr;
   std::vector<float> nbr_w;

@@ -47,7 +47,7 @@ step_result cpu_engine::step() {
   std::size_t n = size();
   if (n == 0)
     return {};
-  auto c = make_constants(params_, heat_);
+  auto c = make_constants(params_, n, heat_);
   auto& s = state_;
   rx_.resize(n);
   ry_.resize(n);

@@ -517,7 +517,7 @@ public:
     if (n == 0)
       return {};
     upload();
-    auto c = detail::make_constants(params_, heat_);
+    auto c = detail::make_constants(params_, n, heat_);
     int ni = static_cast<int>(n);
     int parts = 1;
     if (c.repulsion > 0) {

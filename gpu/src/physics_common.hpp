@@ -4,6 +4,7 @@
 // so both follow exactly the same semantics.
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 #include "av/layout.hpp"
@@ -67,7 +68,21 @@ struct sim_constants {
   float heat;         // force scale, see params::cooling
 };
 
-inline sim_constants make_constants(const params& p, float heat) {
+/// Layouts up to this many nodes feel the repulsion out to
+/// `params::repulsion_range`.
+constexpr float range_base_nodes = 2500.0f;
+
+/// The repulsion's reach in a layout of `n` nodes: `repulsion_range` up to
+/// `range_base_nodes`, then growing with the cube root of `n`, as the body
+/// of a layout does, so that the distant groups of a large graph still push
+/// apart instead of being folded together by the edges between them.
+inline float effective_range(const params& p, std::size_t n) {
+  float scale = std::cbrt(static_cast<float>(n) / range_base_nodes);
+  return p.repulsion_range * (scale > 1.0f ? scale : 1.0f);
+}
+
+inline sim_constants make_constants(const params& p, std::size_t n,
+                                    float heat) {
   sim_constants c{};
   c.heat = heat;
   c.dt = p.dt;
@@ -78,7 +93,8 @@ inline sim_constants make_constants(const params& p, float heat) {
   c.gravity = p.gravity;
   c.repulsion = p.repulsion;
   c.law.eps2 = p.softening * p.softening;
-  c.law.inv_range2 = 1.0f / (p.repulsion_range * p.repulsion_range);
+  float range = effective_range(p, n);
+  c.law.inv_range2 = 1.0f / (range * range);
   c.target_rate = p.target_rate;
   c.target_decay = std::exp(-p.target_rate * p.dt);
   return c;

@@ -74,8 +74,18 @@ AV_TEST(grid_unfolds_with_even_edges) {
   AV_CHECK(s.cv < 0.15);
 }
 
-AV_TEST(tree_keeps_distances_like_hops) {
-  AV_CHECK(settle(family::tree, 500).stress < 0.12);
+AV_TEST(tree_keeps_distances_like_hops_with_even_edges) {
+  // Springs scaled by degree alone gave edge cv 0.247 at 100 nodes and
+  // 0.463 at 1,000: the edges near the root stretched.
+  auto s = settle(family::tree, 500);
+  AV_CHECK(s.stress < 0.07);
+  AV_CHECK(s.cv < 0.26);
+}
+
+AV_TEST(large_hierarchy_of_stars_keeps_its_stars_apart) {
+  // 100 stars of 100 in a ring; d3-force-3d separates them to 0.034. A
+  // range that did not grow with the graph left 0.048.
+  AV_CHECK(settle(family::stars, 10000).separation < 0.038);
 }
 
 AV_TEST(large_layout_comes_to_rest_in_fifteen_seconds) {

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "av/layout.hpp"
+#include "physics_common.hpp"
+#include "spring_weights.hpp"
 
 namespace av::test {
 
@@ -42,35 +44,27 @@ inline std::vector<edge> random_edges(std::size_t n, std::size_t per_node,
 }
 
 /// The repulsion law in double precision, as docs/physics.md states it:
-/// the factor that turns the offset between two nodes `d` apart into the
-/// push of one on the other.
-inline double repulsion_factor(double d, const layout::params& p) {
+/// the factor that turns the offset between two nodes `d` apart, in a
+/// layout of `n` nodes, into the push of one on the other.
+inline double repulsion_factor(double d, const layout::params& p,
+                               std::size_t n) {
   double r2 = d * d + double{p.softening} * p.softening;
-  double range2 = double{p.repulsion_range} * p.repulsion_range;
+  double range = layout::detail::effective_range(p, n);
+  double range2 = range * range;
   double t = std::max(0.0, 1.0 - r2 / range2);
   return t * t / r2;
 }
 
 /// Potential of that push (zero at the range): with q = r^2 / range^2,
 /// (1/2)(ln(1/q) - 3/2 + 2q - q^2/2).
-inline double repulsion_potential(double d, const layout::params& p) {
+inline double repulsion_potential(double d, const layout::params& p,
+                                  std::size_t n) {
   double r2 = d * d + double{p.softening} * p.softening;
-  double q = r2 / (double{p.repulsion_range} * p.repulsion_range);
+  double range = layout::detail::effective_range(p, n);
+  double q = r2 / (range * range);
   if (q >= 1)
     return 0;
   return 0.5 * (std::log(1 / q) - 1.5 + 2 * q - q * q / 2);
-}
-
-/// Edge counts per node (self-loops left out, as the engines do).
-inline std::vector<double> degrees(std::size_t n,
-                                   const std::vector<edge>& edges) {
-  std::vector<double> deg(n, 0);
-  for (const auto& ed : edges)
-    if (ed.source != ed.target) {
-      deg[ed.source] += 1;
-      deg[ed.target] += 1;
-    }
-  return deg;
 }
 
 /// Exact potential energy of a layout under `p` (O(n^2)).
@@ -83,15 +77,18 @@ inline double potential_energy(const std::vector<vec3f>& xs,
                 + double{xs[i].z} * xs[i].z;
     e += 0.5 * p.gravity * r2;
     for (std::size_t j = i + 1; j < xs.size(); ++j)
-      e += p.repulsion * repulsion_potential(dist(xs[i], xs[j]), p);
+      e += p.repulsion * repulsion_potential(dist(xs[i], xs[j]), p, xs.size());
   }
-  auto deg = degrees(xs.size(), edges);
-  for (const auto& ed : edges) {
-    if (ed.source == ed.target)
-      continue;
-    double d = dist(xs[ed.source], xs[ed.target]) - p.rest_length;
-    double w = ed.weight * std::max(deg[ed.source], deg[ed.target]);
-    e += 0.5 * p.spring_k * w * d * d;
+  std::vector<edge> springs;
+  for (const auto& ed : edges)
+    if (ed.source != ed.target)
+      springs.push_back(ed);
+  auto w = layout::detail::spring_weights(
+    layout::detail::make_adjacency(xs.size(), springs), springs);
+  for (std::size_t k = 0; k < springs.size(); ++k) {
+    double d
+      = dist(xs[springs[k].source], xs[springs[k].target]) - p.rest_length;
+    e += 0.5 * p.spring_k * w[k] * d * d;
   }
   return e;
 }

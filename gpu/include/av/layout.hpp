@@ -16,12 +16,14 @@ namespace av::layout {
 /// Tuning knobs shared by every engine implementation.
 ///
 /// Forces: every pair of nodes repels with `repulsion / r` (softened by
-/// `softening`, fading to zero at `repulsion_range`), every edge pulls like
-/// a spring of stiffness `spring_k * weight * degree` toward `rest_length`
-/// (degree: the edge count of its busier end, so a hub's edges carry its
-/// load without stretching), and every node is pulled toward the origin
-/// with `gravity * distance`. A node's mass is `1 + sum of its springs'
-/// weight * degree`, so busy hubs move calmly. Forces fade over `cooling`
+/// `softening`, fading to zero at `repulsion_range`, which grows with the
+/// cube root of the node count beyond 2,500 nodes), every edge pulls like
+/// a spring of stiffness `spring_k * weight * load` toward `rest_length`
+/// (load: the edge count of its busier end or, for a bridge, the node
+/// count of the smaller part it holds, whichever is larger, so loaded
+/// edges do not stretch), and every node is pulled toward the origin with
+/// `gravity * distance`. A node's mass is `1 + sum of its springs'
+/// weight * load`, so busy hubs move calmly. Forces fade over `cooling`
 /// seconds after the last change so the layout comes to rest. See
 /// docs/physics.md.
 struct params {
@@ -45,7 +47,8 @@ struct params {
   /// Distance below which repulsion stops growing (Plummer softening).
   float softening = 3.0f;
   /// Distance at which repulsion has faded to zero; it fades smoothly,
-  /// as (1 - r^2 / range^2)^2.
+  /// as (1 - r^2 / range^2)^2. Beyond 2,500 nodes the reach grows with the
+  /// cube root of the node count, as a layout's body does.
   float repulsion_range = 220.0f;
   /// Natural frequency (1/s) of the critically damped glide toward targets.
   float target_rate = 6.0f;
