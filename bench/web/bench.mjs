@@ -3,7 +3,8 @@
 // to decode and apply one position frame, and, with a live swarm of each
 // size, the frames per second the page renders, the time between frames
 // and the page's own work per frame (agents, framing, labels, the render
-// call). Prints one JSON object per line: {"bench", "params", "value", "unit"}.
+// call), and how often the stream fell behind (resyncs, snapshot loads).
+// Prints one JSON object per line: {"bench", "params", "value", "unit"}.
 
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -66,7 +67,10 @@ async function measureSize(agents) {
     // The whole swarm on screen before counting.
     await page.waitForFunction((n) => window.__av.drawn >= n * 0.95, agents, { timeout: 120_000 });
     // requestAnimationFrame intervals and the view's work per frame (frame_clock.ts).
+    const stream = () => page.evaluate(() => ({ resyncs: window.__av.resyncs, reloads: window.__av.reloads }));
+    const before = await stream();
     const t = await page.evaluate((ms) => window.__av.frameTimes(ms), seconds * 1000);
+    const after = await stream();
     const drawn = await page.evaluate(() => window.__av.drawn);
     const params = { agents, drawn, seconds, frames: t.frames, renderer: "software (--disable-gpu)", viewport: "1280x720" };
     emit("web.render_fps", params, t.fps, "fps");
@@ -74,6 +78,10 @@ async function measureSize(agents) {
     emit("web.frame_interval_p95", params, t.intervalP95, "ms");
     emit("web.frame_work_p50", params, t.workMedian, "ms");
     emit("web.frame_work_p95", params, t.workP95, "ms");
+    // How often the stream fell behind and the page rebuilt from a snapshot.
+    const fps = await page.evaluate(() => window.__av.streamFps);
+    emit("web.resyncs_per_min", { ...params, stream_fps: fps }, ((after.resyncs - before.resyncs) * 60) / seconds, "1/min");
+    emit("web.snapshot_loads_per_min", { ...params, stream_fps: fps }, ((after.reloads - before.reloads) * 60) / seconds, "1/min");
   } finally {
     await browser.close();
     await server.stop();

@@ -2,6 +2,8 @@
 
 import { Connection, type LinkState } from "./core/connection";
 import { SwarmStore } from "./core/store";
+import { frameRateFor } from "./core/frame_rate";
+import { RelayedSocket } from "./core/relayed_socket";
 import { StreamSync, type SyncPhase } from "./core/stream_sync";
 import { streamUrl } from "./core/stream_url";
 import { AgentPanel } from "./ui/agent_panel";
@@ -20,6 +22,7 @@ import { SwarmView } from "./view/swarm_view";
 
 const PANEL_REFRESH_MS = 250;
 const HEALTH_POLL_MS = 2_000;
+const FRAME_RATE_CHECK_MS = 5_000;
 
 const store = new SwarmStore();
 const api = new ApiClient();
@@ -75,10 +78,12 @@ const sync = new StreamSync(store, {
   onPhase: (p) => { phase = p; showLink(); if (p === "live") refreshPanels(); },
 });
 
+let stream: RelayedSocket | null = null;
 const conn = new Connection({
   store, sync,
   url: async () => streamUrl(location, (await api.snapshot()).stream),
-  createSocket: (url) => new WebSocket(url) as unknown as import("./core/connection").SocketLike,
+  // A worker reads the socket, so a slow frame does not stall the stream.
+  createSocket: (url) => (stream = new RelayedSocket(url, new Worker(new URL("./core/socket_worker.ts", import.meta.url), { type: "module" }))),
   schedule: (fn, ms) => setTimeout(fn, ms),
   now: () => performance.now(),
   onState: (_s: LinkState) => showLink(),
@@ -144,11 +149,16 @@ function animate(now: number): void {
   requestAnimationFrame(animate);
 }
 
-exposeForTests({ store, view, conn, sync, notices, controls, physics, log, select: (id) => select(id), selected: () => selected });
+exposeForTests({ store, view, conn, sync, notices, controls, physics, log, stream: () => stream, select: (id) => select(id), selected: () => selected });
 conn.start();
 void physics.load();
 void pollHealth();
 setInterval(pollHealth, HEALTH_POLL_MS);
 setInterval(refreshPanels, PANEL_REFRESH_MS);
+// Ask for as many position frames as the page can show (frame_rate.ts); a
+// hidden page draws nothing, so its rate says nothing.
+setInterval(() => {
+  if (!document.hidden && view.fps > 0) conn.setFrameRate(frameRateFor(view.fps, conn.fps, conn.hello.maxFps ?? 60));
+}, FRAME_RATE_CHECK_MS);
 refreshPanels();
 requestAnimationFrame(animate);

@@ -3,6 +3,7 @@
 // `select`, which does what a click does.
 
 import type { Connection } from "./core/connection";
+import type { RelayedSocket } from "./core/relayed_socket";
 import { encodeFrame } from "./core/frame_decoder";
 import { SwarmStore } from "./core/store";
 import type { StreamSync } from "./core/stream_sync";
@@ -21,6 +22,8 @@ export interface Parts {
   controls: Controls;
   physics: PhysicsControls;
   log: EventLog;
+  /** The socket the worker reads, once there is one. */
+  stream(): RelayedSocket | null;
   select(numId: number): void;
   selected(): number;
 }
@@ -36,7 +39,17 @@ export function exposeForTests(p: Parts): void {
     get snapshots() { return p.store.snapshots; },
     get link() { return p.conn.state; },
     get connects() { return p.conn.connects; },
+    /** Position frames a second the server sends the page. */
+    get streamFps() { return p.conn.fps; },
+    /** What the worker that reads the stream handed over (relayed_socket.ts). */
+    get relay() {
+      const s = p.stream();
+      return s ? { batches: s.batches, messages: s.messages, longestWaitMs: s.longestWaitMs } : null;
+    },
     get phase() { return p.sync.phase; },
+    /** `resync` messages and snapshot loads since the page loaded. */
+    get resyncs() { return p.sync.resyncs; },
+    get reloads() { return p.sync.reloads; },
     get fps() { return p.view.fps; },
     /** Frames drawn since the page loaded. */
     get viewFrames() { return p.view.framesDrawn; },

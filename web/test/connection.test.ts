@@ -148,6 +148,76 @@ describe("Connection", () => {
     expect(t.conn.state).toBe("stopped");
     expect(t.clock.pending).toBe(0);
   });
+  it("asks for another frame rate without reloading when no event is missing", async () => {
+    let loads = 0;
+    const t = setup(async () => { loads++; return snapshot(5, [1, 2]); });
+    t.conn.start();
+    await flush();
+    const s = t.sockets[0];
+    s.open();
+    s.json({ type: "hello", protocol: 1, seq: 5, maxVisibleAgents: 500, maxFps: 60 });
+    s.json({ type: "subscribed", seq: 5, maxAgents: 500, fps: 60 });
+    await flush();
+    expect(t.conn.fps).toBe(60);
+    expect(t.store.positions.blendMs).toBe(25);
+    s.json(spawned(6, 3));
+    t.conn.setFrameRate(15.2);
+    expect(s.sent[1]).toEqual({ type: "subscribe", format: "quantized", maxAgents: 500, fps: 15, token: "k" });
+    // One re-subscription at a time; the same rate is not asked for twice.
+    t.conn.setFrameRate(15);
+    expect(s.sent).toHaveLength(2);
+    s.json({ type: "subscribed", seq: 6, maxAgents: 500, fps: 15 });
+    await flush();
+    expect(t.conn.fps).toBe(15);
+    expect(t.store.positions.blendMs).toBe(100);
+    expect(loads).toBe(1);
+    expect(t.sync.phase).toBe("live");
+    // Events lost before the answer: the page rebuilds.
+    t.conn.setFrameRate(60);
+    s.json({ type: "subscribed", seq: 9, maxAgents: 500, fps: 60 });
+    await flush();
+    expect(loads).toBe(2);
+    // The server's rate is the most that is asked for.
+    t.conn.setFrameRate(100);
+    expect(s.sent).toHaveLength(3);
+  });
+
+  it("a rate wanted before the subscription was confirmed is asked for after it", async () => {
+    const t = setup(async () => snapshot(5, [1]));
+    t.conn.start();
+    await flush();
+    const s = t.sockets[0];
+    s.open();
+    s.json({ type: "hello", protocol: 1, maxVisibleAgents: 500, maxFps: 60 });
+    t.conn.setFrameRate(30);
+    expect(s.sent).toHaveLength(1);
+    s.json({ type: "subscribed", seq: 5, maxAgents: 500, fps: 60 });
+    expect(s.sent[1]).toMatchObject({ type: "subscribe", fps: 30 });
+    // The server may answer with another rate; it is not asked again.
+    s.json({ type: "subscribed", seq: 5, maxAgents: 500, fps: 25 });
+    expect(t.conn.fps).toBe(25);
+    expect(s.sent).toHaveLength(2);
+  });
+
+  it("a new connection subscribes at the rate asked for last", async () => {
+    const t = setup(async () => snapshot(5, [1]));
+    t.conn.start();
+    await flush();
+    t.sockets[0].open();
+    t.sockets[0].json({ type: "hello", protocol: 1, maxVisibleAgents: 500, maxFps: 60 });
+    t.sockets[0].json({ type: "subscribed", seq: 5, maxAgents: 500, fps: 60 });
+    await flush();
+    t.conn.setFrameRate(20);
+    t.sockets[0].drop();
+    t.clock.advance(100);
+    await flush();
+    const s = t.sockets[1];
+    s.open();
+    expect(t.conn.fps).toBe(0);
+    s.json({ type: "hello", protocol: 1, maxVisibleAgents: 500, maxFps: 60 });
+    expect(s.sent).toEqual([{ type: "subscribe", format: "quantized", maxAgents: 500, fps: 20, token: "k" }]);
+  });
+
 });
 
 describe("Backoff", () => {

@@ -94,12 +94,43 @@ describe("StreamSync", () => {
     expect(sync.phase).toBe("idle");
   });
 
-  it("a reload asked for during a load runs after it", async () => {
+  it("a resync during a load loads again when the events held since show a gap", async () => {
     const { snaps, sync } = setup();
     sync.subscribed();
     sync.resync();
+    sync.event(spawned(5, 2));
+    sync.event(spawned(7, 3));
     expect(snaps.waiting).toHaveLength(1);
-    snaps.waiting[0].resolve(snapshot(3, [1]));
+    // The snapshot ends at 4: 6 was lost after it.
+    snaps.waiting[0].resolve(snapshot(4, [1]));
+    await flush();
+    expect(snaps.waiting).toHaveLength(2);
+    expect(sync.resyncs).toBe(1);
+  });
+
+  it("a resync during a load needs no second load when nothing after the snapshot is missing", async () => {
+    const { store, snaps, sync } = setup();
+    sync.subscribed();
+    sync.resync();
+    sync.event(spawned(5, 2));
+    sync.event(spawned(6, 3));
+    // The events dropped before the resync are all in the snapshot (seq 4).
+    snaps.waiting[0].resolve(snapshot(4, [1]));
+    await flush();
+    expect(snaps.waiting).toHaveLength(1);
+    expect(sync.phase).toBe("live");
+    expect(store.lastSeq).toBe(6);
+    // A loss after the snapshot that no held event showed is still caught live.
+    sync.event(spawned(8, 5));
+    expect(snaps.waiting).toHaveLength(2);
+  });
+
+  it("a resync during a load loads again when gaps cannot be seen", async () => {
+    const { store, snaps, sync } = setup();
+    sync.subscribed();
+    store.maxAgents = 1;
+    sync.resync();
+    snaps.waiting[0].resolve(snapshot(4, [1]));
     await flush();
     expect(snaps.waiting).toHaveLength(2);
   });

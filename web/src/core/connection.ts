@@ -50,7 +50,15 @@ export class Connection {
   hello: ServerHello = {};
   /** Delay of the pending reconnect, ms (for the indicator). */
   retryInMs = 0;
+  /** Position frames a second the server sends this page; 0 until subscribed. */
+  fps = 0;
   private socket: SocketLike | null = null;
+  /** Frames a second to ask for; 0 asks for the server's own rate. */
+  private wantedFps = 0;
+  /** The `fps` of the last `subscribe` sent; 0 when it named none. */
+  private sentFps = 0;
+  /** Re-subscriptions sent whose `subscribed` has not come back yet. */
+  private resubscribing = 0;
   private generation = 0;
   private readonly backoff: Backoff;
 
@@ -69,6 +77,26 @@ export class Connection {
     const s = this.socket;
     this.socket = null;
     s?.close(1000, "viewer left");
+  }
+
+  /**
+   * Asks the server for `fps` position frames a second (at most its own
+   * rate). Sent again on an open subscription, which keeps the picture: the
+   * events go on where they were (stream_sync.ts, `resubscribed`).
+   */
+  setFrameRate(fps: number): void {
+    const max = this.hello.maxFps ?? Number.POSITIVE_INFINITY;
+    this.wantedFps = Math.min(Math.max(1, Math.round(fps)), max);
+    this.resubscribeIfNeeded();
+  }
+
+  /** Subscribes again when the rate last asked for is not the one wanted. */
+  private resubscribeIfNeeded(): void {
+    // Before `subscribed` the answer will tell; one re-subscription at a time.
+    if (this.state !== "open" || this.fps === 0 || this.resubscribing > 0) return;
+    if (this.wantedFps === 0 || this.wantedFps === (this.sentFps || this.fps)) return;
+    this.resubscribing++;
+    this.subscribe();
   }
 
   /** Sends a JSON message when the socket is open; returns whether it did. */
@@ -103,6 +131,8 @@ export class Connection {
       if (gen !== this.generation) return;
       opened = true;
       this.connects++;
+      this.fps = 0;
+      this.resubscribing = 0;
       this.opts.sync.reset();
       this.setState("open", url);
     };
@@ -170,14 +200,24 @@ export class Connection {
     switch (msg.type) {
       case "hello":
         this.hello = msg as ServerHello;
-        if (this.hello.maxFps) store.positions.blendMs = Math.max(16, 1000 / this.hello.maxFps) * 1.5;
         this.subscribe();
         break;
-      case "subscribed":
+      case "subscribed": {
         store.maxAgents = typeof msg.maxAgents === "number" ? msg.maxAgents : Number.POSITIVE_INFINITY;
+        this.fps = typeof msg.fps === "number" ? msg.fps : (this.hello.maxFps ?? 60);
+        // A new position blends in over 1.5 frame intervals.
+        store.positions.blendMs = Math.max(16, 1000 / this.fps) * 1.5;
         this.backoff.reset();
-        sync.subscribed();
+        const seq = typeof msg.seq === "number" ? msg.seq : -1;
+        if (this.resubscribing > 0) {
+          this.resubscribing--;
+          sync.resubscribed(seq);
+        } else {
+          sync.subscribed();
+        }
+        this.resubscribeIfNeeded();
         break;
+      }
       case "resync":
         sync.resync();
         break;
@@ -196,7 +236,9 @@ export class Connection {
     // Quantized frames: 16 bytes an agent instead of 28, a step far below
     // what a pixel shows (docs/protocol.md).
     const format: FrameFormat = "quantized";
-    this.send({ type: "subscribe", format, ...(maxAgents ? { maxAgents } : {}), ...this.opts.subscription?.() });
+    this.sentFps = this.wantedFps;
+    const fps = this.wantedFps ? { fps: this.wantedFps } : {};
+    this.send({ type: "subscribe", format, ...(maxAgents ? { maxAgents } : {}), ...fps, ...this.opts.subscription?.() });
   }
 
   private setState(state: LinkState, detail: string): void {

@@ -21,6 +21,8 @@ const RETRY_MS = 1_000;
 export class StreamSync {
   phase: SyncPhase = "idle";
   reloads = 0;
+  /** `resync` messages received, whether or not they started a load. */
+  resyncs = 0;
   lastError = "";
   private held: StreamEvent[] = [];
   private again = false;
@@ -42,8 +44,21 @@ export class StreamSync {
     void this.reload("subscribed");
   }
 
+  /**
+   * The same subscription sent again (another frame rate): its `subscribed`
+   * came in order with the events, after every event up to `seq`. Nothing
+   * is missing when the page has applied exactly those; otherwise, or when
+   * gaps cannot be seen (hidden agents), rebuild.
+   */
+  resubscribed(seq: number): void {
+    if (this.phase !== "live") return;
+    if (this.store.lastSeq === seq && this.store.expectsEveryEvent()) return;
+    void this.reload(`resubscribed at seq ${seq}`);
+  }
+
   /** The server dropped queued events for this viewer. */
   resync(): void {
+    this.resyncs++;
     void this.reload("resync");
   }
 
@@ -83,12 +98,22 @@ export class StreamSync {
     const held = this.held.sort((a, b) => a.seq - b.seq);
     this.held = [];
     // Held events passed the server in order after the subscription; a gap
-    // among them cannot be healed by this snapshot, so apply them as they are.
-    for (const ev of held) this.store.applyEvent(ev, false);
+    // among them cannot be healed by this snapshot, so apply them as they
+    // are, noting whether there was one.
+    let gap = false;
+    for (const ev of held) {
+      if (this.store.applyEvent(ev) !== "gap") continue;
+      gap = true;
+      this.store.applyEvent(ev, false);
+    }
     this.setPhase("live", reason);
     if (this.again) {
       this.again = false;
-      void this.reload("again");
+      // A resync during the load lost events; if they all came before the
+      // snapshot, the events held since follow it without a gap and
+      // nothing is missing (a later gap still shows live). Without gap
+      // checks (hidden agents) that cannot be told, so load again.
+      if (gap || !this.store.expectsEveryEvent()) void this.reload("again");
     }
   }
 

@@ -1,0 +1,21 @@
+// How many position frames a second to ask the server for. The page blends
+// each new position in over 1.5 frame intervals, so frames beyond what it
+// draws are received and decoded but never seen: on a slow machine (a
+// software renderer drawing 5,000 agents at a few frames a second) they
+// only take CPU from drawing and from the server.
+
+/** The lowest rate asked for: motion stays smooth when drawing speeds up. */
+export const MIN_FRAME_RATE = 10;
+
+/**
+ * The rate for a page that draws `drawFps` frames a second and now gets
+ * `current` (0: not known): twice the draw rate, rounded up to a multiple
+ * of 5, between MIN_FRAME_RATE and `maxFps`. It stays `current` unless the
+ * wanted rate differs by a factor of 1.5 or more, so that a wobbling draw
+ * rate does not re-subscribe again and again.
+ */
+export function frameRateFor(drawFps: number, current: number, maxFps: number): number {
+  const wanted = Math.min(maxFps, Math.max(MIN_FRAME_RATE, Math.ceil((2 * drawFps) / 5) * 5));
+  if (current > 0 && wanted < current * 1.5 && wanted * 1.5 > current) return current;
+  return wanted;
+}
