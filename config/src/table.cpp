@@ -225,6 +225,10 @@ const std::vector<spec>& table() {
     boolean({"WS_COMPRESSION", "--ws-compression",
              "permessage-deflate on WebSocket connections"},
             &s::ws_compression),
+    integer({"WS_MAX_QUEUED_EVENTS", "--ws-max-queued-events",
+             "events a WebSocket session may have queued before they are "
+             "dropped for a resync"},
+            &s::ws_max_queued_events, 64, 1000000),
     integer({"WS_IO_THREADS", "--ws-io-threads",
              "threads writing to WebSocket sessions; 0: one per core"},
             &s::ws_io_threads, 0, 256),

@@ -112,6 +112,7 @@ CAF_TEST(defaults) {
   CAF_CHECK_EQUAL(cfg.ws_max_connections, 1000);
   CAF_CHECK_EQUAL(cfg.ws_heartbeat_interval_ms, 30000);
   CAF_CHECK_EQUAL(cfg.ws_compression, true);
+  CAF_CHECK_EQUAL(cfg.ws_max_queued_events, 4096);
   CAF_CHECK_EQUAL(cfg.ws_io_threads, 0);
   CAF_CHECK_EQUAL(cfg.ws_io_uring, true);
   CAF_CHECK_EQUAL(cfg.enable_gpu_physics, true);
@@ -135,7 +136,7 @@ CAF_TEST(defaults) {
 
 CAF_TEST(every documented variable is described) {
   auto rows = describe(settings{});
-  CAF_CHECK_EQUAL(rows.size(), 62u);
+  CAF_CHECK_EQUAL(rows.size(), 63u);
   for (auto name : {"BIND_ADDRESS",
                     "API_PORT",
                     "WS_PORT",
@@ -174,6 +175,7 @@ CAF_TEST(every documented variable is described) {
                     "WS_MAX_CONNECTIONS",
                     "WS_HEARTBEAT_INTERVAL",
                     "WS_COMPRESSION",
+                    "WS_MAX_QUEUED_EVENTS",
                     "WS_IO_THREADS",
                     "WS_IO_URING",
                     "ENABLE_GPU_PHYSICS",
@@ -300,6 +302,12 @@ CAF_TEST(errors from flags name the flag) {
                          "expected an integer from 1 to 240\n");
   r = start({"--ws-compression=maybe"}, {{"WS_COMPRESSION", "maybe"}});
   check_rejected(r, {"--ws-compression=\"maybe\"", "expected a boolean"});
+  r = start({"--ws-max-queued-events=10"});
+  check_rejected(r, {"--ws-max-queued-events=\"10\"",
+                     "expected an integer from 64 to 1000000"});
+  r = start_env({{"WS_MAX_QUEUED_EVENTS", "8192"}});
+  CAF_REQUIRE_EQUAL(r.code(), -1);
+  CAF_CHECK_EQUAL(r.res.cfg.ws_max_queued_events, 8192);
 }
 
 CAF_TEST(every setting rejects junk) {

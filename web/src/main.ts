@@ -155,10 +155,15 @@ void physics.load();
 void pollHealth();
 setInterval(pollHealth, HEALTH_POLL_MS);
 setInterval(refreshPanels, PANEL_REFRESH_MS);
-// Ask for as many position frames as the page can show (frame_rate.ts); a
-// hidden page draws nothing, so its rate says nothing.
+// Ask for as many position frames as the page can show (frame_rate.ts),
+// from its draw rate over the last stretch; a hidden page draws nothing, so
+// its rate says nothing.
+let drawnBefore = { frames: 0, at: performance.now() };
 setInterval(() => {
-  if (!document.hidden && view.fps > 0) conn.setFrameRate(frameRateFor(view.fps, conn.fps, conn.hello.maxFps ?? 60));
+  const now = { frames: view.framesDrawn, at: performance.now() };
+  const drawFps = ((now.frames - drawnBefore.frames) * 1000) / (now.at - drawnBefore.at);
+  drawnBefore = now;
+  if (!document.hidden && drawFps > 0) conn.setFrameRate(frameRateFor(drawFps, conn.fps, conn.hello.maxFps ?? 60));
 }, FRAME_RATE_CHECK_MS);
 refreshPanels();
 requestAnimationFrame(animate);

@@ -10,10 +10,11 @@ describe("frameRateFor", () => {
     expect(frameRateFor(40, 0, 30)).toBe(30);
   });
 
-  it("keeps the current rate until the wanted one is half as much again or less", () => {
-    expect(frameRateFor(25, 60, 60)).toBe(60); // 50 against 60
-    expect(frameRateFor(19, 60, 60)).toBe(40); // 40 * 1.5 = 60
-    expect(frameRateFor(10, 15, 60)).toBe(15); // 20 against 15
-    expect(frameRateFor(12, 15, 60)).toBe(25); // 25 > 22.5
+  it("keeps the current rate until the wanted one is twice or half of it", () => {
+    expect(frameRateFor(20, 60, 60)).toBe(60); // 40 against 60
+    expect(frameRateFor(15, 60, 60)).toBe(30); // 30 * 2 = 60
+    expect(frameRateFor(7, 10, 60)).toBe(10); // 15 against 10
+    expect(frameRateFor(8, 10, 60)).toBe(20); // 20 = 10 * 2
+    expect(frameRateFor(4, 20, 60)).toBe(10); // 10 * 2 = 20
   });
 });

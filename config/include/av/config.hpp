@@ -95,6 +95,11 @@ struct settings {
   int ws_max_connections = 1000;
   int ws_heartbeat_interval_ms = 30000;
   bool ws_compression = true;
+  /// Events a session may have queued (a viewer reading too slowly); more
+  /// clears them and sends `resync`. 4,096 is 1.6 s of a 5,000-agent
+  /// swarm's events: a dashboard whose machine is briefly short of CPU
+  /// catches up instead of reloading.
+  int ws_max_queued_events = 4096;
   /// Threads writing to WebSocket sessions; 0: one per core.
   int ws_io_threads = 0;
   /// Hand a tick's frames to many sessions with one io_uring submission

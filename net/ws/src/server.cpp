@@ -178,6 +178,7 @@ ws_server::limits ws_server::limits_from(const config::settings& cfg) {
   result.max_connections = static_cast<uint32_t>(cfg.ws_max_connections);
   result.heartbeat = std::chrono::milliseconds{cfg.ws_heartbeat_interval_ms};
   result.compression = cfg.ws_compression;
+  result.max_queued_events = static_cast<uint32_t>(cfg.ws_max_queued_events);
   result.max_visible_agents = static_cast<uint32_t>(cfg.max_visible_agents);
   result.max_fps = static_cast<uint32_t>(cfg.physics_update_rate_hz);
   result.io_uring = cfg.ws_io_uring;

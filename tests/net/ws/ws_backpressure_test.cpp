@@ -131,8 +131,10 @@ CAF_TEST(one client that stops reading never delays the others) {
 
 CAF_TEST(
   a client that fell behind gets a resync and rebuilds from the snapshot) {
+  // The bound comes from WS_MAX_QUEUED_EVENTS.
+  cfg.ws_max_queued_events = 200;
   auto lim = ws_server::limits_from(cfg);
-  lim.max_queued_events = 200;
+  CAF_REQUIRE_EQUAL(lim.max_queued_events, 200u);
   lim.max_resyncs = 1000000;
   start(lim);
   auto c = connect(slow_options(), tight->port());

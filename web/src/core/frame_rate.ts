@@ -11,11 +11,12 @@ export const MIN_FRAME_RATE = 10;
  * The rate for a page that draws `drawFps` frames a second and now gets
  * `current` (0: not known): twice the draw rate, rounded up to a multiple
  * of 5, between MIN_FRAME_RATE and `maxFps`. It stays `current` unless the
- * wanted rate differs by a factor of 1.5 or more, so that a wobbling draw
- * rate does not re-subscribe again and again.
+ * wanted rate is twice or half of it or beyond: a re-subscription may cost
+ * a snapshot load (stream_sync.ts), and a software renderer's draw rate
+ * wobbles by half between one stretch and the next.
  */
 export function frameRateFor(drawFps: number, current: number, maxFps: number): number {
   const wanted = Math.min(maxFps, Math.max(MIN_FRAME_RATE, Math.ceil((2 * drawFps) / 5) * 5));
-  if (current > 0 && wanted < current * 1.5 && wanted * 1.5 > current) return current;
+  if (current > 0 && wanted < current * 2 && wanted * 2 > current) return current;
   return wanted;
 }

@@ -39,8 +39,9 @@ public:
     bool compression = true;
     /// Largest incoming message; more closes with 1009.
     size_t max_message_bytes = 64 * 1024;
-    /// Events a session may have queued; more clears them for a `resync`.
-    uint32_t max_queued_events = 1024;
+    /// Events a session may have queued (WS_MAX_QUEUED_EVENTS); more
+    /// clears them for a `resync`.
+    uint32_t max_queued_events = 4096;
     /// Resyncs in a row (without the queue draining) before a session is
     /// closed as too slow.
     uint32_t max_resyncs = 3;
