@@ -102,17 +102,25 @@ async function setPaused(page, paused) {
 /**
  * Pauses the view at a frame where the following camera is on the swarm's
  * fit. While the layout spreads the camera trails it a little, more so at
- * a low frame rate, so a pause can catch it between fits: then it resumes
- * and tries again.
+ * a low frame rate, so the pause is pressed inside the page, right after a
+ * frame drawn on the fit: a callback queued after the page's own frame
+ * runs after it in every later frame.
  */
 async function pauseFramed(page) {
-  for (let tries = 1; ; ++tries) {
-    await page.waitForFunction(() => window.__av.framing.settled, undefined, { timeout: 60_000, polling: 50 });
-    await setPaused(page, true);
-    if (await page.evaluate(() => window.__av.framing.settled)) return;
-    assert.ok(tries < 20, "the camera was not on the fit of any paused picture");
-    await setPaused(page, false);
-  }
+  await page.evaluate(() => document.activeElement?.blur());
+  assert.equal(await page.evaluate(() => window.__av.paused), false, "the view runs before the pause");
+  await page.evaluate(() => new Promise((resolve, reject) => {
+    const until = performance.now() + 60_000;
+    const check = () => {
+      if (window.__av.framing.settled) {
+        document.body.dispatchEvent(new KeyboardEvent("keydown", { key: " ", bubbles: true }));
+        resolve();
+      } else if (performance.now() > until) reject(new Error(`the camera never reached the fit: ${JSON.stringify(window.__av.framing)}`));
+      else requestAnimationFrame(check);
+    };
+    requestAnimationFrame(check);
+  }));
+  assert.equal(await page.evaluate(() => window.__av.paused), true, "the space key paused the view");
 }
 
 /** The paused picture is framed: every drawn agent inside, the swarm filling the view. */
