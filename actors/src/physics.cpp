@@ -22,6 +22,42 @@ uint64_t pair_key(num_id a, num_id b) {
   return (uint64_t{a} << 32) | b;
 }
 
+/// A pair's weight differs materially from the one the engine has.
+bool moved_by_a_quarter(float now, float pushed) {
+  return std::fabs(now - pushed) > 0.25f * pushed;
+}
+
+/// `key`'s message weight just became `now` (0: it faded out): marks the
+/// edges for a push when that moved the pair's weight by a quarter. Each
+/// change is judged here, so that a tick need not compare every pair.
+void note_message_weight(physics_data& st, uint64_t key, float now) {
+  if (st.edges_dirty)
+    return;
+  auto j = st.pushed_edges.find(key);
+  if (j == st.pushed_edges.end()) {
+    st.edges_dirty = now > 0;
+    return;
+  }
+  auto topology = j->second.weight - j->second.message;
+  // A pair held by no topology leaves the graph with its messages' weight.
+  st.edges_dirty = (now <= 0 && topology < 0.5f)
+                   || moved_by_a_quarter(now + topology, j->second.weight);
+}
+
+/// Topology `i` ends: its pairs keep their weight as message weight, which
+/// fades from now on.
+void fade_topology(physics_data& st,
+                   decltype(physics_data::topologies)::iterator i) {
+  for (auto key : i->second) {
+    st.message_edges[key] += 1.0f;
+    // The pair's weight stays; its part from messages grows by as much.
+    if (auto j = st.pushed_edges.find(key); j != st.pushed_edges.end())
+      j->second.message += 1.0f;
+  }
+  st.drawn.erase(i->first);
+  st.topologies.erase(i);
+}
+
 bool finite(vec3f x) {
   return std::isfinite(x.x) && std::isfinite(x.y) && std::isfinite(x.z);
 }
@@ -120,12 +156,15 @@ void decay_edges(self_ptr self) {
   if (secs <= 0 || st.message_edges.empty())
     return;
   auto factor = static_cast<float>(std::exp(-secs / st.cfg.edge_decay_s));
+  st.faded_since_check *= factor;
   for (auto i = st.message_edges.begin(); i != st.message_edges.end();) {
     i->second *= factor;
-    if (i->second < st.cfg.min_edge_weight)
+    if (i->second < st.cfg.min_edge_weight) {
+      note_message_weight(st, i->first, 0);
       i = st.message_edges.erase(i);
-    else
+    } else {
       ++i;
+    }
   }
 }
 
@@ -133,29 +172,47 @@ void decay_edges(self_ptr self) {
 /// slow fading alone does not keep a settled layout awake.
 void push_edges(self_ptr self) {
   auto& st = self->state;
-  std::unordered_map<uint64_t, float> weights = st.message_edges;
+  // Fading moves every message weight by the same factor, and
+  // note_message_weight judges every other change as it happens.
+  if (!st.edges_dirty && st.faded_since_check >= st.recheck_below)
+    return;
+  std::unordered_map<uint64_t, pushed_edge> weights;
+  weights.reserve(st.message_edges.size());
+  for (auto& [key, w] : st.message_edges)
+    weights.emplace(key, pushed_edge{w, w});
   for (auto& kvp : st.topologies)
     for (auto key : kvp.second)
-      weights[key] += 1.0f;
+      weights[key].weight += 1.0f;
   bool changed = st.edges_dirty || weights.size() != st.pushed_edges.size();
+  // The lowest ratio of a pair's weight to the one the engine has.
+  auto lowest = 1.0f;
   for (auto i = weights.begin(); !changed && i != weights.end(); ++i) {
     auto j = st.pushed_edges.find(i->first);
     changed = j == st.pushed_edges.end()
-              || std::fabs(j->second - i->second) > 0.25f * j->second;
+              || moved_by_a_quarter(i->second.weight, j->second.weight);
+    if (!changed)
+      lowest = std::min(lowest, i->second.weight / j->second.weight);
   }
-  if (!changed)
+  if (!changed) {
+    // Weights that messages keep up: look again when fading could have
+    // taken the lowest below 3/4.
+    st.faded_since_check = 1.0f;
+    st.recheck_below = 0.75f / lowest;
     return;
+  }
   std::vector<layout::edge> edges;
   edges.reserve(weights.size());
-  for (auto& [key, weight] : weights) {
+  for (auto& [key, w] : weights) {
     auto a = st.index.find(static_cast<num_id>(key >> 32));
     auto b = st.index.find(static_cast<num_id>(key & 0xFFFFFFFFu));
     if (a != st.index.end() && b != st.index.end())
-      edges.push_back({a->second, b->second, weight});
+      edges.push_back({a->second, b->second, w.weight});
   }
   st.engine->set_edges(edges);
   st.pushed_edges = std::move(weights);
   st.edges_dirty = false;
+  st.faded_since_check = 1.0f;
+  st.recheck_below = 0.75f;
 }
 
 /// `agents` in batches of at most `batch_size`: the parts of one frame.
@@ -319,8 +376,10 @@ void on_events(self_ptr self, const event_batch& batch) {
         continue;
       if (st.index.count(m->from) == 0 || st.index.count(m->to) == 0)
         continue;
-      auto& w = st.message_edges[pair_key(m->from, m->to)];
+      auto key = pair_key(m->from, m->to);
+      auto& w = st.message_edges[key];
       w = std::min(st.cfg.max_message_weight, w + st.cfg.message_weight);
+      note_message_weight(st, key, w);
       wake(self);
     } else if (auto c = caf::get_if<coordination_event>(&ev.payload)) {
       if (!c->participants.empty()) {
@@ -335,10 +394,7 @@ void on_events(self_ptr self, const event_batch& batch) {
         // Finished groups fade like message edges.
         auto i = st.topologies.find(c->id);
         if (i != st.topologies.end()) {
-          for (auto key : i->second)
-            st.message_edges[key] += 1.0f;
-          st.topologies.erase(i);
-          st.drawn.erase(c->id);
+          fade_topology(st, i);
           wake(self);
         }
       }
@@ -863,10 +919,7 @@ physics_actor::behavior_type physics(self_ptr self, node_context_ptr ctx,
       if (i == st.topologies.end())
         return make_error(ec::not_found, "no topology with id \"" + id + "\"");
       auto count = static_cast<uint32_t>(i->second.size());
-      for (auto key : i->second)
-        st.message_edges[key] += 1.0f;
-      st.topologies.erase(i);
-      st.drawn.erase(id);
+      fade_topology(st, i);
       wake(self);
       share_setup(self);
       return count;

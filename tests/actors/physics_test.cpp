@@ -25,6 +25,8 @@ public:
   }
 
   std::chrono::milliseconds step_cost{0};
+  /// Times the actor gave the engine its edges.
+  size_t edge_pushes = 0;
 
   std::string_view name() const noexcept override { return impl_->name(); }
   std::string describe() const override { return impl_->describe(); }
@@ -35,6 +37,7 @@ public:
   size_t size() const noexcept override { return impl_->size(); }
   void resize(size_t n) override { impl_->resize(n); }
   void set_edges(const std::vector<layout::edge>& xs) override {
+    ++edge_pushes;
     impl_->set_edges(xs);
   }
   void set_positions(const std::vector<vec3f>& xs) override {
@@ -121,6 +124,24 @@ struct fixture : test::node_fixture {
   }
 
   vec3f where(num_id num) { return where(phys, num); }
+
+  /// Ticks until the actor gives the engine its edges (at most 200).
+  int ticks_until_edges_pushed() {
+    auto pushes = engine->edge_pushes;
+    int ticks = 0;
+    while (engine->edge_pushes == pushes && ticks < 200) {
+      tick();
+      ++ticks;
+    }
+    return ticks;
+  }
+
+  /// `from` sends `to` a message, which the layout sees as an event.
+  void send_message(num_id from, num_id to) {
+    outgoing_message out{to, "request", priority::normal, "hi", 0};
+    CAF_REQUIRE(ask<message_receipt>(handle(from), atom::send::value, out));
+    settle();
+  }
 
   /// The forces of `layout` after `x`: repulsion, spring stiffness, damping.
   caf::expected<std::array<double, 3>> tune(const physics_actor& layout,
@@ -360,6 +381,77 @@ CAF_TEST(messages and coordinations add edges) {
   settle();
   tick();
   CAF_CHECK_EQUAL(stat("edges"), 3u);
+}
+
+CAF_TEST(fading alone gives the engine the edges again once a weight moved by a
+           quarter) {
+  auto xs = agents(2);
+  send_message(xs[0], xs[1]);
+  tick();
+  auto pushes = engine->edge_pushes;
+  CAF_REQUIRE_GREATER(pushes, 0u);
+  // Message edges fade with a time constant of 5 s: below 3/4 after
+  // 5 s * ln(4/3) = 1.44 s, the 72nd tick of 20 ms.
+  auto ticks = ticks_until_edges_pushed();
+  CAF_CHECK_EQUAL(engine->edge_pushes, pushes + 1);
+  CAF_CHECK_GREATER_OR_EQUAL(ticks, 71);
+  CAF_CHECK_LESS_OR_EQUAL(ticks, 73);
+}
+
+CAF_TEST(a pair that messages keep at its weight gives the engine nothing new) {
+  auto xs = agents(2);
+  // Eight messages of 0.5 take the pair to its cap of 4.
+  for (int i = 0; i < 8; ++i)
+    send_message(xs[0], xs[1]);
+  tick();
+  auto pushes = engine->edge_pushes;
+  for (int i = 0; i < 300; ++i) {
+    send_message(xs[0], xs[1]);
+    tick();
+  }
+  CAF_CHECK_EQUAL(engine->edge_pushes, pushes);
+  // Once the messages stop, the fading weight reaches the engine again.
+  auto ticks = ticks_until_edges_pushed();
+  CAF_CHECK_EQUAL(engine->edge_pushes, pushes + 1);
+  CAF_CHECK_LESS_OR_EQUAL(ticks, 73);
+}
+
+CAF_TEST(a message that moves a pair by a quarter reaches the engine at the next
+           tick) {
+  auto xs = agents(3);
+  auto n = ask<uint32_t>(phys, atom::topology::value,
+                         topology_spec{"team", "mesh", xs});
+  CAF_REQUIRE(n);
+  tick();
+  auto pushes = engine->edge_pushes;
+  // The pair weighs 1 from the topology; three messages make it 2.5.
+  for (int i = 0; i < 3; ++i)
+    send_message(xs[0], xs[1]);
+  tick();
+  CAF_CHECK_EQUAL(engine->edge_pushes, pushes + 1);
+  // One more message adds a fifth: the engine keeps its edges.
+  send_message(xs[0], xs[1]);
+  tick();
+  CAF_CHECK_EQUAL(engine->edge_pushes, pushes + 1);
+  // Another one makes it two fifths since the push.
+  send_message(xs[0], xs[1]);
+  tick();
+  CAF_CHECK_EQUAL(engine->edge_pushes, pushes + 2);
+  // Released, the topology's weight stays and fades with the messages'.
+  CAF_REQUIRE(ask<uint32_t>(phys, atom::topology::value, atom::release::value,
+                            std::string{"team"}));
+  tick();
+  CAF_CHECK_EQUAL(engine->edge_pushes, pushes + 2);
+  CAF_CHECK_EQUAL(stat("edges"), 3u);
+  // Pairs of weight 1 fade below 0.05 after 5 s * ln(20) = 15 s, the
+  // messaged pair of 3.5 after 21.2 s; then the layout comes to rest.
+  for (int i = 0; i < 800; ++i)
+    tick();
+  CAF_CHECK_EQUAL(stat("edges"), 1u);
+  for (int i = 0; i < 3000 && ticking(); ++i)
+    tick();
+  CAF_CHECK_EQUAL(stat("edges"), 0u);
+  CAF_CHECK(!ticking());
 }
 
 CAF_TEST(a follower shows the frames of its leader and goes on from them) {

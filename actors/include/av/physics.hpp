@@ -51,6 +51,14 @@ struct follower_link {
 /// last bucket counts everything slower.
 constexpr std::array<double, 8> tick_buckets_ms{1, 2, 4, 8, 16, 33, 66, 133};
 
+/// An edge's weight as last given to the engine, and the part of it that
+/// messages made (the rest is its topologies'), so that a message that
+/// changes one pair's weight is judged against that pair alone.
+struct pushed_edge {
+  float weight;
+  float message;
+};
+
 /// State of the PHYSICS actor.
 struct physics_data {
   static inline const char* name = "physics";
@@ -67,7 +75,13 @@ struct physics_data {
   /// Message edges by agent pair (lower number in the high half).
   std::unordered_map<uint64_t, float> message_edges;
   /// Edge weights as last given to the engine, to push only real changes.
-  std::unordered_map<uint64_t, float> pushed_edges;
+  std::unordered_map<uint64_t, pushed_edge> pushed_edges;
+  /// The factor message weights faded by since the edges were last pushed
+  /// or compared, and the one below which fading alone may have moved a
+  /// weight by a quarter: above it, and with no message or change of the
+  /// graph marking the edges, a tick compares nothing.
+  float faded_since_check = 1.0f;
+  float recheck_below = 0.75f;
   /// Named groups (swarms, coordinations) and their edges.
   std::unordered_map<std::string, std::vector<uint64_t>> topologies;
   /// Of those, the ones drawn on request (the others come from
