@@ -49,7 +49,7 @@ void note_message_weight(physics_data& st, uint64_t key, float now) {
 void fade_topology(physics_data& st,
                    decltype(physics_data::topologies)::iterator i) {
   for (auto key : i->second) {
-    st.message_edges[key] += 1.0f;
+    st.message_edges[key] += 1.0f / st.message_scale;
     // The pair's weight stays; its part from messages grows by as much.
     if (auto j = st.pushed_edges.find(key); j != st.pushed_edges.end())
       j->second.message += 1.0f;
@@ -147,6 +147,10 @@ void leave(self_ptr self, num_id num) {
   wake(self);
 }
 
+/// How often the faded pairs are dropped: each drop walks every pair, and a
+/// pair lingers below `min_edge_weight` at most this long.
+constexpr auto sweep_period = std::chrono::milliseconds{500};
+
 /// Fades message edges by the time passed since the last fade.
 void decay_edges(self_ptr self) {
   auto& st = self->state;
@@ -156,9 +160,13 @@ void decay_edges(self_ptr self) {
   if (secs <= 0 || st.message_edges.empty())
     return;
   auto factor = static_cast<float>(std::exp(-secs / st.cfg.edge_decay_s));
+  st.message_scale *= factor;
   st.faded_since_check *= factor;
+  if (now - st.last_sweep < sweep_period)
+    return;
+  st.last_sweep = now;
   for (auto i = st.message_edges.begin(); i != st.message_edges.end();) {
-    i->second *= factor;
+    i->second *= st.message_scale;
     if (i->second < st.cfg.min_edge_weight) {
       note_message_weight(st, i->first, 0);
       i = st.message_edges.erase(i);
@@ -166,6 +174,7 @@ void decay_edges(self_ptr self) {
       ++i;
     }
   }
+  st.message_scale = 1.0f;
 }
 
 /// Gives the engine the current edges when they changed materially, so that
@@ -178,8 +187,10 @@ void push_edges(self_ptr self) {
     return;
   std::unordered_map<uint64_t, pushed_edge> weights;
   weights.reserve(st.message_edges.size());
-  for (auto& [key, w] : st.message_edges)
+  for (auto& [key, stored] : st.message_edges) {
+    auto w = stored * st.message_scale;
     weights.emplace(key, pushed_edge{w, w});
+  }
   for (auto& kvp : st.topologies)
     for (auto key : kvp.second)
       weights[key].weight += 1.0f;
@@ -377,8 +388,10 @@ void on_events(self_ptr self, const event_batch& batch) {
       if (st.index.count(m->from) == 0 || st.index.count(m->to) == 0)
         continue;
       auto key = pair_key(m->from, m->to);
-      auto& w = st.message_edges[key];
-      w = std::min(st.cfg.max_message_weight, w + st.cfg.message_weight);
+      auto& stored = st.message_edges[key];
+      auto w = std::min(st.cfg.max_message_weight,
+                        stored * st.message_scale + st.cfg.message_weight);
+      stored = w / st.message_scale;
       note_message_weight(st, key, w);
       wake(self);
     } else if (auto c = caf::get_if<coordination_event>(&ev.payload)) {

@@ -72,8 +72,12 @@ struct physics_data {
   /// Per node: position at the previous tick and as last sent.
   std::vector<vec3f> previous;
   std::vector<vec3f> sent;
-  /// Message edges by agent pair (lower number in the high half).
+  /// Message edges by agent pair (lower number in the high half), each
+  /// weight divided by `message_scale`: a tick fades them all by scaling
+  /// that alone, and the weights take the scale in now and then, when the
+  /// faded pairs are dropped.
   std::unordered_map<uint64_t, float> message_edges;
+  float message_scale = 1.0f;
   /// Edge weights as last given to the engine, to push only real changes.
   std::unordered_map<uint64_t, pushed_edge> pushed_edges;
   /// The factor message weights faded by since the edges were last pushed
@@ -116,6 +120,7 @@ struct physics_data {
   uint64_t generation = 0;
   caf::actor_clock::time_point next_due;
   caf::actor_clock::time_point last_decay;
+  caf::actor_clock::time_point last_sweep;
   uint64_t frame = 0;
   uint64_t ticks = 0;
   uint64_t skipped = 0;
