@@ -161,7 +161,7 @@ void decay_edges(self_ptr self) {
     return;
   auto factor = static_cast<float>(std::exp(-secs / st.cfg.edge_decay_s));
   st.message_scale *= factor;
-  st.faded_since_check *= factor;
+  st.lowest_ratio *= factor;
   if (now - st.last_sweep < sweep_period)
     return;
   st.last_sweep = now;
@@ -183,7 +183,7 @@ void push_edges(self_ptr self) {
   auto& st = self->state;
   // Fading moves every message weight by the same factor, and
   // note_message_weight judges every other change as it happens.
-  if (!st.edges_dirty && st.faded_since_check >= st.recheck_below)
+  if (!st.edges_dirty && st.lowest_ratio >= 0.75f)
     return;
   std::unordered_map<uint64_t, pushed_edge> weights;
   weights.reserve(st.message_edges.size());
@@ -207,8 +207,7 @@ void push_edges(self_ptr self) {
   if (!changed) {
     // Weights that messages keep up: look again when fading could have
     // taken the lowest below 3/4.
-    st.faded_since_check = 1.0f;
-    st.recheck_below = 0.75f / lowest;
+    st.lowest_ratio = lowest;
     return;
   }
   std::vector<layout::edge> edges;
@@ -222,8 +221,7 @@ void push_edges(self_ptr self) {
   st.engine->set_edges(edges);
   st.pushed_edges = std::move(weights);
   st.edges_dirty = false;
-  st.faded_since_check = 1.0f;
-  st.recheck_below = 0.75f;
+  st.lowest_ratio = 1.0f;
 }
 
 /// `agents` in batches of at most `batch_size`: the parts of one frame.

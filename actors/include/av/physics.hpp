@@ -80,12 +80,11 @@ struct physics_data {
   float message_scale = 1.0f;
   /// Edge weights as last given to the engine, to push only real changes.
   std::unordered_map<uint64_t, pushed_edge> pushed_edges;
-  /// The factor message weights faded by since the edges were last pushed
-  /// or compared, and the one below which fading alone may have moved a
-  /// weight by a quarter: above it, and with no message or change of the
-  /// graph marking the edges, a tick compares nothing.
-  float faded_since_check = 1.0f;
-  float recheck_below = 0.75f;
+  /// How low fading alone can have taken the ratio of a pair's weight to
+  /// the one the engine has: the lowest ratio at the last push or
+  /// comparison, times the fade since. At 3/4 or above, and with no message
+  /// or change of the graph marking the edges, a tick compares nothing.
+  float lowest_ratio = 1.0f;
   /// Named groups (swarms, coordinations) and their edges.
   std::unordered_map<std::string, std::vector<uint64_t>> topologies;
   /// Of those, the ones drawn on request (the others come from
