@@ -50,8 +50,9 @@ export class InstanceBatch {
 
   end(): void {
     this.mesh.count = this.count;
-    this.mesh.instanceMatrix.needsUpdate = true;
-    this.mesh.instanceColor!.needsUpdate = true;
+    // Only the instances in use reach WebGL; the room for growth stays put.
+    resend(this.mesh.instanceMatrix, 16 * this.count);
+    resend(this.mesh.instanceColor!, 3 * this.count);
     // Picking recomputes it from the instances when needed.
     this.mesh.boundingSphere = null;
   }
@@ -80,6 +81,14 @@ export class InstanceBatch {
     ids.set(this.ids);
     this.ids = ids;
   }
+}
+
+/** Marks the first `floats` of an attribute to be sent again. */
+function resend(a: THREE.BufferAttribute, floats: number): void {
+  a.clearUpdateRanges();
+  if (floats === 0) return;
+  a.addUpdateRange(0, floats);
+  a.needsUpdate = true;
 }
 
 /** 0xRRGGBB as linear floats for instance colours. */
