@@ -159,32 +159,6 @@ describe("framing with the demo swarm (200 agents, 1280×720)", () => {
     await page.screenshot({ path: path.join(SHOTS, "framed.png") });
   });
 
-  it("shows a hidden label while the pointer is on one of its agents", async (t) => {
-    const { page, server } = s;
-    const { hidden } = await page.evaluate(labelsOnScreen);
-    if (hidden.length === 0) return t.skip("every label fits");
-    const { coordinations } = await (await fetch(`${server.origin}/api/coordinations`)).json();
-    const target = await page.evaluate(([ids, coords]) => {
-      const canvas = document.querySelector("#view canvas");
-      for (const id of ids) {
-        const c = coords.find((x) => x.id === id);
-        for (const a of c?.participants ?? []) {
-          const numId = typeof a === "number" ? a : a.numId;
-          const p = window.__av.where(numId).screen;
-          if (p && document.elementFromPoint(p.x, p.y) === canvas && window.__av.pick(p.x, p.y) === numId) return { id, ...p };
-        }
-      }
-      return null;
-    }, [hidden, coordinations]);
-    if (!target) return t.skip("no agent of a hidden group is clear to hover");
-    await page.mouse.move(target.x, target.y);
-    await page.waitForFunction((id) => [...document.querySelectorAll(".group-label")]
-      .some((l) => l.dataset.coordination === id && l.style.display !== "none"), target.id, { timeout: 5_000 });
-    assertLabelsApart(await page.evaluate(labelsOnScreen), "hovered");
-    await page.screenshot({ path: path.join(SHOTS, "label-hover.png") });
-    await page.mouse.move(2, 2);
-  });
-
   it("frames the swarm again when the window is resized", async () => {
     const { page } = s;
     const fits = await page.evaluate(() => window.__av.framing.fits);
@@ -249,6 +223,64 @@ describe("framing with the demo swarm (200 agents, 1280×720)", () => {
     await page.waitForFunction(() => window.__av.framing.following);
     await assertFramed(page, "fit button");
     await pin("DELETE");
+    await setPaused(page, false);
+  });
+});
+
+describe("labels in a crowd (200 agents, 1280×720)", () => {
+  const s = open(200);
+
+  it("hides labels that would cover others and shows one while the pointer is on its agents", async () => {
+    const { page, server } = s;
+    // Eight groups of agents from all over the swarm: their labels all sit
+    // near its middle, so most of them must hide. Each pipeline's first
+    // stage is an agent nobody works for, so the group stays live.
+    const post = async (route, body) => {
+      const res = await fetch(`${server.origin}${route}`, {
+        method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      assert.equal(res.status, 201, `POST ${route}: ${text}`);
+      return JSON.parse(text);
+    };
+    const ids = await page.evaluate(() => window.__av.agentIds.filter((n) => window.__av.where(n).world));
+    const created = [];
+    for (let k = 0; k < 8; ++k) {
+      const holder = await post("/api/agents", { type: "coordinator", name: `holder-${k}` });
+      const participants = [holder.numId, ...ids.filter((_, i) => i % 25 === k)];
+      created.push((await post("/api/coordinations", { pattern: "pipeline", participants, task: `crowd ${k}`, timeoutMs: 600_000 })).id);
+    }
+    await setPaused(page, true);
+    await page.waitForFunction((want) => {
+      const live = new Set([...document.querySelectorAll(".group-label")].map((l) => l.dataset.coordination));
+      return want.every((id) => live.has(id));
+    }, created, { timeout: 30_000, polling: 100 });
+    await nextFrames(page);
+    const { hidden } = await page.evaluate(labelsOnScreen);
+    assert.ok(hidden.length > 0, "some label hides to keep the others apart");
+    assertLabelsApart(await page.evaluate(labelsOnScreen), "crowded");
+    await page.screenshot({ path: path.join(SHOTS, "labels-crowded.png") });
+
+    const { coordinations } = await (await fetch(`${server.origin}/api/coordinations`)).json();
+    const target = await page.evaluate(([ids, coords]) => {
+      const canvas = document.querySelector("#view canvas");
+      for (const id of ids) {
+        const c = coords.find((x) => x.id === id);
+        for (const a of c?.participants ?? []) {
+          const numId = typeof a === "number" ? a : a.numId;
+          const p = window.__av.where(numId).screen;
+          if (p && document.elementFromPoint(p.x, p.y) === canvas && window.__av.pick(p.x, p.y) === numId) return { id, ...p };
+        }
+      }
+      return null;
+    }, [hidden, coordinations]);
+    assert.ok(target, "an agent of a hidden group is clear to hover");
+    await page.mouse.move(target.x, target.y);
+    await page.waitForFunction((id) => [...document.querySelectorAll(".group-label")]
+      .some((l) => l.dataset.coordination === id && l.style.display !== "none"), target.id, { timeout: 5_000 });
+    assertLabelsApart(await page.evaluate(labelsOnScreen), "hovered");
+    await page.screenshot({ path: path.join(SHOTS, "label-hover.png") });
+    await page.mouse.move(2, 2);
     await setPaused(page, false);
   });
 });
