@@ -96,7 +96,10 @@ let framesSeen = 0;
 let framesPerSecond = 0;
 setInterval(() => { framesPerSecond = store.frames - framesSeen; framesSeen = store.frames; }, 1000);
 
+let panelMs = 0;
+
 function refreshPanels(): void {
+  const t0 = performance.now();
   if (wanted >= 0 && store.agents.has(wanted)) select(wanted);
   filters.refresh();
   const now = Date.now();
@@ -106,6 +109,7 @@ function refreshPanels(): void {
   log.render();
   byId("empty").hidden = !(phase === "live" && store.agentCount() === 0);
   showLink();
+  panelMs += performance.now() - t0;
 }
 
 async function pollHealth(): Promise<void> {
@@ -149,7 +153,7 @@ function animate(now: number): void {
   requestAnimationFrame(animate);
 }
 
-exposeForTests({ store, view, conn, sync, notices, controls, physics, log, stream: () => stream, select: (id) => select(id), selected: () => selected });
+exposeForTests({ store, view, conn, sync, notices, controls, physics, log, stream: () => stream, select: (id) => select(id), selected: () => selected, panelMs: () => panelMs });
 conn.start();
 void physics.load();
 void pollHealth();

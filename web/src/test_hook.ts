@@ -1,6 +1,6 @@
 // A read-only view of the page's state at `window.__av`, for the
 // end-to-end tests and the benchmark. Nothing here changes the page except
-// `select`, which does what a click does.
+// `select`, which does what a click does, and `renderFloor`, which stops it.
 
 import type { Connection } from "./core/connection";
 import type { RelayedSocket } from "./core/relayed_socket";
@@ -11,6 +11,7 @@ import type { Controls } from "./ui/controls";
 import type { EventLog } from "./ui/event_log";
 import type { Notices } from "./ui/notices";
 import type { PhysicsControls } from "./ui/physics_controls";
+import type { FrameSummary } from "./view/frame_clock";
 import type { SwarmView } from "./view/swarm_view";
 
 export interface Parts {
@@ -26,9 +27,19 @@ export interface Parts {
   stream(): RelayedSocket | null;
   select(numId: number): void;
   selected(): number;
+  /** Time spent refreshing the panels since the page loaded, ms. */
+  panelMs(): number;
 }
 
 export function exposeForTests(p: Parts): void {
+  /**
+   * Frame timing over the next `ms`: intervals between animation frames
+   * and the view's own work per frame (frame_clock.ts).
+   */
+  const frameTimes = (ms: number) => {
+    p.view.clock.reset();
+    return new Promise<FrameSummary>((resolve) => setTimeout(() => resolve(p.view.clock.summary()), ms));
+  };
   const state = {
     get agentCount() { return p.store.agentCount(); },
     get agentIds() { return [...p.store.agents.keys()]; },
@@ -44,8 +55,10 @@ export function exposeForTests(p: Parts): void {
     /** What the worker that reads the stream handed over (relayed_socket.ts). */
     get relay() {
       const s = p.stream();
-      return s ? { batches: s.batches, messages: s.messages, longestWaitMs: s.longestWaitMs } : null;
+      return s ? { batches: s.batches, messages: s.messages, longestWaitMs: s.longestWaitMs, applyMs: s.applyMs } : null;
     },
+    /** Time spent refreshing the panels since the page loaded, ms. */
+    get panelMs() { return p.panelMs(); },
     get phase() { return p.sync.phase; },
     /** `resync` messages and snapshot loads since the page loaded. */
     get resyncs() { return p.sync.resyncs; },
@@ -85,13 +98,17 @@ export function exposeForTests(p: Parts): void {
     /** The agent a click at page point (x, y) would hit, or -1. */
     pick(x: number, y: number) { return p.view.pick(x, y); },
     select(numId: number) { p.select(numId); },
+    frameTimes,
     /**
-     * Frame timing over the next `ms`: intervals between animation frames
-     * and the view's own work per frame (frame_clock.ts).
+     * The render floor: closes the stream, stops every update, then times
+     * frames that only draw the last picture again, over `ms`. What drawing
+     * this picture costs the machine, beside which `frameTimes` shows what
+     * the page adds. The page stays still afterwards.
      */
-    frameTimes(ms: number) {
-      p.view.clock.reset();
-      return new Promise((resolve) => setTimeout(() => resolve(p.view.clock.summary()), ms));
+    renderFloor(ms: number) {
+      p.conn.stop();
+      p.view.holdStill();
+      return frameTimes(ms);
     },
     focus(numId: number) { return p.view.focus(numId); },
     /**

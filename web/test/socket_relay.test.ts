@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { RelayedSocket, type WorkerLike } from "../src/core/relayed_socket";
 import { RESYNC, type RelayCommand, type RelayMessage, SocketRelay } from "../src/core/socket_relay";
 
@@ -96,5 +96,22 @@ describe("RelayedSocket", () => {
     w.tell({ kind: "close", code: 1000, reason: "viewer left" });
     expect(closed).toEqual({ code: 1000, reason: "viewer left" });
     expect(w.terminated).toBe(true);
+  });
+
+  it("counts the time the page spends handing batches on", () => {
+    const w = new FakeWorker();
+    const s = new RelayedSocket("ws://127.0.0.1:1/ws", w, () => 5000);
+    let t = 100;
+    const clock = vi.spyOn(performance, "now").mockImplementation(() => t);
+    try {
+      s.onmessage = () => { t += 3; };
+      w.tell({ kind: "batch", messages: ["e1", "e2"], since: 5000 });
+      expect(s.applyMs).toBe(6);
+      t += 50; // between batches: not the page's stream work
+      w.tell({ kind: "batch", messages: ["e3"], since: 5000 });
+      expect(s.applyMs).toBe(9);
+    } finally {
+      clock.mockRestore();
+    }
   });
 });

@@ -26,6 +26,8 @@ export class RelayedSocket implements SocketLike {
    * page was busy while the worker went on reading.
    */
   longestWaitMs = 0;
+  /** Time the page spent handing messages on (performance.now() ms). */
+  applyMs = 0;
 
   constructor(url: string, private readonly worker: WorkerLike, private readonly now: () => number = Date.now) {
     worker.onmessage = (ev) => this.receive(ev.data);
@@ -49,7 +51,9 @@ export class RelayedSocket implements SocketLike {
         this.batches++;
         this.messages += msg.messages.length;
         this.longestWaitMs = Math.max(this.longestWaitMs, this.now() - msg.since);
+        const t0 = performance.now();
         for (const data of msg.messages) this.onmessage?.({ data });
+        this.applyMs += performance.now() - t0;
         this.worker.postMessage({ kind: "ack" });
         break;
       case "close":

@@ -31,6 +31,8 @@ export class SwarmView {
   readonly controls: OrbitControls;
   /** Frozen view (`space`): agents stay where they were drawn. */
   paused = false;
+  /** Only the last picture is drawn again (holdStill). */
+  private still = false;
   /** Where each agent was drawn when the view paused. */
   private frozen = new Map<number, Float32Array>();
   selected = -1;
@@ -138,6 +140,25 @@ export class SwarmView {
   /** Draws one frame; `now` is the animation clock (performance.now()). */
   frame(now: number): void {
     const t0 = performance.now();
+    if (!this.still) this.update(now);
+    // A still picture re-sends its agents, as a moving one must.
+    else for (const b of this.batches) b.end();
+    this.renderer.render(this.scene, this.camera);
+    this.countFrame(now);
+    this.clock.record(now, performance.now() - t0);
+  }
+
+  /**
+   * From now on only draws the last picture again, its agents re-sent to
+   * WebGL each frame as if they had moved: no stream, edges, labels or
+   * camera moves. What is left is what drawing this picture costs (the
+   * benchmark's render floor); nothing turns it back.
+   */
+  holdStill(): void {
+    this.still = true;
+  }
+
+  private update(now: number): void {
     if (!this.paused) {
       this.viewNow = now;
       this.updateAgents(now);
@@ -152,9 +173,6 @@ export class SwarmView {
     this.groups.update(this.store, this.camera, this.width, this.height, this.drawn, this.filters.coordination, {
       hovered: this.hovered, selected: this.selected, pointer: this.pointerAt,
     });
-    this.renderer.render(this.scene, this.camera);
-    this.countFrame(now);
-    this.clock.record(now, performance.now() - t0);
   }
 
   labelCounts(): { live: number; shown: number } {
