@@ -279,6 +279,16 @@ describe("labels in a crowd (200 agents, 1280×720)", () => {
     await page.waitForFunction((id) => [...document.querySelectorAll(".group-label")]
       .some((l) => l.dataset.coordination === id && l.style.display !== "none"), target.id, { timeout: 5_000 });
     assertLabelsApart(await page.evaluate(labelsOnScreen), "hovered");
+    // The tooltip sits beside the pointer, clear of the label it revealed.
+    await nextFrames(page);
+    const covers = await page.evaluate((id) => {
+      const tip = document.querySelector("#view .tooltip");
+      const label = [...document.querySelectorAll(".group-label")].find((l) => l.dataset.coordination === id);
+      if (tip.hidden || !label) return null;
+      const [t, r] = [tip.getBoundingClientRect(), label.getBoundingClientRect()];
+      return r.left < t.right && t.left < r.right && r.top < t.bottom && t.top < r.bottom;
+    }, target.id);
+    assert.equal(covers, false, "the tooltip shows beside the label it revealed, not on it");
     await page.screenshot({ path: path.join(SHOTS, "label-hover.png") });
     await page.mouse.move(2, 2);
     await setPaused(page, false);

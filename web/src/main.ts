@@ -122,7 +122,7 @@ async function pollHealth(): Promise<void> {
 
 // -- input --------------------------------------------------------------------
 
-bindPointer(view, store, byId("tooltip"), (id) => select(id));
+bindPointer(view, store, (id) => select(id));
 byId("fit").addEventListener("click", () => view.fit());
 
 byId("search-form").addEventListener("submit", (e) => {

@@ -26,6 +26,42 @@ describe("placing coordination labels", () => {
     expect(out[0]).toBe(22);
   });
 
+  it("puts the hovered agent's groups before a label the pointer is on", () => {
+    const out = place([at(400, 300, 10, true), { ...at(405, 300, 90), focused: true }]);
+    expect(out[1]).toBe(0);
+    expect(out[0]).toBe(22);
+  });
+
+  it("tells whether a box is clear of the shown labels, or of the focused ones", () => {
+    const layout = new LabelLayout();
+    const out: number[] = [];
+    // Candidate 0 at (50..150, 100..120), candidate 1, focused, at (350..450, 300..320).
+    layout.place([at(100, 100, 10), { ...at(400, 300, 90), focused: true }], LABEL, VIEW, out);
+    expect(out).toEqual([0, 0]);
+    expect(layout.isFree(60, 90, 140, 110)).toBe(false);
+    expect(layout.isFree(60, 90, 140, 110, true)).toBe(true);
+    expect(layout.isFree(380, 310, 500, 330, true)).toBe(false);
+    expect(layout.isFree(600, 500, 700, 520)).toBe(true);
+    // A focused label that found no room covers nothing.
+    layout.place([at(400, 300, 10), at(400, 300, 20), at(400, 300, 30), { ...at(400, 500, 40), focused: true }], LABEL, { w: 800, h: 400 }, out);
+    expect(out[3]).toBeNaN();
+    expect(layout.isFree(380, 300, 500, 320, true)).toBe(true);
+    expect(layout.isFree(380, 300, 500, 320)).toBe(false);
+  });
+
+  it("keeps track of which labels are focused past its first 64", () => {
+    const layout = new LabelLayout();
+    const out: number[] = [];
+    const cands = Array.from({ length: 100 }, (_, i) => ({ ...at(60 + 110 * (i % 7), 30 + 40 * Math.floor(i / 7), i), focused: i === 90 }));
+    layout.place(cands, LABEL, VIEW, out);
+    const c = cands[90];
+    expect(out[90]).toBe(0);
+    expect(layout.isFree(c.x - 10, c.y + 5, c.x + 10, c.y + 10, true)).toBe(false);
+    const d = cands[89];
+    expect(layout.isFree(d.x - 10, d.y + 5, d.x + 10, d.y + 10, true)).toBe(true);
+    expect(layout.isFree(d.x - 10, d.y + 5, d.x + 10, d.y + 10)).toBe(false);
+  });
+
   it("knows when the pointer is where a label belongs", () => {
     expect(onLabel({ x: 400, y: 305 }, 400, 300, LABEL)).toBe(true);
     expect(onLabel({ x: 449, y: 319 }, 400, 300, LABEL)).toBe(true);

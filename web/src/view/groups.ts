@@ -7,6 +7,7 @@ import type { SwarmStore } from "../core/store";
 import type { Coordination } from "../core/types";
 import { LabelLayout, onLabel, type LabelCandidate } from "./label_layout";
 import { PATTERN_COLORS } from "./palette";
+import type { Free } from "./tooltip";
 
 const LIVE = new Set(["FORMING", "ACTIVE"]);
 const MAX_MESH_LINKS = 400;
@@ -71,6 +72,14 @@ export class GroupLayer {
   /** Labels of live, shown groups, and how many the layout showed. */
   labelCount = 0;
   labelsShown = 0;
+  /**
+   * Whether a box on the view covers none of this frame's shown labels;
+   * then, a looser test: none of the hovered or selected agent's groups'.
+   */
+  readonly clearOfLabels: readonly Free[] = [
+    (l, t, r, b) => this.layout.isFree(l, t, r, b),
+    (l, t, r, b) => this.layout.isFree(l, t, r, b, true),
+  ];
   private readonly tmp = [0, 0, 0];
   private readonly center = new THREE.Vector3();
   private readonly color = new THREE.Color();
@@ -184,10 +193,10 @@ export class GroupLayer {
     const p = this.center.clone().project(camera);
     const x = ((p.x + 1) / 2) * width;
     const y = ((1 - p.y) / 2) * height;
-    const first = onLabel(focus.pointer, x, y, LABEL_SIZE) ||
-      c.participants.includes(focus.hovered) || c.participants.includes(focus.selected);
+    const focused = c.participants.includes(focus.hovered) || c.participants.includes(focus.selected);
+    const first = onLabel(focus.pointer, x, y, LABEL_SIZE);
     // Behind the camera: no place on the view.
-    this.candidates[i] = { x: p.z > 1 ? NaN : x, y, depth: camera.position.distanceTo(this.center), first };
+    this.candidates[i] = { x: p.z > 1 ? NaN : x, y, depth: camera.position.distanceTo(this.center), first, focused };
     const pct = Math.round(c.progress * 100);
     const caption = `${c.pattern} · ${c.status.toLowerCase()} · ${pct}%`;
     if (l.caption !== caption) {

@@ -1,5 +1,6 @@
 // Which coordination labels to show so that none covers another: nearest
-// to the camera first (the hovered or selected group's before all), each
+// to the camera first (the hovered or selected agent's groups before all,
+// then those whose place the pointer is on), each
 // where it belongs or, failing that, stacked just below or above; a label
 // with no free slot is hidden until hovered. Greedy and allocation-free per
 // call: a few hundred labels cost well under a millisecond.
@@ -10,8 +11,13 @@ export interface LabelCandidate {
   y: number;
   /** Distance from the camera: nearer labels win. */
   depth: number;
-  /** Placed before all others (hovered or selected group). */
+  /** Placed before the rest: the pointer is where the label belongs. */
   first: boolean;
+  /**
+   * A group of the hovered or selected agent: placed before all others, and
+   * what a tooltip keeps clear of (isFree).
+   */
+  focused?: boolean;
 }
 
 export interface Size {
@@ -33,6 +39,8 @@ export class LabelLayout {
   /** Accepted rectangles: left, top, right, bottom. */
   private rects = new Float64Array(4 * 64);
   private accepted = 0;
+  /** Whether each accepted rectangle is a focused candidate's. */
+  private focused = new Uint8Array(64);
 
   /**
    * Writes each candidate's vertical offset in px into `out` (same index),
@@ -46,6 +54,7 @@ export class LabelLayout {
     for (let i = 0; i < n; ++i) this.order[i] = i;
     this.order.sort((a, b) => {
       const ca = cands[a], cb = cands[b];
+      if (!!ca.focused !== !!cb.focused) return ca.focused ? -1 : 1;
       if (ca.first !== cb.first) return ca.first ? -1 : 1;
       return ca.depth - cb.depth;
     });
@@ -58,8 +67,8 @@ export class LabelLayout {
       for (const slot of SLOTS) {
         const top = c.y + slot * (label.h + GAP_PX);
         if (top < 0 || top + label.h > view.h) continue;
-        if (this.free(left, top, left + label.w, top + label.h)) {
-          this.accept(left, top, left + label.w, top + label.h);
+        if (this.isFree(left, top, left + label.w, top + label.h)) {
+          this.accept(!!c.focused, left, top, left + label.w, top + label.h);
           out[i] = top - c.y;
           break;
         }
@@ -67,21 +76,30 @@ export class LabelLayout {
     }
   }
 
-  private free(l: number, t: number, r: number, b: number): boolean {
+  /**
+   * Whether a box touches none of the labels accepted so far (a gap apart);
+   * with `focusedOnly`, none of the focused ones.
+   */
+  isFree(l: number, t: number, r: number, b: number, focusedOnly = false): boolean {
     const q = this.rects;
     for (let k = 0; k < 4 * this.accepted; k += 4) {
+      if (focusedOnly && !this.focused[k / 4]) continue;
       // Touching edges do not overlap; a gap keeps them apart to the eye.
       if (l < q[k + 2] + GAP_PX && r + GAP_PX > q[k] && t < q[k + 3] + GAP_PX && b + GAP_PX > q[k + 1]) return false;
     }
     return true;
   }
 
-  private accept(l: number, t: number, r: number, b: number): void {
+  private accept(focused: boolean, l: number, t: number, r: number, b: number): void {
     if (4 * this.accepted + 4 > this.rects.length) {
       const next = new Float64Array(2 * this.rects.length);
       next.set(this.rects);
       this.rects = next;
+      const next2 = new Uint8Array(2 * this.focused.length);
+      next2.set(this.focused);
+      this.focused = next2;
     }
+    this.focused[this.accepted] = focused ? 1 : 0;
     const k = 4 * this.accepted++;
     this.rects[k] = l; this.rects[k + 1] = t; this.rects[k + 2] = r; this.rects[k + 3] = b;
   }

@@ -6,7 +6,7 @@ import type { SwarmView } from "./swarm_view";
 
 const CLICK_SLOP_PX = 4;
 
-export function bindPointer(view: SwarmView, store: SwarmStore, tooltip: HTMLElement, select: (numId: number) => void): void {
+export function bindPointer(view: SwarmView, store: SwarmStore, select: (numId: number) => void): void {
   const canvas = view.canvas;
   let down: { x: number; y: number } | null = null;
   let pending: { x: number; y: number } | null = null;
@@ -17,7 +17,7 @@ export function bindPointer(view: SwarmView, store: SwarmStore, tooltip: HTMLEle
     down = null;
     select(view.pick(e.clientX, e.clientY));
   });
-  canvas.addEventListener("pointerleave", () => { tooltip.hidden = true; view.hovered = -1; view.pointerAt = null; });
+  canvas.addEventListener("pointerleave", () => { view.tooltip.hide(); view.hovered = -1; view.pointerAt = null; });
   // Picking once per animation frame at most, however fast the mouse moves.
   canvas.addEventListener("pointermove", (e) => {
     if (pending === null) requestAnimationFrame(hover);
@@ -34,14 +34,9 @@ export function bindPointer(view: SwarmView, store: SwarmStore, tooltip: HTMLEle
     // A label hidden for room shows while the pointer is where it belongs.
     view.pointerAt = { x: p.x - r.left, y: p.y - r.top };
     const a = store.agents.get(id);
-    if (!a) {
-      tooltip.hidden = true;
-      return;
-    }
+    if (!a) return view.tooltip.hide();
     const load = a.metrics ? ` · load ${Math.round(a.metrics.resourceUtilization * 100)} %` : "";
-    tooltip.textContent = `${a.name} · ${a.type} · ${a.state}${load}`;
-    tooltip.style.left = `${p.x - r.left + 12}px`;
-    tooltip.style.top = `${p.y - r.top + 12}px`;
-    tooltip.hidden = false;
+    // The view puts it beside the pointer, clear of the labels, each frame.
+    view.tooltip.show(`${a.name} · ${a.type} · ${a.state}${load}`, view.pointerAt);
   }
 }

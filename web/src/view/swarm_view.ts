@@ -12,6 +12,7 @@ import { GroupLayer } from "./groups";
 import { InstanceBatch, rgb } from "./instances";
 import { SHAPES, STATE_COLORS, makeGeometry, shapeOf, sizeOf } from "./palette";
 import { softwareRenderer } from "./renderer_kind";
+import { Tooltip } from "./tooltip";
 
 const BACKGROUND = 0x0b1020;
 const STALE_COLOR = rgb(0x8b93a7);
@@ -63,6 +64,8 @@ export class SwarmView {
   readonly clock = new FrameClock();
   /** The pointer over the canvas (canvas pixels), for label hover. */
   pointerAt: { x: number; y: number } | null = null;
+  /** What the pointer is on (view/pointer.ts), kept clear of the labels. */
+  readonly tooltip: Tooltip;
   private width = 1;
   private height = 1;
 
@@ -95,6 +98,11 @@ export class SwarmView {
     labels.className = "group-labels";
     root.appendChild(labels);
     this.groups = new GroupLayer(this.scene, labels);
+    const tip = document.createElement("div");
+    tip.className = "tooltip";
+    tip.hidden = true;
+    root.appendChild(tip);
+    this.tooltip = new Tooltip(tip);
     this.marker = new THREE.Mesh(
       new THREE.SphereGeometry(1, 16, 12),
       new THREE.MeshBasicMaterial({ color: 0xffffff, wireframe: true, transparent: true, opacity: 0.7 }),
@@ -173,6 +181,7 @@ export class SwarmView {
     this.groups.update(this.store, this.camera, this.width, this.height, this.drawn, this.filters.coordination, {
       hovered: this.hovered, selected: this.selected, pointer: this.pointerAt,
     });
+    this.tooltip.place({ w: this.width, h: this.height }, this.groups.clearOfLabels);
   }
 
   labelCounts(): { live: number; shown: number } {
