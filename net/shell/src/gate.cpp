@@ -121,17 +121,15 @@ void run_route(console_ptr self, const http::router::match& found,
   }
 }
 
-/// Finds the route of `method target` into `found` and `query`; else the
-/// answer that there is none.
+/// Finds the route of `v target` into `found` and `query`; else the answer
+/// that there is none.
 std::optional<std::pair<uint16_t, std::string>>
-find_route(console_ptr self, const std::string& method,
-           const std::string& target, http::router::match& found,
-           http::param_list& query) {
-  auto v = boost::beast::http::string_to_verb(method);
+find_route(console_ptr self, verb v, const std::string& target,
+           http::router::match& found, http::param_list& query) {
   std::vector<std::string> path;
-  if (v == verb::unknown || !http::parse_target(target, path, query))
+  if (!http::parse_target(target, path, query))
     return api_answer(http::status::bad_request, "bad_request",
-                      "not a method and path: " + method + " " + target);
+                      "not a path: " + target);
   found = self->state.env.routes->find(v, path);
   if (found.hit)
     return std::nullopt;
@@ -139,7 +137,8 @@ find_route(console_ptr self, const std::string& method,
     return api_answer(http::status::not_found, "not_found",
                       "no route for " + target);
   return api_answer(http::status::method_not_allowed, "method_not_allowed",
-                    method + " is not allowed on " + target);
+                    std::string{boost::beast::http::to_string(v)}
+                      + " is not allowed on " + target);
 }
 
 /// Starts the API request; `control` tells whether it changes the node.
@@ -151,11 +150,14 @@ api_request(console_ptr self, std::string command, const std::string& method,
     -> caf::result<uint16_t, std::string> {
     return {x.first, std::move(x.second)};
   };
+  auto v = boost::beast::http::string_to_verb(method);
+  if (v == verb::unknown)
+    return fail(api_answer(http::status::bad_request, "bad_request",
+                           "not an HTTP method: " + method));
   http::router::match found;
   http::param_list query;
-  if (auto none = find_route(self, method, target, found, query))
+  if (auto none = find_route(self, v, target, found, query))
     return fail(std::move(*none));
-  auto v = boost::beast::http::string_to_verb(method);
   bool control = v != verb::get && v != verb::head;
   if (found.hit->rule == http::access::standard && !allowed(self, control))
     return fail(refuse(self, command));
@@ -217,7 +219,7 @@ void restarted(console_ptr self, pending_restart x) {
   http::router::match found;
   http::param_list query;
   auto target = "/api/agents/" + detail::percent_encode(x.key);
-  if (auto none = find_route(self, "GET", target, found, query)) {
+  if (auto none = find_route(self, verb::get, target, found, query)) {
     x.rp.deliver(none->first, std::move(none->second));
     return;
   }

@@ -171,8 +171,17 @@ CAF_TEST(bad requests are answered as the API answers them) {
   auto [c, why] = open(key);
   CAF_REQUIRE(c);
   CAF_CHECK_EQUAL(call(c, "GET", "/api/nothing").first, 404);
-  CAF_CHECK_EQUAL(call(c, "DELETE", "/api/ping").first, 405);
-  CAF_CHECK_EQUAL(call(c, "FETCH", "/api/ping").first, 400);
+  auto not_allowed = call(c, "DELETE", "/api/ping");
+  CAF_CHECK_EQUAL(not_allowed.first, 405);
+  CAF_CHECK_EQUAL(not_allowed.second["error"]["message"],
+                  "DELETE is not allowed on /api/ping");
+  auto no_method = call(c, "FETCH", "/api/ping");
+  CAF_CHECK_EQUAL(no_method.first, 400);
+  CAF_CHECK_EQUAL(no_method.second["error"]["message"],
+                  "not an HTTP method: FETCH");
+  auto no_path = call(c, "GET", "api/ping");
+  CAF_CHECK_EQUAL(no_path.first, 400);
+  CAF_CHECK_EQUAL(no_path.second["error"]["message"], "not a path: api/ping");
   auto [code, body] = call(c, "POST", "/api/poke", "{not json");
   CAF_CHECK_EQUAL(code, 400);
   CAF_CHECK_EQUAL(body["error"]["code"], "invalid_json");
