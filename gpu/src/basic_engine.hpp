@@ -29,7 +29,8 @@ struct node_state {
 /// Seeded point of node `i` in a ball of `radius`; independent of order.
 vec3f initial_position(std::uint64_t seed, std::size_t i, float radius);
 
-/// Radius of the ball that `n` nodes fill at equilibrium under `p`.
+/// Radius of the compact ball that `n` new nodes start in, which the layout
+/// unfolds from (not where it comes to rest).
 float initial_radius(const params& p, std::size_t n);
 
 /// Implements validation and bookkeeping shared by all engines.

@@ -369,9 +369,7 @@ CAF_TEST(at rest the layout stops ticking until something changes) {
 
 CAF_TEST(messages and coordinations add edges) {
   auto xs = agents(3);
-  outgoing_message out{xs[1], "request", priority::normal, "hi", 0};
-  ask<message_receipt>(handle(xs[0]), atom::send::value, out);
-  settle();
+  send_message(xs[0], xs[1]);
   tick();
   CAF_CHECK_EQUAL(stat("edges"), 1u);
   coordination_spec spec;
