@@ -107,6 +107,7 @@ function refreshPanels(): void {
   coordPanel.render(filters.coordination);
   systemPanel.render({ fps: view.fps, framesPerSecond, drawn: view.drawnAgents, badFrames: store.badFrames });
   log.render();
+  hoverTip.refresh();
   byId("empty").hidden = !(phase === "live" && store.agentCount() === 0);
   showLink();
   panelMs += performance.now() - t0;
@@ -122,7 +123,7 @@ async function pollHealth(): Promise<void> {
 
 // -- input --------------------------------------------------------------------
 
-bindPointer(view, store, (id) => select(id));
+const hoverTip = bindPointer(view, store, (id) => select(id));
 byId("fit").addEventListener("click", () => view.fit());
 
 byId("search-form").addEventListener("submit", (e) => {

@@ -6,7 +6,13 @@ import type { SwarmView } from "./swarm_view";
 
 const CLICK_SLOP_PX = 4;
 
-export function bindPointer(view: SwarmView, store: SwarmStore, select: (numId: number) => void): void {
+/** What the tooltip says of the agent under the pointer, kept current. */
+export interface HoverTip {
+  /** Says it again with the agent's news (state, load). */
+  refresh(): void;
+}
+
+export function bindPointer(view: SwarmView, store: SwarmStore, select: (numId: number) => void): HoverTip {
   const canvas = view.canvas;
   let down: { x: number; y: number } | null = null;
   let pending: { x: number; y: number } | null = null;
@@ -33,10 +39,16 @@ export function bindPointer(view: SwarmView, store: SwarmStore, select: (numId: 
     const r = canvas.getBoundingClientRect();
     // A label hidden for room shows while the pointer is where it belongs.
     view.pointerAt = { x: p.x - r.left, y: p.y - r.top };
-    const a = store.agents.get(id);
-    if (!a) return view.tooltip.hide();
+    tell();
+  }
+
+  function tell(): void {
+    const a = store.agents.get(view.hovered);
+    if (!a || !view.pointerAt) return view.tooltip.hide();
     const load = a.metrics ? ` · load ${Math.round(a.metrics.resourceUtilization * 100)} %` : "";
     // The view puts it beside the pointer, clear of the labels, each frame.
     view.tooltip.show(`${a.name} · ${a.type} · ${a.state}${load}`, view.pointerAt);
   }
+
+  return { refresh: tell };
 }
