@@ -329,4 +329,19 @@ describe("5,000 agents", () => {
     console.log(`busy page: resyncs ${after.resyncs - before.resyncs}, snapshot loads ${after.reloads - before.reloads}, frames asked ${after.fps}/s, ` +
       `longest wait in the worker ${after.relay.longestWaitMs} ms`);
   });
+
+  // Last: it stops the page. The benchmark's render floor is this page with
+  // the stream closed, drawing its last picture again (bench/web/bench.mjs).
+  it("draws the same picture, and nothing else, for the render floor", async () => {
+    const { page } = s;
+    const floor = await page.evaluate(() => window.__av.renderFloor(3_000));
+    assert.ok(floor.frames >= 2 && floor.fps > 0, `frames drawn: ${JSON.stringify(floor)}`);
+    assert.equal(await page.evaluate(() => window.__av.link), "stopped");
+    // No position frame is applied once the stream closed (those on their
+    // way when it did came in during the 3 s).
+    const frames = await page.evaluate(() => window.__av.frames);
+    await nextFrames(page, 2);
+    assert.equal(await page.evaluate(() => window.__av.frames), frames, "position frames after the stream closed");
+    console.log(JSON.stringify({ bench: "web.render_floor", params: { agents: 5000, viewport: "1280x720", renderer: "software (--disable-gpu)" }, value: floor }));
+  });
 });
