@@ -8,7 +8,10 @@ const CLICK_SLOP_PX = 4;
 
 /** What the tooltip says of the agent under the pointer, kept current. */
 export interface HoverTip {
-  /** Says it again with the agent's news (state, load). */
+  /**
+   * Looks again under a pointer that stayed (agents and the camera move
+   * beneath it) and says what is there now: agent, state, load.
+   */
   refresh(): void;
 }
 
@@ -16,6 +19,8 @@ export function bindPointer(view: SwarmView, store: SwarmStore, select: (numId: 
   const canvas = view.canvas;
   let down: { x: number; y: number } | null = null;
   let pending: { x: number; y: number } | null = null;
+  /** Where the pointer is on the page while it is over the view. */
+  let last: { x: number; y: number } | null = null;
 
   canvas.addEventListener("pointerdown", (e) => { down = { x: e.clientX, y: e.clientY }; });
   canvas.addEventListener("pointerup", (e) => {
@@ -23,12 +28,19 @@ export function bindPointer(view: SwarmView, store: SwarmStore, select: (numId: 
     down = null;
     select(view.pick(e.clientX, e.clientY));
   });
-  canvas.addEventListener("pointerleave", () => { view.tooltip.hide(); view.hovered = -1; view.pointerAt = null; });
-  // Picking once per animation frame at most, however fast the mouse moves.
-  canvas.addEventListener("pointermove", (e) => {
-    if (pending === null) requestAnimationFrame(hover);
-    pending = { x: e.clientX, y: e.clientY };
+  canvas.addEventListener("pointerleave", () => {
+    last = pending = null;
+    view.tooltip.hide();
+    view.hovered = -1;
+    view.pointerAt = null;
   });
+  canvas.addEventListener("pointermove", (e) => lookAt({ x: e.clientX, y: e.clientY }));
+
+  // Picking once per animation frame at most, however fast the mouse moves.
+  function lookAt(p: { x: number; y: number }): void {
+    if (pending === null) requestAnimationFrame(hover);
+    pending = last = p;
+  }
 
   function hover(): void {
     const p = pending;
@@ -39,16 +51,12 @@ export function bindPointer(view: SwarmView, store: SwarmStore, select: (numId: 
     const r = canvas.getBoundingClientRect();
     // A label hidden for room shows while the pointer is where it belongs.
     view.pointerAt = { x: p.x - r.left, y: p.y - r.top };
-    tell();
-  }
-
-  function tell(): void {
-    const a = store.agents.get(view.hovered);
-    if (!a || !view.pointerAt) return view.tooltip.hide();
+    const a = store.agents.get(id);
+    if (!a) return view.tooltip.hide();
     const load = a.metrics ? ` · load ${Math.round(a.metrics.resourceUtilization * 100)} %` : "";
     // The view puts it beside the pointer, clear of the labels, each frame.
     view.tooltip.show(`${a.name} · ${a.type} · ${a.state}${load}`, view.pointerAt);
   }
 
-  return { refresh: tell };
+  return { refresh: () => { if (last) lookAt(last); } };
 }
