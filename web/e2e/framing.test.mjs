@@ -85,6 +85,16 @@ function open(demo, extraArgs = []) {
   return state;
 }
 
+/** Sends the node an API request, asserts the status and returns the answer's JSON. */
+async function api(server, method, route, body, status) {
+  const res = await fetch(`${server.origin}${route}`, {
+    method, headers: { "content-type": "application/json" }, body: body && JSON.stringify(body),
+  });
+  const text = await res.text();
+  assert.equal(res.status, status, `${method} ${route}: ${text}`);
+  return JSON.parse(text);
+}
+
 /** Waits until the page has drawn `n` more frames (a software renderer draws few a second). */
 async function nextFrames(page, n = 1) {
   const at = await page.evaluate(() => window.__av.viewFrames);
@@ -192,12 +202,7 @@ describe("framing with the demo swarm (200 agents, 1280×720)", () => {
     const before = await look();
     const far = [before.target[0] + 3 * before.distance, before.target[1], before.target[2]];
     const id = await page.evaluate(() => window.__av.agentIds.find((n) => window.__av.where(n).world));
-    const pin = async (method, body) => {
-      const res = await fetch(`${server.origin}/api/agents/${id}/position`, {
-        method, headers: { "content-type": "application/json" }, body: body && JSON.stringify(body),
-      });
-      assert.equal(res.status, 200, `${method} the pin: ${await res.text()}`);
-    };
+    const pin = (method, body) => api(server, method, `/api/agents/${id}/position`, body, 200);
     await pin("PUT", { position: { x: far[0], y: far[1], z: far[2] } });
     await page.waitForFunction(([n, p]) => {
       const w = window.__av.where(n).world;
@@ -235,14 +240,7 @@ describe("labels in a crowd (200 agents, 1280×720)", () => {
     // Eight groups of agents from all over the swarm: their labels all sit
     // near its middle, so most of them must hide. Each pipeline's first
     // stage is an agent nobody works for, so the group stays live.
-    const post = async (route, body) => {
-      const res = await fetch(`${server.origin}${route}`, {
-        method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
-      });
-      const text = await res.text();
-      assert.equal(res.status, 201, `POST ${route}: ${text}`);
-      return JSON.parse(text);
-    };
+    const post = (route, body) => api(server, "POST", route, body, 201);
     const ids = await page.evaluate(() => window.__av.agentIds.filter((n) => window.__av.where(n).world));
     const created = [];
     for (let k = 0; k < 8; ++k) {
@@ -261,7 +259,7 @@ describe("labels in a crowd (200 agents, 1280×720)", () => {
     assertLabelsApart(await page.evaluate(labelsOnScreen), "crowded");
     await page.screenshot({ path: path.join(SHOTS, "labels-crowded.png") });
 
-    const { coordinations } = await (await fetch(`${server.origin}/api/coordinations`)).json();
+    const { coordinations } = await api(server, "GET", "/api/coordinations", undefined, 200);
     const target = await page.evaluate(([ids, coords]) => {
       const canvas = document.querySelector("#view canvas");
       for (const id of ids) {

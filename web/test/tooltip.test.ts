@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { tooltipPlace, type Free } from "../src/view/tooltip";
+import type { Free } from "../src/view/label_layout";
+import { tooltipPlace } from "../src/view/tooltip";
 
 const VIEW = { w: 800, h: 600 };
 const TIP = { w: 200, h: 24 };

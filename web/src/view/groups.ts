@@ -5,9 +5,8 @@
 import * as THREE from "three";
 import type { SwarmStore } from "../core/store";
 import type { Coordination } from "../core/types";
-import { LabelLayout, onLabel, type LabelCandidate } from "./label_layout";
+import { LabelLayout, onLabel, type Free, type LabelCandidate } from "./label_layout";
 import { PATTERN_COLORS } from "./palette";
-import type { Free } from "./tooltip";
 
 const LIVE = new Set(["FORMING", "ACTIVE"]);
 const MAX_MESH_LINKS = 400;

@@ -30,17 +30,21 @@ export function onLabel(p: { x: number; y: number } | null, x: number, y: number
   return p !== null && Math.abs(p.x - x) <= label.w / 2 && p.y >= y && p.y <= y + label.h;
 }
 
+/** Whether a box (left, top, right, bottom, view px) is clear of something. */
+export type Free = (left: number, top: number, right: number, bottom: number) => boolean;
+
+/** Numbers per accepted rectangle in LabelLayout.rects. */
+const RECT = 5;
+
 /** Vertical slots tried, in label heights (plus a gap): own place, below, above. */
 const SLOTS = [0, 1, -1];
 const GAP_PX = 2;
 
 export class LabelLayout {
   private order: number[] = [];
-  /** Accepted rectangles: left, top, right, bottom. */
-  private rects = new Float64Array(4 * 64);
+  /** Accepted rectangles: left, top, right, bottom, and 1 when focused. */
+  private rects = new Float64Array(RECT * 64);
   private accepted = 0;
-  /** Whether each accepted rectangle is a focused candidate's. */
-  private focused = new Uint8Array(64);
 
   /**
    * Writes each candidate's vertical offset in px into `out` (same index),
@@ -82,8 +86,8 @@ export class LabelLayout {
    */
   isFree(l: number, t: number, r: number, b: number, focusedOnly = false): boolean {
     const q = this.rects;
-    for (let k = 0; k < 4 * this.accepted; k += 4) {
-      if (focusedOnly && !this.focused[k / 4]) continue;
+    for (let k = 0; k < RECT * this.accepted; k += RECT) {
+      if (focusedOnly && !q[k + 4]) continue;
       // Touching edges do not overlap; a gap keeps them apart to the eye.
       if (l < q[k + 2] + GAP_PX && r + GAP_PX > q[k] && t < q[k + 3] + GAP_PX && b + GAP_PX > q[k + 1]) return false;
     }
@@ -91,16 +95,13 @@ export class LabelLayout {
   }
 
   private accept(focused: boolean, l: number, t: number, r: number, b: number): void {
-    if (4 * this.accepted + 4 > this.rects.length) {
+    if (RECT * (this.accepted + 1) > this.rects.length) {
       const next = new Float64Array(2 * this.rects.length);
       next.set(this.rects);
       this.rects = next;
-      const next2 = new Uint8Array(2 * this.focused.length);
-      next2.set(this.focused);
-      this.focused = next2;
     }
-    this.focused[this.accepted] = focused ? 1 : 0;
-    const k = 4 * this.accepted++;
-    this.rects[k] = l; this.rects[k + 1] = t; this.rects[k + 2] = r; this.rects[k + 3] = b;
+    const q = this.rects;
+    const k = RECT * this.accepted++;
+    q[k] = l; q[k + 1] = t; q[k + 2] = r; q[k + 3] = b; q[k + 4] = focused ? 1 : 0;
   }
 }

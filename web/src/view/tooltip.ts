@@ -4,13 +4,11 @@
 // below and to the right would be, so the side is chosen every frame, after
 // the labels are laid out.
 
-import type { Size } from "./label_layout";
+import type { Free, Size } from "./label_layout";
 
 const OFFSET_PX = 12;
 /** Below right, above right, below left, above left of the pointer. */
 const SIDES: readonly (readonly [number, number])[] = [[1, 1], [1, -1], [-1, 1], [-1, -1]];
-
-export type Free = (left: number, top: number, right: number, bottom: number) => boolean;
 
 /**
  * Where a box of `size` goes beside the pointer at `at` (view px): the first
